@@ -1,0 +1,37 @@
+import type { Unsubscribe } from './events.js';
+
+export type PixelFormat = 'rgb24' | 'bgr24' | 'gray8' | 'i420';
+
+export interface Frame {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  /** Capture time, ms since the Unix epoch, from the HAL clock. */
+  timestamp: number;
+  /** Frame counter since start(), starting at 1. Gaps mean frames were dropped. */
+  seq: number;
+  data: Uint8Array;
+}
+
+/**
+ * A camera delivering frames.
+ *
+ * Contract:
+ * - `start()` resolves once the source is running; calling it while running is a no-op.
+ * - `stop()` stops delivery; `start()` may be called again afterwards.
+ * - `onFrame` handlers run for delivered frames. If a handler is still busy (its
+ *   promise unresolved) when new frames arrive, only the latest waiting frame is
+ *   kept and the older ones are dropped: the latest frame wins.
+ * - `close()` stops the source and releases it; after close, `start()` rejects with
+ *   HalError DEVICE_CLOSED, `stop()` and `close()` resolve and do nothing, and no
+ *   handler is called again.
+ */
+export interface Camera {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onFrame(handler: (frame: Frame) => void | Promise<void>): Unsubscribe;
+  /** Frames per second measured over the last few seconds (0 when stopped). */
+  readonly fps: number;
+  readonly running: boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+export type DisplayMode = 'idle' | 'prompt' | 'granted' | 'denied' | 'alert';
+
+export interface DisplayState {
+  mode: DisplayMode;
+  /** Main line, e.g. a name, "Come closer" or "Access denied". */
+  title: string;
+  /** Optional second line, e.g. the reason or the time. */
+  detail?: string;
+  /** Optional QR code payload to draw (visitor self-registration, passes). */
+  qr?: string;
+}
+
+/**
+ * The terminal's screen (kiosk page, OLED, or the simulator).
+ *
+ * Contract:
+ * - `render` replaces what is shown; it resolves when the state is shown.
+ * - `current` is the last rendered state (idle with an empty title before any).
+ * - `close()` blanks and releases the display; after close `render()` rejects
+ *   with HalError DEVICE_CLOSED and `close()` resolves and does nothing.
+ */
+export interface Display {
+  render(state: DisplayState): Promise<void>;
+  readonly current: DisplayState;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import { formatIssues } from '../firmware/config/load.js';
+import { BoardError } from './errors.js';
+import { simBoard } from './sim.js';
+import { BoardDefinitionSchema, REQUIRED_ROLES, type BoardDefinition, type BoardDefinitionInput } from './types.js';
+
+export * from './types.js';
+export * from './errors.js';
+
+/** Every board this firmware knows, by name. */
+const BOARDS: Record<string, BoardDefinitionInput> = {
+  sim: simBoard,
+};
+
+export function boardNames(): string[] {
+  return Object.keys(BOARDS).sort();
+}
+
+/**
+ * Validates a board definition and checks that it serves every role the firmware
+ * needs. Throws BoardError with a one-line message naming the problem.
+ */
+export function validateBoard(input: unknown): BoardDefinition {
+  const result = BoardDefinitionSchema.safeParse(input);
+  const name = (input as { name?: unknown } | null)?.name;
+  const label = typeof name === 'string' ? `board "${name}"` : 'board';
+  if (!result.success) {
+    const first = formatIssues(result.error, 'board')[0] ?? 'invalid';
+    throw new BoardError('BOARD_INVALID', `${label}: ${first}`);
+  }
+  const missing = REQUIRED_ROLES.filter((role) => result.data.roles[role] === undefined);
+  if (missing.length) {
+    throw new BoardError('MISSING_ROLE', `${label}: missing role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the firmware needs ${REQUIRED_ROLES.join(', ')})`);
+  }
+  return result.data;
+}
+
+/** Looks a board up by name; unknown names list the valid ones. */
+export function loadBoard(name: string): BoardDefinition {
+  const def = Object.hasOwn(BOARDS, name) ? BOARDS[name] : undefined;
+  if (!def) throw new BoardError('UNKNOWN_BOARD', `unknown board "${name}"; valid boards: ${boardNames().join(', ')}`);
+  return validateBoard(def);
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { CONFIG_VERSION, ConfigSchema, type Config } from './schema.js';
+
+/** Formats zod issues as `path: message` lines (root issues read `config: ...`). */
+export function formatIssues(error: z.ZodError, root = 'config'): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : root;
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validates an already parsed config object. Throws ConfigError whose message is
+ * the first problem on one line; `issues` lists them all.
+ */
+export function parseConfig(raw: unknown): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('CONFIG_INVALID', 'config: must be a JSON object');
+  }
+  const version = (raw as { version?: unknown }).version;
+  if (version === undefined) throw new ConfigError('CONFIG_VERSION', `version: missing (this firmware reads version ${CONFIG_VERSION})`);
+  if (typeof version === 'number' && version > CONFIG_VERSION) {
+    throw new ConfigError('CONFIG_VERSION', `version: ${version} is newer than this firmware supports (${CONFIG_VERSION})`);
+  }
+  if (version !== CONFIG_VERSION) {
+    throw new ConfigError('CONFIG_VERSION', `version: ${JSON.stringify(version)} is not a config version this firmware knows (${CONFIG_VERSION})`);
+  }
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = formatIssues(result.error);
+    throw new ConfigError('CONFIG_INVALID', issues[0] ?? 'config: invalid', issues);
+  }
+  return result.data;
+}
+
+/** Parses config text (JSON); syntax errors name the file and position. */
+export function parseConfigText(text: string, source = 'config'): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('CONFIG_PARSE', `${source}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseConfig(raw);
+}
+
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError('CONFIG_NOT_FOUND', `${path}: cannot read config (${code ?? (err as Error).message})`);
+  }
+  return parseConfigText(text, path);
+}
+
+/** A complete config for a terminal id, every other field at its default. */
+export function defaultConfig(terminalId: string, overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({ version: CONFIG_VERSION, terminal: { id: terminalId }, ...overrides });
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** The config version this firmware writes and reads. */
+export const CONFIG_VERSION = 1;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+const ms = (max: number) => z.number().int().min(0).max(max);
+
+export const DoorConfigSchema = z
+  .object({
+    unlockMs: ms(600_000).default(5_000),
+    maxEnergiseMs: ms(3_600_000).default(30_000),
+    heldOpenMs: ms(3_600_000).default(30_000),
+    relockOnOpen: z.boolean().default(false),
+    lock: z.enum(['fail-safe', 'fail-secure']).default('fail-safe'),
+    exitButtonUnlocks: z.boolean().default(true),
+  })
+  .strict()
+  .refine((d) => d.unlockMs <= d.maxEnergiseMs, { message: 'unlockMs must not exceed maxEnergiseMs', path: ['unlockMs'] });
+
+export const ConfigSchema = z
+  .object({
+    version: z.number().int(),
+    terminal: z
+      .object({
+        id,
+        name: z.string().min(1).max(120).optional(),
+        site: id.default('default'),
+        timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').default('UTC'),
+        language: z.enum(['en', 'zh-CN']).default('en'),
+      })
+      .strict(),
+    board: z.string().min(1).default('sim'),
+    store: z
+      .object({
+        path: z.string().min(1).default('var/terminal.db'),
+        maxEvents: z.number().int().min(100).max(100_000_000).default(1_000_000),
+      })
+      .strict()
+      .default({ path: 'var/terminal.db', maxEvents: 1_000_000 }),
+    door: DoorConfigSchema.default(DoorConfigSchema.parse({})),
+    panel: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8080),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+  })
+  .strict();
+
+/** A validated config with defaults filled in. */
+export type Config = z.infer<typeof ConfigSchema>;
+/** What a config file may contain (defaults optional). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type DoorConfig = z.infer<typeof DoorConfigSchema>;

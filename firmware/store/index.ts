@@ -1,0 +1,5 @@
+export { Store, type StoreOptions } from './store.js';
+export { EventLog, type EventQuery, type EventResult, type NewEvent, type StoredEvent } from './event-log.js';
+export { MetaTable, META_KEYS } from './meta.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { migrations, latestSchemaVersion, type Migration } from './migrations.js';

@@ -1,0 +1,167 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+/**
+ * One schema step. `up` runs inside a transaction together with the
+ * `PRAGMA user_version` bump, so a crash leaves the database at the previous
+ * version, never half-migrated.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/**
+ * Schema v1 holds every table the terminal needs.
+ *
+ * Times are INTEGER milliseconds since the Unix epoch; validity windows are
+ * half-open `[valid_from, valid_until)`, NULL meaning unbounded. JSON columns
+ * hold text.
+ *
+ * Erasing a person cascades to credentials, group memberships, face templates
+ * and consents. Events deliberately keep `person_id` (no foreign key): the
+ * audit trail of who went through the door stays intact, while the name, the
+ * credentials and the biometric data are gone. An erased person's id is a random
+ * token that no longer resolves to anybody on this terminal.
+ *
+ * `groups.schedule_id` NULL means the group may enter at any time. Deleting a
+ * schedule that a group still uses is refused (RESTRICT) rather than silently
+ * turning that group into an always-open one.
+ */
+const v1: Migration = {
+  version: 1,
+  name: 'initial schema',
+  up(db) {
+    db.exec(`
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE persons (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        data        TEXT
+      );
+
+      CREATE TABLE schedules (
+        id                TEXT PRIMARY KEY,
+        name              TEXT NOT NULL,
+        weekly            TEXT NOT NULL,
+        holiday_intervals TEXT NOT NULL DEFAULT '[]'
+      );
+
+      CREATE TABLE groups (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        schedule_id TEXT REFERENCES schedules(id) ON DELETE RESTRICT
+      );
+      CREATE INDEX groups_schedule ON groups(schedule_id);
+
+      CREATE TABLE person_groups (
+        person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        group_id  TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (person_id, group_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX person_groups_group ON person_groups(group_id);
+
+      CREATE TABLE holidays (
+        date TEXT PRIMARY KEY CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        name TEXT NOT NULL DEFAULT ''
+      ) WITHOUT ROWID;
+
+      CREATE TABLE credentials (
+        id          TEXT PRIMARY KEY,
+        person_id   TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        type        TEXT NOT NULL CHECK (type IN ('card', 'pin', 'face', 'qr', 'plate')),
+        value_key   TEXT NOT NULL,
+        label       TEXT,
+        enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (type, value_key)
+      );
+      CREATE INDEX credentials_person ON credentials(person_id);
+
+      CREATE TABLE face_templates (
+        id         TEXT PRIMARY KEY,
+        person_id  TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        model_id   TEXT NOT NULL,
+        dim        INTEGER NOT NULL,
+        template   BLOB NOT NULL,
+        quality    REAL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX face_templates_person ON face_templates(person_id);
+      CREATE INDEX face_templates_model ON face_templates(model_id);
+
+      CREATE TABLE consents (
+        person_id  TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        source     TEXT NOT NULL,
+        PRIMARY KEY (person_id, kind)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE events (
+        seq             INTEGER PRIMARY KEY,
+        ts              INTEGER NOT NULL,
+        terminal_id     TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        result          TEXT CHECK (result IN ('granted', 'denied')),
+        reason          TEXT,
+        person_id       TEXT,
+        credential_type TEXT,
+        credential_ref  TEXT,
+        data            TEXT
+      );
+      CREATE INDEX events_ts ON events(ts);
+      CREATE INDEX events_person ON events(person_id, ts) WHERE person_id IS NOT NULL;
+      CREATE INDEX events_credential ON events(credential_type, credential_ref, ts);
+      CREATE INDEX events_result ON events(result, ts);
+      CREATE INDEX events_type ON events(type, ts);
+    `);
+  },
+};
+
+/** Every schema step, in order. Append new steps; never edit a released one. */
+export const migrations: readonly Migration[] = [v1];
+
+export const latestSchemaVersion = migrations.length;
+
+/**
+ * Brings `db` up to the latest schema. Returns the version found before
+ * migrating (0 for a new file).
+ */
+export function migrate(db: Database, steps: readonly Migration[] = migrations): number {
+  steps.forEach((m, i) => {
+    if (m.version !== i + 1) throw new TypeError(`migration #${i} has version ${m.version}, expected ${i + 1}`);
+  });
+  const read = (): number => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > steps.length) {
+      throw new StoreError(
+        'SCHEMA_TOO_NEW',
+        `database schema v${v} is newer than this firmware supports (v${steps.length}); update the firmware or open a different file`,
+      );
+    }
+    return v;
+  };
+  const found = read();
+  for (const m of steps.slice(found)) {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    db.transaction(() => {
+      if (read() >= m.version) return;
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return found;
+}

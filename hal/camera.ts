@@ -21,7 +21,11 @@ export interface Frame {
  * - `stop()` stops delivery; `start()` may be called again afterwards.
  * - `onFrame` handlers run for delivered frames. If a handler is still busy (its
  *   promise unresolved) when new frames arrive, only the latest waiting frame is
- *   kept and the older ones are dropped: the latest frame wins.
+ *   kept and the older ones are dropped: the latest frame wins. Each handler is
+ *   paced on its own: a slow one does not hold back the others.
+ * - A handler that throws or rejects counts as finished; delivery goes on.
+ * - `stop()` drops frames still waiting for a busy handler; after `start()` again,
+ *   `seq` counts from 1.
  * - `close()` stops the source and releases it; after close, `start()` rejects with
  *   HalError DEVICE_CLOSED, `stop()` and `close()` resolve and do nothing, and no
  *   handler is called again.
@@ -30,7 +34,7 @@ export interface Camera {
   start(): Promise<void>;
   stop(): Promise<void>;
   onFrame(handler: (frame: Frame) => void | Promise<void>): Unsubscribe;
-  /** Frames per second measured over the last few seconds (0 when stopped). */
+  /** Frames captured per second over the last few seconds (0 when stopped). */
   readonly fps: number;
   readonly running: boolean;
   close(): Promise<void>;

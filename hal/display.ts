@@ -16,8 +16,11 @@ export interface DisplayState {
  * Contract:
  * - `render` replaces what is shown; it resolves when the state is shown.
  * - `current` is the last rendered state (idle with an empty title before any).
- * - `close()` blanks and releases the display; after close `render()` rejects
- *   with HalError DEVICE_CLOSED and `close()` resolves and does nothing.
+ * - `render` rejects with TypeError for a state that is not a DisplayState (unknown
+ *   mode, non-string title/detail/qr) and leaves the screen as it was.
+ * - `close()` blanks and releases the display; afterwards `current` reads the blank
+ *   state (idle, empty title), `render()` rejects with HalError DEVICE_CLOSED and
+ *   `close()` resolves and does nothing.
  */
 export interface Display {
   render(state: DisplayState): Promise<void>;

@@ -9,6 +9,7 @@
  *
  * Contract:
  * - `set` resolves once the level is applied; `state` reads the last applied value.
+ *   Consecutive `set` calls are applied in call order (the door's relay guard relies on it).
  * - A new output starts inactive.
  * - `close()` drives the output inactive, then releases it. After close, `set()`
  *   rejects with HalError DEVICE_CLOSED and `close()` resolves and does nothing.

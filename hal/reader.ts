@@ -3,6 +3,17 @@ import type { Unsubscribe } from './events.js';
 /** Wire format a card value arrived in. */
 export type CardFormat = 'wiegand26' | 'wiegand34' | 'wiegand37' | 'em4100' | 'mifare-uid' | 'osdp' | 'keypad';
 
+/**
+ * One read. How each format fills it (drivers and the sim twin agree on this, so
+ * stored credentials match whichever reader reads the card):
+ * - wiegand26: bitLength 24 = 8-bit facility + 16-bit card; value = facility × 65536 + card.
+ * - wiegand34: bitLength 32 = 16-bit facility + 16-bit card; value = facility × 65536 + card.
+ * - wiegand37: bitLength 35 = 16-bit facility + 19-bit card (HID H10304); value = facility × 524288 + card.
+ * - em4100: bitLength 40 (version byte + 32-bit id); value = the 40-bit tag number; no facility.
+ * - mifare-uid: bitLength 32, 56 or 80 (4, 7 or 10-byte UID); value = the UID bytes read big-endian.
+ * - osdp: bitLength as the reader reports it; value = the card data bits as an unsigned number.
+ * - keypad: value = the PIN digits as typed, leading zeros kept; bitLength = 4 × digits.
+ */
 export interface CardRead {
   format: CardFormat;
   /** Number of data bits in the frame, after parity bits are stripped. */

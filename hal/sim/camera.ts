@@ -1,0 +1,216 @@
+import type { Camera, Frame, PixelFormat } from '../camera.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { closedError } from '../errors.js';
+import type { Unsubscribe } from '../events.js';
+
+/** A frame as a source hands it over; the camera adds `timestamp` and `seq`. */
+export interface FrameInput {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  data: Uint8Array;
+}
+
+/** A frame generator the camera polls while running, e.g. a test pattern or a still. */
+export interface FrameSource {
+  fps: number;
+  next(): FrameInput;
+}
+
+export interface SimCameraOptions {
+  clock: Clock;
+  /** When set, the camera pulls frames from it at `fps` while running. */
+  source?: FrameSource;
+  /** Window for the fps figure. Default 2000 ms. */
+  fpsWindowMs?: number;
+  /** Receives errors thrown or rejected by frame handlers (they never stop delivery). */
+  onHandlerError?: (error: unknown) => void;
+  name?: string;
+}
+
+/** Bytes one frame of this size and format occupies. Throws TypeError for impossible sizes. */
+export function frameByteLength(width: number, height: number, format: PixelFormat): number {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new TypeError(`frame size must be positive integers, got ${width}x${height}`);
+  }
+  switch (format) {
+    case 'rgb24':
+    case 'bgr24':
+      return width * height * 3;
+    case 'gray8':
+      return width * height;
+    case 'i420':
+      if (width % 2 || height % 2) throw new TypeError(`i420 needs even width and height, got ${width}x${height}`);
+      return (width * height * 3) / 2;
+    default:
+      throw new TypeError(`unknown pixel format ${String(format)}`);
+  }
+}
+
+interface Subscription {
+  handler: (frame: Frame) => void | Promise<void>;
+  live: boolean;
+  busy: boolean;
+  /** The latest frame that arrived while busy; older waiting frames are replaced. */
+  waiting: Frame | null;
+}
+
+/**
+ * A simulated camera. Frames come from `pushFrame` (tests, the sim control panel)
+ * or from a `source` polled on the clock. Each subscriber gets frames as they
+ * arrive; while its handler's promise is pending, newer frames replace the one
+ * waiting, so a slow consumer always resumes on the latest frame.
+ */
+export class SimCamera implements Camera {
+  private readonly clock: Clock;
+  private readonly source: FrameSource | undefined;
+  private readonly fpsWindowMs: number;
+  private readonly reportError: (error: unknown) => void;
+  private readonly name: string;
+  private readonly subs = new Set<Subscription>();
+  private captureTimes: number[] = [];
+  private startedAt = 0;
+  private seq = 0;
+  private isRunning = false;
+  private closed = false;
+  private ticker: TimerHandle | null = null;
+  private capturedTotal = 0;
+
+  constructor(options: SimCameraOptions) {
+    this.clock = options.clock;
+    this.source = options.source;
+    this.fpsWindowMs = options.fpsWindowMs ?? 2000;
+    const report = options.onHandlerError ?? (() => {});
+    this.reportError = (error) => {
+      try {
+        report(error);
+      } catch {
+        // a failing error reporter must not stop frame delivery either
+      }
+    };
+    this.name = options.name ?? 'sim camera';
+    if (!(this.fpsWindowMs > 0)) throw new TypeError(`SimCamera: fpsWindowMs must be > 0, got ${this.fpsWindowMs}`);
+    if (this.source && !(this.source.fps > 0)) throw new TypeError(`SimCamera: source.fps must be > 0, got ${this.source.fps}`);
+  }
+
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  /** Frames captured over the last `fpsWindowMs` (or since start, if shorter), per second. */
+  get fps(): number {
+    if (!this.isRunning) return 0;
+    const now = this.clock.now();
+    const from = now - this.fpsWindowMs;
+    this.captureTimes = this.captureTimes.filter((t) => t > from);
+    const span = Math.min(this.fpsWindowMs, now - this.startedAt);
+    return span > 0 ? (this.captureTimes.length * 1000) / span : 0;
+  }
+
+  /** Frames captured since construction (across start/stop), for tests. */
+  get captured(): number {
+    return this.capturedTotal;
+  }
+
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this.name));
+    if (this.isRunning) return Promise.resolve();
+    this.isRunning = true;
+    this.seq = 0;
+    this.captureTimes = [];
+    this.startedAt = this.clock.now();
+    if (this.source) {
+      const source = this.source;
+      this.ticker = this.clock.setInterval(() => this.pushFrame(source.next()), 1000 / source.fps);
+    }
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.halt();
+    return Promise.resolve();
+  }
+
+  onFrame(handler: (frame: Frame) => void | Promise<void>): Unsubscribe {
+    if (typeof handler !== 'function') throw new TypeError('onFrame takes a function');
+    if (this.closed) return () => {};
+    const sub: Subscription = { handler, live: true, busy: false, waiting: null };
+    this.subs.add(sub);
+    return () => {
+      sub.live = false;
+      sub.waiting = null;
+      this.subs.delete(sub);
+    };
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.halt();
+      this.closed = true;
+      for (const sub of this.subs) {
+        sub.live = false;
+        sub.waiting = null;
+      }
+      this.subs.clear();
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Captures one frame: stamps it with the clock and the next seq and hands it to
+   * the subscribers. Returns the frame, or null when the camera is not running
+   * (the frame is dropped, as a stopped sensor captures nothing).
+   * Throws TypeError when the data length does not match size and format.
+   */
+  pushFrame(input: FrameInput): Frame | null {
+    const { width, height, format, data } = input;
+    const expected = frameByteLength(width, height, format);
+    if (!(data instanceof Uint8Array) || data.length !== expected) {
+      throw new TypeError(`${format} ${width}x${height} frame needs ${expected} bytes, got ${data?.length ?? 'none'}`);
+    }
+    if (!this.isRunning) return null;
+    const now = this.clock.now();
+    const frame: Frame = { width, height, format, data, timestamp: now, seq: ++this.seq };
+    this.captureTimes.push(now);
+    this.capturedTotal++;
+    for (const sub of [...this.subs]) this.offer(sub, frame);
+    return frame;
+  }
+
+  private halt(): void {
+    this.isRunning = false;
+    this.ticker?.cancel();
+    this.ticker = null;
+    this.captureTimes = [];
+    for (const sub of this.subs) sub.waiting = null;
+  }
+
+  private offer(sub: Subscription, frame: Frame): void {
+    if (sub.busy) sub.waiting = frame;
+    else this.run(sub, frame);
+  }
+
+  private run(sub: Subscription, frame: Frame): void {
+    let result: void | Promise<void>;
+    try {
+      result = sub.handler(frame);
+    } catch (error) {
+      this.reportError(error);
+      return;
+    }
+    if (!isThenable(result)) return;
+    sub.busy = true;
+    Promise.resolve(result)
+      .catch((error: unknown) => this.reportError(error))
+      .finally(() => {
+        sub.busy = false;
+        const next = sub.waiting;
+        sub.waiting = null;
+        if (next && sub.live && this.isRunning) this.run(sub, next);
+      });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,6 @@
+export { FakeClock } from './fake-clock.js';
+export { SimOutput, type SimOutputOptions, type OutputChange } from './output.js';
+export { SimInput, type SimInputOptions } from './input.js';
+export { SimCardReader, type SimCardReaderOptions, type PresentResult } from './card-reader.js';
+export { SimDisplay, checkDisplayState, type SimDisplayOptions, type RenderedState } from './display.js';
+export { SimCamera, frameByteLength, type FrameInput, type FrameSource, type SimCameraOptions } from './camera.js';

@@ -1,0 +1,18 @@
+export { AccessService, type AccessServiceOptions, type PresentResult } from './service.js';
+export {
+  AccessRepository,
+  generateId,
+  type CredentialOptions,
+  type CredentialPatch,
+  type GroupPatch,
+  type NewGroup,
+  type NewPerson,
+  type NewSchedule,
+  type PersonPatch,
+  type SchedulePatch,
+} from './repository.js';
+export { decide, type DecisionLookups } from './decide.js';
+export { assertTimeZone, localTime, parseInterval, scheduleAllows, WEEKDAYS, type LocalTime } from './schedule.js';
+export { assertValidPin, isValidCardNumber, isValidPin, normaliseCardNumber, pinLookupKey } from './credential-values.js';
+export { AccessError, type AccessErrorCode } from './errors.js';
+export * from './types.js';

@@ -1,0 +1,123 @@
+/** Kinds of credential the store knows. Card, PIN and face decide today; QR and plate slot in later. */
+export type CredentialType = 'card' | 'pin' | 'face' | 'qr' | 'plate';
+
+/** Times are milliseconds since the Unix epoch; windows are half-open [from, until), null = unbounded. */
+export interface ValidityWindow {
+  validFrom: number | null;
+  validUntil: number | null;
+}
+
+export interface Person extends ValidityWindow {
+  id: string;
+  name: string;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Free-form JSON the backend attaches (employee number, department...). */
+  data: Record<string, unknown> | null;
+}
+
+/**
+ * An access group. `scheduleId` null means the group may enter at any time
+ * (holidays included). A person in no group is denied with 'no-access-group'.
+ */
+export interface Group {
+  id: string;
+  name: string;
+  scheduleId: string | null;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+/**
+ * 'HH:MM-HH:MM' local time, start inclusive, end exclusive, start < end,
+ * '24:00' allowed as an end. An interval never crosses midnight: write
+ * '22:00-24:00' on one day and '00:00-06:00' on the next.
+ */
+export type TimeInterval = string;
+
+/**
+ * Weekly access windows in the terminal's time zone. A weekday that is absent
+ * or has no intervals allows no access. On a holiday, `holidayIntervals`
+ * replace the weekday's intervals (empty: no access that day).
+ */
+export interface Schedule {
+  id: string;
+  name: string;
+  weekly: Partial<Record<Weekday, TimeInterval[]>>;
+  holidayIntervals: TimeInterval[];
+}
+
+/** A local date ('YYYY-MM-DD' in the terminal's time zone) on which schedules use their holiday intervals. */
+export interface Holiday {
+  date: string;
+  name: string;
+}
+
+export interface Credential extends ValidityWindow {
+  id: string;
+  personId: string;
+  type: CredentialType;
+  /**
+   * The lookup key: a card's normalised decimal number; for a PIN an HMAC of it
+   * (the PIN itself is never stored); for a face the person id.
+   */
+  valueKey: string;
+  label: string | null;
+  enabled: boolean;
+  createdAt: number;
+}
+
+/** A recorded consent. Kind 'face' is the consent to biometric identification. */
+export interface Consent {
+  personId: string;
+  kind: string;
+  grantedAt: number;
+  source: string;
+}
+
+export const FACE_CONSENT = 'face';
+
+/**
+ * What a reader presented. A discriminated union on `type`: QR codes and
+ * number plates join as new members without changing these.
+ *
+ * For faces, vision has already done the matching and the liveness check: it
+ * passes the best match above its threshold (`personId`, or null for no match)
+ * and sets `spoofSuspected` when liveness failed. `score` and `liveness` are
+ * recorded in the event.
+ */
+export type PresentedCredential =
+  | { type: 'card'; value: string; format?: string }
+  | { type: 'pin'; value: string }
+  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean };
+
+/** Every reason a decision can give; 'granted' is the only one that opens. */
+export const ACCESS_REASONS = [
+  'granted',
+  'malformed-credential',
+  'unknown-credential',
+  'credential-disabled',
+  'credential-not-yet-valid',
+  'credential-expired',
+  'person-disabled',
+  'person-not-yet-valid',
+  'person-expired',
+  'no-access-group',
+  'outside-schedule',
+  'holiday',
+  'stranger',
+  'spoof-suspected',
+  'no-face-consent',
+] as const;
+
+export type AccessReason = (typeof ACCESS_REASONS)[number];
+
+export interface AccessDecision {
+  result: 'granted' | 'denied';
+  reason: AccessReason;
+  /** The person the credential belongs to, when known. */
+  personId?: string;
+  /** The matched credential, when there is one. */
+  credentialId?: string;
+}

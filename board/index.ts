@@ -5,6 +5,7 @@ import { BoardDefinitionSchema, REQUIRED_ROLES, type BoardDefinition, type Board
 
 export * from './types.js';
 export * from './errors.js';
+export * from './devices.js';
 
 /** Every board this firmware knows, by name. */
 const BOARDS: Record<string, BoardDefinitionInput> = {

@@ -18,19 +18,9 @@ export const InputSpecSchema = z.object({ driver: z.literal('sim'), debounceMs: 
 
 export const ReaderSpecSchema = z.object({ driver: z.literal('sim') }).strict();
 
-export const CameraSpecSchema = z.discriminatedUnion('driver', [
-  z.object({ driver: z.literal('sim'), width: z.number().int().default(640), height: z.number().int().default(480) }).strict(),
-  z
-    .object({
-      driver: z.literal('process'),
-      source: z.enum(['rpicam', 'jetson-argus', 'v4l2', 'test-pattern', 'file']),
-      device: z.string().optional(),
-      width: z.number().int().default(640),
-      height: z.number().int().default(480),
-      fps: z.number().int().min(1).max(120).default(15),
-    })
-    .strict(),
-]);
+export const CameraSpecSchema = z
+  .object({ driver: z.literal('sim'), width: z.number().int().min(16).max(4096).default(640), height: z.number().int().min(16).max(4096).default(480) })
+  .strict();
 
 export const DisplaySpecSchema = z.object({ driver: z.literal('sim') }).strict();
 

@@ -1,0 +1,206 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadBoard, openBoard, type BoardDefinition, type OpenedBoard } from '../board/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../hal/clock.js';
+import type { DisplayState } from '../hal/display.js';
+import type { Unsubscribe } from '../hal/events.js';
+import type { CardRead } from '../hal/reader.js';
+import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
+import type { Config } from './config/index.js';
+import { DoorController, type DoorEvent } from './door/index.js';
+import { child, silentLogger, type Logger } from './log.js';
+import { Store, type StoredEvent } from './store/index.js';
+
+export interface TerminalOptions {
+  config: Config;
+  /** Defaults to the board the config names. */
+  board?: BoardDefinition;
+  clock?: Clock;
+  logger?: Logger;
+  /** How long granted / denied stays on the screen before it returns to idle. Default 3000 ms. */
+  feedbackMs?: number;
+}
+
+export interface PresentOutcome {
+  decision: AccessDecision;
+  event: StoredEvent;
+}
+
+/**
+ * One door terminal: the board's devices, the store, the access core and the door
+ * controller, wired together. Credentials from the card reader (or `present`) are
+ * decided by the access core; a grant drives the door; every decision and every
+ * door event becomes one stored event; the display shows the outcome.
+ */
+export class Terminal {
+  readonly config: Config;
+  readonly board: OpenedBoard;
+  readonly store: Store;
+  readonly access: AccessService;
+  readonly door: DoorController;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly feedbackMs: number;
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private idleTimer: TimerHandle | null = null;
+  private closed = false;
+
+  private constructor(options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number }) {
+    this.config = options.config;
+    this.clock = options.clock;
+    this.log = child(options.logger, 'terminal');
+    this.board = options.board;
+    this.store = options.store;
+    this.feedbackMs = options.feedbackMs;
+    this.access = new AccessService({ store: this.store, timeZone: this.config.terminal.timeZone, clock: this.clock, logger: options.logger });
+    const { devices } = this.board;
+    const doorOptions = {
+      relay: devices.doorRelay,
+      contact: devices.doorContact,
+      exitButton: devices.exitButton,
+      clock: this.clock,
+      config: this.config.door,
+      logger: options.logger,
+      onEvent: (event: DoorEvent) => this.onDoorEvent(event),
+      ...(devices.fireInput ? { fire: devices.fireInput } : {}),
+      ...(devices.tamper ? { tamper: devices.tamper } : {}),
+    };
+    this.door = new DoorController(doorOptions);
+    if (devices.cardReader) {
+      this.unsubscribes.push(devices.cardReader.onRead((read) => void this.onCardRead(read)));
+      this.unsubscribes.push(devices.cardReader.onError((err) => this.onReaderError(err)));
+    }
+  }
+
+  /**
+   * Opens the store, the board's devices and the door. Throws (before touching any
+   * hardware) for an unknown board or a store that cannot be opened.
+   */
+  static async open(options: TerminalOptions): Promise<Terminal> {
+    const { config } = options;
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger();
+    const definition = options.board ?? loadBoard(config.board);
+    if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
+    const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, clock, logger });
+    let board: OpenedBoard | undefined;
+    try {
+      board = openBoard(definition, { clock });
+      const terminal = new Terminal({ config, clock, logger, board, store, feedbackMs: options.feedbackMs ?? 3_000 });
+      await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
+      return terminal;
+    } catch (err) {
+      await board?.close();
+      store.close();
+      throw err;
+    }
+  }
+
+  /** Subscribes to every event this terminal stores (decisions, door events, reader errors). */
+  onEvent(handler: (event: StoredEvent) => void): Unsubscribe {
+    return this.store.events.onAppend(handler);
+  }
+
+  /**
+   * Decides on a presented credential, logs it, unlocks on a grant and shows the
+   * outcome. Invalid values (a card number with letters) are denials, not errors.
+   */
+  async present(credential: PresentedCredential): Promise<PresentOutcome> {
+    if (this.closed) throw new Error('terminal is closed');
+    const { decision, event } = this.access.present(credential, { terminalId: this.config.terminal.id });
+    if (decision.result === 'granted') this.door.grant({ source: 'grant' });
+    const name = decision.personId ? this.access.repository.getPerson(decision.personId)?.name : undefined;
+    await this.showFeedback(
+      decision.result === 'granted'
+        ? { mode: 'granted', title: name ?? 'Welcome', detail: 'Access granted' }
+        : { mode: 'denied', title: 'Access denied', detail: describeReason(decision.reason) },
+    );
+    return { decision, event };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.idleTimer?.cancel();
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+    await this.door.close();
+    await this.board.close();
+    this.store.close();
+  }
+
+  private idleTitle(): string {
+    return this.config.terminal.name ?? 'Present your card';
+  }
+
+  private async onCardRead(read: CardRead): Promise<void> {
+    const credential: PresentedCredential =
+      read.format === 'keypad' ? { type: 'pin', value: read.value } : { type: 'card', value: read.value, format: read.format };
+    try {
+      await this.present(credential);
+    } catch (err) {
+      // A failed write means the decision was not logged: the door stays shut.
+      this.log.error({ err }, 'credential could not be decided');
+      await this.showFeedback({ mode: 'denied', title: 'Access denied', detail: 'Terminal error' }).catch(() => {});
+    }
+  }
+
+  private onReaderError(err: Error): void {
+    this.log.warn({ err }, 'card reader error');
+    this.record({ type: 'reader.bad-frame', reason: (err as { code?: string }).code ?? 'error', data: { message: err.message.slice(0, 200) } });
+  }
+
+  private onDoorEvent(event: DoorEvent): void {
+    const { type, at, ...details } = event;
+    this.record({ type, ts: at, data: Object.keys(details).length ? details : null });
+    if (type === 'fire.release') void this.show({ mode: 'alert', title: 'Fire alarm', detail: event.doorReleased ? 'Door released' : 'Door stays locked' });
+    if (type === 'fire.cleared') void this.show({ mode: 'idle', title: this.idleTitle() });
+  }
+
+  private record(event: Parameters<Store['events']['append']>[0]): void {
+    if (this.closed) return;
+    try {
+      this.store.events.append(event);
+    } catch (err) {
+      this.log.error({ err, type: event.type }, 'event could not be stored');
+    }
+  }
+
+  private async showFeedback(state: DisplayState): Promise<void> {
+    this.idleTimer?.cancel();
+    await this.show(state);
+    this.idleTimer = this.clock.setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.door.state.fireActive) void this.show({ mode: 'idle', title: this.idleTitle() });
+    }, this.feedbackMs);
+  }
+
+  private async show(state: DisplayState): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.board.devices.display.render(state);
+    } catch (err) {
+      this.log.warn({ err }, 'display render failed');
+    }
+  }
+}
+
+const REASON_TEXT: Record<string, string> = {
+  'unknown-credential': 'Unknown card',
+  'malformed-credential': 'Unreadable card',
+  'credential-disabled': 'Card disabled',
+  'credential-expired': 'Card expired',
+  'credential-not-yet-valid': 'Card not yet valid',
+  'person-disabled': 'Access disabled',
+  'person-expired': 'Access expired',
+  'person-not-yet-valid': 'Access not yet valid',
+  'no-access-group': 'No access here',
+  'outside-schedule': 'Not allowed at this time',
+  holiday: 'Closed for the holiday',
+  stranger: 'Face not recognised',
+  'spoof-suspected': 'Liveness check failed',
+  'no-face-consent': 'Face access not enabled',
+};
+
+export function describeReason(reason: string): string {
+  return REASON_TEXT[reason] ?? reason;
+}

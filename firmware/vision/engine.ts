@@ -1,0 +1,165 @@
+// The loaded models and the per-face stages, shared by the frame pipeline, enrolment and
+// the benchmarks: detect → landmarks → align → quality → liveness ∥ embed.
+import { performance } from 'node:perf_hooks';
+import { ensureModelSet, type EnsureOptions } from '../../models/fetch.js';
+import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
+import { silentLogger, type Logger } from '../log.js';
+import { alignFace, landmarks68To5, type Point } from './align.js';
+import type { ScoredBox } from './box.js';
+import { FaceDetector, type DetectOptions } from './detector.js';
+import { Embedder } from './embedder.js';
+import { VisionError } from './errors.js';
+import type { RgbImage } from './image.js';
+import { Landmarker } from './landmarks.js';
+import { LivenessScorer, type LivenessScore } from './liveness.js';
+import { assessQuality, type Quality, type QualityThresholds } from './quality.js';
+import { ModelSession, defaultIntraOpThreads, type RuntimeOptions } from './runtime.js';
+
+export interface FaceEngineOptions extends RuntimeOptions {
+  /** A model set or its name / JSON manifest path. Default `$LIMEN_MODEL_SET` or the built-in set. */
+  modelSet?: ModelSet | string;
+  /** Model cache folder (see models/fetch.ts). */
+  cacheDir?: string;
+  /** Fetch missing models from the registry on first use (default true; `LIMEN_MODEL_OFFLINE=1` turns it off). */
+  download?: boolean;
+  onProgress?: EnsureOptions['onProgress'];
+  logger?: Logger;
+}
+
+/** Milliseconds spent in each stage for one face (detect is per frame). */
+export interface StageTimings {
+  landmarks: number;
+  align: number;
+  quality: number;
+  liveness: number;
+  embed: number;
+}
+
+export interface FaceAnalysis {
+  box: ScoredBox;
+  /** 68 landmarks, x0, y0, … in image pixels. */
+  landmarks: Float32Array;
+  points5: Point[];
+  aligned: RgbImage;
+  quality: Quality;
+  embedding?: Float32Array;
+  liveness?: LivenessScore;
+  timings: StageTimings;
+}
+
+export interface AnalyseOptions {
+  quality?: Partial<QualityThresholds>;
+  /** Compute the embedding: 'always', only when quality passes ('if-ok', default), or 'never'. */
+  embed?: 'always' | 'if-ok' | 'never';
+  /** Compute liveness, same choices (default 'if-ok'). */
+  liveness?: 'always' | 'if-ok' | 'never';
+}
+
+export class FaceEngine {
+  private closed = false;
+
+  private constructor(
+    readonly modelSet: ModelSet,
+    readonly detector: FaceDetector,
+    readonly landmarker: Landmarker,
+    readonly embedder: Embedder,
+    readonly livenessScorer: LivenessScorer,
+    private readonly sessions: ModelSession[],
+    private readonly log: Logger,
+  ) {}
+
+  /** Fetches the models if needed (lazily, on first use), loads and warms the sessions. */
+  static async create(options: FaceEngineOptions = {}): Promise<FaceEngine> {
+    const log = options.logger ?? silentLogger();
+    const set = typeof options.modelSet === 'object' ? options.modelSet : resolveModelSet(options.modelSet);
+    const download = options.download ?? process.env.LIMEN_MODEL_OFFLINE !== '1';
+    const started = performance.now();
+    const paths = await ensureModelSet(set, {
+      download,
+      ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+      ...(options.onProgress && { onProgress: options.onProgress }),
+    });
+    const rt: RuntimeOptions = { intraOpThreads: options.intraOpThreads ?? defaultIntraOpThreads() };
+    const m = set.models;
+    const sessions: ModelSession[] = [];
+    try {
+      for (const [task, spec] of [['detect', m.detect], ['landmarks', m.landmarks], ['embed', m.embed], ['liveness', m.liveness]] as const) {
+        sessions.push(await ModelSession.load(paths[task], spec.input, `${set.name}/${task}`, rt));
+      }
+    } catch (err) {
+      await Promise.all(sessions.map((s) => s.release()));
+      throw err;
+    }
+    const [d, l, e, v] = sessions as [ModelSession, ModelSession, ModelSession, ModelSession];
+    log.info({ set: set.name, threads: rt.intraOpThreads, ms: Math.round(performance.now() - started) }, 'vision models loaded');
+    return new FaceEngine(set, new FaceDetector(d, m.detect), new Landmarker(l, m.landmarks), new Embedder(e, m.embed), new LivenessScorer(v, m.liveness), sessions, log);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new VisionError('CLOSED', 'face engine is closed');
+  }
+
+  async detect(img: RgbImage, options?: DetectOptions): Promise<ScoredBox[]> {
+    this.assertOpen();
+    return this.detector.detect(img, options);
+  }
+
+  /** Landmarks, alignment, quality, then liveness and embedding for one detected face. */
+  async analyseFace(img: RgbImage, box: ScoredBox, options: AnalyseOptions = {}): Promise<FaceAnalysis> {
+    this.assertOpen();
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const dt = now - t;
+      t = now;
+      return dt;
+    };
+    const landmarks = await this.landmarker.landmarks(img, box);
+    const points5 = landmarks68To5(landmarks);
+    const tLandmarks = lap();
+    const aligned = alignFace(img, points5, this.embedder.size);
+    const tAlign = lap();
+    const quality = assessQuality({ img, box, points5, aligned }, options.quality);
+    const tQuality = lap();
+    const want = (mode: AnalyseOptions['embed']) => mode === 'always' || ((mode ?? 'if-ok') === 'if-ok' && quality.ok);
+    let liveness: LivenessScore | undefined;
+    let embedding: Float32Array | undefined;
+    let tLive = 0;
+    let tEmbed = 0;
+    // onnxruntime-node runs one inference at a time per process, so these two run back to
+    // back; each is timed on its own for the benchmarks.
+    if (want(options.liveness)) {
+      liveness = await this.livenessScorer.score(img, box);
+      tLive = lap();
+    }
+    if (want(options.embed)) {
+      embedding = await this.embedder.embed(aligned);
+      tEmbed = lap();
+    }
+    return {
+      box,
+      landmarks,
+      points5,
+      aligned,
+      quality,
+      ...(embedding && { embedding }),
+      ...(liveness && { liveness }),
+      timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: tLive, embed: tEmbed },
+    };
+  }
+
+  /** Detects and analyses every face in a still image, best detection first. */
+  async analyseImage(img: RgbImage, options: AnalyseOptions & DetectOptions = {}): Promise<FaceAnalysis[]> {
+    const boxes = await this.detect(img, options);
+    const out: FaceAnalysis[] = [];
+    for (const b of boxes) out.push(await this.analyseFace(img, b, options));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.sessions.map((s) => s.release()));
+    this.log.debug('vision models released');
+  }
+}

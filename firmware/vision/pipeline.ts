@@ -1,0 +1,223 @@
+// The per-frame pipeline: detect → track → (per track) landmarks, align, quality gate,
+// liveness ∥ embedding; evidence is fused over each track's good frames.
+import { performance } from 'node:perf_hooks';
+import type { Frame } from '../../hal/camera.js';
+import { silentLogger, type Logger } from '../log.js';
+import { boxArea, type ScoredBox } from './box.js';
+import { meanEmbedding } from './embedder.js';
+import type { FaceEngine } from './engine.js';
+import { frameToRgb, type RgbImage } from './image.js';
+import { QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
+import { IouTracker, type TrackerOptions } from './tracker.js';
+
+export interface FacePipelineOptions {
+  engine: FaceEngine;
+  quality?: Partial<QualityThresholds>;
+  tracker?: TrackerOptions;
+  /** Good (quality-passing) frames a track collects before its decision is ready. Default 3. */
+  framesForDecision?: number;
+  /**
+   * After this long (ms of frame time) a track with at least one good frame is ready even
+   * with fewer than `framesForDecision`. Default 1500.
+   */
+  decisionTimeoutMs?: number;
+  /** Faces analysed per frame, largest first; the others are only tracked. Default 2. */
+  maxFaces?: number;
+  /** Run the liveness model (default true). Turn off when the level is 'off'. */
+  liveness?: boolean;
+  logger?: Logger;
+}
+
+export interface TrackQuality {
+  ok: boolean;
+  reason?: QualityReason;
+  /** Text for the display, e.g. "come closer". */
+  message?: string;
+  metrics?: QualityMetrics;
+}
+
+export interface TrackResult {
+  trackId: number;
+  box: ScoredBox;
+  /** This frame's quality verdict; `reason` says what the person should change. */
+  quality: TrackQuality;
+  /** L2-normalised mean embedding over the track's good frames so far. */
+  embedding?: Float32Array;
+  /** Live probability averaged over the track's good frames so far (0..1). */
+  liveness?: number;
+  /** Good frames collected (quality passed, embedding computed). */
+  goodFrames: number;
+  /** Enough evidence for a decision: framesForDecision good frames, or the timeout with ≥ 1. */
+  decisionReady: boolean;
+  /** False when the face was only tracked this frame (over maxFaces, or already complete). */
+  analysed: boolean;
+}
+
+export interface EndedTrack {
+  trackId: number;
+  goodFrames: number;
+  /** The most frequent quality reason while the track had no good frame, if any. */
+  lastReason?: QualityReason;
+}
+
+export interface PipelineTimings {
+  convert: number;
+  detect: number;
+  landmarks: number;
+  align: number;
+  quality: number;
+  liveness: number;
+  embed: number;
+  total: number;
+}
+
+export interface FrameResult {
+  seq: number;
+  timestamp: number;
+  tracks: TrackResult[];
+  ended: EndedTrack[];
+  timings: PipelineTimings;
+}
+
+interface TrackState {
+  embeddings: Float32Array[];
+  live: number[];
+  reasons: Map<QualityReason, number>;
+  fused?: Float32Array;
+}
+
+export class FacePipeline {
+  private readonly engine: FaceEngine;
+  private readonly tracker: IouTracker;
+  private readonly state = new Map<number, TrackState>();
+  private readonly framesForDecision: number;
+  private readonly decisionTimeoutMs: number;
+  private readonly maxFaces: number;
+  private readonly withLiveness: boolean;
+  private readonly quality: Partial<QualityThresholds>;
+  private readonly log: Logger;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: FacePipelineOptions) {
+    if (!options?.engine) throw new TypeError('FacePipeline: engine is required');
+    this.engine = options.engine;
+    this.tracker = new IouTracker(options.tracker);
+    this.framesForDecision = options.framesForDecision ?? 3;
+    this.decisionTimeoutMs = options.decisionTimeoutMs ?? 1500;
+    this.maxFaces = options.maxFaces ?? 2;
+    this.withLiveness = options.liveness ?? true;
+    this.quality = options.quality ?? {};
+    this.log = options.logger ?? silentLogger();
+    if (!(Number.isInteger(this.framesForDecision) && this.framesForDecision >= 1)) throw new TypeError('FacePipeline: framesForDecision must be an integer ≥ 1');
+    if (!(Number.isInteger(this.maxFaces) && this.maxFaces >= 1)) throw new TypeError('FacePipeline: maxFaces must be an integer ≥ 1');
+  }
+
+  /** Whether the liveness model runs on good frames. */
+  get livenessEnabled(): boolean {
+    return this.withLiveness;
+  }
+
+  /**
+   * Processes one camera frame. Calls are serialised: a call made while another runs
+   * waits for it. Throws VisionError BAD_FRAME for malformed frames.
+   */
+  processFrame(frame: Frame): Promise<FrameResult> {
+    const t0 = performance.now();
+    const img = frameToRgb(frame);
+    const convert = performance.now() - t0;
+    return this.enqueue(() => this.run(img, frame.timestamp, frame.seq, convert));
+  }
+
+  /** Processes an already-decoded RGB image as a frame taken at `timestamp`. */
+  processImage(img: RgbImage, timestamp: number, seq = 0): Promise<FrameResult> {
+    return this.enqueue(() => this.run(img, timestamp, seq, 0));
+  }
+
+  /** Ends all tracks (camera stopped or pipeline reset) and reports them. */
+  reset(): EndedTrack[] {
+    return this.tracker.clear().map((t) => this.endTrack(t.id));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private endTrack(id: number): EndedTrack {
+    const s = this.state.get(id);
+    this.state.delete(id);
+    let lastReason: QualityReason | undefined;
+    if (s && s.embeddings.length === 0) {
+      let best = 0;
+      for (const [r, n] of s.reasons) if (n > best) (best = n), (lastReason = r);
+    }
+    return { trackId: id, goodFrames: s?.embeddings.length ?? 0, ...(lastReason && { lastReason }) };
+  }
+
+  private async run(img: RgbImage, timestamp: number, seq: number, convert: number): Promise<FrameResult> {
+    const start = performance.now();
+    const timings: PipelineTimings = { convert, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, total: 0 };
+    const boxes = await this.engine.detect(img);
+    timings.detect = performance.now() - start;
+    const update = this.tracker.update(boxes, timestamp);
+    const ended = update.ended.map((t) => this.endTrack(t.id));
+
+    // Analyse the largest faces first: the person closest to the door.
+    const order = boxes.map((_, i) => i).sort((a, b) => boxArea(boxes[b]!) - boxArea(boxes[a]!));
+    const tracks: TrackResult[] = new Array(boxes.length);
+    let analysed = 0;
+    for (const i of order) {
+      const box = boxes[i]!;
+      const track = update.assigned[i]!;
+      let s = this.state.get(track.id);
+      if (!s) {
+        s = { embeddings: [], live: [], reasons: new Map() };
+        this.state.set(track.id, s);
+      }
+      const complete = s.embeddings.length >= this.framesForDecision;
+      let quality: TrackQuality = { ok: s.embeddings.length > 0 };
+      let didAnalyse = false;
+      if (!complete && analysed < this.maxFaces) {
+        analysed++;
+        didAnalyse = true;
+        const a = await this.engine.analyseFace(img, box, {
+          quality: this.quality,
+          embed: 'if-ok',
+          liveness: this.withLiveness ? 'if-ok' : 'never',
+        });
+        timings.landmarks += a.timings.landmarks;
+        timings.align += a.timings.align;
+        timings.quality += a.timings.quality;
+        timings.liveness += a.timings.liveness;
+        timings.embed += a.timings.embed;
+        quality = { ok: a.quality.ok, metrics: a.quality.metrics };
+        if (a.quality.reason) {
+          quality.reason = a.quality.reason;
+          quality.message = QUALITY_MESSAGES[a.quality.reason];
+          s.reasons.set(a.quality.reason, (s.reasons.get(a.quality.reason) ?? 0) + 1);
+        }
+        if (a.embedding) {
+          s.embeddings.push(a.embedding);
+          s.fused = meanEmbedding(s.embeddings);
+          if (a.liveness) s.live.push(a.liveness.live);
+        }
+      }
+      const good = s.embeddings.length;
+      const ready = good >= this.framesForDecision || (good >= 1 && timestamp - track.firstSeen >= this.decisionTimeoutMs);
+      tracks[i] = {
+        trackId: track.id,
+        box,
+        quality,
+        ...(s.fused && { embedding: s.fused }),
+        ...(s.live.length > 0 && { liveness: s.live.reduce((x, y) => x + y, 0) / s.live.length }),
+        goodFrames: good,
+        decisionReady: ready,
+        analysed: didAnalyse,
+      };
+    }
+    timings.total = performance.now() - start + convert;
+    if (ended.length > 0) this.log.debug({ ended: ended.map((e) => e.trackId) }, 'tracks ended');
+    return { seq, timestamp, tracks, ended, timings };
+  }
+}

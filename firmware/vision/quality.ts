@@ -1,0 +1,194 @@
+// The quality gate: is this face good enough to decide on, and if not, what should the
+// person do? Each rejection carries a reason code with a message for the display.
+import type { Point } from './align.js';
+import type { Box } from './box.js';
+import type { RgbImage } from './image.js';
+
+export type QualityReason = 'too_small' | 'partial' | 'pose' | 'too_dark' | 'too_bright' | 'backlit' | 'blur';
+
+/** What the terminal's display shows for each reason. */
+export const QUALITY_MESSAGES: Readonly<Record<QualityReason, string>> = {
+  too_small: 'come closer',
+  partial: 'move into view',
+  pose: 'face the camera',
+  too_dark: 'too dark',
+  too_bright: 'too bright',
+  backlit: 'step out of backlight',
+  blur: 'hold still',
+};
+
+export interface QualityThresholds {
+  /** Minimum face box width in pixels. */
+  minFaceSize: number;
+  /** Faces whose box is cut by the image edge by more than this fraction are partial. */
+  maxOutside: number;
+  /** |nose offset from the eye midpoint| / eye distance, in the face's own frame. */
+  maxYaw: number;
+  /** Nose height between eye line (0) and mouth line (1); frontal ≈ 0.5. */
+  pitchRange: readonly [number, number];
+  maxRollDeg: number;
+  /** Mean face luma (0–255) below which the face is too dark. */
+  minBrightness: number;
+  /** Mean face luma above which the face is washed out. */
+  maxBrightness: number;
+  /** Surround luma minus face luma above which the face is backlit (face also below `backlitFaceMax`). */
+  backlightDelta: number;
+  backlitFaceMax: number;
+  /** Minimum contrast-normalised Laplacian energy of the aligned face. */
+  minSharpness: number;
+}
+
+export const DEFAULT_QUALITY: Readonly<QualityThresholds> = {
+  minFaceSize: 80,
+  maxOutside: 0.1,
+  maxYaw: 0.35,
+  pitchRange: [0.25, 0.75],
+  maxRollDeg: 35,
+  minBrightness: 50,
+  maxBrightness: 210,
+  backlightDelta: 60,
+  backlitFaceMax: 110,
+  minSharpness: 0.12,
+};
+
+export interface QualityMetrics {
+  faceSize: number;
+  outside: number;
+  yaw: number;
+  pitch: number;
+  rollDeg: number;
+  brightness: number;
+  surround: number;
+  sharpness: number;
+}
+
+export interface Quality {
+  ok: boolean;
+  reason?: QualityReason;
+  metrics: QualityMetrics;
+}
+
+/** Head pose proxies from the 5 alignment points (eyes, nose, mouth corners). */
+export function poseFromPoints(p: readonly Point[]): { yaw: number; pitch: number; rollDeg: number } {
+  const [le, re, nose, lm, rm] = p as [Point, Point, Point, Point, Point];
+  const roll = Math.atan2(re[1] - le[1], re[0] - le[0]);
+  const cos = Math.cos(-roll);
+  const sin = Math.sin(-roll);
+  // Work in the face's own frame (eye line horizontal).
+  const rot = (q: Point): Point => [q[0] * cos - q[1] * sin, q[0] * sin + q[1] * cos];
+  const [lx, ly] = rot(le);
+  const [rx, ry] = rot(re);
+  const [nx, ny] = rot(nose);
+  const [, lmy] = rot(lm);
+  const [, rmy] = rot(rm);
+  const eyeDist = Math.max(1e-6, rx - lx);
+  const eyeY = (ly + ry) / 2;
+  const mouthY = (lmy + rmy) / 2;
+  const yaw = (nx - (lx + rx) / 2) / eyeDist;
+  const pitch = mouthY - eyeY > 1e-6 ? (ny - eyeY) / (mouthY - eyeY) : 0;
+  return { yaw, pitch, rollDeg: (roll * 180) / Math.PI };
+}
+
+function regionLuma(img: RgbImage, x0: number, y0: number, x1: number, y1: number, step: number): { sum: number; n: number } {
+  const xa = Math.max(0, Math.floor(x0));
+  const ya = Math.max(0, Math.floor(y0));
+  const xb = Math.min(img.width, Math.ceil(x1));
+  const yb = Math.min(img.height, Math.ceil(y1));
+  let sum = 0;
+  let n = 0;
+  for (let y = ya; y < yb; y += step) {
+    for (let x = xa; x < xb; x += step) {
+      const o = (y * img.width + x) * 3;
+      sum += 0.299 * img.data[o]! + 0.587 * img.data[o + 1]! + 0.114 * img.data[o + 2]!;
+      n++;
+    }
+  }
+  return { sum, n };
+}
+
+/** Mean luma of the inner face (central part of the box) and of a ring around the head. */
+export function faceExposure(img: RgbImage, box: Box): { face: number; surround: number } {
+  const w = box.x2 - box.x1;
+  const h = box.y2 - box.y1;
+  const step = Math.max(1, Math.floor(Math.min(w, h) / 24));
+  const inner = regionLuma(img, box.x1 + 0.2 * w, box.y1 + 0.2 * h, box.x2 - 0.2 * w, box.y2 - 0.15 * h, step);
+  const face = inner.n > 0 ? inner.sum / inner.n : 0;
+  // Ring: a box twice the face size, minus the face box.
+  const outer = regionLuma(img, box.x1 - 0.5 * w, box.y1 - 0.5 * h, box.x2 + 0.5 * w, box.y2 + 0.5 * h, step);
+  const own = regionLuma(img, box.x1, box.y1, box.x2, box.y2, step);
+  const ringN = outer.n - own.n;
+  const surround = ringN > 0 ? (outer.sum - own.sum) / ringN : face;
+  return { face, surround };
+}
+
+/**
+ * Sharpness of an aligned face: the standard deviation of a Laplacian over the inner face
+ * divided by that of the pixel values, so it does not fall with contrast or exposure.
+ * Sharp faces in photos score ≈ 0.15–0.5; a Gaussian blur of σ = 2 px at the 112-px
+ * scale brings them to ≈ 0.09–0.16, σ = 3 px to ≈ 0.06–0.11.
+ */
+export function sharpness(aligned: RgbImage): number {
+  const { width: w, data: d } = aligned;
+  const h = aligned.height;
+  const g = new Float32Array(w * h);
+  for (let i = 0, j = 0; i < w * h; i++, j += 3) g[i] = 0.299 * d[j]! + 0.587 * d[j + 1]! + 0.114 * d[j + 2]!;
+  const x0 = Math.round(w * 0.2);
+  const x1 = Math.round(w * 0.8);
+  const y0 = Math.round(h * 0.25);
+  const y1 = Math.round(h * 0.9);
+  let ls = 0, ls2 = 0, gs = 0, gs2 = 0, n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * w + x;
+      const v = g[i]!;
+      const lap = 4 * v - g[i - 1]! - g[i + 1]! - g[i - w]! - g[i + w]!;
+      ls += lap;
+      ls2 += lap * lap;
+      gs += v;
+      gs2 += v * v;
+      n++;
+    }
+  }
+  const lapSd = Math.sqrt(Math.max(0, ls2 / n - (ls / n) ** 2));
+  const graySd = Math.sqrt(Math.max(0, gs2 / n - (gs / n) ** 2));
+  return graySd > 1 ? lapSd / graySd : 0;
+}
+
+export interface QualityInput {
+  img: RgbImage;
+  /** The detector box; it may extend past the image edges. */
+  box: Box;
+  points5: readonly Point[];
+  aligned: RgbImage;
+}
+
+/** Measures a face and returns the first failing reason, in the order a person can fix it. */
+export function assessQuality(input: QualityInput, thresholds: Partial<QualityThresholds> = {}): Quality {
+  const t = { ...DEFAULT_QUALITY, ...thresholds };
+  const { img, box } = input;
+  const w = box.x2 - box.x1;
+  const h = box.y2 - box.y1;
+  const visible = (Math.min(box.x2, img.width) - Math.max(box.x1, 0)) * (Math.min(box.y2, img.height) - Math.max(box.y1, 0));
+  const outside = w > 0 && h > 0 ? 1 - Math.max(0, visible) / (w * h) : 1;
+  const pose = poseFromPoints(input.points5);
+  const exposure = faceExposure(img, box);
+  const metrics: QualityMetrics = {
+    faceSize: w,
+    outside,
+    yaw: pose.yaw,
+    pitch: pose.pitch,
+    rollDeg: pose.rollDeg,
+    brightness: exposure.face,
+    surround: exposure.surround,
+    sharpness: sharpness(input.aligned),
+  };
+  const fail = (reason: QualityReason): Quality => ({ ok: false, reason, metrics });
+  if (outside > t.maxOutside) return fail('partial');
+  if (w < t.minFaceSize) return fail('too_small');
+  if (Math.abs(pose.yaw) > t.maxYaw || pose.pitch < t.pitchRange[0] || pose.pitch > t.pitchRange[1] || Math.abs(pose.rollDeg) > t.maxRollDeg) return fail('pose');
+  if (exposure.face < t.backlitFaceMax && exposure.surround - exposure.face > t.backlightDelta) return fail('backlit');
+  if (exposure.face < t.minBrightness) return fail('too_dark');
+  if (exposure.face > t.maxBrightness) return fail('too_bright');
+  if (metrics.sharpness < t.minSharpness) return fail('blur');
+  return { ok: true, metrics };
+}

@@ -1,0 +1,147 @@
+// The frame pipeline and the recogniser on frames made from real package photos.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Frame } from '../../../hal/camera.js';
+import { decodeImage, type RgbImage } from '../../../firmware/vision/image.js';
+import { FacePipeline, type FrameResult } from '../../../firmware/vision/pipeline.js';
+import { FaceRecognizer, type FaceDecision } from '../../../firmware/vision/recognizer.js';
+import { cropResize } from '../../../firmware/vision/resample.js';
+import { ExactMatcher, closeSharedEngine, cropAround, demoPhoto, placeOnCanvas, sharedEngine } from './fixtures.js';
+
+const W = 640, H = 480;
+
+/** A head-and-shoulders crop of the leftmost person in a demo photo, `width` px wide. */
+async function person(n: 3 | 5, index: number, width: number, o: { jpegQuality?: number; brightness?: number } = {}): Promise<RgbImage> {
+  const engine = await sharedEngine();
+  const photo = await demoPhoto(n);
+  const boxes = (await engine.detect(await decodeImage(photo))).sort((a, b) => a.x1 - b.x1);
+  return decodeImage(await cropAround(photo, boxes[index]!, { scale: 2.4, width, ...o }));
+}
+
+function rgbFrame(img: RgbImage, seq: number, timestamp: number): Frame {
+  return { width: img.width, height: img.height, format: 'rgb24', data: img.data, seq, timestamp };
+}
+
+function toI420(img: RgbImage): Uint8Array {
+  const { width: w, height: h, data: d } = img;
+  const out = new Uint8Array(w * h + 2 * (w / 2) * (h / 2));
+  for (let i = 0; i < w * h; i++) out[i] = Math.round(16 + (65.481 * d[3 * i]! + 128.553 * d[3 * i + 1]! + 24.966 * d[3 * i + 2]!) / 255);
+  for (let y = 0; y < h / 2; y++) for (let x = 0; x < w / 2; x++) {
+    const o = (2 * y * w + 2 * x) * 3;
+    const [r, g, b] = [d[o]!, d[o + 1]!, d[o + 2]!];
+    out[w * h + y * (w / 2) + x] = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
+    out[w * h + (w / 2) * (h / 2) + y * (w / 2) + x] = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
+  }
+  return out;
+}
+
+test('one approach is one track; the decision is ready after 3 good frames', async () => {
+  const pipeline = new FacePipeline({ engine: await sharedEngine() });
+  const face = await person(3, 0, 300);
+  const results: FrameResult[] = [];
+  for (let f = 0; f < 5; f++) {
+    results.push(await pipeline.processFrame(rgbFrame(placeOnCanvas(face, W, H, 150 + 6 * f, 60 + 2 * f), f + 1, 1000 + 66 * f)));
+  }
+  const ids = new Set(results.map((r) => r.tracks[0]!.trackId));
+  assert.is(ids.size, 1);
+  assert.equal(results.map((r) => r.tracks.length), [1, 1, 1, 1, 1]);
+  assert.equal(results.map((r) => r.tracks[0]!.goodFrames), [1, 2, 3, 3, 3]);
+  assert.equal(results.map((r) => r.tracks[0]!.decisionReady), [false, false, true, true, true]);
+  assert.equal(results.map((r) => r.tracks[0]!.analysed), [true, true, true, false, false]);
+  const t = results[2]!.tracks[0]!;
+  assert.ok(t.quality.ok && t.embedding!.length === 512 && t.liveness! >= 0 && t.liveness! <= 1);
+  assert.ok(results[0]!.timings.detect > 0 && results[0]!.timings.embed > 0);
+  // The person leaves: after maxAgeMs without a face the track ends.
+  const empty = placeOnCanvas({ width: 1, height: 1, data: new Uint8Array(3) }, W, H, -5, -5);
+  const gone = await pipeline.processFrame(rgbFrame(empty, 6, 1000 + 66 * 4 + 1500));
+  assert.equal(gone.ended.map((e) => e.trackId), [...ids]);
+});
+
+test('i420 and gray8 frames go through the same pipeline', async () => {
+  const pipeline = new FacePipeline({ engine: await sharedEngine(), framesForDecision: 1 });
+  const canvas = placeOnCanvas(await person(3, 0, 300), W, H, 160, 70);
+  const yuv = await pipeline.processFrame({ width: W, height: H, format: 'i420', data: toI420(canvas), seq: 1, timestamp: 0 });
+  assert.is(yuv.tracks.length, 1);
+  assert.ok(yuv.tracks[0]!.quality.ok, JSON.stringify(yuv.tracks[0]!.quality));
+  const gray = new Uint8Array(W * H);
+  for (let i = 0; i < W * H; i++) gray[i] = canvas.data[3 * i + 1]!;
+  const g = await pipeline.processFrame({ width: W, height: H, format: 'gray8', data: gray, seq: 2, timestamp: 66 });
+  assert.is(g.tracks.length, 1);
+  assert.is(g.tracks[0]!.trackId, yuv.tracks[0]!.trackId);
+  try {
+    await pipeline.processFrame({ width: W, height: H, format: 'rgb24', data: new Uint8Array(10), seq: 3, timestamp: 99 });
+    assert.unreachable('short frame must be rejected');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'BAD_FRAME');
+  }
+});
+
+test('rejections carry a reason for the display', async () => {
+  const pipeline = new FacePipeline({ engine: await sharedEngine() });
+  const dark = placeOnCanvas(await person(3, 0, 300, { brightness: 0.2 }), W, H, 150, 60, 15);
+  const r = await pipeline.processFrame(rgbFrame(dark, 1, 0));
+  assert.is(r.tracks[0]!.quality.reason, 'too_dark');
+  assert.is(r.tracks[0]!.quality.message, 'too dark');
+  assert.is(r.tracks[0]!.embedding, undefined);
+  const small = placeOnCanvas(cropResize(await person(3, 0, 300), { x: 0, y: 0, width: 300, height: 300 * 1.39 }, 110, 153), W, H, 300, 200);
+  const s = await pipeline.processFrame(rgbFrame(small, 1, 5000));
+  const t = s.tracks.find((x) => x.box.x1 > 250)!;
+  assert.is(t.quality.reason, 'too_small');
+  assert.is(t.quality.message, 'come closer');
+});
+
+test('recogniser: an enrolled face is recognised once per approach; others are strangers', async () => {
+  const engine = await sharedEngine();
+  const matcher = new ExactMatcher();
+  // Enrol from the original photo; recognise a shifted, smaller, re-compressed copy.
+  const photo = await demoPhoto(3);
+  const img = await decodeImage(photo);
+  const faces = (await engine.analyseImage(img, { embed: 'always' })).sort((a, b) => a.box.x1 - b.box.x1);
+  matcher.add('alice', faces[0]!.embedding!);
+  matcher.add('carol', faces[2]!.embedding!);
+  const pipeline = new FacePipeline({ engine, liveness: false });
+  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'off' });
+  const emitted: FaceDecision[] = [];
+  recognizer.onDecision((d) => emitted.push(d));
+  const alice = await person(3, 0, 260, { jpegQuality: 50 });
+  let t = 0;
+  for (let f = 0; f < 6; f++) await recognizer.processFrame(rgbFrame(placeOnCanvas(alice, W, H, 200 - 5 * f, 90), f + 1, (t += 66)));
+  assert.is(emitted.length, 1);
+  assert.is(emitted[0]!.personId, 'alice');
+  assert.ok(emitted[0]!.score > 0.7, `score ${emitted[0]!.score}`);
+  assert.is(emitted[0]!.spoofSuspected, false);
+  assert.is(emitted[0]!.frames, 3);
+  // A new approach (after a gap) of someone not enrolled.
+  t += 3000;
+  const stranger = await person(5, 1, 260);
+  for (let f = 0; f < 4; f++) await recognizer.processFrame(rgbFrame(placeOnCanvas(stranger, W, H, 180, 80), 10 + f, (t += 66)));
+  assert.is(emitted.length, 2); // alice's track ended silently (already decided); one stranger decision
+  const last = emitted[emitted.length - 1]!;
+  assert.is(last.personId, null);
+  assert.is(last.spoofSuspected, false);
+  assert.ok(last.score < 0.5);
+});
+
+test('recogniser decision rules: spoof suspected, unusable face, one decision per track', async () => {
+  const matcher = new ExactMatcher();
+  const e = new Float32Array(512);
+  e[0] = 1;
+  matcher.add('alice', e);
+  const pipeline = new FacePipeline({ engine: await sharedEngine() });
+  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'medium' });
+  const base = { seq: 1, timestamp: 10, ended: [], timings: { convert: 0, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, total: 0 } };
+  const track = (trackId: number, liveness: number) => ({ trackId, box: { x1: 0, y1: 0, x2: 100, y2: 100, score: 1 }, quality: { ok: true }, embedding: e, liveness, goodFrames: 3, decisionReady: true, analysed: true });
+  const spoof = await recognizer.handle({ ...base, tracks: [track(1, 0.1)] });
+  assert.equal(spoof.decisions.map((d) => [d.personId, d.spoofSuspected, d.claimedPersonId]), [[null, true, 'alice']]);
+  const again = await recognizer.handle({ ...base, tracks: [track(1, 0.9)] });
+  assert.is(again.decisions.length, 0); // one decision per track
+  const live = await recognizer.handle({ ...base, tracks: [track(2, 0.9)] });
+  assert.equal(live.decisions.map((d) => [d.personId, d.spoofSuspected, d.liveness]), [['alice', false, 0.9]]);
+  const unusable = await recognizer.handle({ ...base, tracks: [], ended: [{ trackId: 3, goodFrames: 0, lastReason: 'backlit' }] });
+  assert.equal(unusable.decisions.map((d) => [d.trackId, d.personId, d.qualityReason]), [[3, null, 'backlit']]);
+  const noLive = new FacePipeline({ engine: await sharedEngine(), liveness: false });
+  assert.throws(() => new FaceRecognizer({ pipeline: noLive, matcher }), TypeError);
+});
+
+test.after(closeSharedEngine);
+test.run();

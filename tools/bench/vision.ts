@@ -1,0 +1,347 @@
+// npm run bench:vision -- --dataset DIR [--degrade] [--no-peer] [--threads N] [--gallery N]
+//
+// DIR holds one folder per identity. Prints, for Limen and for the peer
+// @vladmandic/human (tfjs-wasm) on the same images in the same run: detection rate,
+// all-pairs ROC AUC, EER, TAR at FAR 1e-2 / 1e-3, per-stage ms (p50/p95), and Limen's
+// frame-to-decision latency on 640×480 frames. --degrade repeats everything on 4×-shrunk
+// copies saved as JPEG q50.
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import sharp from 'sharp';
+import { chooseFace } from '../../firmware/vision/enrol.js';
+import { FaceEngine } from '../../firmware/vision/engine.js';
+import { equalErrorRate, percentile, rocAuc, tarAtFar } from '../../firmware/vision/eval.js';
+import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
+import { Matcher } from '../../firmware/vision/matcher/index.js';
+import { FacePipeline } from '../../firmware/vision/pipeline.js';
+import { FaceRecognizer, type FaceDecision } from '../../firmware/vision/recognizer.js';
+import { cropResize } from '../../firmware/vision/resample.js';
+
+const program = new Command()
+  .name('bench:vision')
+  .requiredOption('--dataset <dir>', 'folder with one sub-folder of photos per identity')
+  .option('--degrade', 'also run on 4×-shrunk JPEG q50 copies', false)
+  .option('--no-peer', 'skip the @vladmandic/human peer')
+  .option('--threads <n>', 'onnxruntime intra-op threads per session', (v) => Number(v))
+  .option('--gallery <n>', 'synthetic templates in the matcher for the latency run', (v) => Number(v), 1000)
+  .parse();
+const opts = program.opts<{ dataset: string; degrade: boolean; peer: boolean; threads?: number; gallery: number }>();
+
+interface Sample {
+  identity: string;
+  file: string;
+  bytes: Buffer;
+}
+
+function listDataset(dir: string): Sample[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    process.stderr.write(`bench:vision: dataset folder ${dir} not found (expected one sub-folder per identity)\n`);
+    process.exit(2);
+  }
+  const out: Sample[] = [];
+  for (const id of readdirSync(dir).sort()) {
+    const p = join(dir, id);
+    if (!statSync(p).isDirectory()) continue;
+    for (const f of readdirSync(p).sort()) {
+      if (!/\.(jpe?g|png|webp|bmp|tiff?)$/i.test(extname(f))) continue;
+      out.push({ identity: id, file: `${id}/${f}`, bytes: readFileSync(join(p, f)) });
+    }
+  }
+  return out;
+}
+
+async function degrade(bytes: Buffer): Promise<Buffer> {
+  const img = sharp(bytes).rotate();
+  const meta = await img.toBuffer({ resolveWithObject: true });
+  return sharp(meta.data)
+    .resize(Math.max(1, Math.round(meta.info.width / 4)), Math.max(1, Math.round(meta.info.height / 4)))
+    .jpeg({ quality: 50 })
+    .toBuffer();
+}
+
+/** The photo fitted into a 640×480 frame (aspect kept, grey padding), as a camera would deliver it. */
+function toFrame(img: RgbImage): RgbImage {
+  const W = 640, H = 480;
+  const s = Math.min(W / img.width, H / img.height, 1);
+  const w = Math.max(1, Math.round(img.width * s));
+  const h = Math.max(1, Math.round(img.height * s));
+  const small = s < 1 ? cropResize(img, { x: 0, y: 0, width: img.width, height: img.height }, w, h) : img;
+  const data = new Uint8Array(W * H * 3).fill(110);
+  const x0 = (W - w) >> 1;
+  const y0 = (H - h) >> 1;
+  for (let y = 0; y < h; y++) data.set(small.data.subarray(y * w * 3, (y + 1) * w * 3), ((y + y0) * W + x0) * 3);
+  return { width: W, height: H, data };
+}
+
+interface RunResult {
+  name: string;
+  images: number;
+  detected: number;
+  embeddings: Array<{ identity: string; e: Float32Array }>;
+  stages: Record<string, number[]>;
+  similarity: (a: Float32Array, b: Float32Array) => number;
+  notes: string[];
+}
+
+function push(stages: Record<string, number[]>, k: string, v: number): void {
+  (stages[k] ??= []).push(v);
+}
+
+async function runLimen(engine: FaceEngine, samples: Sample[], variant: string): Promise<RunResult> {
+  const r: RunResult = {
+    name: `limen (${engine.modelSet.name}, onnxruntime-node)`,
+    images: samples.length,
+    detected: 0,
+    embeddings: [],
+    stages: {},
+    similarity: (a, b) => {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+      return s;
+    },
+    notes: [],
+  };
+  let gated = 0;
+  for (const s of samples) {
+    let t = performance.now();
+    const img = await decodeImage(s.bytes);
+    push(r.stages, 'decode', performance.now() - t);
+    t = performance.now();
+    const boxes = await engine.detect(img);
+    push(r.stages, 'detect', performance.now() - t);
+    const box = chooseFace(boxes.map((b) => ({ box: b })))?.box;
+    if (!box) continue;
+    r.detected++;
+    const a = await engine.analyseFace(img, box, { embed: 'always', liveness: 'always' });
+    for (const [k, v] of Object.entries(a.timings)) push(r.stages, k, v);
+    if (a.quality.ok) gated++;
+    r.embeddings.push({ identity: s.identity, e: a.embedding! });
+  }
+  r.notes.push(`${gated}/${r.detected} chosen faces pass the quality gate (all ${r.detected} are scored)`);
+  r.notes.push(`variant: ${variant}`);
+  return r;
+}
+
+/** Frame-to-decision on 640×480 frames: pipeline (1 frame per decision) + real matcher. */
+async function latency(engine: FaceEngine, samples: Sample[], gallerySize: number): Promise<{ ms: number[]; decisions: number; frames: number }> {
+  const matcher = new Matcher({ dim: engine.embedder.spec.dims });
+  // A site-sized gallery of random unit templates plus one template per identity.
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  for (let i = 0; i < gallerySize; i++) {
+    const v = new Float32Array(engine.embedder.spec.dims).map(rnd);
+    matcher.add(`t${i}`, `p${i}`, v);
+  }
+  await matcher.flush();
+  const pipeline = new FacePipeline({ engine, framesForDecision: 1 });
+  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'medium' });
+  const ms: number[] = [];
+  let decisions = 0;
+  let ts = 0;
+  for (const s of samples) {
+    const frame = toFrame(await decodeImage(s.bytes));
+    ts += 10_000; // every photo is a new approach
+    const t = performance.now();
+    const res = await recognizer.processFrame({ width: frame.width, height: frame.height, format: 'rgb24', data: frame.data, seq: 1, timestamp: ts });
+    const dt = performance.now() - t;
+    const made: FaceDecision[] = res.decisions.filter((d) => d.qualityReason === undefined);
+    if (made.length > 0) {
+      decisions++;
+      ms.push(dt);
+    }
+  }
+  await matcher.close();
+  return { ms, decisions, frames: samples.length };
+}
+
+// ---- peer: @vladmandic/human on tfjs-wasm, run as its users run it ----
+
+interface Peer {
+  run(samples: Sample[], variant: string): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+async function createPeer(): Promise<Peer> {
+  const require = createRequire(import.meta.url);
+  // The package's "exports" map lacks ./dist/human.node-wasm.js: load it by path.
+  const humanPath = join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
+  const modelsDir = resolve(dirname(humanPath), '..', 'models');
+  const wasmDir = `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
+  // This build cannot load models from file://, so they are served on loopback.
+  const server: Server = createServer((req, res) => {
+    const name = basename(decodeURIComponent((req.url ?? '/').split('?')[0]!));
+    readFile(join(modelsDir, name)).then(
+      (b) => res.end(b),
+      () => {
+        res.statusCode = 404;
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Human } = require(humanPath) as { Human: new (cfg: object) => HumanApi };
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: `file://${wasmDir}`,
+    modelBasePath: `http://127.0.0.1:${port}/`,
+    debug: false,
+    cacheSensitivity: 0, // no frame cache: every image is processed in full
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { rotation: true, maxDetected: 10, minConfidence: 0.2, skipFrames: 0, skipTime: 0 },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      description: { enabled: true, skipFrames: 0, skipTime: 0 },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  });
+  const t = performance.now();
+  await human.load();
+  const loadMs = performance.now() - t;
+  return {
+    async run(samples, variant) {
+      const r: RunResult = {
+        name: `peer @vladmandic/human@3.3.6 (tfjs-wasm ${human.tf.version_core ?? ''})`,
+        images: samples.length,
+        detected: 0,
+        embeddings: [],
+        stages: {},
+        similarity: (a, b) => human.match.similarity(Array.from(a), Array.from(b)),
+        notes: [`models loaded in ${loadMs.toFixed(0)} ms`, `variant: ${variant}`, 'stages: detect = whole human.detect() (BlazeFace + mesh + faceres description)'],
+      };
+      // First call compiles kernels; keep it out of the timings, as for Limen's warm-up.
+      const warm = await decodeImage(samples[0]!.bytes);
+      const wt = human.tf.tensor(Int32Array.from(warm.data), [1, warm.height, warm.width, 3], 'int32');
+      await human.detect(wt);
+      wt.dispose();
+      for (const s of samples) {
+        let t0 = performance.now();
+        const img = await decodeImage(s.bytes);
+        push(r.stages, 'decode', performance.now() - t0);
+        const tensor = human.tf.tensor(Int32Array.from(img.data), [1, img.height, img.width, 3], 'int32');
+        t0 = performance.now();
+        const res = await human.detect(tensor);
+        push(r.stages, 'detect+mesh+embed', performance.now() - t0);
+        tensor.dispose();
+        const faces = res.face.filter((f) => f.embedding && f.embedding.length > 0);
+        const best = [...faces].sort((a, b) => Math.round(b.score * 100) - Math.round(a.score * 100) || b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
+        if (!best) continue;
+        r.detected++;
+        r.embeddings.push({ identity: s.identity, e: Float32Array.from(best.embedding!) });
+      }
+      return r;
+    },
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+interface HumanApi {
+  load(): Promise<void>;
+  detect(input: unknown): Promise<{ face: Array<{ score: number; box: [number, number, number, number]; embedding?: number[] }> }>;
+  tf: { tensor(data: Int32Array, shape: number[], dtype: string): { dispose(): void }; version_core?: string };
+  match: { similarity(a: number[], b: number[]): number };
+}
+
+// ---- report ----
+
+function verification(r: RunResult) {
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  for (let i = 0; i < r.embeddings.length; i++) {
+    for (let j = i + 1; j < r.embeddings.length; j++) {
+      const a = r.embeddings[i]!, b = r.embeddings[j]!;
+      (a.identity === b.identity ? genuine : impostor).push(r.similarity(a.e, b.e));
+    }
+  }
+  return {
+    genuine: genuine.length,
+    impostor: impostor.length,
+    auc: rocAuc(genuine, impostor),
+    eer: equalErrorRate(genuine, impostor),
+    tar2: tarAtFar(genuine, impostor, 1e-2),
+    tar3: tarAtFar(genuine, impostor, 1e-3),
+  };
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
+
+function report(r: RunResult): { p50Total: number } {
+  const v = verification(r);
+  process.stdout.write(`\n== ${r.name}\n`);
+  for (const n of r.notes) process.stdout.write(`   ${n}\n`);
+  process.stdout.write(`   detection rate      ${r.detected}/${r.images} = ${(r.detected / r.images).toFixed(3)}\n`);
+  process.stdout.write(`   pairs               ${v.genuine} genuine, ${v.impostor} impostor (FAR resolution 1/${v.impostor})\n`);
+  process.stdout.write(`   ROC AUC             ${f3(v.auc)}\n`);
+  process.stdout.write(`   EER                 ${f3(v.eer.eer)} (threshold ${f3(v.eer.threshold)})\n`);
+  process.stdout.write(`   TAR @ FAR 1e-2      ${f3(v.tar2.tar)} (threshold ${f3(v.tar2.threshold)})\n`);
+  process.stdout.write(`   TAR @ FAR 1e-3      ${f3(v.tar3.tar)} (threshold ${f3(v.tar3.threshold)})\n`);
+  process.stdout.write('   stage ms            p50     p95\n');
+  let total = 0;
+  for (const [k, vals] of Object.entries(r.stages)) {
+    process.stdout.write(`     ${k.padEnd(18)}${ms(percentile(vals, 0.5)).padStart(6)}  ${ms(percentile(vals, 0.95)).padStart(6)}\n`);
+    if (k !== 'decode') total += percentile(vals, 0.5);
+  }
+  process.stdout.write(`     ${'sum of p50 (no decode)'.padEnd(18)} ${ms(total)}\n`);
+  return { p50Total: total };
+}
+
+async function main(): Promise<void> {
+  const dir = resolve(opts.dataset);
+  const samples = listDataset(dir);
+  if (samples.length < 2) {
+    process.stderr.write(`bench:vision: ${dir} has fewer than 2 photos\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`bench:vision  dataset ${dir}: ${samples.length} photos, ${new Set(samples.map((s) => s.identity)).size} identities\n`);
+  process.stdout.write(`machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share the CPU: figures are upper bounds)\n`);
+  const engine = await FaceEngine.create({ ...(opts.threads && { intraOpThreads: opts.threads }) });
+  const peer = opts.peer ? await createPeer() : undefined;
+  const variants: Array<[string, Sample[]]> = [['clean', samples]];
+  if (opts.degrade) {
+    const degraded: Sample[] = [];
+    for (const s of samples) degraded.push({ ...s, bytes: await degrade(s.bytes) });
+    variants.push(['degraded (4× shrunk, JPEG q50)', degraded]);
+  }
+  for (const [variant, set] of variants) {
+    process.stdout.write(`\n######## ${variant}\n`);
+    const mine = report(await runLimen(engine, set, variant));
+    const lat = await latency(engine, set, opts.gallery);
+    process.stdout.write(
+      `   frame-to-decision   p50 ${ms(percentile(lat.ms, 0.5))} ms, p95 ${ms(percentile(lat.ms, 0.95))} ms ` +
+        `(640×480 rgb24 frame → detect, landmarks, align, quality, liveness, embed, match in a ${opts.gallery}-template gallery; ` +
+        `${lat.decisions}/${lat.frames} frames gave a decision, the others were stopped by the quality gate)\n`,
+    );
+    if (peer) {
+      const theirs = report(await peer.run(set, variant));
+      process.stdout.write(`\n   speed ratio (sum of stage p50, decode excluded): peer / limen = ${(theirs.p50Total / mine.p50Total).toFixed(1)}×\n`);
+    }
+  }
+  process.stdout.write(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  await peer?.close();
+  await engine.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:vision: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

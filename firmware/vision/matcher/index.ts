@@ -1,0 +1,11 @@
+export { Matcher, type MatcherOptions, type SearchHit, type VerifyResult } from './matcher.js';
+export { MatcherError, type MatcherErrorCode } from './errors.js';
+export { OpenSetPolicy, calibrate, type Calibration, type OpenSetDecision, type OpenSetPolicyOptions } from './open-set.js';
+export {
+  DEFAULT_THRESHOLDS,
+  IMPOSTOR_SCORE_MODELS,
+  identifyThreshold,
+  verifyThreshold,
+  type ImpostorScoreModel,
+} from './thresholds.js';
+export { loadGallery, encodeTemplate, decodeTemplate, type LoadGalleryOptions, type LoadGalleryResult } from './store-gallery.js';

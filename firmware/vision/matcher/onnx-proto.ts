@@ -1,0 +1,196 @@
+/**
+ * A minimal protobuf writer for the few ONNX messages the matcher needs to build
+ * its scan graph in code (ModelProto, GraphProto, NodeProto, TensorProto,
+ * ValueInfoProto, AttributeProto). Field numbers follow onnx/onnx.proto3.
+ * It only writes; the graph never comes from outside, so nothing is parsed.
+ */
+
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+
+/** ONNX TensorProto.DataType values used here. */
+export const OnnxType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+} as const;
+export type OnnxTypeCode = (typeof OnnxType)[keyof typeof OnnxType];
+
+/**
+ * Collects fields; nested messages stay as writers until `finish()`, which copies
+ * every byte exactly once (the gallery initializer is tens of megabytes).
+ */
+class ProtoWriter {
+  private readonly parts: Array<Uint8Array | ProtoWriter> = [];
+  /** Encoded size in bytes, nested messages included. */
+  length = 0;
+
+  private push(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+    this.length += bytes.length;
+  }
+
+  private varint(value: bigint): void {
+    // Negative int64 values are written as 10-byte two's complement, as protobuf does.
+    let v = BigInt.asUintN(64, value);
+    const out: number[] = [];
+    do {
+      let byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v !== 0n) byte |= 0x80;
+      out.push(byte);
+    } while (v !== 0n);
+    this.push(Uint8Array.from(out));
+  }
+
+  private tag(field: number, wire: number): void {
+    this.varint(BigInt((field << 3) | wire));
+  }
+
+  int(field: number, value: number | bigint): this {
+    this.tag(field, WIRE_VARINT);
+    this.varint(BigInt(value));
+    return this;
+  }
+
+  bytes(field: number, value: Uint8Array): this {
+    this.tag(field, WIRE_LEN);
+    this.varint(BigInt(value.length));
+    this.push(value);
+    return this;
+  }
+
+  string(field: number, value: string): this {
+    return this.bytes(field, new TextEncoder().encode(value));
+  }
+
+  message(field: number, value: ProtoWriter): this {
+    this.tag(field, WIRE_LEN);
+    this.varint(BigInt(value.length));
+    this.parts.push(value);
+    this.length += value.length;
+    return this;
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    this.writeInto(out, 0);
+    return out;
+  }
+
+  private writeInto(out: Uint8Array, offset: number): number {
+    for (const p of this.parts) {
+      if (p instanceof ProtoWriter) {
+        offset = p.writeInto(out, offset);
+      } else {
+        out.set(p, offset);
+        offset += p.length;
+      }
+    }
+    return offset;
+  }
+}
+
+/** A dimension is a fixed size or a symbolic name bound at run time. */
+export type OnnxDim = number | string;
+
+export interface OnnxValueInfo {
+  name: string;
+  type: OnnxTypeCode;
+  shape: OnnxDim[];
+}
+
+export interface OnnxTensor {
+  name: string;
+  type: OnnxTypeCode;
+  dims: number[];
+  /** Little-endian raw bytes, as TensorProto.raw_data stores them. */
+  raw: Uint8Array;
+}
+
+export type OnnxAttribute =
+  | { name: string; kind: 'int'; value: number }
+  | { name: string; kind: 'ints'; value: number[] };
+
+export interface OnnxNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attributes?: OnnxAttribute[];
+}
+
+export interface OnnxGraph {
+  name: string;
+  nodes: OnnxNode[];
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  initializers?: OnnxTensor[];
+}
+
+export interface OnnxModelOptions {
+  /** Default-domain opset version. */
+  opset: number;
+  irVersion?: number;
+  producer?: string;
+}
+
+function valueInfo(v: OnnxValueInfo): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of v.shape) {
+    const dim = new ProtoWriter();
+    if (typeof d === 'number') dim.int(1, d);
+    else dim.string(2, d);
+    shape.message(1, dim);
+  }
+  const tensorType = new ProtoWriter().int(1, v.type).message(2, shape);
+  const type = new ProtoWriter().message(1, tensorType);
+  return new ProtoWriter().string(1, v.name).message(2, type);
+}
+
+function tensor(t: OnnxTensor): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const d of t.dims) w.int(1, d);
+  return w.int(2, t.type).string(8, t.name).bytes(9, t.raw);
+}
+
+// AttributeProto.AttributeType
+const ATTR_INT = 2;
+const ATTR_INTS = 7;
+
+function attribute(a: OnnxAttribute): ProtoWriter {
+  const w = new ProtoWriter().string(1, a.name);
+  if (a.kind === 'int') return w.int(3, a.value).int(20, ATTR_INT);
+  for (const v of a.value) w.int(8, v);
+  return w.int(20, ATTR_INTS);
+}
+
+function node(n: OnnxNode): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  if (n.name) w.string(3, n.name);
+  w.string(4, n.opType);
+  for (const a of n.attributes ?? []) w.message(5, attribute(a));
+  return w;
+}
+
+/** Serialises a model to the bytes `InferenceSession.create` accepts. */
+export function encodeOnnxModel(graph: OnnxGraph, options: OnnxModelOptions): Uint8Array {
+  const g = new ProtoWriter();
+  for (const n of graph.nodes) g.message(1, node(n));
+  g.string(2, graph.name);
+  for (const t of graph.initializers ?? []) g.message(5, tensor(t));
+  for (const i of graph.inputs) g.message(11, valueInfo(i));
+  for (const o of graph.outputs) g.message(12, valueInfo(o));
+
+  const opset = new ProtoWriter().string(1, '').int(2, options.opset);
+  return new ProtoWriter()
+    .int(1, options.irVersion ?? 8)
+    .string(2, options.producer ?? 'limen')
+    .message(7, g)
+    .message(8, opset)
+    .finish();
+}

@@ -1,0 +1,349 @@
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { PixelFormat } from '../camera.js';
+import { HalError } from '../errors.js';
+import type { ProcessSource } from './process-camera.js';
+
+/**
+ * Commands that write raw frames to stdout, one builder per platform or
+ * simulated source. Each returns a ProcessSource for ProcessCamera; none runs
+ * anything. Notes that shaped them:
+ * - gst-launch-1.0 always runs with -q: without it, status text lands in the frame stream.
+ * - GStreamer pads rows to 4 bytes (RGB, and each I420 plane), so GStreamer
+ *   sources need widths that keep rows unpadded: a multiple of 8.
+ * - rpicam-vid pads I420 rows unless the width is a multiple of 64.
+ * - A still image loops with ffmpeg `-loop 1 -re` (`-stream_loop` does not work on a still).
+ * - Images and videos are scaled to fit inside width × height with their aspect
+ *   ratio kept and the rest padded black, so faces are never stretched.
+ */
+
+interface Size {
+  width: number;
+  height: number;
+  /** Frames per second. Default 15 (30 for test patterns). */
+  fps?: number;
+}
+
+interface WithFormat {
+  /** Pixel format of the frames. Default rgb24. */
+  format?: PixelFormat;
+}
+
+export type CameraSourceConfig =
+  | ({ kind: 'rpicam'; /** Camera index for boards with two. */ camera?: number } & Size)
+  | ({ kind: 'jetson-argus'; sensorId?: number } & Size & WithFormat)
+  | ({ kind: 'v4l2-gst'; device?: string } & Size & WithFormat)
+  | ({ kind: 'v4l2-ffmpeg'; device?: string; /** What to ask the webcam for, e.g. 'mjpeg'. Default: its choice. */ inputFormat?: string } & Size & WithFormat)
+  | ({ kind: 'gst-test'; /** videotestsrc pattern, e.g. 'smpte', 'ball'. */ pattern?: string } & Size & WithFormat)
+  | ({ kind: 'ffmpeg-test' } & Size & WithFormat)
+  | ({ kind: 'image'; path: string; tool?: 'ffmpeg' | 'gstreamer' } & Size & WithFormat)
+  | ({ kind: 'image-folder'; dir: string; /** How long each image shows. Default 2 s. */ secondsPerImage?: number } & Size & WithFormat)
+  | ({ kind: 'video'; path: string; tool?: 'ffmpeg' | 'gstreamer'; /** Play it again at the end. Default true. */ loop?: boolean } & Size & WithFormat);
+
+export type CameraSourceKind = CameraSourceConfig['kind'];
+
+export const CAMERA_SOURCE_KINDS: readonly CameraSourceKind[] = [
+  'rpicam',
+  'jetson-argus',
+  'v4l2-gst',
+  'v4l2-ffmpeg',
+  'gst-test',
+  'ffmpeg-test',
+  'image',
+  'image-folder',
+  'video',
+];
+
+/** Image files an image folder plays, by extension. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+
+const FFMPEG_PIX_FMT: Record<PixelFormat, string> = { rgb24: 'rgb24', bgr24: 'bgr24', gray8: 'gray', i420: 'yuv420p' };
+const GST_FORMAT: Record<PixelFormat, string> = { rgb24: 'RGB', bgr24: 'BGR', gray8: 'GRAY8', i420: 'I420' };
+
+function checkSize(kind: string, s: Size, format: PixelFormat): { width: number; height: number; fps: number } {
+  const { width, height } = s;
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new TypeError(`${kind}: width and height must be positive integers, got ${width}x${height}`);
+  }
+  if (!(format in FFMPEG_PIX_FMT)) throw new TypeError(`${kind}: unknown pixel format ${String(format)}`);
+  if (format === 'i420' && (width % 2 || height % 2)) throw new TypeError(`${kind}: i420 needs an even width and height, got ${width}x${height}`);
+  const fps = s.fps ?? 15;
+  if (!(fps > 0 && fps <= 240)) throw new TypeError(`${kind}: fps must be in (0, 240], got ${fps}`);
+  return { width, height, fps };
+}
+
+function checkGstWidth(kind: string, width: number): void {
+  if (width % 8) throw new TypeError(`${kind}: GStreamer pads rows, so width must be a multiple of 8, got ${width}`);
+}
+
+/** GStreamer framerate as a fraction. */
+function gstRate(fps: number): string {
+  return Number.isInteger(fps) ? `${fps}/1` : `${Math.round(fps * 1000)}/1000`;
+}
+
+/** Quotes a property value for gst-launch, which re-parses its joined arguments. */
+function gstQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function gstCaps(format: PixelFormat, width: number, height: number, fps: number): string {
+  return `video/x-raw,format=${GST_FORMAT[format]},width=${width},height=${height},framerate=${gstRate(fps)},pixel-aspect-ratio=1/1`;
+}
+
+function gst(description: string, pipeline: string[], width: number, height: number, format: PixelFormat): ProcessSource {
+  return { description, command: 'gst-launch-1.0', args: ['-q', ...pipeline], width, height, format };
+}
+
+/** Scale to fit, pad to exactly width × height, square pixels, then the output format. */
+function ffmpegFit(width: number, height: number, format: PixelFormat): string {
+  return (
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=${FFMPEG_PIX_FMT[format]}`
+  );
+}
+
+const FFMPEG_HEAD = ['-hide_banner', '-loglevel', 'error'];
+
+function ffmpegRawOut(format: PixelFormat): string[] {
+  return ['-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX_FMT[format], 'pipe:1'];
+}
+
+function ffmpeg(description: string, args: string[], width: number, height: number, format: PixelFormat, stdin?: string): ProcessSource {
+  return { description, command: 'ffmpeg', args, width, height, format, ...(stdin === undefined ? {} : { stdin }) };
+}
+
+/** Raspberry Pi camera through rpicam-vid (libcamera), I420. */
+export function rpicamSource(options: Size & { camera?: number }): ProcessSource {
+  const { width, height, fps } = checkSize('rpicam', options, 'i420');
+  if (width % 64) throw new TypeError(`rpicam: rpicam-vid pads I420 rows unless width is a multiple of 64, got ${width}`);
+  const args = ['-t', '0', '-n', '--codec', 'yuv420', '--width', String(width), '--height', String(height), '--framerate', String(fps)];
+  if (options.camera !== undefined) args.push('--camera', String(options.camera));
+  args.push('-o', '-');
+  return { description: `rpicam-vid ${width}x${height} i420`, command: 'rpicam-vid', args, width, height, format: 'i420' };
+}
+
+/** Jetson CSI camera through nvarguscamerasrc; nvvidconv copies out of NVMM into I420 (or converts further). */
+export function jetsonArgusSource(options: Size & WithFormat & { sensorId?: number }): ProcessSource {
+  const format = options.format ?? 'i420';
+  const { width, height, fps } = checkSize('jetson-argus', options, format);
+  checkGstWidth('jetson-argus', width);
+  const pipeline = [
+    'nvarguscamerasrc',
+    `sensor-id=${options.sensorId ?? 0}`,
+    '!',
+    `video/x-raw(memory:NVMM),width=${width},height=${height},framerate=${gstRate(fps)}`,
+    '!',
+    'nvvidconv',
+    '!',
+  ];
+  if (format === 'i420') pipeline.push(`video/x-raw,format=I420,width=${width},height=${height}`);
+  else pipeline.push('video/x-raw,format=BGRx', '!', 'videoconvert', '!', `video/x-raw,format=${GST_FORMAT[format]}`);
+  pipeline.push('!', 'fdsink', 'fd=1');
+  return gst(`nvarguscamerasrc ${width}x${height} ${format}`, pipeline, width, height, format);
+}
+
+/** USB (UVC) webcam through GStreamer v4l2src; decodebin handles raw and MJPEG cameras. */
+export function v4l2GstSource(options: Size & WithFormat & { device?: string }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('v4l2-gst', options, format);
+  checkGstWidth('v4l2-gst', width);
+  const device = options.device ?? '/dev/video0';
+  const pipeline = [
+    'v4l2src',
+    `device=${gstQuote(device)}`,
+    '!',
+    'decodebin',
+    '!',
+    'videoconvert',
+    '!',
+    'videoscale',
+    '!',
+    'videorate',
+    '!',
+    gstCaps(format, width, height, fps),
+    '!',
+    'fdsink',
+    'fd=1',
+  ];
+  return gst(`v4l2src ${device} ${width}x${height} ${format}`, pipeline, width, height, format);
+}
+
+/** USB (UVC) webcam through ffmpeg's v4l2 input. */
+export function v4l2FfmpegSource(options: Size & WithFormat & { device?: string; inputFormat?: string }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('v4l2-ffmpeg', options, format);
+  const device = options.device ?? '/dev/video0';
+  const args = [...FFMPEG_HEAD, '-nostdin', '-f', 'v4l2', '-framerate', String(fps), '-video_size', `${width}x${height}`];
+  if (options.inputFormat) args.push('-input_format', options.inputFormat);
+  args.push('-i', device, '-vf', ffmpegFit(width, height, format), ...ffmpegRawOut(format));
+  return ffmpeg(`ffmpeg v4l2 ${device} ${width}x${height} ${format}`, args, width, height, format);
+}
+
+/** GStreamer's videotestsrc, live at the given rate. */
+export function gstTestSource(options: Size & WithFormat & { pattern?: string }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('gst-test', { ...options, fps: options.fps ?? 30 }, format);
+  checkGstWidth('gst-test', width);
+  const pattern = options.pattern ?? 'smpte';
+  if (!/^[a-z0-9-]+$/.test(pattern)) throw new TypeError(`gst-test: pattern must be a videotestsrc pattern name, got ${pattern}`);
+  const pipeline = ['videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', gstCaps(format, width, height, fps), '!', 'fdsink', 'fd=1'];
+  return gst(`videotestsrc ${pattern} ${width}x${height} ${format}`, pipeline, width, height, format);
+}
+
+/** ffmpeg's testsrc2 pattern, in real time. */
+export function ffmpegTestSource(options: Size & WithFormat): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('ffmpeg-test', { ...options, fps: options.fps ?? 30 }, format);
+  const args = [...FFMPEG_HEAD, '-nostdin', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, ...ffmpegRawOut(format)];
+  return ffmpeg(`ffmpeg testsrc2 ${width}x${height} ${format}`, args, width, height, format);
+}
+
+/** One still image, repeated at `fps`: a face standing in front of the camera. */
+export function imageSource(options: Size & WithFormat & { path: string; tool?: 'ffmpeg' | 'gstreamer' }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('image', options, format);
+  const path = resolve(checkPath('image', options.path));
+  if ((options.tool ?? 'ffmpeg') === 'ffmpeg') {
+    const args = [...FFMPEG_HEAD, '-nostdin', '-re', '-loop', '1', '-framerate', String(fps), '-i', path, '-vf', ffmpegFit(width, height, format), ...ffmpegRawOut(format)];
+    return ffmpeg(`ffmpeg image ${path} ${width}x${height} ${format}`, args, width, height, format);
+  }
+  checkGstWidth('image', width);
+  const pipeline = [
+    'filesrc',
+    `location=${gstQuote(path)}`,
+    '!',
+    'decodebin',
+    '!',
+    'videoconvert',
+    '!',
+    'videoscale',
+    'add-borders=true',
+    '!',
+    'imagefreeze',
+    'is-live=true',
+    '!',
+    gstCaps(format, width, height, fps),
+    '!',
+    'fdsink',
+    'fd=1',
+  ];
+  return gst(`gstreamer image ${path} ${width}x${height} ${format}`, pipeline, width, height, format);
+}
+
+/**
+ * The images of a folder (sorted by name), each shown for `secondsPerImage`,
+ * through ffmpeg's concat demuxer. The list goes to ffmpeg on stdin; the child
+ * exits after the last image and ProcessCamera's restart plays the folder again.
+ */
+export function imageFolderSource(options: Size & WithFormat & { dir: string; secondsPerImage?: number }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('image-folder', options, format);
+  const dir = resolve(checkPath('image-folder', options.dir));
+  const seconds = options.secondsPerImage ?? 2;
+  if (!(seconds > 0)) throw new TypeError(`image-folder: secondsPerImage must be > 0, got ${seconds}`);
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()))
+      .filter((n) => statSync(join(dir, n)).isFile())
+      .sort();
+  } catch (err) {
+    throw new HalError('DEVICE_NOT_FOUND', `image-folder: cannot read ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (names.length === 0) throw new HalError('DEVICE_NOT_FOUND', `image-folder: no ${IMAGE_EXTENSIONS.join('/')} files in ${dir}`);
+  // `file:` keeps the concat demuxer from resolving paths against its own `pipe:` URL.
+  const quote = (p: string) => `'file:${p.replace(/'/g, "'\\''")}'`;
+  const lines = ['ffconcat version 1.0'];
+  for (const n of names) lines.push(`file ${quote(join(dir, n))}`, `duration ${seconds}`);
+  // The concat demuxer ignores the last entry's duration unless the file repeats.
+  lines.push(`file ${quote(join(dir, names[names.length - 1]!))}`);
+  const args = [
+    ...FFMPEG_HEAD,
+    '-re',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-i',
+    'pipe:0',
+    '-vf',
+    ffmpegFit(width, height, format),
+    // An output rate (not the fps filter) repeats each still for its whole duration.
+    '-r',
+    String(fps),
+    ...ffmpegRawOut(format),
+  ];
+  return ffmpeg(`ffmpeg folder ${dir} (${names.length} images) ${width}x${height} ${format}`, args, width, height, format, `${lines.join('\n')}\n`);
+}
+
+/** A video file in real time, looping by default. */
+export function videoSource(options: Size & WithFormat & { path: string; tool?: 'ffmpeg' | 'gstreamer'; loop?: boolean }): ProcessSource {
+  const format = options.format ?? 'rgb24';
+  const { width, height, fps } = checkSize('video', options, format);
+  const path = resolve(checkPath('video', options.path));
+  const loop = options.loop ?? true;
+  if ((options.tool ?? 'ffmpeg') === 'ffmpeg') {
+    const args = [...FFMPEG_HEAD, '-nostdin', '-re', ...(loop ? ['-stream_loop', '-1'] : []), '-i', path, '-an', '-vf', `fps=${fps},${ffmpegFit(width, height, format)}`, ...ffmpegRawOut(format)];
+    return ffmpeg(`ffmpeg video ${path} ${width}x${height} ${format}`, args, width, height, format);
+  }
+  // GStreamer ends at EOS; ProcessCamera's restart plays it again.
+  checkGstWidth('video', width);
+  const pipeline = [
+    'filesrc',
+    `location=${gstQuote(path)}`,
+    '!',
+    'decodebin',
+    '!',
+    'videoconvert',
+    '!',
+    'videoscale',
+    'add-borders=true',
+    '!',
+    'videorate',
+    '!',
+    gstCaps(format, width, height, fps),
+    '!',
+    'fdsink',
+    'fd=1',
+    'sync=true',
+  ];
+  return gst(`gstreamer video ${path} ${width}x${height} ${format}`, pipeline, width, height, format);
+}
+
+function checkPath(kind: string, path: unknown): string {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${kind}: a path is required`);
+  return path;
+}
+
+/**
+ * The ProcessSource for a configured camera. Unknown kinds throw HalError
+ * UNKNOWN_DRIVER naming the valid ones.
+ */
+export function processSource(config: CameraSourceConfig): ProcessSource {
+  switch (config.kind) {
+    case 'rpicam':
+      return rpicamSource(config);
+    case 'jetson-argus':
+      return jetsonArgusSource(config);
+    case 'v4l2-gst':
+      return v4l2GstSource(config);
+    case 'v4l2-ffmpeg':
+      return v4l2FfmpegSource(config);
+    case 'gst-test':
+      return gstTestSource(config);
+    case 'ffmpeg-test':
+      return ffmpegTestSource(config);
+    case 'image':
+      return imageSource(config);
+    case 'image-folder':
+      return imageFolderSource(config);
+    case 'video':
+      return videoSource(config);
+    default: {
+      const kind = (config as { kind?: unknown } | null)?.kind;
+      throw new HalError('UNKNOWN_DRIVER', `unknown camera source ${String(kind)}; valid: ${CAMERA_SOURCE_KINDS.join(', ')}`);
+    }
+  }
+}

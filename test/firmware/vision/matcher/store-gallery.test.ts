@@ -1,0 +1,55 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Store } from '../../../../firmware/store/index.js';
+import { Matcher, decodeTemplate, encodeTemplate, loadGallery } from '../../../../firmware/vision/matcher/index.js';
+import { FakeClock } from '../../../../hal/sim/fake-clock.js';
+import { clusteredGallery } from './fixtures.js';
+
+const DIM = 512;
+
+test('templates round-trip through the BLOB encoding', () => {
+  const t = Float32Array.from({ length: 8 }, (_, i) => i - 3.5);
+  const blob = encodeTemplate(t);
+  assert.is(blob.length, 32);
+  assert.equal(Array.from(decodeTemplate(blob, 8)!), Array.from(t));
+  // An unaligned buffer decodes too.
+  const shifted = Buffer.concat([Buffer.alloc(1), blob]).subarray(1);
+  assert.equal(Array.from(decodeTemplate(shifted, 8)!), Array.from(t));
+  assert.is(decodeTemplate(blob, 7), null);
+});
+
+test('loadGallery loads one model\'s templates from face_templates and skips bad rows', async () => {
+  const store = Store.open({ path: ':memory:', terminalId: 't1', clock: new FakeClock() });
+  const matcher = new Matcher({ dim: DIM, clock: new FakeClock() });
+  try {
+    const g = clusteredGallery(20, 3, DIM, 21);
+    const db = store.db;
+    const person = db.prepare('INSERT INTO persons (id, name, created_at, updated_at) VALUES (?, ?, 0, 0)');
+    const tpl = db.prepare(
+      'INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, 0.9, 0)',
+    );
+    db.transaction(() => {
+      for (let p = 0; p < 20; p++) person.run(`p${p}`, `Person ${p}`);
+      for (const t of g.templates) tpl.run(t.id, t.person, 'faceplugin-0.0.1', DIM, encodeTemplate(t.vector));
+      tpl.run('other-model', 'p1', 'another-set', DIM, encodeTemplate(g.templates[0]!.vector));
+      tpl.run('bad-dim', 'p1', 'faceplugin-0.0.1', 128, encodeTemplate(new Float32Array(128).fill(1)));
+      tpl.run('bad-blob', 'p1', 'faceplugin-0.0.1', DIM, Buffer.alloc(10));
+      tpl.run('zeros', 'p1', 'faceplugin-0.0.1', DIM, encodeTemplate(new Float32Array(DIM)));
+    })();
+
+    const result = await loadGallery(db, matcher, { modelId: 'faceplugin-0.0.1' });
+    assert.is(result.loaded, 60);
+    assert.equal(result.skipped.map((s) => s.id).sort(), ['bad-blob', 'bad-dim', 'zeros']);
+    assert.is(matcher.size, 60);
+    assert.is(matcher.personCount, 20);
+    assert.is(matcher.stats.pendingRows, 0, 'indexed after loading');
+    assert.not.ok(matcher.has('other-model'));
+    const hit = (await matcher.search(g.centres[11]!))[0]!;
+    assert.is(hit.personId, 'p11');
+  } finally {
+    await matcher.close();
+    store.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,265 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Frame, PixelFormat } from '../../../hal/camera.js';
+import {
+  ProcessCamera,
+  ffmpegTestSource,
+  gstTestSource,
+  imageFolderSource,
+  imageSource,
+  type ProcessCameraStatus,
+  type ProcessSource,
+} from '../../../hal/camera/index.js';
+import { HalError } from '../../../hal/errors.js';
+import { FakeClock } from '../../../hal/sim/fake-clock.js';
+import { Collector, rejection } from '../contracts/util.js';
+import { alive, hasFfmpeg, hasGstreamer } from './tools.js';
+
+/**
+ * A node child that writes `frames` frames of `bytes` bytes, frame i filled with
+ * i, in 777-byte writes (so chunks never line up with frames), then stays alive
+ * ('stay') or exits at once ('exit').
+ */
+const WRITER = `
+const [bytes, frames, mode] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+const out = Buffer.alloc(bytes * frames);
+for (let f = 0; f < frames; f++) out.fill(f + 1, f * bytes, (f + 1) * bytes);
+for (let o = 0; o < out.length; o += 777) process.stdout.write(out.subarray(o, o + 777));
+if (mode === 'stay') setInterval(() => {}, 60000);
+`;
+
+function writer(width: number, height: number, frames: number, mode: 'stay' | 'exit'): ProcessSource {
+  const bytes = width * height * 3;
+  return {
+    description: `node writer ${frames} frames`,
+    command: process.execPath,
+    args: ['-e', WRITER, String(bytes), String(frames), mode],
+    width,
+    height,
+    format: 'rgb24',
+  };
+}
+
+const cameras: ProcessCamera[] = [];
+function camera(source: ProcessSource, clock = new FakeClock()): ProcessCamera {
+  const cam = new ProcessCamera({ source, clock });
+  cameras.push(cam);
+  return cam;
+}
+test.after(async () => {
+  await Promise.all(cameras.map((c) => c.close()));
+});
+
+function statuses(cam: ProcessCamera): Collector<ProcessCameraStatus> {
+  const c = new Collector<ProcessCameraStatus>();
+  cam.onStatus(c.push);
+  return c;
+}
+
+test('a real pipe is cut into whole frames; seq counts from 1; fps is measured', async () => {
+  const clock = new FakeClock();
+  const cam = camera(writer(33, 17, 5, 'stay'), clock);
+  const frames = new Collector<Frame>();
+  cam.onFrame((f) => {
+    clock.advance(100);
+    frames.push(f);
+  });
+  await cam.start();
+  await frames.until(5, 'frames');
+  assert.equal(frames.values.map((f) => f.seq), [1, 2, 3, 4, 5]);
+  for (const [i, f] of frames.values.entries()) {
+    assert.is(f.data.length, 33 * 17 * 3);
+    assert.ok(f.data.every((b) => b === i + 1), `frame ${i + 1} is whole`);
+    assert.is(f.width, 33);
+    assert.is(f.format, 'rgb24');
+  }
+  assert.ok(cam.fps > 0);
+  const pid = cam.pid!;
+  assert.ok(alive(pid));
+  await cam.close();
+  assert.not.ok(alive(pid), 'close leaves no process behind');
+  assert.is(cam.pid, null);
+  assert.is(cam.fps, 0);
+});
+
+test('a killed child is restarted after the backoff, and frames flow again', async () => {
+  const clock = new FakeClock();
+  const cam = camera(writer(8, 8, 2, 'stay'), clock);
+  const status = statuses(cam);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  await frames.until(2, 'frames');
+  const first = cam.pid!;
+  process.kill(first, 'SIGKILL');
+  await status.until(2, 'statuses');
+  const exited = status.values[1]!;
+  assert.is(exited.kind, 'exited');
+  assert.equal(exited.kind === 'exited' && [exited.signal, exited.restartInMs], ['SIGKILL', 250]);
+  assert.is(cam.running, true, 'still running: it will restart');
+  clock.advance(249);
+  assert.is(status.values.length, 2, 'not before the delay');
+  clock.advance(1);
+  await status.until(3, 'statuses');
+  assert.is(status.values[2]!.kind, 'spawned');
+  assert.is.not(cam.pid, first);
+  await frames.until(4, 'frames after the restart');
+  assert.equal(frames.values.map((f) => f.seq), [1, 2, 3, 4], 'seq runs on across restarts');
+});
+
+test('a child that keeps dying without frames backs off: 250, 500, 1000 ms', async () => {
+  const clock = new FakeClock();
+  const cam = camera(writer(8, 8, 0, 'exit'), clock);
+  const status = statuses(cam);
+  await cam.start();
+  const delays: number[] = [];
+  for (let n = 2; delays.length < 3; n += 2) {
+    await status.until(n, 'statuses');
+    const s = status.values[n - 1]!;
+    assert.is(s.kind, 'exited');
+    if (s.kind === 'exited') {
+      assert.is(s.code, 0);
+      delays.push(s.restartInMs);
+      if (delays.length < 3) clock.advance(s.restartInMs);
+    }
+  }
+  assert.equal(delays, [250, 500, 1000]);
+  await cam.stop();
+  assert.is(clock.pendingTimers, 0, 'stop cancels the pending restart');
+  clock.advance(10_000);
+  assert.is(cam.pid, null, 'nothing spawned after stop');
+});
+
+test('a command that does not exist rejects start with DEVICE_NOT_FOUND', async () => {
+  const cam = camera({ ...writer(8, 8, 1, 'exit'), command: '/nonexistent/limen-camera' });
+  const error = await rejection(cam.start());
+  assert.instance(error, HalError);
+  assert.is((error as HalError).code, 'DEVICE_NOT_FOUND');
+  assert.is(cam.running, false);
+});
+
+test('stop and start again spawns a fresh child, seq from 1', async () => {
+  const cam = camera(writer(8, 8, 1, 'stay'));
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  await frames.until(1);
+  const first = cam.pid!;
+  await cam.stop();
+  assert.not.ok(alive(first));
+  await cam.start();
+  await frames.until(2);
+  assert.is(frames.values[1]!.seq, 1);
+  assert.is.not(cam.pid, first);
+});
+
+async function expectFrames(source: ProcessSource, format: PixelFormat, bytes: number): Promise<void> {
+  const cam = camera(source);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  await frames.until(3, `${source.description} frames`);
+  const pid = cam.pid!;
+  await cam.close();
+  assert.not.ok(alive(pid), `${source.description}: no process left`);
+  for (const f of frames.values) {
+    assert.is(f.format, format);
+    assert.is(f.data.length, bytes);
+  }
+}
+
+/** A 64×48 test card as raw RGB, and as a PNG file in `dir`. */
+async function testCard(dir: string): Promise<{ path: string; rgb: Buffer }> {
+  const [w, h] = [64, 48];
+  const rgb = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      rgb[i] = x * 4;
+      rgb[i + 1] = y * 5;
+      rgb[i + 2] = (x * y) & 255;
+    }
+  }
+  const path = join(dir, 'card.png');
+  await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  return { path, rgb };
+}
+
+async function firstFrame(source: ProcessSource): Promise<Frame> {
+  const cam = camera(source);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  await frames.until(1, `${source.description} frames`);
+  await cam.close();
+  return frames.values[0]!;
+}
+
+if (hasFfmpeg) {
+  test('ffmpeg testsrc2 delivers rgb24 and i420 frames of the right size', async () => {
+    await expectFrames(ffmpegTestSource({ width: 64, height: 48 }), 'rgb24', 64 * 48 * 3);
+    await expectFrames(ffmpegTestSource({ width: 64, height: 48, format: 'i420' }), 'i420', (64 * 48 * 3) / 2);
+  });
+
+  test('a PNG played through ffmpeg arrives pixel for pixel; a folder plays too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+    try {
+      const { path, rgb } = await testCard(dir);
+      const frame = await firstFrame(imageSource({ path, width: 64, height: 48, fps: 10 }));
+      assert.ok(Buffer.from(frame.data).equals(rgb), 'ffmpeg frame equals the PNG pixels');
+      const fromFolder = await firstFrame(imageFolderSource({ dir, width: 64, height: 48, fps: 10 }));
+      assert.ok(Buffer.from(fromFolder.data).equals(rgb), 'folder frame equals the PNG pixels');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+} else {
+  console.log('skipped: ffmpeg camera sources (ffmpeg not installed)');
+}
+
+if (hasGstreamer) {
+  test('GStreamer videotestsrc delivers rgb24 and i420 frames of the right size', async () => {
+    await expectFrames(gstTestSource({ width: 64, height: 48 }), 'rgb24', 64 * 48 * 3);
+    await expectFrames(gstTestSource({ width: 64, height: 48, format: 'i420' }), 'i420', (64 * 48 * 3) / 2);
+  });
+
+  test('a PNG played through GStreamer imagefreeze arrives pixel for pixel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+    try {
+      const { path, rgb } = await testCard(dir);
+      const frame = await firstFrame(imageSource({ path, width: 64, height: 48, fps: 10, tool: 'gstreamer' }));
+      assert.ok(Buffer.from(frame.data).equals(rgb));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a killed gst-launch is restarted; close leaves no gst-launch behind', async () => {
+    const clock = new FakeClock();
+    const cam = camera(gstTestSource({ width: 64, height: 48, fps: 30 }), clock);
+    const status = statuses(cam);
+    const frames = new Collector<Frame>();
+    cam.onFrame(frames.push);
+    await cam.start();
+    await frames.until(1, 'frames');
+    process.kill(cam.pid!, 'SIGKILL');
+    await status.until(2, 'statuses');
+    const s = status.values[1]!;
+    assert.is(s.kind, 'exited');
+    clock.advance(s.kind === 'exited' ? s.restartInMs : 0);
+    await status.until(3, 'statuses');
+    const seen = frames.values.length;
+    await frames.until(seen + 2, 'frames after the restart');
+    const pid = cam.pid!;
+    await cam.close();
+    assert.not.ok(alive(pid));
+  });
+} else {
+  console.log('skipped: GStreamer camera sources (gstreamer1.0-tools not installed)');
+}
+
+test.run();

@@ -13,6 +13,8 @@ import type { RgbImage } from './image.js';
 import { Landmarker } from './landmarks.js';
 import { LivenessScorer, type LivenessScore } from './liveness.js';
 import { assessQuality, type Quality, type QualityThresholds } from './quality.js';
+import { availableParallelism } from 'node:os';
+import { WorkerLivenessScorer } from './parallel-liveness.js';
 import { ModelSession, defaultIntraOpThreads, type RuntimeOptions } from './runtime.js';
 
 export interface FaceEngineOptions extends RuntimeOptions {
@@ -23,6 +25,12 @@ export interface FaceEngineOptions extends RuntimeOptions {
   /** Fetch missing models from the registry on first use (default true; `LIMEN_MODEL_OFFLINE=1` turns it off). */
   download?: boolean;
   onProgress?: EnsureOptions['onProgress'];
+  /**
+   * Run liveness in a worker thread, in parallel with the embedding. Default: on when the
+   * machine has ≥ 2 cores and `LIMEN_VISION_PARALLEL` is not `0`. Falls back to in-process
+   * scoring when the worker cannot start.
+   */
+  parallelLiveness?: boolean;
   logger?: Logger;
 }
 
@@ -33,6 +41,8 @@ export interface StageTimings {
   quality: number;
   liveness: number;
   embed: number;
+  /** Wall time of liveness and embedding together (less than the sum when run in parallel). */
+  livenessAndEmbed: number;
 }
 
 export interface FaceAnalysis {
@@ -66,7 +76,13 @@ export class FaceEngine {
     readonly livenessScorer: LivenessScorer,
     private readonly sessions: ModelSession[],
     private readonly log: Logger,
+    private readonly livenessWorker: WorkerLivenessScorer | undefined,
   ) {}
+
+  /** Whether liveness runs in a worker thread beside the embedding. */
+  get parallelLiveness(): boolean {
+    return this.livenessWorker !== undefined;
+  }
 
   /** Fetches the models if needed (lazily, on first use), loads and warms the sessions. */
   static async create(options: FaceEngineOptions = {}): Promise<FaceEngine> {
@@ -91,8 +107,17 @@ export class FaceEngine {
       throw err;
     }
     const [d, l, e, v] = sessions as [ModelSession, ModelSession, ModelSession, ModelSession];
-    log.info({ set: set.name, threads: rt.intraOpThreads, ms: Math.round(performance.now() - started) }, 'vision models loaded');
-    return new FaceEngine(set, new FaceDetector(d, m.detect), new Landmarker(l, m.landmarks), new Embedder(e, m.embed), new LivenessScorer(v, m.liveness), sessions, log);
+    let worker: WorkerLivenessScorer | undefined;
+    const parallel = options.parallelLiveness ?? (availableParallelism() >= 2 && process.env.LIMEN_VISION_PARALLEL !== '0');
+    if (parallel) {
+      try {
+        worker = await WorkerLivenessScorer.start(paths.liveness, m.liveness, rt.intraOpThreads ?? 1);
+      } catch (err) {
+        log.warn({ err }, 'liveness worker unavailable; scoring liveness in-process');
+      }
+    }
+    log.info({ set: set.name, threads: rt.intraOpThreads, parallelLiveness: !!worker, ms: Math.round(performance.now() - started) }, 'vision models loaded');
+    return new FaceEngine(set, new FaceDetector(d, m.detect), new Landmarker(l, m.landmarks), new Embedder(e, m.embed), new LivenessScorer(v, m.liveness), sessions, log, worker);
   }
 
   private assertOpen(): void {
@@ -126,16 +151,24 @@ export class FaceEngine {
     let embedding: Float32Array | undefined;
     let tLive = 0;
     let tEmbed = 0;
-    // onnxruntime-node runs one inference at a time per process, so these two run back to
-    // back; each is timed on its own for the benchmarks.
-    if (want(options.liveness)) {
-      liveness = await this.livenessScorer.score(img, box);
-      tLive = lap();
-    }
+    let tBoth = 0;
+    // onnxruntime-node runs one inference at a time per thread: with the worker, liveness
+    // runs there while the embedding runs here.
+    const liveStart = performance.now();
+    const pendingLive = want(options.liveness) && this.livenessWorker
+      ? this.livenessWorker.score(img, box).then((r) => ((tLive = performance.now() - liveStart), r))
+      : undefined;
     if (want(options.embed)) {
       embedding = await this.embedder.embed(aligned);
-      tEmbed = lap();
+      tEmbed = performance.now() - liveStart;
     }
+    if (pendingLive) liveness = await pendingLive;
+    else if (want(options.liveness)) {
+      const t0 = performance.now();
+      liveness = await this.livenessScorer.score(img, box);
+      tLive = performance.now() - t0;
+    }
+    tBoth = performance.now() - liveStart;
     return {
       box,
       landmarks,
@@ -144,7 +177,7 @@ export class FaceEngine {
       quality,
       ...(embedding && { embedding }),
       ...(liveness && { liveness }),
-      timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: tLive, embed: tEmbed },
+      timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: tLive, embed: tEmbed, livenessAndEmbed: tBoth },
     };
   }
 
@@ -159,6 +192,7 @@ export class FaceEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.livenessWorker?.close();
     await Promise.all(this.sessions.map((s) => s.release()));
     this.log.debug('vision models released');
   }

@@ -68,6 +68,8 @@ export interface PipelineTimings {
   quality: number;
   liveness: number;
   embed: number;
+  /** Wall time of liveness ∥ embedding (below liveness + embed when run in parallel). */
+  livenessAndEmbed: number;
   total: number;
 }
 
@@ -157,7 +159,7 @@ export class FacePipeline {
 
   private async run(img: RgbImage, timestamp: number, seq: number, convert: number): Promise<FrameResult> {
     const start = performance.now();
-    const timings: PipelineTimings = { convert, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, total: 0 };
+    const timings: PipelineTimings = { convert, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, livenessAndEmbed: 0, total: 0 };
     const boxes = await this.engine.detect(img);
     timings.detect = performance.now() - start;
     const update = this.tracker.update(boxes, timestamp);
@@ -191,6 +193,7 @@ export class FacePipeline {
         timings.quality += a.timings.quality;
         timings.liveness += a.timings.liveness;
         timings.embed += a.timings.embed;
+        timings.livenessAndEmbed += a.timings.livenessAndEmbed;
         quality = { ok: a.quality.ok, metrics: a.quality.metrics };
         if (a.quality.reason) {
           quality.reason = a.quality.reason;

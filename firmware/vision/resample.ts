@@ -1,6 +1,7 @@
-// Anti-aliased resampling in plain JS: a separable triangle filter whose support widens
-// with the shrink factor (as Pillow and libvips do), and an affine warp that prefilters
-// by resizing the needed region to about the output scale before bilinear sampling.
+// Anti-aliased resampling in plain JS: a separable area (box) filter when shrinking — each
+// output pixel is the exact average of the source area it covers, as OpenCV INTER_AREA —
+// and bilinear when enlarging; plus an affine warp that prefilters by resizing the needed
+// region to about the output scale before bilinear sampling.
 // Coordinates follow the OpenCV convention: pixel (i, j) has its centre at (i, j).
 import type { RgbImage } from './image.js';
 
@@ -22,10 +23,15 @@ interface AxisTable {
   maxTaps: number;
 }
 
-/** Filter taps along one axis: output i samples source [origin + i·scale, origin + (i+1)·scale). */
+/**
+ * Filter taps along one axis: output i covers source [origin + i·scale, origin + (i+1)·scale).
+ * Shrinking (scale > 1) weighs each source pixel by its overlap with that span; enlarging
+ * uses the bilinear triangle.
+ */
 function axisTable(origin: number, span: number, outSize: number, srcSize: number): AxisTable {
   const scale = span / outSize;
-  const support = Math.max(1, scale);
+  const area = scale > 1;
+  const support = area ? scale / 2 : 1;
   const maxTaps = Math.ceil(support) * 2 + 2;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -39,8 +45,8 @@ function axisTable(origin: number, span: number, outSize: number, srcSize: numbe
     const base = i * maxTaps;
     let first = Number.NaN;
     for (let j = lo; j <= hi && n < maxTaps; j++) {
-      const w = 1 - Math.abs(j + 0.5 - centre) / support;
-      if (w <= 0) continue;
+      const w = area ? Math.min(j + 1, centre + support) - Math.max(j, centre - support) : 1 - Math.abs(j + 0.5 - centre);
+      if (w <= 1e-9) continue;
       if (Number.isNaN(first)) first = j;
       weights[base + (j - first)] = w;
       sum += w;
@@ -94,20 +100,43 @@ export function resizeRegion(
   const rowLo = yt.start.reduce((m, v) => Math.min(m, v), Infinity);
   let rowHi = 0;
   for (let i = 0; i < outH; i++) rowHi = Math.max(rowHi, yt.start[i]! + yt.count[i]! - 1);
+  const colLo = xt.start.reduce((m, v) => Math.min(m, v), Infinity);
+  let colHi = 0;
+  for (let i = 0; i < outW; i++) colHi = Math.max(colHi, xt.start[i]! + xt.count[i]! - 1);
   const rows = rowHi - rowLo + 1;
-  // Horizontal pass over only the rows the vertical pass needs.
+  const cols = colHi - colLo + 1;
+  // Filter first along the axis that shrinks the work most.
+  const costRowsFirst = rows * outW * xt.maxTaps + outH * outW * yt.maxTaps;
+  const costColsFirst = outH * cols * yt.maxTaps + outH * outW * xt.maxTaps;
+  if (costColsFirst < costRowsFirst) {
+    const mid = verticalPass(src.data, src.width * channels, colLo * channels, cols * channels, yt, outH, 0, false);
+    return horizontalPass(mid, cols * channels, outH, channels, xt, outW, colLo, true) as Uint8Array;
+  }
+  const mid = horizontalPass(src.data, src.width * channels, rows, channels, xt, outW, 0, false, rowLo) as Float32Array;
+  return verticalPass(mid, outW * channels, 0, outW * channels, yt, outH, rowLo, true) as Uint8Array;
+}
+
+type Pixels = Uint8Array | Float32Array;
+
+function toByte(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : (v + 0.5) | 0;
+}
+
+/**
+ * Filters `rows` rows (from `rowLo`) horizontally: returns rows × outW × channels, as bytes
+ * when `final`, else floats. Source columns are offset by `colLo` (the input starts there).
+ */
+function horizontalPass(sd: Pixels, stride: number, rows: number, channels: number, xt: AxisTable, outW: number, colLo: number, final: boolean, rowLo = 0): Pixels {
   const rowLen = outW * channels;
-  const tmp = new Float32Array(rows * rowLen);
-  const sd = src.data;
-  const sw = src.width;
+  const out = final ? new Uint8Array(rows * rowLen) : new Float32Array(rows * rowLen);
   const xw = xt.weights;
   for (let r = 0; r < rows; r++) {
-    const srow = (r + rowLo) * sw * channels;
+    const srow = (r + rowLo) * stride;
     const trow = r * rowLen;
     for (let i = 0; i < outW; i++) {
       const n = xt.count[i]!;
       const wb = i * xt.maxTaps;
-      let p = srow + xt.start[i]! * channels;
+      let p = srow + (xt.start[i]! - colLo) * channels;
       if (channels === 3) {
         let a = 0, b = 0, c = 0;
         for (let k = 0; k < n; k++, p += 3) {
@@ -117,21 +146,28 @@ export function resizeRegion(
           c += w * sd[p + 2]!;
         }
         const o = trow + i * 3;
-        tmp[o] = a;
-        tmp[o + 1] = b;
-        tmp[o + 2] = c;
+        out[o] = final ? toByte(a) : a;
+        out[o + 1] = final ? toByte(b) : b;
+        out[o + 2] = final ? toByte(c) : c;
       } else {
         for (let ch = 0; ch < channels; ch++) {
           let acc = 0;
           for (let k = 0, q = p + ch; k < n; k++, q += channels) acc += xw[wb + k]! * sd[q]!;
-          tmp[trow + i * channels + ch] = acc;
+          out[trow + i * channels + ch] = final ? toByte(acc) : acc;
         }
       }
     }
   }
-  // Vertical pass: accumulate whole rows, tap by tap (sequential memory access).
-  const out = new Uint8Array(outW * outH * channels);
-  const acc = new Float32Array(rowLen);
+  return out;
+}
+
+/**
+ * Filters vertically: output row o accumulates source rows yt.start[o]… (minus `rowLo`),
+ * reading `len` values from offset `colOff` of each row. Returns outH × len values.
+ */
+function verticalPass(sd: Pixels, stride: number, colOff: number, len: number, yt: AxisTable, outH: number, rowLo: number, final: boolean): Pixels {
+  const out = final ? new Uint8Array(outH * len) : new Float32Array(outH * len);
+  const acc = new Float32Array(len);
   for (let o = 0; o < outH; o++) {
     const s = yt.start[o]! - rowLo;
     const n = yt.count[o]!;
@@ -139,14 +175,12 @@ export function resizeRegion(
     acc.fill(0);
     for (let k = 0; k < n; k++) {
       const w = yt.weights[wb + k]!;
-      const base = (s + k) * rowLen;
-      for (let x = 0; x < rowLen; x++) acc[x]! += w * tmp[base + x]!;
+      const base = (s + k) * stride + colOff;
+      for (let x = 0; x < len; x++) acc[x]! += w * sd[base + x]!;
     }
-    const orow = o * rowLen;
-    for (let x = 0; x < rowLen; x++) {
-      const v = acc[x]!;
-      out[orow + x] = v < 0 ? 0 : v > 255 ? 255 : (v + 0.5) | 0;
-    }
+    const orow = o * len;
+    if (final) for (let x = 0; x < len; x++) out[orow + x] = toByte(acc[x]!);
+    else out.set(acc, orow);
   }
   return out;
 }

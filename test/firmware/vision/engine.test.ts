@@ -102,6 +102,20 @@ test('liveness: one probability per crop scale, fused as their mean; levels in o
   assert.ok(passesLiveness(LIVENESS_THRESHOLDS.low, 'low'));
 });
 
+test('liveness in the worker thread scores like in-process liveness', async () => {
+  const shared = await sharedEngine();
+  // The shared engine uses the worker on ≥ 2 cores; force one elsewhere.
+  const engine = shared.parallelLiveness ? shared : await FaceEngine.create({ parallelLiveness: true, intraOpThreads: 1 });
+  assert.ok(engine.parallelLiveness);
+  const img = await decodeImage(await demoPhoto(4));
+  for (const f of await facesOf(4)) {
+    const inWorker = (await engine.analyseFace(img, f.box, { liveness: 'always', embed: 'never' })).liveness!;
+    const inProcess = await engine.livenessScorer.score(img, f.box);
+    assert.ok(Math.abs(inWorker.live - inProcess.live) < 0.02, `${inWorker.live} vs ${inProcess.live}`);
+  }
+  if (engine !== shared) await engine.close();
+});
+
 test('a dark copy of a real face is rejected as too dark', async () => {
   const engine = await sharedEngine();
   const f = byX(await facesOf(3))[0]!;

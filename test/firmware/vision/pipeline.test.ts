@@ -129,7 +129,7 @@ test('recogniser decision rules: spoof suspected, unusable face, one decision pe
   matcher.add('alice', e);
   const pipeline = new FacePipeline({ engine: await sharedEngine() });
   const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'medium' });
-  const base = { seq: 1, timestamp: 10, ended: [], timings: { convert: 0, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, total: 0 } };
+  const base = { seq: 1, timestamp: 10, ended: [], timings: { convert: 0, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, livenessAndEmbed: 0, total: 0 } };
   const track = (trackId: number, liveness: number) => ({ trackId, box: { x1: 0, y1: 0, x2: 100, y2: 100, score: 1 }, quality: { ok: true }, embedding: e, liveness, goodFrames: 3, decisionReady: true, analysed: true });
   const spoof = await recognizer.handle({ ...base, tracks: [track(1, 0.1)] });
   assert.equal(spoof.decisions.map((d) => [d.personId, d.spoofSuspected, d.claimedPersonId]), [[null, true, 'alice']]);

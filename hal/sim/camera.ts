@@ -1,4 +1,6 @@
 import type { Camera, Frame, PixelFormat } from '../camera.js';
+import { FpsMeter } from '../camera/fps-meter.js';
+import { FrameDispatcher } from '../camera/frame-dispatcher.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { closedError } from '../errors.js';
 import type { Unsubscribe } from '../events.js';
@@ -47,14 +49,6 @@ export function frameByteLength(width: number, height: number, format: PixelForm
   }
 }
 
-interface Subscription {
-  handler: (frame: Frame) => void | Promise<void>;
-  live: boolean;
-  busy: boolean;
-  /** The latest frame that arrived while busy; older waiting frames are replaced. */
-  waiting: Frame | null;
-}
-
 /**
  * A simulated camera. Frames come from `pushFrame` (tests, the sim control panel)
  * or from a `source` polled on the clock. Each subscriber gets frames as they
@@ -64,12 +58,9 @@ interface Subscription {
 export class SimCamera implements Camera {
   private readonly clock: Clock;
   private readonly source: FrameSource | undefined;
-  private readonly fpsWindowMs: number;
-  private readonly reportError: (error: unknown) => void;
+  private readonly meter: FpsMeter;
+  private readonly dispatcher: FrameDispatcher;
   private readonly name: string;
-  private readonly subs = new Set<Subscription>();
-  private captureTimes: number[] = [];
-  private startedAt = 0;
   private seq = 0;
   private isRunning = false;
   private closed = false;
@@ -79,17 +70,9 @@ export class SimCamera implements Camera {
   constructor(options: SimCameraOptions) {
     this.clock = options.clock;
     this.source = options.source;
-    this.fpsWindowMs = options.fpsWindowMs ?? 2000;
-    const report = options.onHandlerError ?? (() => {});
-    this.reportError = (error) => {
-      try {
-        report(error);
-      } catch {
-        // a failing error reporter must not stop frame delivery either
-      }
-    };
     this.name = options.name ?? 'sim camera';
-    if (!(this.fpsWindowMs > 0)) throw new TypeError(`SimCamera: fpsWindowMs must be > 0, got ${this.fpsWindowMs}`);
+    this.meter = new FpsMeter(options.fpsWindowMs ?? 2000);
+    this.dispatcher = new FrameDispatcher(options.onHandlerError ?? (() => {}));
     if (this.source && !(this.source.fps > 0)) throw new TypeError(`SimCamera: source.fps must be > 0, got ${this.source.fps}`);
   }
 
@@ -99,12 +82,7 @@ export class SimCamera implements Camera {
 
   /** Frames captured over the last `fpsWindowMs` (or since start, if shorter), per second. */
   get fps(): number {
-    if (!this.isRunning) return 0;
-    const now = this.clock.now();
-    const from = now - this.fpsWindowMs;
-    this.captureTimes = this.captureTimes.filter((t) => t > from);
-    const span = Math.min(this.fpsWindowMs, now - this.startedAt);
-    return span > 0 ? (this.captureTimes.length * 1000) / span : 0;
+    return this.isRunning ? this.meter.rate(this.clock.now()) : 0;
   }
 
   /** Frames captured since construction (across start/stop), for tests. */
@@ -117,8 +95,8 @@ export class SimCamera implements Camera {
     if (this.isRunning) return Promise.resolve();
     this.isRunning = true;
     this.seq = 0;
-    this.captureTimes = [];
-    this.startedAt = this.clock.now();
+    this.meter.reset(this.clock.now());
+    this.dispatcher.resume();
     if (this.source) {
       const source = this.source;
       this.ticker = this.clock.setInterval(() => this.pushFrame(source.next()), 1000 / source.fps);
@@ -134,24 +112,14 @@ export class SimCamera implements Camera {
   onFrame(handler: (frame: Frame) => void | Promise<void>): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onFrame takes a function');
     if (this.closed) return () => {};
-    const sub: Subscription = { handler, live: true, busy: false, waiting: null };
-    this.subs.add(sub);
-    return () => {
-      sub.live = false;
-      sub.waiting = null;
-      this.subs.delete(sub);
-    };
+    return this.dispatcher.subscribe(handler);
   }
 
   close(): Promise<void> {
     if (!this.closed) {
       this.halt();
       this.closed = true;
-      for (const sub of this.subs) {
-        sub.live = false;
-        sub.waiting = null;
-      }
-      this.subs.clear();
+      this.dispatcher.clear();
     }
     return Promise.resolve();
   }
@@ -171,9 +139,9 @@ export class SimCamera implements Camera {
     if (!this.isRunning) return null;
     const now = this.clock.now();
     const frame: Frame = { width, height, format, data, timestamp: now, seq: ++this.seq };
-    this.captureTimes.push(now);
+    this.meter.record(now);
     this.capturedTotal++;
-    for (const sub of [...this.subs]) this.offer(sub, frame);
+    this.dispatcher.deliver(frame);
     return frame;
   }
 
@@ -181,36 +149,6 @@ export class SimCamera implements Camera {
     this.isRunning = false;
     this.ticker?.cancel();
     this.ticker = null;
-    this.captureTimes = [];
-    for (const sub of this.subs) sub.waiting = null;
+    this.dispatcher.pause();
   }
-
-  private offer(sub: Subscription, frame: Frame): void {
-    if (sub.busy) sub.waiting = frame;
-    else this.run(sub, frame);
-  }
-
-  private run(sub: Subscription, frame: Frame): void {
-    let result: void | Promise<void>;
-    try {
-      result = sub.handler(frame);
-    } catch (error) {
-      this.reportError(error);
-      return;
-    }
-    if (!isThenable(result)) return;
-    sub.busy = true;
-    Promise.resolve(result)
-      .catch((error: unknown) => this.reportError(error))
-      .finally(() => {
-        sub.busy = false;
-        const next = sub.waiting;
-        sub.waiting = null;
-        if (next && sub.live && this.isRunning) this.run(sub, next);
-      });
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -4,7 +4,7 @@ import { MatcherError } from './errors.js';
 import { quantiseQuery } from './quantize.js';
 import { Segment } from './segment.js';
 import { SegmentIndex, type SegmentScan } from './segment-index.js';
-import { dotRow, normalised } from './vector.js';
+import { dotRow, inverseNorm, normalised } from './vector.js';
 
 export interface SearchHit {
   personId: string;
@@ -183,10 +183,11 @@ export class Matcher {
     checkId(templateId, 'templateId');
     checkId(personId, 'personId');
     if (this.templates.has(templateId)) throw new MatcherError('DUPLICATE_TEMPLATE', `template ${templateId} is already in the gallery`);
-    const unit = normalised(template, this.dim, `template ${templateId}`);
+    // Normalised straight into the segment: no per-template garbage on a bulk load.
+    const scale = inverseNorm(template, this.dim, `template ${templateId}`);
     const person = this.personFor(personId);
     const segment = this.segmentWithRoom();
-    const row = segment.append(templateId, person.index, unit);
+    const row = segment.append(templateId, person.index, template, scale);
     person.templates.add(templateId);
     this.maxPerPerson = Math.max(this.maxPerPerson, person.templates.size);
     this.templates.set(templateId, { personId, segment, row });

@@ -45,11 +45,13 @@ export class Segment {
     return this.count < this.maxRows;
   }
 
-  /** Appends a unit template and returns its row. */
-  append(id: string, person: number, template: Float32Array): number {
+  /** Appends `template × scale` (the caller's unit-length scaling) and returns its row. */
+  append(id: string, person: number, template: ArrayLike<number>, scale: number): number {
     if (this.count === this.persons.length) this.grow();
     const row = this.count++;
-    this.rows.set(template, row * this.dim);
+    const { rows, dim } = this;
+    const base = row * dim;
+    for (let i = 0; i < dim; i++) rows[base + i] = template[i]! * scale;
     this.ids[row] = id;
     this.persons[row] = person;
     this.version++;

@@ -1,11 +1,11 @@
 import { MatcherError } from './errors.js';
 
 /**
- * Returns a unit-length copy of `v`. Throws MatcherError DIMENSION_MISMATCH when
- * its length is not `dim`, and BAD_VECTOR when it holds a non-finite value or is
- * all zeros (such a vector has no direction to compare).
+ * Validates `v` and returns 1 / its length. Throws MatcherError
+ * DIMENSION_MISMATCH when its length is not `dim`, and BAD_VECTOR when it holds
+ * a non-finite value or is all zeros (such a vector has no direction to compare).
  */
-export function normalised(v: ArrayLike<number>, dim: number, what: string): Float32Array {
+export function inverseNorm(v: ArrayLike<number>, dim: number, what: string): number {
   if (v === null || typeof v !== 'object' || typeof v.length !== 'number') {
     throw new MatcherError('BAD_VECTOR', `${what} must be a Float32Array or an array of numbers`);
   }
@@ -15,7 +15,12 @@ export function normalised(v: ArrayLike<number>, dim: number, what: string): Flo
   // NaN or ±Infinity anywhere makes the sum non-finite (as do values beyond ±1e154).
   if (!Number.isFinite(sum)) throw new MatcherError('BAD_VECTOR', `${what} holds a non-finite or huge value`);
   if (!(sum > 0)) throw new MatcherError('BAD_VECTOR', `${what} is all zeros`);
-  const inv = 1 / Math.sqrt(sum);
+  return 1 / Math.sqrt(sum);
+}
+
+/** Returns a unit-length copy of `v` (errors as {@link inverseNorm}). */
+export function normalised(v: ArrayLike<number>, dim: number, what: string): Float32Array {
+  const inv = inverseNorm(v, dim, what);
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) out[i] = v[i]! * inv;
   return out;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
   gstTestSource,
   imageFolderSource,
   imageSource,
+  videoSource,
   type ProcessCameraStatus,
   type ProcessSource,
 } from '../../../hal/camera/index.js';
@@ -213,6 +215,20 @@ if (hasFfmpeg) {
       assert.ok(Buffer.from(frame.data).equals(rgb), 'ffmpeg frame equals the PNG pixels');
       const fromFolder = await firstFrame(imageFolderSource({ dir, width: 64, height: 48, fps: 10 }));
       assert.ok(Buffer.from(fromFolder.data).equals(rgb), 'folder frame equals the PNG pixels');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a video file plays through ffmpeg, and through GStreamer when it is there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+    try {
+      // Motion JPEG in AVI: both ffmpeg and GStreamer's good plugins decode it.
+      const path = join(dir, 'clip.avi');
+      const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=80x60:rate=10', '-t', '1', '-c:v', 'mjpeg', path]);
+      assert.is(made.status, 0, String(made.stderr));
+      await expectFrames(videoSource({ path, width: 64, height: 48, fps: 10 }), 'rgb24', 64 * 48 * 3);
+      if (hasGstreamer) await expectFrames(videoSource({ path, width: 64, height: 48, fps: 10, tool: 'gstreamer' }), 'rgb24', 64 * 48 * 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

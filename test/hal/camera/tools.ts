@@ -11,7 +11,7 @@ export const hasFfmpeg = runs('ffmpeg', ['-hide_banner', '-version']);
 /** gst-launch-1.0 with the base and good plugins the sources use. */
 export const hasGstreamer =
   runs('gst-launch-1.0', ['--version']) &&
-  ['videotestsrc', 'videoconvert', 'videoscale', 'imagefreeze', 'pngdec', 'fdsink'].every((e) => runs('gst-inspect-1.0', ['--exists', e]));
+  ['videotestsrc', 'videoconvert', 'videoscale', 'videorate', 'imagefreeze', 'pngdec', 'avidemux', 'jpegdec', 'fdsink'].every((e) => runs('gst-inspect-1.0', ['--exists', e]));
 
 /** True while a process with this pid exists (zombies included). */
 export function alive(pid: number): boolean {

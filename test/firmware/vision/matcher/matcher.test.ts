@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../../hal/sim/fake-clock.js';
 import { Matcher, MatcherError, type MatcherOptions } from '../../../../firmware/vision/matcher/index.js';
+import type { FaceMatcher } from '../../../../firmware/vision/recognizer.js';
 import { clusteredGallery, gaussian, jitter, randomGallery, randomUnit, rng, type Gallery } from './fixtures.js';
 
 const DIM = 512;
@@ -78,6 +79,8 @@ test('fast path equals exact on clustered look-alikes with several templates per
 test('float-only matcher answers the same as the exact scan', async () => {
   const g = clusteredGallery(50, 3, DIM, 6);
   const m = matcher({ fastPath: 'float' });
+  const pluggable: FaceMatcher = m; // the recogniser takes it as is
+  assert.ok(pluggable);
   fill(m, g);
   await m.flush();
   assert.not.ok(m.fastPathActive);

@@ -11,16 +11,16 @@ export interface CreateLoggerOptions {
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LIMEN_LOG_LEVEL ?? 'info';
-  const base = { name: 'limen' };
+  const base = { ns: 'limen' };
   return options.destination
     ? pino({ level, base }, options.destination as pino.DestinationStream)
     : pino({ level, base });
 }
 
-/** A child logger for one namespace: `child(log, 'hal:wiegand')` logs as `limen:hal:wiegand`. */
+/** A child logger for one namespace: `child(log, 'hal:wiegand')` logs with `ns: "limen:hal:wiegand"`. */
 export function child(logger: Logger, namespace: string): Logger {
-  const parent = (logger.bindings().name as string | undefined) ?? 'limen';
-  return logger.child({ name: `${parent}:${namespace}` });
+  const parent = (logger.bindings().ns as string | undefined) ?? 'limen';
+  return logger.child({ ns: `${parent}:${namespace}` });
 }
 
 /** A logger that drops everything, for tests and tools that print their own output. */

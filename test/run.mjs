@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
 const parallel = Number(process.env.LIMEN_TEST_JOBS ?? Math.max(1, Math.min(2, cpus().length)));
-const perFileTimeoutMs = Number(process.env.LIMEN_TEST_TIMEOUT_MS ?? 10 * 60_000);
+const perFileTimeoutMs = Number(process.env.LIMEN_TEST_TIMEOUT_MS ?? 5 * 60_000);
 
 function findTests(dir) {
   const out = [];

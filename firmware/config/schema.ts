@@ -15,7 +15,7 @@ function isTimeZone(tz: string): boolean {
 const id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
-const ms = (max: number) => z.number().int().min(0).max(max);
+const ms = (max: number) => z.number().int().min(1).max(max);
 
 export const DoorConfigSchema = z
   .object({

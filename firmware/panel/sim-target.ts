@@ -1,0 +1,116 @@
+import type { CardFormat } from '../../hal/reader.js';
+import type { StoredEvent } from '../store/index.js';
+import type { Terminal } from '../terminal.js';
+import type { PanelCommand, PanelEvent, PanelState, PanelTarget } from './protocol.js';
+
+export class PanelError extends Error {
+  override readonly name = 'PanelError';
+  constructor(
+    readonly code: 'NOT_SIMULATED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Smallest reader format that carries a card number, as a real reader would send it. */
+function formatFor(value: string): CardFormat {
+  if (!/^[0-9]{1,40}$/.test(value)) return 'wiegand26'; // the reader reports the bad frame
+  const n = BigInt(value);
+  if (n < 1n << 24n) return 'wiegand26';
+  if (n < 1n << 32n) return 'wiegand34';
+  if (n < 1n << 40n) return 'em4100';
+  return 'mifare-uid';
+}
+
+/** Shows a simulated terminal on the control panel and drives its sim devices. */
+export function simPanelTarget(terminal: Terminal): PanelTarget {
+  const { sim } = terminal.board;
+  const repo = terminal.access.repository;
+  const toPanelEvent = (e: StoredEvent): PanelEvent => ({
+    seq: e.seq,
+    ts: e.ts,
+    type: e.type,
+    result: e.result,
+    reason: e.reason,
+    personId: e.personId,
+    personName: e.personId ? (repo.getPerson(e.personId)?.name ?? null) : null,
+    credentialType: e.credentialType,
+    credentialRef: e.credentialRef,
+  });
+  const need = <T>(device: T | undefined, role: string): T => {
+    if (!device) throw new PanelError('NOT_SIMULATED', `${role} is not a simulated device on this board`);
+    return device;
+  };
+  return {
+    state(): PanelState {
+      const door = terminal.door.state;
+      const display = terminal.board.devices.display.current;
+      return {
+        terminalId: terminal.config.terminal.id,
+        site: terminal.config.terminal.site,
+        relayActive: door.relayActive,
+        locked: door.locked,
+        doorOpen: door.open,
+        fireActive: door.fireActive,
+        tamperActive: door.tamperActive,
+        alarms: [...door.alarms],
+        display: { mode: display.mode, title: display.title, ...(display.detail ? { detail: display.detail } : {}) },
+      };
+    },
+    recentEvents(limit) {
+      return terminal.store.events.query({ order: 'desc', limit }).map(toPanelEvent);
+    },
+    subscribe(onState, onEvent) {
+      const offs = [
+        terminal.store.events.onAppend((e) => {
+          onEvent(toPanelEvent(e));
+          onState();
+        }),
+        terminal.door.onEvent(() => onState()),
+      ];
+      // Display changes (feedback returning to idle) are not events: poll the cheap state.
+      let last = JSON.stringify(terminal.board.devices.display.current);
+      const timer = setInterval(() => {
+        const now = JSON.stringify(terminal.board.devices.display.current);
+        if (now !== last) {
+          last = now;
+          onState();
+        }
+      }, 250);
+      return () => {
+        clearInterval(timer);
+        for (const off of offs) off();
+      };
+    },
+    async perform(command: PanelCommand) {
+      switch (command.op) {
+        case 'card': {
+          const result = need(sim.cardReader, 'cardReader').present(command.value, formatFor(command.value));
+          if (!result.ok) throw result.error;
+          return;
+        }
+        case 'pin': {
+          const result = need(sim.cardReader, 'cardReader').presentPin(command.value);
+          if (!result.ok) throw result.error;
+          return;
+        }
+        case 'exit': {
+          const button = need(sim.exitButton, 'exitButton');
+          button.press();
+          setTimeout(() => button.release(), 200);
+          return;
+        }
+        case 'door':
+          need(sim.doorContact, 'doorContact').setRaw(command.open);
+          return;
+        case 'fire':
+          need(sim.fireInput, 'fireInput').setRaw(command.active);
+          return;
+        case 'tamper':
+          need(sim.tamper, 'tamper').setRaw(command.active);
+          return;
+      }
+    },
+  };
+}

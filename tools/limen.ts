@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// The `limen` command line: run a simulated terminal, and manage a terminal's
+// database (persons, cards, PINs, events). Errors print one line and exit 1.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Command, Option } from 'commander';
+import { AccessRepository } from '../firmware/access/index.js';
+import { defaultConfig, loadConfigFile, type Config } from '../firmware/config/index.js';
+import { createLogger, silentLogger } from '../firmware/log.js';
+import { Store } from '../firmware/store/index.js';
+import { runSimulator } from './cli/sim.js';
+import { parseTimeArg } from './cli/duration.js';
+
+const DEFAULT_CONFIG_FILE = 'limen.config.json';
+
+interface GlobalOptions {
+  config?: string;
+  db?: string;
+}
+
+function resolveConfig(opts: GlobalOptions): Config {
+  const file = opts.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const config = file ? loadConfigFile(file) : defaultConfig('sim-1');
+  return opts.db ? { ...config, store: { ...config.store, path: opts.db } } : config;
+}
+
+function withStore<T>(opts: GlobalOptions, fn: (store: Store, repo: AccessRepository, config: Config) => T): T {
+  const config = resolveConfig(opts);
+  if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
+  const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, logger: silentLogger() });
+  try {
+    return fn(store, new AccessRepository(store), config);
+  } finally {
+    store.close();
+  }
+}
+
+const program = new Command('limen')
+  .description('Limen face-recognition door terminal')
+  .option('-c, --config <file>', `terminal config file (default ./${DEFAULT_CONFIG_FILE} if present)`)
+  .option('--db <path>', 'terminal database file (overrides the config)')
+  .showHelpAfterError();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+program
+  .command('sim')
+  .description('run a simulated terminal with its control panel')
+  .option('-p, --port <port>', 'control panel port', (v) => Number.parseInt(v, 10))
+  .option('--host <host>', 'control panel host')
+  .action(async (opts: { port?: number; host?: string }) => {
+    const config = resolveConfig(globals());
+    const panel = { ...config.panel, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) };
+    await runSimulator({ config: { ...config, panel }, logger: createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' }) });
+  });
+
+const person = program.command('person').description('manage persons');
+person
+  .command('add')
+  .description('add a person')
+  .requiredOption('--name <name>', 'display name')
+  .option('--id <id>', 'person id (default: generated)')
+  .option('--group <group...>', 'access group id(s); created (open at all times) if missing')
+  .action((opts: { name: string; id?: string; group?: string[] }) =>
+    withStore(globals(), (store, repo) => {
+      const groupIds = (opts.group ?? []).map((g) => repo.getGroup(g)?.id ?? repo.addGroup({ id: g, name: g, scheduleId: null }).id);
+      if (groupIds.length === 0) groupIds.push(repo.getGroup('residents')?.id ?? repo.addGroup({ id: 'residents', name: 'Residents', scheduleId: null }).id);
+      const p = store.transaction(() => repo.addPerson({ name: opts.name, ...(opts.id ? { id: opts.id } : {}), groupIds }));
+      console.log(`added person ${p.id} (${p.name}) in ${groupIds.join(', ')}`);
+    }),
+  );
+person
+  .command('list')
+  .description('list persons and their credentials')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) =>
+    withStore(globals(), (_store, repo) => {
+      const rows = repo.listPersons().map((p) => ({
+        ...p,
+        groups: repo.groupsOf(p.id).map((g) => g.id),
+        credentials: repo.listCredentials({ personId: p.id }).map((c) => (c.type === 'card' ? `card ${c.valueKey}` : c.type)),
+      }));
+      if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return console.log('no persons');
+      for (const r of rows) console.log(`${r.id}\t${r.name}\t${r.enabled ? 'enabled' : 'disabled'}\t[${r.groups.join(', ')}]\t${r.credentials.join(', ') || '-'}`);
+    }),
+  );
+person
+  .command('remove <id>')
+  .description('erase a person and everything about them')
+  .action((id: string) =>
+    withStore(globals(), (_store, repo) => {
+      if (!repo.removePerson(id)) throw new Error(`no person with id "${id}"`);
+      console.log(`removed person ${id}`);
+    }),
+  );
+
+program
+  .command('card')
+  .description('manage cards')
+  .command('add <number>')
+  .description('give a person a card')
+  .requiredOption('--person <id>', 'person id')
+  .option('--label <label>', 'label, e.g. "blue fob"')
+  .action((number: string, opts: { person: string; label?: string }) =>
+    withStore(globals(), (_store, repo) => {
+      const c = repo.addCard(opts.person, number, opts.label ? { label: opts.label } : {});
+      console.log(`added card ${c.valueKey} for ${opts.person}`);
+    }),
+  );
+
+program
+  .command('pin')
+  .description('manage PINs')
+  .command('add <pin>')
+  .description('give a person a PIN (stored as a keyed hash)')
+  .requiredOption('--person <id>', 'person id')
+  .action((pin: string, opts: { person: string }) =>
+    withStore(globals(), (_store, repo) => {
+      repo.addPin(opts.person, pin);
+      console.log(`added PIN for ${opts.person}`);
+    }),
+  );
+
+program
+  .command('events')
+  .description('query the event log (newest first)')
+  .option('--since <time>', 'from: a duration back (10m, 2h, 7d) or an ISO time')
+  .option('--until <time>', 'until (exclusive): a duration back or an ISO time')
+  .option('--person <id>', 'only this person')
+  .option('--card <number>', 'only this card')
+  .addOption(new Option('--result <result>', 'only granted or denied').choices(['granted', 'denied']))
+  .option('--type <type>', 'only this event type, e.g. alarm.forced-open')
+  .option('--limit <n>', 'at most n events', (v) => Number.parseInt(v, 10), 50)
+  .option('--json', 'print JSON lines')
+  .action((opts: { since?: string; until?: string; person?: string; card?: string; result?: 'granted' | 'denied'; type?: string; limit: number; json?: boolean }) =>
+    withStore(globals(), (store, repo) => {
+      const now = Date.now();
+      const events = store.events.query({
+        order: 'desc',
+        limit: opts.limit,
+        ...(opts.since ? { since: parseTimeArg(opts.since, now) } : {}),
+        ...(opts.until ? { until: parseTimeArg(opts.until, now) } : {}),
+        ...(opts.person ? { personId: opts.person } : {}),
+        ...(opts.card ? { credentialType: 'card', credentialRef: opts.card.replace(/^0+(?=\d)/, '') } : {}),
+        ...(opts.result ? { result: opts.result } : {}),
+        ...(opts.type ? { type: opts.type } : {}),
+      });
+      if (opts.json) return events.forEach((e) => console.log(JSON.stringify(e)));
+      if (events.length === 0) return console.log('no events');
+      for (const e of events) {
+        const who = e.personId ? `${repo.getPerson(e.personId)?.name ?? e.personId}` : '';
+        const cred = e.credentialType ? `${e.credentialType}${e.credentialRef ? ` ${e.credentialRef}` : ''}` : '';
+        console.log([`#${e.seq}`, new Date(e.ts).toISOString(), e.type, e.result ?? '', e.reason ?? '', who, cred].join('\t'));
+      }
+    }),
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`limen: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,245 @@
+/**
+ * Turns a payload on `{terminal}/cmd/{name}` into at most one reply. The checks run
+ * in a fixed order (size, JSON, where to reply, envelope, version, expiry,
+ * duplicate, command, body, support, load) and the first that fails answers with
+ * its code; nothing after it runs. A payload without a usable `id` and `replyTo`
+ * cannot be answered and is dropped and counted. Never throws.
+ */
+import type { Clock } from '../../hal/clock.js';
+import {
+  LIMITS,
+  commandSchemas,
+  describeIssues,
+  encode,
+  isCommandName,
+  isSupportedVersion,
+  isValidId,
+  makeErrorReply,
+  makeReply,
+  messageId,
+  parseJson,
+  requestEnvelope,
+  salvageRequestHead,
+  topics,
+  type AnyErrorCode,
+  type CommandName,
+  type ReplyEnvelope,
+  type VersionRange,
+} from '../../sdk/src/protocol/index.js';
+import type { Logger } from '../log.js';
+import type { ConfigSync } from './config-sync.js';
+import { CommandError } from './errors.js';
+import type { CommandContext, CommandHandlers, EventSource } from './interfaces.js';
+import { toWireEvent } from './wire-event.js';
+
+export interface DispatcherOptions {
+  site: string;
+  terminalId: string;
+  firmware: string;
+  handlers: CommandHandlers;
+  config: ConfigSync | null;
+  events: EventSource;
+  versions: VersionRange;
+  clock: Clock;
+  logger: Logger;
+  /** Tolerated clock difference to the backend when checking `expiresAt` (ms). */
+  clockSkewMs: number;
+  /** Requests executing at once before BUSY. */
+  maxConcurrent: number;
+  maxMessageBytes: number;
+  sendReply: (topic: string, payload: Buffer) => void;
+  drop: (reason: string) => void;
+}
+
+interface Recent {
+  expiresAt: number;
+  /** Null while the request is executing. */
+  payload: Buffer | null;
+  topic: string;
+}
+
+const RECENT_MAX = 1024;
+
+export class CommandDispatcher {
+  private readonly replyPrefix: string;
+  private readonly recent = new Map<string, Recent>();
+  private inProgress = 0;
+  /** Gallery steps must apply in the order they were sent. */
+  private galleryQueue: Promise<unknown> = Promise.resolve();
+  readonly counters = { ok: 0, failed: 0, duplicates: 0 };
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.replyPrefix = topics.reply(o.site, o.terminalId, 'x').slice(0, -1);
+  }
+
+  /** The commands this terminal answers (for presence). */
+  supported(): CommandName[] {
+    const h = this.o.handlers;
+    const names: CommandName[] = ['ping'];
+    if (h.unlock) names.push('unlock');
+    if (h.reboot) names.push('reboot');
+    if (this.o.config) names.push('config.set');
+    if (h.persons) names.push('persons.upsert', 'persons.remove');
+    if (h.gallery) names.push('gallery.status', 'gallery.begin', 'gallery.chunk', 'gallery.commit');
+    if (this.o.events.query) names.push('events.query');
+    if (h.snapshot) names.push('snapshot');
+    return names;
+  }
+
+  async handle(name: string, payload: Buffer): Promise<void> {
+    try {
+      await this.process(name, payload);
+    } catch (err) {
+      this.o.logger.error({ err, command: name }, 'fleet: command dispatch failed');
+    }
+  }
+
+  private async process(name: string, payload: Buffer): Promise<void> {
+    const parsed = parseJson(payload, this.o.maxMessageBytes);
+    if (!parsed.ok) {
+      const head = salvageRequestHead(payload);
+      const code = parsed.reason === 'too_large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+      const target = this.replyTarget(head.id, head.replyTo);
+      if (!target) return this.o.drop(`command.${parsed.reason}`);
+      return this.fail(target.id, target.replyTo, undefined, code, parsed.message);
+    }
+    const raw = parsed.value as Record<string, unknown> | null;
+    const target = raw && typeof raw === 'object' ? this.replyTarget(raw.id, raw.replyTo) : null;
+    if (!target) return this.o.drop('command.unanswerable');
+    const { id, replyTo } = target;
+
+    const env = requestEnvelope.safeParse(raw);
+    if (!env.success) return this.fail(id, replyTo, undefined, 'BAD_REQUEST', describeIssues(env.error));
+    const req = env.data;
+    if (!isSupportedVersion(req.v, this.o.versions)) {
+      return this.fail(id, replyTo, undefined, 'UNSUPPORTED_VERSION', `protocol version ${req.v} is not supported`, { ...this.o.versions });
+    }
+    const now = this.o.clock.now();
+    if (req.expiresAt + this.o.clockSkewMs < now) {
+      return this.fail(id, replyTo, req.v, 'EXPIRED', `request expired ${now - req.expiresAt} ms ago; not executed`);
+    }
+    if (req.expiresAt > now + LIMITS.maxRequestTtlMs + this.o.clockSkewMs) {
+      return this.fail(id, replyTo, req.v, 'BAD_REQUEST', `expiresAt: more than ${LIMITS.maxRequestTtlMs} ms ahead`);
+    }
+    const seen = this.recent.get(id);
+    if (seen) {
+      // A duplicate delivery (QoS 1 redelivery or a retry): never execute twice.
+      this.counters.duplicates++;
+      if (seen.payload) this.o.sendReply(seen.topic, seen.payload);
+      return;
+    }
+    if (!isCommandName(name)) return this.fail(id, replyTo, req.v, 'UNKNOWN_COMMAND', `unknown command "${name}"`);
+    const body = commandSchemas[name].request.safeParse(req.body);
+    if (!body.success) return this.fail(id, replyTo, req.v, 'BAD_REQUEST', describeIssues(body.error, 'body'));
+    if (!this.supported().includes(name)) return this.fail(id, replyTo, req.v, 'NOT_SUPPORTED', `this terminal does not implement "${name}"`);
+    if (this.inProgress >= this.o.maxConcurrent) return this.fail(id, replyTo, req.v, 'BUSY', 'too many requests in progress');
+
+    this.remember(id, { expiresAt: req.expiresAt, payload: null, topic: replyTo });
+    this.inProgress++;
+    let reply: ReplyEnvelope;
+    try {
+      const ctx: CommandContext = { command: name, requestId: id, expiresAt: req.expiresAt };
+      const result = await this.run(name, body.data, ctx);
+      const checked = commandSchemas[name].result.safeParse(result);
+      if (!checked.success) {
+        this.o.logger.error({ command: name, issues: describeIssues(checked.error) }, 'fleet: handler returned a malformed result');
+        throw new CommandError('INTERNAL', 'the terminal produced a malformed result');
+      }
+      reply = makeReply({ ts: this.o.clock.now(), v: req.v, re: id }, checked.data);
+      this.counters.ok++;
+    } catch (err) {
+      this.counters.failed++;
+      if (!(err instanceof CommandError)) this.o.logger.error({ err, command: name }, 'fleet: command handler threw');
+      const e = err instanceof CommandError ? err : new CommandError('INTERNAL', 'the command failed on the terminal');
+      reply = makeErrorReply({ ts: this.o.clock.now(), v: req.v, re: id }, { code: e.code, message: e.message.slice(0, 1024), details: e.details });
+    } finally {
+      this.inProgress--;
+    }
+    let out = encode(reply);
+    if (out.byteLength > this.o.maxMessageBytes) {
+      this.counters.failed++;
+      out = encode(makeErrorReply({ ts: this.o.clock.now(), v: req.v, re: id }, { code: 'PAYLOAD_TOO_LARGE', message: `the reply would be ${out.byteLength} bytes` }));
+    }
+    const entry = this.recent.get(id);
+    if (entry) entry.payload = out;
+    this.o.sendReply(replyTo, out);
+  }
+
+  private async run(name: CommandName, body: unknown, ctx: CommandContext): Promise<unknown> {
+    const h = this.o.handlers;
+    switch (name) {
+      case 'ping':
+        return { now: this.o.clock.now(), protocol: { ...this.o.versions }, firmware: this.o.firmware };
+      case 'unlock':
+        return h.unlock!(body as never, ctx);
+      case 'reboot':
+        return h.reboot!(body as never, ctx);
+      case 'config.set': {
+        const b = body as { version: number; config: Record<string, unknown> };
+        return this.o.config!.set(b.version, b.config);
+      }
+      case 'persons.upsert':
+        return h.persons!.upsert((body as { persons: never }).persons, ctx);
+      case 'persons.remove':
+        return h.persons!.remove((body as { ids: string[] }).ids, ctx);
+      case 'gallery.status':
+        return this.gallery(() => h.gallery!.status());
+      case 'gallery.begin': {
+        const { total: _total, ...session } = body as { session: string; mode: 'delta' | 'replace'; fromVersion: number; toVersion: number; total?: number };
+        return this.gallery(() => h.gallery!.begin({ id: session.session, mode: session.mode, fromVersion: session.fromVersion, toVersion: session.toVersion }));
+      }
+      case 'gallery.chunk': {
+        const b = body as { session: string; offset: number; changes: never[] };
+        return this.gallery(() => h.gallery!.apply(b.session, b.offset, b.changes));
+      }
+      case 'gallery.commit':
+        return this.gallery(() => h.gallery!.commit((body as { session: string }).session));
+      case 'events.query': {
+        const rows = await this.o.events.query!(body as never);
+        return { events: rows.map(toWireEvent).filter((e) => e !== null) };
+      }
+      case 'snapshot': {
+        const s = await h.snapshot!(body as never, ctx);
+        return { ts: s.ts, mime: s.mime, width: s.width, height: s.height, data: Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength).toString('base64') };
+      }
+    }
+  }
+
+  private gallery<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.galleryQueue.then(fn, fn);
+    this.galleryQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Where an error reply can go: a valid id and a reply topic under this terminal's own prefix. */
+  private replyTarget(id: unknown, replyTo: unknown): { id: string; replyTo: string } | null {
+    const ok =
+      typeof id === 'string' &&
+      messageId.safeParse(id).success &&
+      typeof replyTo === 'string' &&
+      replyTo.startsWith(this.replyPrefix) &&
+      isValidId(replyTo.slice(this.replyPrefix.length));
+    return ok ? { id, replyTo } : null;
+  }
+
+  private fail(
+    id: string,
+    replyTo: string,
+    v: number | undefined,
+    code: AnyErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ): void {
+    this.counters.failed++;
+    const reply = makeErrorReply({ ts: this.o.clock.now(), v: v ?? this.o.versions.max, re: id }, { code, message, details });
+    this.o.sendReply(replyTo, encode(reply));
+  }
+
+  private remember(id: string, entry: Recent): void {
+    // Expired ids can go: an expired duplicate is refused before this cache is consulted.
+    const now = this.o.clock.now();
+    for (const [k, r] of this.recent) if (r.expiresAt + this.o.clockSkewMs < now) this.recent.delete(k);
+    while (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(id, entry);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * What the fleet agent needs from the rest of the firmware. The agent is coded
+ * against these small interfaces; `firmware/terminal.ts` plugs in the store,
+ * the door and the camera. `memory.ts` has in-memory versions for the simulator.
+ */
+import type { Unsubscribe } from '../../hal/events.js';
+import type {
+  CommandName,
+  CommandRequest,
+  CommandResult,
+  GalleryChange,
+  GallerySession,
+  HealthBody,
+  PersonRecord,
+} from '../../sdk/src/protocol/index.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** An event as the terminal stores it. `firmware/store`'s `StoredEvent` has this shape. */
+export interface OutboxEvent {
+  seq: number;
+  ts: number;
+  type: string;
+  result?: 'granted' | 'denied' | null;
+  reason?: string | null;
+  personId?: string | null;
+  credentialType?: string | null;
+  credentialRef?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+export type EventsQuery = CommandRequest<'events.query'>;
+
+/**
+ * The event log with its outbox cursor (`store.events` satisfies it).
+ * Contract: seqs ascend; `pendingAfterAck(n)` returns the first n events with
+ * seq > `ackedSeq()` in seq order; `ack(s)` moves the cursor forward only and
+ * survives restarts; `onAppend` fires after each committed append.
+ */
+export interface EventSource {
+  pendingAfterAck(limit: number): MaybePromise<OutboxEvent[]>;
+  ack(throughSeq: number): MaybePromise<unknown>;
+  ackedSeq(): MaybePromise<number>;
+  onAppend(handler: (event: OutboxEvent) => void): Unsubscribe;
+  /** Highest seq ever assigned; used for the outbox depth in health. */
+  latestSeq?(): MaybePromise<number>;
+  /** Serves the `events.query` command when present. */
+  query?(q: EventsQuery): MaybePromise<OutboxEvent[]>;
+}
+
+export interface CommandContext {
+  command: CommandName;
+  requestId: string;
+  expiresAt: number;
+}
+
+/** A still image as the camera hands it over; the agent base64-encodes `data`. */
+export interface Snapshot {
+  ts: number;
+  mime: 'image/jpeg' | 'image/png' | 'image/webp';
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * The terminal's gallery of enrolled persons, versioned for sync. Changes are
+ * idempotent (upsert replaces, remove of an unknown id is fine), so re-applying
+ * a chunk after a lost reply is harmless. Throw `CommandError` with
+ * VERSION_MISMATCH / OUT_OF_ORDER / NOT_FOUND as the command docs describe.
+ */
+export interface GalleryStore {
+  status(): MaybePromise<{ version: number; size: number; session: GallerySession | null }>;
+  /** Starts a session, or resumes the unfinished one with the same id (returning its `applied`). */
+  begin(session: Omit<GallerySession, 'applied'>): MaybePromise<{ applied: number }>;
+  /** Applies changes at `offset` (which must equal the session's `applied`). */
+  apply(session: string, offset: number, changes: GalleryChange[]): MaybePromise<{ applied: number }>;
+  /** Moves the gallery to the session's `toVersion`; `replace` sessions drop persons they did not upsert. */
+  commit(session: string): MaybePromise<{ version: number; size: number }>;
+}
+
+/**
+ * Command implementations. A missing one answers NOT_SUPPORTED. Throw
+ * `CommandError` to refuse with a code; any other error answers INTERNAL.
+ */
+export interface CommandHandlers {
+  unlock?(req: CommandRequest<'unlock'>, ctx: CommandContext): MaybePromise<CommandResult<'unlock'>>;
+  /** Schedule the restart; the agent sends the reply before `at`. */
+  reboot?(req: CommandRequest<'reboot'>, ctx: CommandContext): MaybePromise<CommandResult<'reboot'>>;
+  persons?: {
+    upsert(persons: PersonRecord[], ctx: CommandContext): MaybePromise<CommandResult<'persons.upsert'>>;
+    remove(ids: string[], ctx: CommandContext): MaybePromise<CommandResult<'persons.remove'>>;
+  };
+  gallery?: GalleryStore;
+  snapshot?(req: CommandRequest<'snapshot'>, ctx: CommandContext): MaybePromise<Snapshot>;
+}
+
+export interface ConfigState {
+  /** 0 before any fleet config was applied. */
+  version: number;
+  config: Record<string, unknown>;
+}
+
+/** Applies fleet configuration (desired state and `config.set`). */
+export interface ConfigHandler {
+  current(): MaybePromise<ConfigState>;
+  /**
+   * Validates and applies `config` as `version`; resolves with the config now in
+   * force (or nothing, meaning `config` as given). Refuse with
+   * `CommandError('CONFIG_REJECTED', reason)`; nothing may change then.
+   */
+  apply(config: Record<string, unknown>, version: number): MaybePromise<Record<string, unknown> | void>;
+}
+
+/** Readings only the firmware knows; the agent adds system figures and the outbox itself. */
+export type HealthSample = Partial<Pick<HealthBody, 'cpuTempC' | 'camera' | 'model' | 'gallery' | 'disk'>>;
+export type HealthProbe = () => MaybePromise<HealthSample>;

@@ -1,0 +1,589 @@
+/**
+ * The fleet client for backends. `Fleet.connect` takes a broker URL or an existing
+ * mqtt.js client; the fleet then tracks every terminal of one site (presence,
+ * health, config), sends typed requests, and, once `onEvent` is called, consumes
+ * and acknowledges the terminals' event streams.
+ */
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { ClosedError, DisconnectedError, FleetError, OfflineError, ProtocolError, RejectedError, TimeoutError } from './errors.js';
+import { EventConsumer, type EventConsumerStats, type EventGap, type EventHandler, type FleetEvent } from './event-consumer.js';
+import type { GallerySource, SyncOptions, SyncResult } from './gallery-sync.js';
+import { Listeners, type Unsubscribe } from './listeners.js';
+import { silentFleetLogger, type FleetLogger } from './logger.js';
+import {
+  LIMITS,
+  SUPPORTED_VERSIONS,
+  assertId,
+  commandSchemas,
+  configDesiredMessage,
+  configReportedMessage,
+  decode,
+  describeIssues,
+  encode,
+  envelope,
+  eventBatchMessage,
+  filters,
+  healthMessage,
+  isSupportedVersion,
+  makeMessage,
+  makeRequest,
+  negotiateVersion,
+  newMessageId,
+  parseTopic,
+  presenceMessage,
+  replyEnvelope,
+  topics,
+  type CommandName,
+  type CommandRequest,
+  type CommandResult,
+  type ConfigReportedBody,
+  type EventAckBody,
+  type PersonRecord,
+} from './protocol/index.js';
+import { Registry, type HealthUpdate, type PresenceUpdate, type TerminalInfo } from './registry.js';
+import { Group, Terminal, type DesireOptions, type DesireResult, type FleetLink, type GroupResult, type RequestOptions } from './terminal.js';
+
+export interface FleetTlsOptions {
+  ca?: string | string[] | Buffer | Buffer[];
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface FleetOptions {
+  /** Broker URL (`mqtt://`, `mqtts://`, `ws://`, `wss://`); or pass `client`. */
+  url?: string;
+  /** An mqtt.js client you own (connected or connecting). `close()` leaves it open. */
+  client?: MqttClient;
+  /** The site whose terminals this client manages. */
+  site: string;
+  /** This backend's id: its reply topic and MQTT client id. Unique per process (default: random). */
+  clientId?: string;
+  /** Connection settings when `url` is given. */
+  mqtt?: {
+    username?: string;
+    password?: string;
+    tls?: FleetTlsOptions;
+    /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5 (needed for `shareGroup` on most brokers). */
+    protocolVersion?: 4 | 5;
+    keepaliveS?: number;
+    /** Delay between reconnect attempts (default 1000 ms). */
+    reconnectPeriodMs?: number;
+  };
+  /** How long `connect` waits for the broker (default 10 000 ms). */
+  connectTimeoutMs?: number;
+  /**
+   * Consume events through the shared subscription `$share/{shareGroup}/...`, so
+   * that several backend processes split the stream. Without it, this process
+   * receives every event.
+   */
+  shareGroup?: string;
+  /** Default reply deadline for requests (default 10 000 ms). */
+  requestTimeoutMs?: number;
+  logger?: FleetLogger;
+}
+
+export interface FleetStats {
+  /** Inbound messages dropped, by `{kind}.{reason}`. */
+  dropped: Record<string, number>;
+  events: EventConsumerStats;
+  pendingRequests: number;
+}
+
+/** A target for fleet-wide calls: a terminal id, a handle, a group, or a list of ids. */
+export type Target = string | Terminal | Group | readonly string[];
+
+interface Pending {
+  terminal: string;
+  command: string;
+  resolve: (body: unknown) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Fleet {
+  readonly site: string;
+  readonly clientId: string;
+  readonly shareGroup: string | undefined;
+  private readonly client: MqttClient;
+  private readonly ownsClient: boolean;
+  private readonly log: FleetLogger;
+  private readonly timeoutMs: number;
+  private readonly registry = new Registry();
+  private readonly pending = new Map<string, Pending>();
+  private readonly barriers = new Map<string, () => void>();
+  private readonly dropped = new Map<string, number>();
+  private readonly eventHandlers = new Set<EventHandler>();
+  private readonly presenceListeners: Listeners<PresenceUpdate>;
+  private readonly healthListeners: Listeners<HealthUpdate>;
+  private readonly gapListeners: Listeners<EventGap>;
+  private readonly errorListeners = new Listeners<Error>();
+  private readonly reportedListeners: Listeners<{ terminal: string; reported: ConfigReportedBody }>;
+  private readonly consumer: EventConsumer;
+  private readonly link: FleetLink;
+  private eventsSubscribed = false;
+  private closed = false;
+  private readonly onMessageBound = (topic: string, payload: Buffer) => this.onMessage(topic, payload);
+  private readonly onConnectBound = () => void this.resubscribe();
+  private readonly onCloseBound = () => this.failPending((t) => new DisconnectedError(t));
+
+  /** Connects, subscribes, and resolves once the retained state of the site has arrived. */
+  static async connect(options: FleetOptions): Promise<Fleet> {
+    if (!options || typeof options !== 'object') throw new TypeError('Fleet.connect: options required');
+    assertId('site', options.site);
+    const clientId = options.clientId ?? `sdk-${randomBytes(6).toString('hex')}`;
+    assertId('clientId', clientId);
+    if (options.shareGroup !== undefined) assertId('shareGroup', options.shareGroup);
+    if ((options.url === undefined) === (options.client === undefined)) throw new TypeError('Fleet.connect: give exactly one of url or client');
+    const m = options.mqtt ?? {};
+    const client =
+      options.client ??
+      mqtt.connect(options.url!, {
+        clientId: `limen-sdk:${options.site}:${clientId}`,
+        clean: true,
+        resubscribe: false,
+        protocolVersion: m.protocolVersion ?? 4,
+        keepalive: m.keepaliveS ?? 30,
+        reconnectPeriod: m.reconnectPeriodMs ?? 1000,
+        connectTimeout: options.connectTimeoutMs ?? 10_000,
+        ...(m.username !== undefined ? { username: m.username } : {}),
+        ...(m.password !== undefined ? { password: m.password } : {}),
+        ...(m.tls ?? {}),
+      } satisfies IClientOptions);
+    const fleet = new Fleet(options, clientId, client, options.client === undefined);
+    try {
+      await fleet.start(options.connectTimeoutMs ?? 10_000);
+    } catch (err) {
+      await fleet.close();
+      throw err;
+    }
+    return fleet;
+  }
+
+  private constructor(options: FleetOptions, clientId: string, client: MqttClient, ownsClient: boolean) {
+    this.site = options.site;
+    this.clientId = clientId;
+    this.shareGroup = options.shareGroup;
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.log = options.logger ?? silentFleetLogger;
+    this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    const onThrow = (err: unknown) => this.log.error({ err }, 'limen sdk: a listener threw');
+    this.presenceListeners = new Listeners(onThrow);
+    this.healthListeners = new Listeners(onThrow);
+    this.gapListeners = new Listeners(onThrow);
+    this.reportedListeners = new Listeners(onThrow);
+    this.consumer = new EventConsumer({
+      shared: this.shareGroup !== undefined,
+      handlers: () => [...this.eventHandlers],
+      ack: (terminal, body) => this.ack(terminal, body),
+      onGap: (gap) => this.gapListeners.emit(gap),
+      onError: (err, event) => {
+        const e = Object.assign(err, { terminal: event.terminal, seq: event.seq });
+        if (this.errorListeners.size > 0) this.errorListeners.emit(e);
+        else this.log.error({ err, terminal: event.terminal, seq: event.seq }, 'limen sdk: event handler failed; the event will be redelivered');
+      },
+      now: () => Date.now(),
+    });
+    this.link = {
+      request: (terminal, name, body, opts) => this.request(terminal, name, body, opts),
+      info: (id) => this.registry.snapshot(id),
+      members: (group) => this.registry.members(group),
+      desire: (terminal, config, opts) => this.desire(terminal, config, opts),
+    };
+  }
+
+  private async start(timeoutMs: number): Promise<void> {
+    this.client.on('message', this.onMessageBound);
+    if (!this.client.connected) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.client.off('connect', ok);
+          reject(new DisconnectedError());
+        }, timeoutMs);
+        const ok = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.client.once('connect', ok);
+      });
+    }
+    this.client.on('connect', this.onConnectBound);
+    this.client.on('close', this.onCloseBound);
+    await this.subscribeState();
+  }
+
+  private async subscribeState(): Promise<void> {
+    await this.client.subscribeAsync(
+      [
+        filters.allTerminals(this.site, 'presence'),
+        filters.allTerminals(this.site, 'health'),
+        filters.allTerminals(this.site, 'config/reported'),
+        filters.allTerminals(this.site, 'config/desired'),
+        filters.replies(this.site, this.clientId),
+        topics.barrier(this.site, this.clientId),
+      ],
+      { qos: 1 },
+    );
+    await this.barrier();
+  }
+
+  /** After a reconnect (clean session): subscribe again, and have terminals resend what is unacknowledged. */
+  private async resubscribe(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.subscribeState();
+      if (this.eventsSubscribed) await this.subscribeEvents();
+    } catch (err) {
+      this.log.warn({ err }, 'limen sdk: resubscribing failed');
+    }
+  }
+
+  /** Waits for a message sent to ourselves: the broker delivers in order, so retained state is in. */
+  private async barrier(): Promise<void> {
+    const id = newMessageId();
+    const arrived = new Promise<void>((resolve) => this.barriers.set(id, resolve));
+    await this.client.publishAsync(topics.barrier(this.site, this.clientId), encode(makeMessage({ id, ts: Date.now() }, {})), { qos: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([arrived, new Promise<void>((r) => (timer = setTimeout(r, this.timeoutMs)))]);
+    clearTimeout(timer);
+    this.barriers.delete(id);
+  }
+
+  // ------------------------------------------------------------ terminals
+
+  /** Every terminal seen on the site, with presence, health and config. */
+  terminals(): TerminalInfo[] {
+    return this.registry.all();
+  }
+
+  terminal(id: string): Terminal {
+    assertId('terminal id', id);
+    return new Terminal(id, this.link);
+  }
+
+  /** A group name (terminals whose presence lists it) or a list of terminal ids. */
+  group(selector: string | readonly string[]): Group {
+    if (typeof selector === 'string') assertId('group', selector);
+    else for (const id of selector) assertId('terminal id', id);
+    return new Group(selector, (id) => this.terminal(id), this.link);
+  }
+
+  readonly persons = {
+    upsert: (target: Target, persons: PersonRecord[], opts?: RequestOptions) => this.toGroup(target).persons.upsert(persons, opts),
+    remove: (target: Target, ids: string[], opts?: RequestOptions) => this.toGroup(target).persons.remove(ids, opts),
+  };
+
+  readonly gallery = {
+    /** Syncs one terminal (resolves with its result) or a group (one result per terminal). */
+    sync: ((target: Target, source: GallerySource, opts?: SyncOptions) => {
+      if (typeof target === 'string') return this.terminal(target).gallery.sync(source, opts);
+      if (target instanceof Terminal) return target.gallery.sync(source, opts);
+      return this.toGroup(target).gallery.sync(source, opts);
+    }) as {
+      (target: string | Terminal, source: GallerySource, opts?: SyncOptions): Promise<SyncResult>;
+      (target: Group | readonly string[], source: GallerySource, opts?: SyncOptions): Promise<Array<GroupResult<SyncResult>>>;
+    },
+  };
+
+  private toGroup(target: Target): Group {
+    if (target instanceof Group) return target;
+    if (target instanceof Terminal) return this.group([target.id]);
+    if (typeof target === 'string') return this.group([target]);
+    return this.group(target);
+  }
+
+  // ------------------------------------------------------------ streams
+
+  /**
+   * Handles every event of the site (or this process's share of it with
+   * `shareGroup`). Each event is acknowledged after all handlers resolve; a
+   * handler that throws leaves it unacknowledged, and the terminal delivers it
+   * again. Duplicates are not handed to handlers.
+   */
+  onEvent(handler: EventHandler): Unsubscribe {
+    if (typeof handler !== 'function') throw new TypeError('onEvent: handler must be a function');
+    if (this.closed) throw new ClosedError();
+    this.eventHandlers.add(handler);
+    if (!this.eventsSubscribed) {
+      this.eventsSubscribed = true;
+      void this.subscribeEvents().catch((err: unknown) => this.log.error({ err }, 'limen sdk: subscribing to events failed'));
+    }
+    return () => {
+      this.eventHandlers.delete(handler);
+      if (this.eventHandlers.size === 0 && this.eventsSubscribed && !this.closed) {
+        this.eventsSubscribed = false;
+        void this.client.unsubscribeAsync(filters.events(this.site, this.shareGroup)).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Events a terminal no longer had (its log was capped before they were acknowledged). */
+  onGap(handler: (gap: EventGap) => void): Unsubscribe {
+    return this.gapListeners.add(handler);
+  }
+
+  /** Presence messages (online/offline), including the retained ones at connect. */
+  onPresence(handler: (update: PresenceUpdate) => void): Unsubscribe {
+    return this.presenceListeners.add(handler);
+  }
+
+  onHealth(handler: (update: HealthUpdate) => void): Unsubscribe {
+    return this.healthListeners.add(handler);
+  }
+
+  /** Event handler failures (with `terminal` and `seq`); without a listener they are logged. */
+  onError(handler: (err: Error) => void): Unsubscribe {
+    return this.errorListeners.add(handler);
+  }
+
+  /** Resolves once every event received so far has been handled and acknowledged. */
+  idle(): Promise<void> {
+    return this.consumer.idle();
+  }
+
+  stats(): FleetStats {
+    return { dropped: Object.fromEntries(this.dropped), events: { ...this.consumer.counters }, pendingRequests: this.pending.size };
+  }
+
+  private async subscribeEvents(): Promise<void> {
+    await this.client.subscribeAsync(filters.events(this.site, this.shareGroup), { qos: 1 });
+    // A sole consumer asks terminals to resend at once what they sent while nobody listened.
+    // Consumers sharing a stream do not: a resend could reach the other consumer as a duplicate.
+    if (this.shareGroup === undefined) {
+      await this.client.publishAsync(topics.resync(this.site), encode(makeMessage({ ts: Date.now() }, {})), { qos: 1 });
+    }
+  }
+
+  private ack(terminal: string, body: EventAckBody): void {
+    if (!this.client.connected) return; // the terminal resends; the duplicates are acknowledged then
+    this.client.publish(topics.eventsAck(this.site, terminal), encode(makeMessage({ ts: Date.now() }, body)), { qos: 1 }, (err) => {
+      if (err) this.log.debug({ err, terminal }, 'limen sdk: ack not sent');
+    });
+  }
+
+  // ------------------------------------------------------------ requests
+
+  /**
+   * Sends one command and resolves with the terminal's reply body. Fails fast with
+   * OfflineError when the terminal is not online, DisconnectedError when this client
+   * is not connected, RejectedError when the terminal (or a local check) refuses,
+   * TimeoutError when no reply comes in time.
+   */
+  async request<N extends CommandName>(
+    terminal: string,
+    name: N,
+    body: CommandRequest<N>,
+    opts: RequestOptions & { validated?: boolean } = {},
+  ): Promise<CommandResult<N>> {
+    if (this.closed) throw new ClosedError();
+    assertId('terminal id', terminal);
+    const schema = commandSchemas[name];
+    if (!schema) throw new TypeError(`unknown command ${JSON.stringify(name)}`);
+    let checked: unknown = body;
+    if (!opts.validated) {
+      const r = schema.request.safeParse(body);
+      if (!r.success) throw new TypeError(`${name}: ${describeIssues(r.error)}`);
+      checked = r.data;
+    }
+    if (!this.client.connected) throw new DisconnectedError(terminal);
+    const info = this.registry.get(terminal);
+    if (!info?.online || !info.presence) throw new OfflineError(terminal);
+    const v = negotiateVersion(SUPPORTED_VERSIONS, info.presence.protocol);
+    if (v === null) {
+      throw new RejectedError('UNSUPPORTED_VERSION', `terminal speaks protocol ${info.presence.protocol.min}..${info.presence.protocol.max}, this SDK ${SUPPORTED_VERSIONS.min}..${SUPPORTED_VERSIONS.max}`, terminal);
+    }
+    if (!info.presence.commands.includes(name)) throw new RejectedError('NOT_SUPPORTED', `terminal ${terminal} does not implement ${name}`, terminal);
+
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    if (!(timeoutMs > 0)) throw new TypeError('timeoutMs must be > 0');
+    const now = Date.now();
+    const req = makeRequest({ ts: now, v, replyTo: topics.reply(this.site, terminal, this.clientId), expiresAt: now + timeoutMs }, checked);
+    const payload = encode(req);
+    const limit = Math.min(LIMITS.maxMessageBytes, info.presence.maxMessageBytes);
+    if (payload.byteLength > limit) throw new RejectedError('PAYLOAD_TOO_LARGE', `${name} request is ${payload.byteLength} bytes, the limit is ${limit}`, terminal);
+
+    const reply = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(req.id);
+        reject(new TimeoutError(terminal, name, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(req.id, { terminal, command: name, resolve, reject, timer });
+    });
+    this.client.publish(topics.command(this.site, terminal, name), payload, { qos: 1 }, (err) => {
+      if (err) this.settle(req.id, new DisconnectedError(terminal));
+    });
+    const result = await reply;
+    const parsed = schema.result.safeParse(result);
+    if (!parsed.success) throw new ProtocolError(`${name} reply from ${terminal}: ${describeIssues(parsed.error)}`, terminal);
+    return parsed.data as CommandResult<N>;
+  }
+
+  private settle(id: string, outcome: Error | { body: unknown }): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome.body);
+  }
+
+  private failPending(make: (terminal: string) => FleetError, terminal?: string): void {
+    for (const [id, p] of [...this.pending]) if (terminal === undefined || p.terminal === terminal) this.settle(id, make(p.terminal));
+  }
+
+  private async desire(terminal: string, config: Record<string, unknown>, opts: DesireOptions): Promise<DesireResult> {
+    if (this.closed) throw new ClosedError();
+    if (!this.client.connected) throw new DisconnectedError(terminal);
+    const known = this.registry.get(terminal)?.config;
+    const version = opts.version ?? Math.max(known?.desired?.version ?? 0, known?.reported?.version ?? 0) + 1;
+    const body = configDesiredMessage.shape.body.safeParse({ version, config });
+    if (!body.success) throw new TypeError(`config.desire: ${describeIssues(body.error)}`);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    // Listen before publishing: the report can come back before publishAsync resolves.
+    let off: Unsubscribe = () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome =
+      opts.wait === false
+        ? null
+        : new Promise<ConfigReportedBody>((resolve, reject) => {
+            const check = (r: ConfigReportedBody | null | undefined) => {
+              if (!r) return;
+              if (r.status === 'rejected' && r.rejected?.version === version) reject(new RejectedError(r.rejected.code, r.rejected.message, terminal));
+              else if (r.version >= version) resolve(r);
+            };
+            off = this.reportedListeners.add((u) => u.terminal === terminal && check(u.reported));
+            timer = setTimeout(() => reject(new TimeoutError(terminal, 'config.desire', timeoutMs)), timeoutMs);
+          });
+    try {
+      const payload = encode(makeMessage({ ts: Date.now() }, body.data));
+      await this.client.publishAsync(topics.configDesired(this.site, terminal), payload, { qos: 1, retain: true });
+      this.registry.setDesired(terminal, body.data);
+      return { version, reported: outcome ? await outcome : null };
+    } finally {
+      off();
+      clearTimeout(timer);
+    }
+  }
+
+  // ------------------------------------------------------------ inbound
+
+  private drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (this.closed) return;
+    const t = parseTopic(topic);
+    if (!t || t.site !== this.site) return; // not ours (a shared client may carry other traffic)
+    try {
+      switch (t.kind) {
+        case 'presence':
+          return this.onPresenceMessage(t.terminal, payload);
+        case 'health': {
+          const m = decode(payload, healthMessage);
+          if (!m.ok) return this.drop(`health.${m.reason}`);
+          this.registry.setHealth(t.terminal, m.value.ts, m.value.body);
+          this.healthListeners.emit({ terminal: t.terminal, ts: m.value.ts, health: m.value.body });
+          return;
+        }
+        case 'configReported': {
+          if (payload.byteLength === 0) return this.registry.setReported(t.terminal, null);
+          const m = decode(payload, configReportedMessage);
+          if (!m.ok) return this.drop(`config.${m.reason}`);
+          this.registry.setReported(t.terminal, m.value.body);
+          this.reportedListeners.emit({ terminal: t.terminal, reported: m.value.body });
+          return;
+        }
+        case 'configDesired': {
+          if (payload.byteLength === 0) return this.registry.setDesired(t.terminal, null);
+          const m = decode(payload, configDesiredMessage);
+          if (!m.ok) return this.drop(`desired.${m.reason}`);
+          this.registry.setDesired(t.terminal, m.value.body);
+          return;
+        }
+        case 'reply': {
+          if (t.clientId !== this.clientId) return;
+          const m = decode(payload, replyEnvelope);
+          if (!m.ok) return this.drop(`reply.${m.reason}`);
+          const r = m.value;
+          const p = this.pending.get(r.re);
+          if (!p) return this.drop('reply.unmatched');
+          if (p.terminal !== t.terminal) return this.drop('reply.wrong_terminal');
+          if (r.ok) this.settle(r.re, { body: r.body });
+          else this.settle(r.re, new RejectedError(r.error.code, r.error.message, t.terminal, r.error.details));
+          return;
+        }
+        case 'events': {
+          if (!this.eventsSubscribed) return;
+          const m = decode(payload, eventBatchMessage);
+          if (!m.ok) return this.drop(`events.${m.reason}`);
+          if (!isSupportedVersion(m.value.v)) return this.drop('events.unsupported_version');
+          void this.consumer.accept(t.terminal, m.value.body);
+          return;
+        }
+        case 'barrier': {
+          const m = decode(payload, envelope);
+          if (m.ok) this.barriers.get(m.value.id)?.();
+          return;
+        }
+        default:
+          return;
+      }
+    } catch (err) {
+      this.log.error({ err, topic }, 'limen sdk: handling a message failed');
+    }
+  }
+
+  private onPresenceMessage(terminal: string, payload: Buffer): void {
+    if (payload.byteLength === 0) {
+      this.registry.setPresence(terminal, null, null);
+      this.failPending((id) => new OfflineError(id), terminal);
+      this.presenceListeners.emit({ terminal, online: false, presence: null });
+      return;
+    }
+    const m = decode(payload, presenceMessage);
+    if (!m.ok) return this.drop(`presence.${m.reason}`);
+    this.registry.setPresence(terminal, m.value.ts, m.value.body);
+    const online = m.value.body.state === 'online';
+    if (!online) this.failPending((id) => new OfflineError(id), terminal);
+    this.presenceListeners.emit({ terminal, online, presence: m.value.body });
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops consuming, fails pending requests with ClosedError and disconnects (a
+   * client passed in is unsubscribed and left open). Events being handled finish
+   * first, so their acknowledgements go out.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(() => new ClosedError());
+    this.client.off('message', this.onMessageBound);
+    this.client.off('connect', this.onConnectBound);
+    this.client.off('close', this.onCloseBound);
+    for (const resolve of this.barriers.values()) resolve();
+    if (this.client.connected) await this.consumer.idle();
+    if (this.ownsClient) {
+      await new Promise<void>((resolve) => this.client.end(!this.client.connected, () => resolve()));
+    } else if (this.client.connected) {
+      const subs = [
+        filters.allTerminals(this.site, 'presence'),
+        filters.allTerminals(this.site, 'health'),
+        filters.allTerminals(this.site, 'config/reported'),
+        filters.allTerminals(this.site, 'config/desired'),
+        filters.replies(this.site, this.clientId),
+        topics.barrier(this.site, this.clientId),
+        ...(this.eventsSubscribed ? [filters.events(this.site, this.shareGroup)] : []),
+      ];
+      await this.client.unsubscribeAsync(subs).catch(() => undefined);
+    }
+    this.eventHandlers.clear();
+  }
+}
+
+export type { FleetEvent };

@@ -1,0 +1,9 @@
+/** The wire contract shared by the terminal's fleet agent and the SDK. */
+export * from './version.js';
+export * from './limits.js';
+export * from './codes.js';
+export * from './topics.js';
+export * from './schemas.js';
+export * from './commands.js';
+export * from './codec.js';
+export * from './canonical.js';

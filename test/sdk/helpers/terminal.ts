@@ -1,0 +1,68 @@
+/** A fleet agent with in-memory store, door and config, for tests. */
+import { systemClock, type Clock } from '../../../hal/clock.js';
+import { Listeners } from '../../../hal/events.js';
+import { silentLogger } from '../../../firmware/log.js';
+import { CommandError, FleetAgent, MemoryConfig, MemoryEventSource, MemoryGallery, type CommandHandlers, type EventSource } from '../../../firmware/fleet/index.js';
+import type { TestBroker } from './brokers.js';
+
+/** A memory event source that tells the test when its ack cursor moves. */
+export class WatchedEventSource extends MemoryEventSource {
+  readonly acks = new Listeners<number>();
+  override ack(throughSeq: number): number {
+    const r = super.ack(throughSeq);
+    this.acks.emit(r);
+    return r;
+  }
+}
+
+export interface TestTerminal {
+  agent: FleetAgent;
+  events: WatchedEventSource;
+  gallery: MemoryGallery;
+  config: MemoryConfig;
+  unlocks: Array<{ durationMs: number }>;
+}
+
+export interface TerminalOptions {
+  site?: string;
+  id: string;
+  groups?: string[];
+  clock?: Clock;
+  events?: EventSource;
+  handlers?: CommandHandlers;
+  ackTimeoutMs?: number;
+}
+
+export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTerminal {
+  const events = new WatchedEventSource();
+  const gallery = new MemoryGallery();
+  const config = new MemoryConfig({ version: 0, config: {} }, (c) => {
+    if ('unlockMs' in c && (typeof c.unlockMs !== 'number' || c.unlockMs > 60_000)) {
+      throw new CommandError('CONFIG_REJECTED', 'unlockMs: must be a number <= 60000');
+    }
+  });
+  const unlocks: Array<{ durationMs: number }> = [];
+  const clock = o.clock ?? systemClock;
+  const agent = new FleetAgent({
+    site: o.site ?? 'hq',
+    terminalId: o.id,
+    mqtt: { url: broker.url, protocolVersion: broker.protocolVersion, backoff: { initialMs: 50, maxMs: 300 } },
+    identity: { firmware: 'limen-test 0.1.0', board: 'sim', groups: o.groups ?? [] },
+    events: o.events ?? events,
+    handlers: o.handlers ?? {
+      unlock: (req) => {
+        unlocks.push({ durationMs: req.durationMs });
+        return { until: clock.now() + req.durationMs };
+      },
+      persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) },
+      gallery,
+    },
+    config,
+    clock,
+    logger: silentLogger(),
+    healthIntervalMs: 60_000,
+    outbox: { ackTimeoutMs: o.ackTimeoutMs ?? 2000 },
+  });
+  agent.start();
+  return { agent, events, gallery, config, unlocks };
+}

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { HalError } from '../errors.js';
+import { Listeners, type Unsubscribe } from '../events.js';
+import type { CardRead, CardReader } from '../reader.js';
+import { SerialLink } from '../serial/link.js';
+import { parseConverterLine } from './converter.js';
+import { interpretBurst } from './interpret.js';
+
+export interface WiegandSerialReaderOptions {
+  path: string;
+  /** Default 9600, the usual converter rate. */
+  baudRate?: number;
+  clock: Clock;
+  reopenDelayMs?: number;
+  name?: string;
+  logger?: Pick<Logger, 'debug' | 'warn'>;
+}
+
+const MAX_LINE = 256;
+
+/**
+ * A Wiegand reader behind a Wiegand-to-serial converter (a microcontroller that
+ * times the 50 µs pulses and prints each frame as a line; see converter.ts for
+ * the line formats). Frames get the same parity and length checks as on GPIO.
+ */
+export class WiegandSerialReader implements CardReader {
+  readonly name: string;
+  private readonly clock: Clock;
+  private readonly link: SerialLink;
+  private readonly reads = new Listeners<CardRead>();
+  private readonly errors = new Listeners<Error>();
+  private pending = '';
+  private closed = false;
+
+  constructor(options: WiegandSerialReaderOptions) {
+    this.name = options.name ?? `wiegand converter ${options.path}`;
+    this.clock = options.clock;
+    this.link = new SerialLink({
+      path: options.path,
+      baudRate: options.baudRate ?? 9600,
+      clock: options.clock,
+      name: this.name,
+      ...(options.reopenDelayMs !== undefined ? { reopenDelayMs: options.reopenDelayMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      onData: (chunk) => this.data(chunk),
+      onError: (error) => this.errors.emit(error),
+      onOpen: () => (this.pending = ''),
+    });
+  }
+
+  onRead(handler: (read: CardRead) => void): Unsubscribe {
+    if (this.closed) return () => {};
+    return this.reads.add(handler);
+  }
+
+  onError(handler: (error: Error) => void): Unsubscribe {
+    if (this.closed) return () => {};
+    return this.errors.add(handler);
+  }
+
+  /** Resolves once the serial port is open. */
+  whenOpen(): Promise<void> {
+    return this.link.whenOpen();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.reads.clear();
+    this.errors.clear();
+    await this.link.close();
+  }
+
+  private data(chunk: Buffer): void {
+    this.pending += chunk.toString('latin1');
+    const lines = this.pending.split(/\r?\n|\r/);
+    this.pending = lines.pop() ?? '';
+    if (this.pending.length > MAX_LINE) {
+      this.pending = '';
+      this.errors.emit(new HalError('BAD_FRAME', `${this.name}: line longer than ${MAX_LINE} characters dropped`));
+    }
+    for (const line of lines) this.line(line);
+  }
+
+  private line(text: string): void {
+    const parsed = parseConverterLine(text);
+    if (parsed.kind === 'empty') return;
+    if (parsed.kind === 'bad') return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.reason}`));
+    const outcome = interpretBurst({ bits: parsed.bits, noise: false, timestamp: this.clock.now() }, this.name);
+    if (outcome.kind === 'read') this.reads.emit(outcome.read);
+    else if (outcome.kind === 'bad') this.errors.emit(outcome.error);
+    else this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.bits.length}-bit frame is too short`));
+  }
+}

@@ -67,6 +67,8 @@ export class Outbox {
   private pumpAgain = false;
   private ackTimer: TimerHandle | null = null;
   private lastGoBack = -Infinity;
+  /** Bumped by every go-back, so a fill in progress stops sending batches cut before it. */
+  private epoch = 0;
   private unsubscribe: Unsubscribe | null = null;
   private readonly counters = { batchesSent: 0, resends: 0, undeliverable: 0 };
 
@@ -153,6 +155,7 @@ export class Outbox {
     const now = this.opts.clock.now();
     if (!force && now - this.lastGoBack < this.o.goBackHoldoffMs) return;
     this.lastGoBack = now;
+    this.epoch++;
     if (this.sentThrough > this.cursor) this.counters.resends++;
     this.sentThrough = this.cursor;
     this.windowSeqs = [];
@@ -169,10 +172,16 @@ export class Outbox {
     }
     if (this.cursor === before) return;
     for (const s of this.ackedAbove) if (s <= this.cursor) this.ackedAbove.delete(s);
+    // The next fill reads pending events from the source's cursor: send more only once it has moved.
     const through = this.cursor;
-    Promise.resolve()
-      .then(() => this.opts.source.ack(through))
-      .catch((err: unknown) => this.opts.logger.error({ err, through }, 'outbox: storing the ack cursor failed'));
+    const failed = (err: unknown) => this.opts.logger.error({ err, through }, 'outbox: storing the ack cursor failed');
+    try {
+      const stored = this.opts.source.ack(through);
+      if (stored instanceof Promise) stored.then(() => this.pump(), failed);
+      else this.pump();
+    } catch (err) {
+      failed(err);
+    }
   }
 
   /** Sends what fits in the window; re-runs itself when asked again while busy. */
@@ -203,6 +212,7 @@ export class Outbox {
       this.pumpAgain = false;
       const events = await this.opts.source.pendingAfterAck(this.o.window);
       if (!this.online) return;
+      const epoch = this.epoch;
       const batches = this.nextBatches(events);
       if (batches.length === 0) {
         this.fold();
@@ -210,10 +220,11 @@ export class Outbox {
         continue;
       }
       for (const b of batches) {
+        if (this.epoch !== epoch) break;
         const last = b.events[b.events.length - 1]!.seq;
+        if (last > this.highestSent) this.highestSent = last;
         await this.opts.publish(b);
         this.counters.batchesSent++;
-        if (last > this.highestSent) this.highestSent = last;
         if (!this.online) return;
       }
       this.fold();

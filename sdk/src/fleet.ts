@@ -124,9 +124,13 @@ export class Fleet {
   private readonly consumer: EventConsumer;
   private readonly link: FleetLink;
   private eventsSubscribed = false;
+  private eventsReady: Promise<void> | null = null;
   private closed = false;
   private readonly onMessageBound = (topic: string, payload: Buffer) => this.onMessage(topic, payload);
-  private readonly onConnectBound = () => void this.resubscribe();
+  private readonly onConnectBound = () => {
+    this.noDelay();
+    void this.resubscribe();
+  };
   private readonly onCloseBound = () => this.failPending((t) => new DisconnectedError(t));
 
   /** Connects, subscribes, and resolves once the retained state of the site has arrived. */
@@ -195,6 +199,11 @@ export class Fleet {
     };
   }
 
+  /** mqtt.js writes a packet in pieces; without NODELAY, Nagle plus delayed ACKs add ~40 ms per request. */
+  private noDelay(): void {
+    (this.client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  }
+
   private async start(timeoutMs: number): Promise<void> {
     this.client.on('message', this.onMessageBound);
     if (!this.client.connected) {
@@ -210,6 +219,7 @@ export class Fleet {
         this.client.once('connect', ok);
       });
     }
+    this.noDelay();
     this.client.on('connect', this.onConnectBound);
     this.client.on('close', this.onCloseBound);
     await this.subscribeState();
@@ -309,12 +319,14 @@ export class Fleet {
     this.eventHandlers.add(handler);
     if (!this.eventsSubscribed) {
       this.eventsSubscribed = true;
-      void this.subscribeEvents().catch((err: unknown) => this.log.error({ err }, 'limen sdk: subscribing to events failed'));
+      this.eventsReady = this.subscribeEvents();
+      this.eventsReady.catch((err: unknown) => this.log.error({ err }, 'limen sdk: subscribing to events failed'));
     }
     return () => {
       this.eventHandlers.delete(handler);
       if (this.eventHandlers.size === 0 && this.eventsSubscribed && !this.closed) {
         this.eventsSubscribed = false;
+        this.eventsReady = null;
         void this.client.unsubscribeAsync(filters.events(this.site, this.shareGroup)).catch(() => undefined);
       }
     };
@@ -337,6 +349,12 @@ export class Fleet {
   /** Event handler failures (with `terminal` and `seq`); without a listener they are logged. */
   onError(handler: (err: Error) => void): Unsubscribe {
     return this.errorListeners.add(handler);
+  }
+
+  /** Resolves once the event subscription that `onEvent` started is in place (rejects if it failed). */
+  whenConsuming(): Promise<void> {
+    if (!this.eventsReady) return Promise.reject(new TypeError('whenConsuming: call onEvent first'));
+    return this.eventsReady;
   }
 
   /** Resolves once every event received so far has been handled and acknowledged. */

@@ -50,7 +50,7 @@ export async function startAedes(): Promise<TestBroker> {
   const start = async () => {
     broker = new Aedes();
     const b = broker;
-    server = createServer((sock) => {
+    server = createServer({ noDelay: true }, (sock) => {
       sockets.add(sock);
       sock.on('close', () => sockets.delete(sock));
       b.handle(sock);
@@ -84,6 +84,7 @@ export async function startMosquitto(): Promise<TestBroker> {
       'persistence false',
       'max_queued_messages 100000',
       'max_inflight_messages 100',
+      'set_tcp_nodelay true',
       'log_dest stderr',
       'log_type error',
       'log_type warning',

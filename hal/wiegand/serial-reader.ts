@@ -31,6 +31,7 @@ export class WiegandSerialReader implements CardReader {
   private readonly reads = new Listeners<CardRead>();
   private readonly errors = new Listeners<Error>();
   private pending = '';
+  private overflow = false;
   private closed = false;
 
   constructor(options: WiegandSerialReaderOptions) {
@@ -45,7 +46,10 @@ export class WiegandSerialReader implements CardReader {
       ...(options.logger ? { logger: options.logger } : {}),
       onData: (chunk) => this.data(chunk),
       onError: (error) => this.errors.emit(error),
-      onOpen: () => (this.pending = ''),
+      onOpen: () => {
+        this.pending = '';
+        this.overflow = false;
+      },
     });
   }
 
@@ -76,14 +80,22 @@ export class WiegandSerialReader implements CardReader {
     this.pending += chunk.toString('latin1');
     const lines = this.pending.split(/\r?\n|\r/);
     this.pending = lines.pop() ?? '';
-    if (this.pending.length > MAX_LINE) {
-      this.pending = '';
-      this.errors.emit(new HalError('BAD_FRAME', `${this.name}: line longer than ${MAX_LINE} characters dropped`));
+    for (const line of lines) {
+      if (this.overflow) {
+        this.overflow = false; // the tail of a line already reported as too long
+        continue;
+      }
+      this.line(line);
     }
-    for (const line of lines) this.line(line);
+    if (this.pending.length > MAX_LINE) {
+      if (!this.overflow) this.errors.emit(tooLong(this.name));
+      this.overflow = true;
+      this.pending = '';
+    }
   }
 
   private line(text: string): void {
+    if (text.length > MAX_LINE) return this.errors.emit(tooLong(this.name));
     const parsed = parseConverterLine(text);
     if (parsed.kind === 'empty') return;
     if (parsed.kind === 'bad') return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.reason}`));
@@ -92,4 +104,8 @@ export class WiegandSerialReader implements CardReader {
     else if (outcome.kind === 'bad') this.errors.emit(outcome.error);
     else this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.bits.length}-bit frame is too short`));
   }
+}
+
+function tooLong(name: string): HalError {
+  return new HalError('BAD_FRAME', `${name}: line longer than ${MAX_LINE} characters dropped`);
 }

@@ -8,8 +8,10 @@ import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
+import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
 import { child, silentLogger, type Logger } from './log.js';
 import { Store, type StoredEvent } from './store/index.js';
+import type { FaceEngine } from './vision/index.js';
 
 export interface TerminalOptions {
   config: Config;
@@ -19,6 +21,12 @@ export interface TerminalOptions {
   logger?: Logger;
   /** How long granted / denied stays on the screen before it returns to idle. Default 3000 ms. */
   feedbackMs?: number;
+  /**
+   * A face engine to share (several terminals in one process, a tool that already
+   * loaded the models). The terminal does not close it. Default: the face service
+   * creates its own from `config.face.modelSet` when face recognition is enabled.
+   */
+  faceEngine?: FaceEngine;
 }
 
 export interface PresentOutcome {
@@ -38,14 +46,22 @@ export class Terminal {
   readonly store: Store;
   readonly access: AccessService;
   readonly door: DoorController;
+  /**
+   * Face recognition, when `config.face.enabled`; null otherwise. It starts in the
+   * background (models may be fetched first): see `face.status` and `face.whenReady()`.
+   */
+  readonly face: FaceService | null;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly feedbackMs: number;
   private readonly unsubscribes: Unsubscribe[] = [];
   private idleTimer: TimerHandle | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
-  private constructor(options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number }) {
+  private constructor(
+    options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number; faceEngine?: FaceEngine },
+  ) {
     this.config = options.config;
     this.clock = options.clock;
     this.log = child(options.logger, 'terminal');
@@ -70,6 +86,7 @@ export class Terminal {
       this.unsubscribes.push(devices.cardReader.onRead((read) => void this.onCardRead(read)));
       this.unsubscribes.push(devices.cardReader.onError((err) => this.onReaderError(err)));
     }
+    this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine) : null;
   }
 
   /**
@@ -86,8 +103,18 @@ export class Terminal {
     let board: OpenedBoard | undefined;
     try {
       board = openBoard(definition, { clock });
-      const terminal = new Terminal({ config, clock, logger, board, store, feedbackMs: options.feedbackMs ?? 3_000 });
+      const terminal = new Terminal({
+        config,
+        clock,
+        logger,
+        board,
+        store,
+        feedbackMs: options.feedbackMs ?? 3_000,
+        ...(options.faceEngine && { faceEngine: options.faceEngine }),
+      });
       await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
+      // In the background: cards and the door work while the models load (or fail to).
+      void terminal.face?.start();
       return terminal;
     } catch (err) {
       await board?.close();
@@ -118,14 +145,60 @@ export class Terminal {
     return { decision, event };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Shows what the person at the camera should do ("come closer"), unless granted /
+   * denied feedback or a fire alarm is on the screen; null returns a shown prompt to idle.
+   */
+  prompt(message: string | null): void {
+    if (this.closed || this.idleTimer !== null || this.door.state.fireActive) return;
+    const current = this.board.devices.display.current;
+    if (message === null) {
+      if (current.mode === 'prompt') void this.show({ mode: 'idle', title: this.idleTitle() });
+      return;
+    }
+    const title = message.charAt(0).toUpperCase() + message.slice(1);
+    if (current.mode === 'prompt' && current.title === title) return;
+    void this.show({ mode: 'prompt', title });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    // Face first: a decision in progress still reaches the access core and the log.
+    await this.face?.close();
     this.closed = true;
     this.idleTimer?.cancel();
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     await this.door.close();
     await this.board.close();
     this.store.close();
+  }
+
+  private createFaceService(logger: Logger, engine: FaceEngine | undefined): FaceService {
+    const { devices, definition } = this.board;
+    const size = definition.roles.camera;
+    return new FaceService({
+      config: this.config.face,
+      store: this.store,
+      camera: () =>
+        openFaceCamera({
+          config: this.config.face.camera,
+          ...(devices.camera && { boardCamera: devices.camera }),
+          ...(size && { width: size.width, height: size.height }),
+          clock: this.clock,
+          logger,
+        }),
+      sink: {
+        present: (credential: FaceCredential) => this.present(credential),
+        prompt: (message) => this.prompt(message),
+      },
+      ...(engine && { engine }),
+      clock: this.clock,
+      logger,
+    });
   }
 
   private idleTitle(): string {

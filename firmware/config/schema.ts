@@ -29,6 +29,36 @@ export const DoorConfigSchema = z
   .strict()
   .refine((d) => d.unlockMs <= d.maxEnergiseMs, { message: 'unlockMs must not exceed maxEnergiseMs', path: ['unlockMs'] });
 
+const fps = z.number().min(1).max(60).default(10);
+const mediaPath = z.string().min(1);
+
+/**
+ * Where the face pipeline's frames come from. `none`: the board's own camera role (on the
+ * sim board, frames pushed by tests or the control panel). The others play media through
+ * an ffmpeg child process (ffmpeg must be installed); paths are relative to the working
+ * directory.
+ */
+export const FaceCameraConfigSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('none') }).strict(),
+  z.object({ source: z.literal('test-pattern'), fps }).strict(),
+  z.object({ source: z.literal('image'), path: mediaPath, fps }).strict(),
+  z.object({ source: z.literal('image-folder'), path: mediaPath, secondsPerImage: z.number().min(0.1).max(3600).default(2), fps }).strict(),
+  z.object({ source: z.literal('video'), path: mediaPath, loop: z.boolean().default(true), fps }).strict(),
+]);
+
+export const FaceConfigSchema = z
+  .object({
+    /** Recognise faces at this door. Off by default: it needs the models and the residents' consent. */
+    enabled: z.boolean().default(false),
+    /** Model set name or JSON manifest path. Default: `$LIMEN_MODEL_SET`, else the built-in set. */
+    modelSet: z.string().min(1).optional(),
+    livenessLevel: z.enum(['off', 'low', 'medium', 'high']).default('medium'),
+    /** Cosine score a 1:N match must reach. Default: the model set's calibrated identify threshold. */
+    matchThreshold: z.number().min(0).max(1).optional(),
+    camera: FaceCameraConfigSchema.default({ source: 'none' }),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     version: z.number().int(),
@@ -57,6 +87,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
+    face: FaceConfigSchema.default(FaceConfigSchema.parse({})),
   })
   .strict();
 
@@ -65,3 +96,5 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** What a config file may contain (defaults optional). */
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type DoorConfig = z.infer<typeof DoorConfigSchema>;
+export type FaceConfig = z.infer<typeof FaceConfigSchema>;
+export type FaceCameraConfig = z.infer<typeof FaceCameraConfigSchema>;

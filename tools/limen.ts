@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `limen` command line: run a simulated terminal, and manage a terminal's
-// database (persons, cards, PINs, events). Errors print one line and exit 1.
+// database (persons, cards, PINs, faces, events). Errors print one line and exit 1.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
@@ -8,7 +8,8 @@ import { AccessRepository } from '../firmware/access/index.js';
 import { defaultConfig, loadConfigFile, type Config } from '../firmware/config/index.js';
 import { createLogger, silentLogger } from '../firmware/log.js';
 import { Store } from '../firmware/store/index.js';
-import { runSimulator } from './cli/sim.js';
+import { runEnrol } from './cli/enrol.js';
+import { playedCamera, runSimulator } from './cli/sim.js';
 import { parseTimeArg } from './cli/duration.js';
 
 const DEFAULT_CONFIG_FILE = 'limen.config.json';
@@ -28,11 +29,17 @@ function withStore<T>(opts: GlobalOptions, fn: (store: Store, repo: AccessReposi
   const config = resolveConfig(opts);
   if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
   const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, logger: silentLogger() });
+  let result: T;
   try {
-    return fn(store, new AccessRepository(store), config);
-  } finally {
+    result = fn(store, new AccessRepository(store), config);
+  } catch (err) {
     store.close();
+    throw err;
   }
+  // An async command keeps the store until it has finished.
+  if (result instanceof Promise) return result.finally(() => store.close()) as T;
+  store.close();
+  return result;
 }
 
 const program = new Command('limen')
@@ -48,10 +55,39 @@ program
   .description('run a simulated terminal with its control panel')
   .option('-p, --port <port>', 'control panel port', (v) => Number.parseInt(v, 10))
   .option('--host <host>', 'control panel host')
-  .action(async (opts: { port?: number; host?: string }) => {
+  .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (needs ffmpeg)')
+  .action(async (opts: { port?: number; host?: string; play?: string }) => {
     const config = resolveConfig(globals());
     const panel = { ...config.panel, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) };
-    await runSimulator({ config: { ...config, panel }, logger: createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' }) });
+    const face = opts.play ? { ...config.face, enabled: true, camera: playedCamera(opts.play) } : config.face;
+    await runSimulator({ config: { ...config, panel, face }, logger: createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' }) });
+  });
+
+program
+  .command('enrol')
+  .description("enrol a person's face from one or more photos (needs their consent)")
+  .requiredOption('--person <id>', 'person id')
+  .option('--consent', 'the person has agreed to face recognition')
+  .option('--name <name>', 'create the person with this name if they do not exist')
+  .option('--group <group...>', 'access group id(s) for a person created here (default residents)')
+  .option('--keep-photo <file>', 'write the chosen face to this JPEG file (no photo is kept otherwise)')
+  .argument('<photos...>', 'photos of the person (JPEG, PNG, WebP)')
+  .action(async (photos: string[], opts: { person: string; consent?: boolean; name?: string; group?: string[]; keepPhoto?: string }) => {
+    await withStore(globals(), (store, _repo, config) =>
+      runEnrol(
+        store,
+        config,
+        {
+          personId: opts.person,
+          photos,
+          consent: opts.consent === true,
+          ...(opts.name !== undefined && { name: opts.name }),
+          ...(opts.group && { groups: opts.group }),
+          ...(opts.keepPhoto !== undefined && { keepPhoto: opts.keepPhoto }),
+        },
+        { out: (line) => console.log(line), warn: (line) => console.error(line) },
+      ),
+    );
   });
 
 const person = program.command('person').description('manage persons');

@@ -21,6 +21,7 @@ export interface TestTerminal {
   gallery: MemoryGallery;
   config: MemoryConfig;
   unlocks: Array<{ durationMs: number }>;
+  reboots: number[];
 }
 
 export interface TerminalOptions {
@@ -31,7 +32,12 @@ export interface TerminalOptions {
   events?: EventSource;
   handlers?: CommandHandlers;
   ackTimeoutMs?: number;
+  /** Adds a snapshot handler that returns a tiny fixed PNG. */
+  camera?: boolean;
 }
+
+/** A 1x1 PNG. */
+export const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTerminal {
   const events = new WatchedEventSource();
@@ -42,6 +48,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
     }
   });
   const unlocks: Array<{ durationMs: number }> = [];
+  const reboots: number[] = [];
   const clock = o.clock ?? systemClock;
   const agent = new FleetAgent({
     site: o.site ?? 'hq',
@@ -54,8 +61,13 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
         unlocks.push({ durationMs: req.durationMs });
         return { until: clock.now() + req.durationMs };
       },
+      reboot: (req) => {
+        reboots.push(req.delayMs ?? 0);
+        return { at: clock.now() + (req.delayMs ?? 0) };
+      },
       persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) },
       gallery,
+      ...(o.camera ? { snapshot: () => ({ ts: clock.now(), mime: 'image/png' as const, width: 1, height: 1, data: PIXEL_PNG }) } : {}),
     },
     config,
     clock,
@@ -64,5 +76,5 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
     outbox: { ackTimeoutMs: o.ackTimeoutMs ?? 2000 },
   });
   agent.start();
-  return { agent, events, gallery, config, unlocks };
+  return { agent, events, gallery, config, unlocks, reboots };
 }

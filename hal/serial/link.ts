@@ -34,6 +34,7 @@ export class SerialLink {
   private reported = false;
   private opened = false;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly writes = new Set<{ reject: (e: Error) => void }>();
 
   constructor(options: SerialLinkOptions) {
     if (typeof options.path !== 'string' || options.path === '') throw new TypeError('SerialLink: path must be a non-empty string');
@@ -61,10 +62,15 @@ export class SerialLink {
     const port = this.port;
     if (!port || !this.opened) return Promise.reject(new HalError('DEVICE_IO', `${this.name}: port is not open`));
     return new Promise((resolve, reject) => {
-      port.write(Buffer.from(bytes), (err) => {
-        if (err) return reject(new HalError('DEVICE_IO', `${this.name}: write failed: ${err.message}`, { cause: err }));
-        port.drain((drainErr) => (drainErr ? reject(new HalError('DEVICE_IO', `${this.name}: drain failed: ${drainErr.message}`, { cause: drainErr })) : resolve()));
-      });
+      // a port closing mid-write may never call back: close() settles what is in flight
+      const inFlight = { reject };
+      this.writes.add(inFlight);
+      const settle = (err?: Error | null) => {
+        if (!this.writes.delete(inFlight)) return;
+        if (err) reject(new HalError('DEVICE_IO', `${this.name}: write failed: ${err.message}`, { cause: err }));
+        else resolve();
+      };
+      port.write(Buffer.from(bytes), (err) => (err ? settle(err) : port.drain((drainErr) => settle(drainErr))));
     });
   }
 
@@ -78,6 +84,8 @@ export class SerialLink {
     this.port = null;
     this.opened = false;
     for (const w of this.waiters.splice(0)) w.reject(closedError(this.name));
+    for (const w of this.writes) w.reject(closedError(this.name));
+    this.writes.clear();
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     port?.removeAllListeners();
   }
@@ -114,6 +122,8 @@ export class SerialLink {
     if (port.isOpen) port.close();
     const missing = /ENOENT|No such file/i.test(err.message);
     const error = new HalError(missing ? 'DEVICE_NOT_FOUND' : 'DEVICE_IO', `${this.name}: ${missing ? 'port not found' : err.message}`, { cause: err });
+    for (const w of this.writes) w.reject(error);
+    this.writes.clear();
     if (!this.reported) {
       this.reported = true;
       this.options.logger?.warn({ err: error }, `${this.name}: serial port down, retrying`);

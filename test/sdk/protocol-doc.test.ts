@@ -1,0 +1,77 @@
+/** Every example in docs/protocol.md parses and matches the schema of its topic. */
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { z } from 'zod';
+import {
+  commandSchemas,
+  configDesiredMessage,
+  configReportedMessage,
+  describeIssues,
+  eventAckMessage,
+  eventBatchMessage,
+  healthMessage,
+  isCommandName,
+  parseTopic,
+  presenceMessage,
+  replyEnvelope,
+  requestEnvelope,
+  resyncMessage,
+} from '../../sdk/src/protocol/index.js';
+
+const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+const examples = [...doc.matchAll(/<!-- example: (\S+)(?: (\S+))? -->\n```json\n([\s\S]*?)\n```/g)].map((m) => ({
+  topic: m[1]!,
+  command: m[2],
+  json: m[3]!,
+}));
+
+function check(schema: z.ZodType, value: unknown, where: string): void {
+  const r = schema.safeParse(value);
+  assert.ok(r.success, `${where}: ${r.success ? '' : describeIssues(r.error)}`);
+}
+
+test('the document has examples for every message kind', () => {
+  const kinds = new Set(examples.map((e) => parseTopic(e.topic)?.kind));
+  for (const k of ['presence', 'health', 'configDesired', 'configReported', 'command', 'reply', 'events', 'eventsAck', 'resync']) {
+    assert.ok(kinds.has(k as never), `an example of ${k}`);
+  }
+});
+
+test('every example matches its schema', () => {
+  for (const e of examples) {
+    const where = `example on ${e.topic}`;
+    const value: unknown = JSON.parse(e.json);
+    const t = parseTopic(e.topic);
+    assert.ok(t, `${where}: topic parses`);
+    switch (t!.kind) {
+      case 'presence': check(presenceMessage, value, where); break;
+      case 'health': check(healthMessage, value, where); break;
+      case 'configDesired': check(configDesiredMessage, value, where); break;
+      case 'configReported': check(configReportedMessage, value, where); break;
+      case 'events': check(eventBatchMessage, value, where); break;
+      case 'eventsAck': check(eventAckMessage, value, where); break;
+      case 'resync': check(resyncMessage, value, where); break;
+      case 'command': {
+        check(requestEnvelope, value, where);
+        assert.ok(isCommandName(t!.name), `${where}: known command`);
+        check(commandSchemas[t!.name as keyof typeof commandSchemas].request, (value as { body: unknown }).body, `${where} body`);
+        break;
+      }
+      case 'reply': {
+        check(replyEnvelope, value, where);
+        const reply = value as { ok: boolean; body?: unknown };
+        if (e.command) {
+          assert.ok(isCommandName(e.command) && reply.ok, `${where}: a successful reply to a known command`);
+          check(commandSchemas[e.command as keyof typeof commandSchemas].result, reply.body, `${where} body`);
+        }
+        break;
+      }
+      default:
+        assert.unreachable(`${where}: unexpected kind ${t!.kind}`);
+    }
+  }
+  assert.ok(examples.length >= 15, `found ${examples.length} examples`);
+});
+
+test.run();

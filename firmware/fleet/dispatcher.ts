@@ -53,12 +53,14 @@ export interface DispatcherOptions {
 
 interface Recent {
   expiresAt: number;
-  /** Null while the request is executing. */
-  payload: Buffer | null;
+  /** Null while the request is executing; 'not-kept' when the reply was too large to keep. */
+  payload: Buffer | null | 'not-kept';
   topic: string;
 }
 
 const RECENT_MAX = 1024;
+/** Replies up to this size are kept for duplicates; larger ones (snapshots) are not re-sent. */
+const RECENT_MAX_REPLY_BYTES = 16 * 1024;
 
 export class CommandDispatcher {
   private readonly replyPrefix: string;
@@ -125,7 +127,7 @@ export class CommandDispatcher {
     if (seen) {
       // A duplicate delivery (QoS 1 redelivery or a retry): never execute twice.
       this.counters.duplicates++;
-      if (seen.payload) this.o.sendReply(seen.topic, seen.payload);
+      if (Buffer.isBuffer(seen.payload)) this.o.sendReply(seen.topic, seen.payload);
       return;
     }
     if (!isCommandName(name)) return this.fail(id, replyTo, req.v, 'UNKNOWN_COMMAND', `unknown command "${name}"`);
@@ -161,7 +163,7 @@ export class CommandDispatcher {
       out = encode(makeErrorReply({ ts: this.o.clock.now(), v: req.v, re: id }, { code: 'PAYLOAD_TOO_LARGE', message: `the reply would be ${out.byteLength} bytes` }));
     }
     const entry = this.recent.get(id);
-    if (entry) entry.payload = out;
+    if (entry) entry.payload = out.byteLength <= RECENT_MAX_REPLY_BYTES ? out : 'not-kept';
     this.o.sendReply(replyTo, out);
   }
 

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { systemClock, type Clock } from '../../../hal/clock.js';
 import { Fleet, OfflineError, RejectedError, gallerySnapshot, type FleetEvent, type PersonRecord } from '../../../sdk/src/index.js';
-import type { GalleryChange } from '../../../sdk/src/protocol/index.js';
+import { encode, makeRequest, topics, type GalleryChange } from '../../../sdk/src/protocol/index.js';
 import type { TestBroker } from './brokers.js';
 import { PIXEL_PNG, startTerminal, type TestTerminal } from './terminal.js';
 import { guard, until } from './wait.js';
@@ -166,6 +166,32 @@ export function fleetSuite(makeBroker: () => Promise<TestBroker>): void {
       await other.terminal(id).unlock({ durationMs: 500 });
       await other.close();
       assert.ok(client.connected, 'close() leaves a client it was given open');
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  s('a request delivered twice is executed once and answered twice', async (ctx) => {
+    const t = await online(ctx);
+    const id = t.agent.terminalId;
+    const client = await mqtt.connectAsync(ctx.broker.url, { protocolVersion: ctx.broker.protocolVersion });
+    try {
+      const replyTo = topics.reply('hq', id, 'dup-tester');
+      const replies: string[] = [];
+      const two = new Promise<void>((resolve) =>
+        client.on('message', (_t, p) => {
+          replies.push(p.toString());
+          if (replies.length === 2) resolve();
+        }),
+      );
+      await client.subscribeAsync(replyTo, { qos: 1 });
+      const req = encode(makeRequest({ ts: Date.now(), replyTo, expiresAt: Date.now() + 10_000 }, { durationMs: 700 }));
+      await client.publishAsync(topics.command('hq', id, 'unlock'), req, { qos: 1 });
+      await client.publishAsync(topics.command('hq', id, 'unlock'), req, { qos: 1 });
+      await guard(two, 'two replies');
+      assert.equal(t.unlocks, [{ durationMs: 700 }]);
+      assert.is(replies[0], replies[1]);
+      assert.is(t.agent.stats().commands.duplicates, 1);
     } finally {
       await client.endAsync();
     }

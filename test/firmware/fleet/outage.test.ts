@@ -21,7 +21,10 @@ const OUTAGE_EVENTS = 10_000;
 
 /** The store's event log, plus a signal when the outbox cursor moves. */
 function watched(store: Store, acks: Listeners<number>): EventSource {
+  // The store's event log is an EventSource as it is; the wrapper only adds the signal.
   const log = store.events;
+  const plain: EventSource = log;
+  void plain;
   return {
     pendingAfterAck: (limit) => log.pendingAfterAck(limit),
     ack: (through) => {

@@ -371,7 +371,9 @@ export class FaceService {
     const credential = faceCredential(decision);
     let outcome: FaceDecisionReport['outcome'] = null;
     if (!credential) this.stats.unusable++;
-    else if (this.state === 'running') {
+    else {
+      // Also while closing: the terminal closes this service before itself, so a face
+      // decided in the last frame is still logged (and can still open the door).
       try {
         outcome = await this.options.sink.present(credential);
         this.stats.decisions++;

@@ -230,6 +230,17 @@ test('cards keep working when the face models cannot be loaded; the failure show
   assert.is(terminal.face!.status.state, 'closed');
 });
 
+test('closing while the models load leaves nothing running', async () => {
+  const config = defaultConfig('door-1', { store: { path: ':memory:' }, face: { enabled: true } });
+  const terminal = await Terminal.open({ config, clock: new FakeClock() });
+  assert.is(terminal.face!.status.state, 'starting');
+  await terminal.close();
+  const status = await terminal.face!.whenReady();
+  assert.is(status.state, 'closed');
+  assert.is(terminal.face!.engine, null);
+  assert.is(terminal.board.sim.camera!.running, false);
+});
+
 test('face recognition off: no face service, nothing loaded', async () => {
   const terminal = await Terminal.open({ config: defaultConfig('door-1', { store: { path: ':memory:' } }), clock: new FakeClock() });
   assert.is(terminal.face, null);

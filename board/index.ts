@@ -1,15 +1,22 @@
 import { formatIssues } from '../firmware/config/load.js';
 import { BoardError } from './errors.js';
+import { jetsonOrinNanoBoard } from './jetson-orin-nano.js';
+import { rpi4Board } from './rpi4.js';
+import { rpi5Board } from './rpi5.js';
 import { simBoard } from './sim.js';
 import { BoardDefinitionSchema, REQUIRED_ROLES, type BoardDefinition, type BoardDefinitionInput } from './types.js';
 
 export * from './types.js';
 export * from './errors.js';
 export * from './devices.js';
+export { probeBoard, type ProbeResult, type ProbeOptions } from './probe.js';
 
 /** Every board this firmware knows, by name. */
 const BOARDS: Record<string, BoardDefinitionInput> = {
   sim: simBoard,
+  rpi4: rpi4Board,
+  rpi5: rpi5Board,
+  'jetson-orin-nano': jetsonOrinNanoBoard,
 };
 
 export function boardNames(): string[] {

@@ -6,23 +6,127 @@ import { z } from 'zod';
  * each role's spec decides how the role is served on this board.
  */
 
-// Each role's spec is a union over the drivers that exist; the hardware drivers
-// (GPIO, Wiegand, serial readers, OSDP, SSD1306) join these unions as they land.
-
-export const OutputSpecSchema = z.object({ driver: z.literal('sim') }).strict();
-
-/** A relay: which of its contacts the lock circuit uses, NO (normally open) or NC. */
-export const RelaySpecSchema = z.object({ driver: z.literal('sim'), contact: z.enum(['NO', 'NC']) }).strict();
-
-export const InputSpecSchema = z.object({ driver: z.literal('sim'), debounceMs: z.number().int().min(0).max(1000).default(20) }).strict();
-
-export const ReaderSpecSchema = z.object({ driver: z.literal('sim') }).strict();
-
-export const CameraSpecSchema = z
-  .object({ driver: z.literal('sim'), width: z.number().int().min(16).max(4096).default(640), height: z.number().int().min(16).max(4096).default(480) })
+/**
+ * A GPIO line: the kernel label of its controller and the line offset on it. The
+ * label, not a gpiochip number or a sysfs number, is what stays put across kernels
+ * (Pi 5's RP1 was gpiochip4 and is gpiochip0 on newer kernels; sysfs numbers moved
+ * to 512+ in Linux 6.6), so drivers resolve the line at run time.
+ */
+export const PinSchema = z
+  .object({
+    chip: z.string().min(1),
+    line: z.number().int().min(0).max(1023),
+    /** Physical header pin, for wiring docs and doctor messages. */
+    header: z.number().int().min(1).max(40).optional(),
+  })
   .strict();
 
-export const DisplaySpecSchema = z.object({ driver: z.literal('sim') }).strict();
+const devicePath = z.string().regex(/^\/dev\/[^\s]+$/, 'must be a device path such as /dev/ttyAMA0');
+const baudRate = (fallback: number) => z.number().int().min(300).max(4_000_000).default(fallback);
+
+export const OutputSpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim') }).strict(),
+  /** A GPIO line driving an LED or buzzer (through a transistor); activeLow for sinking wiring. */
+  z.object({ driver: z.literal('gpio'), pin: PinSchema, activeLow: z.boolean().default(false) }).strict(),
+  /** An LED of the OSDP reader serving cardReader. */
+  z
+    .object({
+      driver: z.literal('osdp-led'),
+      color: z.enum(['red', 'green', 'amber', 'blue', 'magenta', 'cyan', 'white']).default('green'),
+      led: z.number().int().min(0).max(255).default(0),
+    })
+    .strict(),
+  /** The buzzer of the OSDP reader serving cardReader. */
+  z.object({ driver: z.literal('osdp-buzzer') }).strict(),
+]);
+
+/** A relay: which of its contacts the lock circuit uses, NO (normally open) or NC. */
+export const RelaySpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim'), contact: z.enum(['NO', 'NC']) }).strict(),
+  /** A relay module on a GPIO line; most opto-isolated modules switch on a low level (activeLow). */
+  z.object({ driver: z.literal('gpio'), contact: z.enum(['NO', 'NC']), pin: PinSchema, activeLow: z.boolean().default(false) }).strict(),
+]);
+
+const debounceMs = z.number().int().min(0).max(1000).default(20);
+
+export const InputSpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim'), debounceMs }).strict(),
+  z
+    .object({
+      driver: z.literal('gpio'),
+      pin: PinSchema,
+      /** True when the active state reads low (a contact closing to ground against a pull-up). */
+      activeLow: z.boolean().default(false),
+      debounceMs,
+      /** The bias the wiring relies on; set outside Linux sysfs (Pi config.txt, or an external resistor). */
+      pull: z.enum(['up', 'down', 'none']).default('up'),
+    })
+    .strict(),
+]);
+
+export const ReaderSpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim') }).strict(),
+  /** Wiegand D0/D1 straight on GPIO (through a level shifter); a converter is more reliable. */
+  z.object({ driver: z.literal('wiegand-gpio'), d0: PinSchema, d1: PinSchema, frameGapMs: z.number().int().min(5).max(200).default(25) }).strict(),
+  /** A Wiegand-to-serial converter printing each frame, parity bits included, as a line. */
+  z.object({ driver: z.literal('wiegand-serial'), path: devicePath, baudRate: baudRate(9600) }).strict(),
+  /** RDM6300 / ID-12 style 125 kHz EM4100 reader. */
+  z.object({ driver: z.literal('rdm6300'), path: devicePath, baudRate: baudRate(9600) }).strict(),
+  /** PN532 NFC module in HSU (UART) mode, Mifare / ISO 14443A UIDs. */
+  z.object({ driver: z.literal('pn532'), path: devicePath, baudRate: baudRate(115_200) }).strict(),
+  /**
+   * An OSDP reader on RS-485. With `scbkFile` (32 hex digits, written when the
+   * reader was provisioned) the line runs the secure channel and refuses to run
+   * without it; without it the line is plain text.
+   */
+  z
+    .object({
+      driver: z.literal('osdp'),
+      path: devicePath,
+      baudRate: baudRate(9600),
+      address: z.number().int().min(0).max(126).default(0),
+      scbkFile: z.string().regex(/^\//, 'must be an absolute path').optional(),
+    })
+    .strict(),
+]);
+
+const width = z.number().int().min(16).max(4096).default(640);
+const height = z.number().int().min(16).max(4096).default(480);
+const fps = z.number().min(1).max(120).default(15);
+const pixelFormat = z.enum(['rgb24', 'bgr24', 'gray8', 'i420']);
+
+export const CameraSpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim'), width, height }).strict(),
+  /** Raspberry Pi camera through rpicam-vid (I420; width a multiple of 64). */
+  z.object({ driver: z.literal('rpicam'), width, height, fps, camera: z.number().int().min(0).max(1).optional() }).strict(),
+  /** Jetson CSI camera through GStreamer nvarguscamerasrc. */
+  z.object({ driver: z.literal('jetson-argus'), width, height, fps, sensorId: z.number().int().min(0).max(7).optional(), format: pixelFormat.optional() }).strict(),
+  /** A USB (UVC) camera through ffmpeg or GStreamer. */
+  z
+    .object({
+      driver: z.literal('v4l2'),
+      width,
+      height,
+      fps,
+      device: devicePath.default('/dev/video0'),
+      tool: z.enum(['ffmpeg', 'gstreamer']).default('ffmpeg'),
+      format: pixelFormat.optional(),
+    })
+    .strict(),
+]);
+
+export const DisplaySpecSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('sim') }).strict(),
+  /** A 128×64 SSD1306 OLED on /dev/i2c-<bus>. */
+  z
+    .object({
+      driver: z.literal('ssd1306'),
+      bus: z.number().int().min(0).max(31),
+      address: z.number().int().min(0x03).max(0x77).default(0x3c),
+      rotate180: z.boolean().default(false),
+    })
+    .strict(),
+]);
 
 export const BoardDefinitionSchema = z
   .object({
@@ -41,13 +145,22 @@ export const BoardDefinitionSchema = z
         camera: CameraSpecSchema.optional(),
         display: DisplaySpecSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((roles, ctx) => {
+        for (const role of ['statusLed', 'buzzer'] as const) {
+          const driver = roles[role]?.driver;
+          if ((driver === 'osdp-led' || driver === 'osdp-buzzer') && roles.cardReader?.driver !== 'osdp') {
+            ctx.addIssue({ code: 'custom', path: [role, 'driver'], message: `${driver} needs cardReader served by the osdp driver` });
+          }
+        }
+      }),
   })
   .strict();
 
 export type BoardDefinition = z.infer<typeof BoardDefinitionSchema>;
 export type BoardDefinitionInput = z.input<typeof BoardDefinitionSchema>;
 export type RoleName = keyof BoardDefinition['roles'];
+export type PinSpec = z.infer<typeof PinSchema>;
 export type OutputSpec = z.infer<typeof OutputSpecSchema>;
 export type RelaySpec = z.infer<typeof RelaySpecSchema>;
 export type InputSpec = z.infer<typeof InputSpecSchema>;

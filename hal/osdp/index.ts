@@ -1,6 +1,6 @@
 export { OsdpControlPanel, type OsdpControlPanelOptions, type OsdpStatus } from './control-panel.js';
 export { OsdpLedOutput, OsdpBuzzerOutput, type OsdpLedOutputOptions } from './outputs.js';
-export { provisionOsdpScbk, type ProvisionOptions } from './provision.js';
+export { provisionOsdpScbk, readScbkFile, type ProvisionOptions } from './provision.js';
 export { OsdpBus, type OsdpBusOptions, type OsdpReply, type HandshakeKey } from './bus.js';
 export { OsdpError, type OsdpErrorCode } from './errors.js';
 export { CMD, REPLY, SCS, NAK_REASONS, nakReason } from './codes.js';

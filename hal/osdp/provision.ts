@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { HalError } from '../errors.js';
+import { HalError } from '../errors.js';
 import { OsdpBus } from './bus.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
@@ -73,4 +74,23 @@ function opened(bus: OsdpBus, clock: Clock, timeoutMs: number, problems: HalErro
       },
     );
   });
+}
+
+/**
+ * Reads a secure channel key file: 32 hex digits (whitespace ignored), as written
+ * after provisioning. Throws HalError DEVICE_NOT_FOUND when missing, BAD_FRAME when
+ * malformed, so a secure reader never silently starts in plain text.
+ */
+export function readScbkFile(path: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new HalError('DEVICE_NOT_FOUND', `OSDP key file ${path} cannot be read: ${(cause as Error).message}`, { cause });
+  }
+  const hex = text.replace(/\s+/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new HalError('BAD_FRAME', `OSDP key file ${path} must hold 32 hex digits (a 16-byte SCBK)`);
+  const key = Uint8Array.from(Buffer.from(hex, 'hex'));
+  if (key.every((b, i) => b === 0x30 + i)) throw new HalError('BAD_FRAME', `OSDP key file ${path} holds SCBK-D, the published install key`);
+  return key;
 }

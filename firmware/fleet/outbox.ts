@@ -69,6 +69,10 @@ export class Outbox {
   private lastGoBack = -Infinity;
   /** Bumped by every go-back, so a fill in progress stops sending batches cut before it. */
   private epoch = 0;
+  /** The last read returned a full window: events wait beyond it, so acks must trigger a refill. */
+  private windowFull = false;
+  /** When the cursor last moved (or sending started): the ack timer measures from here. */
+  private lastProgress = 0;
   private unsubscribe: Unsubscribe | null = null;
   private readonly counters = { batchesSent: 0, resends: 0, undeliverable: 0 };
 
@@ -127,11 +131,10 @@ export class Outbox {
       }
     }
     if (progress) {
+      this.lastProgress = this.opts.clock.now();
       this.fold();
-      this.armAckTimer(true);
     }
     if (ack.resendAfter !== undefined && ack.resendAfter >= this.cursor) this.goBack(false);
-    if (progress) this.pump();
   }
 
   /** A backend (re)started consuming: resend at once whatever is unacknowledged. */
@@ -155,6 +158,7 @@ export class Outbox {
     const now = this.opts.clock.now();
     if (!force && now - this.lastGoBack < this.o.goBackHoldoffMs) return;
     this.lastGoBack = now;
+    this.lastProgress = now;
     this.epoch++;
     if (this.sentThrough > this.cursor) this.counters.resends++;
     this.sentThrough = this.cursor;
@@ -177,6 +181,7 @@ export class Outbox {
     const failed = (err: unknown) => this.opts.logger.error({ err, through }, 'outbox: storing the ack cursor failed');
     try {
       const stored = this.opts.source.ack(through);
+      if (!this.windowFull) return; // nothing waits beyond the window; appends pump on their own
       if (stored instanceof Promise) stored.then(() => this.pump(), failed);
       else this.pump();
     } catch (err) {
@@ -196,7 +201,7 @@ export class Outbox {
       .catch((err: unknown) => {
         // What was cut into batches may not have gone out; the ack timer resends it.
         this.opts.logger.warn({ err }, 'outbox: sending failed; will resend from the cursor');
-        this.armAckTimer(false);
+        this.armAckTimer();
       })
       .finally(() => {
         this.pumping = false;
@@ -212,8 +217,12 @@ export class Outbox {
       this.pumpAgain = false;
       const events = await this.opts.source.pendingAfterAck(this.o.window);
       if (!this.online) return;
+      this.windowFull = events.length >= this.o.window;
       const epoch = this.epoch;
+      const idle = !this.hasUnacked();
       const batches = this.nextBatches(events);
+      // The ack timeout counts from the first send after everything was acknowledged.
+      if (idle && batches.length > 0) this.lastProgress = this.opts.clock.now();
       if (batches.length === 0) {
         this.fold();
         if (!this.pumpAgain) return;
@@ -228,7 +237,9 @@ export class Outbox {
         if (!this.online) return;
       }
       this.fold();
-      this.armAckTimer(false);
+      this.armAckTimer();
+      // Read again only if events were appended (or acks opened a full window) meanwhile.
+      if (!this.pumpAgain) return;
     }
   }
 
@@ -276,16 +287,27 @@ export class Outbox {
     return { seq: e.seq, ts, type: UNDELIVERABLE, data: { type: String(e.type).slice(0, 64) } };
   }
 
-  /** While events are unacknowledged, a timer resends from the cursor if acks stop coming. */
-  private armAckTimer(restart: boolean): void {
-    if (restart) this.cancelAckTimer();
+  /**
+   * While events are unacknowledged, a timer resends from the cursor if the cursor
+   * has not moved for `ackTimeoutMs`. One timer serves many acks: when it fires
+   * after progress, it re-arms for the remainder.
+   */
+  private armAckTimer(): void {
     if (this.ackTimer || !this.online) return;
-    if (!this.windowSeqs.some((s) => !this.ackedAbove.has(s))) return;
+    if (!this.hasUnacked()) return;
+    const due = this.lastProgress + this.o.ackTimeoutMs - this.opts.clock.now();
     this.ackTimer = this.opts.clock.setTimeout(() => {
       this.ackTimer = null;
+      const idle = this.opts.clock.now() - this.lastProgress;
+      if (idle < this.o.ackTimeoutMs) return this.armAckTimer();
+      if (!this.hasUnacked()) return;
       this.opts.logger.debug({ cursor: this.cursor, sentThrough: this.sentThrough }, 'outbox: ack timeout, resending');
       this.goBack(true);
-    }, this.o.ackTimeoutMs);
+    }, Math.max(0, due));
+  }
+
+  private hasUnacked(): boolean {
+    return this.windowSeqs.some((s) => !this.ackedAbove.has(s));
   }
 
   private cancelAckTimer(): void {

@@ -88,8 +88,15 @@ async function publishers(url: string, role: 'agents' | 'raw'): Promise<void> {
     }
   };
   say('ready');
+  let cpuMark = process.cpuUsage();
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, a, b] = line.split(' ');
+    if (cmd === 'cpu') {
+      const d = process.cpuUsage(cpuMark);
+      cpuMark = process.cpuUsage();
+      say(`cpu ${(d.user + d.system) / 1000}`);
+      continue;
+    }
     if (cmd === 'burst') {
       const per = Number(a);
       for (let k = 0; k < per; k++) for (let i = 0; i < n; i++) emit(i, k);
@@ -245,6 +252,9 @@ function reach(sink: Sink, target: number, limitMs: number): Promise<boolean> {
 }
 
 interface PhaseResult {
+  /** CPU ms per 1000 events (publishers' process + consumer's process), in the burst and the paced phase. */
+  burstCpu: number;
+  pacedCpu: number;
   eventsPerS: number;
   burstP50: number;
   burstP95: number;
@@ -286,26 +296,40 @@ async function measure(kind: 'sdk' | 'raw', url: string): Promise<PhaseResult> {
   const burst = opts.events * opts.agents;
   sink.count = 0;
   sink.latencies = [];
+  child.send('cpu');
+  await child.next();
+  const burstCpuStart = process.cpuUsage();
   const start = performance.now();
   child.send(`burst ${opts.events}`);
   const okBurst = await reach(sink, burst, 120_000);
   const elapsed = (performance.now() - start) / 1000;
   await child.next();
   const burstLat = [...sink.latencies].sort((a, b) => a - b);
+  const burstCpuHere = process.cpuUsage(burstCpuStart);
+  child.send('cpu');
+  const burstCpuThere = Number((await child.next()).split(' ')[1]);
   const lostBurst = okBurst ? 0 : burst - sink.count;
 
   const paced = opts.rate * opts.seconds;
   sink.count = 0;
   sink.latencies = [];
+  child.send('cpu');
+  await child.next();
+  const cpuStart = process.cpuUsage();
   child.send(`paced ${opts.rate} ${opts.seconds}`);
   await child.next();
   const okPaced = await reach(sink, paced, 60_000);
   const pacedLat = [...sink.latencies].sort((a, b) => a - b);
+  const cpuHere = process.cpuUsage(cpuStart);
+  child.send('cpu');
+  const cpuThere = Number((await child.next()).split(' ')[1]);
 
   child.send('stop');
   await new Promise<void>((r) => child.proc.once('exit', () => r()));
   await close();
   return {
+    burstCpu: ((burstCpuThere + (burstCpuHere.user + burstCpuHere.system) / 1000) / burst) * 1000,
+    pacedCpu: ((cpuThere + (cpuHere.user + cpuHere.system) / 1000) / paced) * 1000,
     eventsPerS: (okBurst ? burst : sink.count) / elapsed,
     burstP50: percentile(burstLat, 0.5),
     burstP95: percentile(burstLat, 0.95),
@@ -378,7 +402,11 @@ async function main(): Promise<void> {
     const raw = await measure('raw', broker.url);
     const sdk = await measure('sdk', broker.url);
     const row = (name: string, r: PhaseResult) =>
-      say(`${name.padEnd(28)} ${r.eventsPerS.toFixed(0).padStart(8)} ev/s   burst p50/p95 ${r.burstP50}/${r.burstP95} ms   paced p50/p95 ${r.pacedP50}/${r.pacedP95} ms${r.lost ? `   LOST ${r.lost}` : ''}`);
+      say(
+        `${name.padEnd(28)} ${r.eventsPerS.toFixed(0).padStart(8)} ev/s   burst p50/p95 ${r.burstP50}/${r.burstP95} ms   ` +
+          `paced p50/p95 ${r.pacedP50}/${r.pacedP95} ms   client CPU per 1000 ev: burst ${r.burstCpu.toFixed(0)} ms, paced ${r.pacedCpu.toFixed(0)} ms` +
+          `${r.lost ? `   LOST ${r.lost}` : ''}`,
+      );
     say('');
     row('raw mqtt.js pub/sub (QoS 1)', raw);
     row('limen agents -> SDK (acked)', sdk);

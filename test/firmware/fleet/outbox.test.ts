@@ -82,6 +82,32 @@ test('without acks, it resends from the cursor after the ack timeout, skipping w
   assert.is(outbox.stats().resends, 1);
 });
 
+test('the ack timeout counts from the last progress, and from the first send after an idle spell', async () => {
+  const { outbox, append, clock, sent, source } = setup();
+  append(8);
+  await outbox.start();
+  outbox.setOnline(true);
+  await settle();
+  clock.advance(3000);
+  outbox.onAck({ ranges: [[1, 4]] }); // progress at 3000 ms: the deadline moves to 8000 ms
+  const before = sent.length;
+  clock.advance(4000);
+  await settle();
+  assert.is(sent.length, before, 'no resend while acks keep coming');
+  clock.advance(1000);
+  await settle();
+  assert.is(sent.length, before + 1, 'resend once the cursor stood still for the timeout');
+  outbox.onAck({ ranges: [[5, 8]] });
+  assert.is(source.ackedSeq(), 8);
+  clock.advance(60_000); // idle: nothing in flight
+  append(1);
+  await settle();
+  const n = sent.length;
+  clock.advance(4999);
+  await settle();
+  assert.is(sent.length, n, 'a send after an idle spell gets the full timeout');
+});
+
 test('coming online resends what is unacknowledged; resendAfter asks for it at once', async () => {
   const { outbox, append, seqs, sent, clock } = setup();
   append(3);

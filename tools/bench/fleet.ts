@@ -370,8 +370,8 @@ async function galleryBench(url: string): Promise<void> {
     },
     count: () => n,
   };
-  let lastReport = 0;
   const start = performance.now();
+  let lastReport = start;
   const result = await fleet.terminal('gallery-1').gallery.sync(source, {
     onProgress: (p) => {
       const now = performance.now();

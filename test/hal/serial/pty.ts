@@ -18,6 +18,7 @@ let checked: boolean | undefined;
 
 /** True when socat is installed; otherwise prints the one skip line (once per process). */
 export function socatOrSkip(what: string): boolean {
+  if (hardwarePair()) return true; // real UARTs replace the pty pair
   checked ??= spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
   if (!checked) console.log(`skipped: ${what} (socat not installed)`);
   return checked;

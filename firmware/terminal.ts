@@ -102,7 +102,7 @@ export class Terminal {
     const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, clock, logger });
     let board: OpenedBoard | undefined;
     try {
-      board = openBoard(definition, { clock });
+      board = openBoard(definition, { clock, logger });
       const terminal = new Terminal({
         config,
         clock,

@@ -9,6 +9,7 @@ import { defaultConfig, loadConfigFile, type Config } from '../firmware/config/i
 import { createLogger, silentLogger } from '../firmware/log.js';
 import { Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
+import { registerDoctor } from './doctor.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { parseTimeArg } from './cli/duration.js';
 
@@ -62,6 +63,8 @@ program
     const face = opts.play ? { ...config.face, enabled: true, camera: playedCamera(opts.play) } : config.face;
     await runSimulator({ config: { ...config, panel, face }, logger: createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' }) });
   });
+
+registerDoctor(program);
 
 program
   .command('enrol')

@@ -86,8 +86,11 @@ export class SerialLink {
     for (const w of this.waiters.splice(0)) w.reject(closedError(this.name));
     for (const w of this.writes) w.reject(closedError(this.name));
     this.writes.clear();
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-    port?.removeAllListeners();
+    if (port) {
+      port.removeAllListeners();
+      port.on('error', () => {}); // a write that fails as the port closes must not crash the process
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    }
   }
 
   private open(): void {

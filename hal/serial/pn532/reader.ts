@@ -5,7 +5,7 @@ import { Listeners, type Unsubscribe } from '../../events.js';
 import type { CardRead, CardReader } from '../../reader.js';
 import { SerialLink } from '../link.js';
 import { RepeatFilter } from '../repeat-filter.js';
-import { LIST_ONE_TYPE_A, MAX_RETRIES_SHORT, parseListResponse, SAM_NORMAL, CMD } from './commands.js';
+import { LIST_ONE_TYPE_A, MAX_RETRIES_SHORT, parseListResponse, SAM_NORMAL } from './commands.js';
 import { encodeFrame, HOST_TO_PN532, PN532_TO_HOST, Pn532Parser, WAKE_UP, type Pn532Event } from './frame.js';
 
 export interface Pn532ReaderOptions {
@@ -165,6 +165,7 @@ export class Pn532Reader implements CardReader {
     const code = payload[0] as number;
     this.queue = []; // whatever is left over answers an earlier, abandoned command
     const ack = this.next(this.opts.ackTimeoutMs, `no ACK to command 0x${code.toString(16)}`);
+    ack.catch(() => {}); // awaited below; if the write fails first, its rejection must not go unhandled
     await this.link.write(encodeFrame(HOST_TO_PN532, Uint8Array.from(payload)));
     const first = await ack;
     if (first.kind !== 'ack') throw this.bad(first, 'ACK');
@@ -223,4 +224,3 @@ export class Pn532Reader implements CardReader {
   }
 }
 
-export { CMD };

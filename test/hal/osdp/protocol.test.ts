@@ -17,6 +17,7 @@ import {
   ledRecord,
   buzzerRecord,
   open,
+  nextSqn,
   OsdpParser,
   parseRaw,
   parsePdId,
@@ -134,6 +135,12 @@ test('osdp_RAW, PDID and LED/BUZ payloads', () => {
   assert.equal([...ledRecord({ color: 'red', led: 1 })], [0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
   assert.equal([...buzzerRecord({ on: true })], [0, 2, 1, 0, 0]);
   assert.throws(() => ledRecord({ color: 'ultraviolet' as 'red' }), TypeError);
+});
+
+test('sequence numbers: 0 only resets, then 1, 2, 3, 1, …', () => {
+  const seen = [0];
+  for (let i = 0; i < 6; i++) seen.push(nextSqn(seen.at(-1) as number));
+  assert.equal(seen, [0, 1, 2, 3, 1, 2, 3]);
 });
 
 test.run();

@@ -27,6 +27,14 @@ export const ERROR_CODES = [
   'OUT_OF_ORDER',
   /** The thing named does not exist (a gallery session, a door). */
   'NOT_FOUND',
+  /** The terminal only accepts signed requests and this one has no `sig`. */
+  'SIGNATURE_MISSING',
+  /** `sig` is malformed or does not match the message and its topic. */
+  'SIGNATURE_INVALID',
+  /** `sig` names a key id the terminal does not trust (not provisioned, or retired). */
+  'UNKNOWN_KEY',
+  /** A signed request with this id was already accepted, or it was issued before the terminal's replay window began. */
+  'REPLAYED',
   /** The terminal failed while executing; the request may or may not have taken effect. */
   'INTERNAL',
 ] as const;

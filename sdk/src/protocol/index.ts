@@ -7,3 +7,4 @@ export * from './schemas.js';
 export * from './commands.js';
 export * from './codec.js';
 export * from './canonical.js';
+export * from './signature.js';

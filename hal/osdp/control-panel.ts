@@ -1,8 +1,8 @@
+import { CardReaderBase } from '../reader-base.js';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock.js';
 import { closedError, HalError } from '../errors.js';
 import { Listeners, type Unsubscribe } from '../events.js';
-import type { CardRead, CardReader } from '../reader.js';
 import { OsdpBus } from './bus.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
@@ -50,7 +50,7 @@ class Stopped extends Error {}
  * then polls; card reads (osdp_RAW) come out as CardReads in the `osdp` format.
  * `led` and `buzz` queue commands between polls and resolve on the PD's ACK.
  */
-export class OsdpControlPanel implements CardReader {
+export class OsdpControlPanel extends CardReaderBase {
   readonly name: string;
   private readonly clock: Clock;
   private readonly bus: OsdpBus;
@@ -58,20 +58,18 @@ export class OsdpControlPanel implements CardReader {
   private readonly pollIntervalMs: number;
   private readonly offlineRetryMs: number;
   private readonly log: Pick<Logger, 'debug' | 'warn'> | undefined;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
   private readonly statuses = new Listeners<OsdpStatus>();
   private commands: QueuedCommand[] = [];
   private sleeper: { timer: TimerHandle; wake: (stop: boolean) => void } | null = null;
   private currentStatus: OsdpStatus = 'offline';
   private outageReported = false;
   private running: Promise<void>;
-  private closed = false;
   /** What the PD said about itself at the last connection. */
   pdId: PdId | null = null;
   capabilities: PdCapability[] = [];
 
   constructor(options: OsdpControlPanelOptions) {
+    super();
     if (options.scbk !== undefined && !(options.scbk instanceof Uint8Array && options.scbk.length === 16)) throw new TypeError('OSDP scbk must be 16 bytes');
     this.name = options.name ?? `OSDP reader ${options.path}#${options.address ?? 0}`;
     this.clock = options.clock;
@@ -105,15 +103,6 @@ export class OsdpControlPanel implements CardReader {
     return this.bus.secure;
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   onStatus(handler: (status: OsdpStatus) => void): Unsubscribe {
     if (this.closed) return () => {};

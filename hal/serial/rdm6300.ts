@@ -1,8 +1,7 @@
+import { CardReaderBase } from '../reader-base.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
-import { Listeners, type Unsubscribe } from '../events.js';
-import type { CardRead, CardReader } from '../reader.js';
 import { SerialLink } from './link.js';
 import { RepeatFilter } from './repeat-filter.js';
 
@@ -95,17 +94,15 @@ export interface Rdm6300ReaderOptions {
 }
 
 /** An RDM6300 / EM4100 125 kHz reader on a serial port; reads are `em4100`, 40 bits. */
-export class Rdm6300Reader implements CardReader {
+export class Rdm6300Reader extends CardReaderBase {
   readonly name: string;
   private readonly clock: Clock;
   private readonly link: SerialLink;
   private readonly parser = new Rdm6300Parser();
   private readonly repeats: RepeatFilter;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
-  private closed = false;
 
   constructor(options: Rdm6300ReaderOptions) {
+    super();
     this.name = options.name ?? `RDM6300 ${options.path}`;
     this.clock = options.clock;
     this.repeats = new RepeatFilter(options.clock, options.repeatMs ?? 1_000);
@@ -121,15 +118,6 @@ export class Rdm6300Reader implements CardReader {
     });
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   /** Resolves once the serial port is open. */
   whenOpen(): Promise<void> {

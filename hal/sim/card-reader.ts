@@ -1,7 +1,7 @@
+import { CardReaderBase } from '../reader-base.js';
 import type { Clock } from '../clock.js';
 import { closedError, HalError } from '../errors.js';
-import { Listeners, type Unsubscribe } from '../events.js';
-import type { CardFormat, CardRead, CardReader } from '../reader.js';
+import type { CardFormat, CardRead } from '../reader.js';
 
 export interface SimCardReaderOptions {
   /** Stamps the reads. */
@@ -36,29 +36,18 @@ const MAX_PIN_DIGITS = 16;
  * (too large, not a number) comes out as a BAD_FRAME error, as a real frame with
  * wrong parity or length would. Nothing a test or a control panel passes in throws.
  */
-export class SimCardReader implements CardReader {
+export class SimCardReader extends CardReaderBase {
   /** Every read delivered (or that would have been, with no handler). */
   readonly history: CardRead[] = [];
   private readonly clock: Clock;
   private readonly name: string;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
-  private closed = false;
 
   constructor(options: SimCardReaderOptions) {
+    super();
     this.clock = options.clock;
     this.name = options.name ?? 'sim card reader';
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   close(): Promise<void> {
     this.closed = true;

@@ -1,8 +1,7 @@
+import { CardReaderBase } from '../reader-base.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { Listeners, type Unsubscribe } from '../events.js';
 import { onoffNative, resolveGpio, type GpioLine, type GpioNative, type GpioPinRef, type PinValue } from '../gpio/native.js';
-import type { CardRead, CardReader } from '../reader.js';
 import { WiegandAssembler } from './assembler.js';
 import { interpretBurst } from './interpret.js';
 
@@ -27,16 +26,14 @@ export interface GpioWiegandReaderOptions {
  * (WiegandSerialReader) is the reliable choice; this driver suits readers with
  * long pulses and lightly loaded boards.
  */
-export class GpioWiegandReader implements CardReader {
+export class GpioWiegandReader extends CardReaderBase {
   readonly name: string;
   private readonly lines: [GpioLine, GpioLine];
   private readonly levels: [PinValue, PinValue];
   private readonly assembler: WiegandAssembler;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
-  private closed = false;
 
   constructor(options: GpioWiegandReaderOptions) {
+    super();
     const native = options.native ?? onoffNative();
     const log = options.logger;
     this.name = options.name ?? 'wiegand reader';
@@ -70,15 +67,6 @@ export class GpioWiegandReader implements CardReader {
     }
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -1,8 +1,7 @@
+import { CardReaderBase } from '../reader-base.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
-import { Listeners, type Unsubscribe } from '../events.js';
-import type { CardRead, CardReader } from '../reader.js';
 import { SerialLink } from '../serial/link.js';
 import { parseConverterLine } from './converter.js';
 import { interpretBurst } from './interpret.js';
@@ -24,17 +23,15 @@ const MAX_LINE = 256;
  * times the 50 µs pulses and prints each frame as a line; see converter.ts for
  * the line formats). Frames get the same parity and length checks as on GPIO.
  */
-export class WiegandSerialReader implements CardReader {
+export class WiegandSerialReader extends CardReaderBase {
   readonly name: string;
   private readonly clock: Clock;
   private readonly link: SerialLink;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
   private pending = '';
   private overflow = false;
-  private closed = false;
 
   constructor(options: WiegandSerialReaderOptions) {
+    super();
     this.name = options.name ?? `wiegand converter ${options.path}`;
     this.clock = options.clock;
     this.link = new SerialLink({
@@ -53,15 +50,6 @@ export class WiegandSerialReader implements CardReader {
     });
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   /** Resolves once the serial port is open. */
   whenOpen(): Promise<void> {

@@ -1,8 +1,7 @@
+import { CardReaderBase } from '../../reader-base.js';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { HalError } from '../../errors.js';
-import { Listeners, type Unsubscribe } from '../../events.js';
-import type { CardRead, CardReader } from '../../reader.js';
 import { SerialLink } from '../link.js';
 import { RepeatFilter } from '../repeat-filter.js';
 import { LIST_ONE_TYPE_A, MAX_RETRIES_SHORT, parseListResponse, SAM_NORMAL } from './commands.js';
@@ -39,14 +38,12 @@ class Stopped extends Error {}
  * next poll goes on; a chip that stops answering is reported once (DEVICE_IO)
  * and re-initialised after `retryDelayMs`.
  */
-export class Pn532Reader implements CardReader {
+export class Pn532Reader extends CardReaderBase {
   readonly name: string;
   private readonly clock: Clock;
   private readonly link: SerialLink;
   private readonly parser = new Pn532Parser();
   private readonly repeats: RepeatFilter;
-  private readonly reads = new Listeners<CardRead>();
-  private readonly errors = new Listeners<Error>();
   private readonly opts: Required<Pick<Pn532ReaderOptions, 'pollIntervalMs' | 'ackTimeoutMs' | 'responseTimeoutMs' | 'retryDelayMs'>>;
   private readonly log: Pick<Logger, 'debug' | 'warn'> | undefined;
   private waiter: ((event: Pn532Event) => void) | null = null;
@@ -55,9 +52,9 @@ export class Pn532Reader implements CardReader {
   private sleeper: { timer: TimerHandle; wake: () => void } | null = null;
   private running: Promise<void> | null = null;
   private silentReported = false;
-  private closed = false;
 
   constructor(options: Pn532ReaderOptions) {
+    super();
     this.name = options.name ?? `PN532 ${options.path}`;
     this.clock = options.clock;
     this.log = options.logger;
@@ -83,15 +80,6 @@ export class Pn532Reader implements CardReader {
     this.running = this.run();
   }
 
-  onRead(handler: (read: CardRead) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.reads.add(handler);
-  }
-
-  onError(handler: (error: Error) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.errors.add(handler);
-  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -25,8 +25,11 @@ import {
   type EventBatchBody,
   type HealthBody,
   type PresenceBody,
+  type TrustedKeys,
   type VersionRange,
+  verifyMessage,
 } from '../../sdk/src/protocol/index.js';
+import { ReplayCache } from './replay-cache.js';
 import { child, type Logger } from '../log.js';
 import { ConfigSync } from './config-sync.js';
 import { Connection, type MqttConnectionOptions } from './connection.js';
@@ -57,6 +60,14 @@ export interface FleetAgentOptions {
   clockSkewMs?: number;
   /** Commands executing at once before BUSY (default 8). */
   maxConcurrentCommands?: number;
+  /**
+   * Signed commands. When set, every command and every desired config must be
+   * signed (Ed25519, `sig` = `{kid}.{signature}`) by one of these keys, and
+   * command ids are checked against a replay cache. When absent (the default) the
+   * agent runs in development mode and accepts unsigned messages: production
+   * terminals are provisioned with `fleet-keys.json` (`limen provision`).
+   */
+  security?: { trustedKeys: TrustedKeys; maxReplayEntries?: number };
   clock?: Clock;
   logger: Logger;
 }
@@ -85,6 +96,7 @@ export class FleetAgent {
   private healthTimer: TimerHandle | null = null;
   private connectedSince = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
+  private trustedKeys: TrustedKeys | null;
 
   constructor(private readonly o: FleetAgentOptions) {
     assertId('site', o.site);
@@ -95,6 +107,8 @@ export class FleetAgent {
     this.terminalId = o.terminalId;
     this.clock = o.clock ?? systemClock;
     this.log = child(o.logger, 'fleet');
+    this.trustedKeys = o.security?.trustedKeys ?? null;
+    const skew = o.clockSkewMs ?? 5000;
 
     this.outbox = new Outbox({
       source: o.events,
@@ -116,13 +130,19 @@ export class FleetAgent {
       versions: this.versions,
       clock: this.clock,
       logger: this.log,
-      clockSkewMs: o.clockSkewMs ?? 5000,
+      clockSkewMs: skew,
       maxConcurrent: o.maxConcurrentCommands ?? 8,
       maxMessageBytes: LIMITS.maxMessageBytes,
       sendReply: (topic, payload) => {
         this.connection.publish(topic, payload, { qos: 1 }).catch((err: unknown) => this.log.debug({ err }, 'fleet: reply not sent'));
       },
       drop: (reason) => this.drop(reason),
+      security: o.security
+        ? {
+            trustedKeys: () => this.trustedKeys!,
+            replay: new ReplayCache({ startedAt: this.clock.now(), clockSkewMs: skew, maxEntries: o.security.maxReplayEntries }),
+          }
+        : null,
     });
     this.connection = new Connection(o.mqtt, {
       clientId: `limen:${o.site}:${o.terminalId}`,
@@ -143,6 +163,12 @@ export class FleetAgent {
     void this.outbox.start().catch((err: unknown) => this.log.error({ err }, 'fleet: outbox failed to start'));
     this.connection.start();
     this.healthTimer = this.clock.setInterval(() => void this.publishHealth(), this.o.healthIntervalMs ?? 30_000);
+  }
+
+  /** Replaces the trusted fleet keys (key rotation); only in signed mode. */
+  setTrustedKeys(keys: TrustedKeys): void {
+    if (!this.trustedKeys) throw new TypeError('FleetAgent.setTrustedKeys: the agent was created without security (development mode)');
+    this.trustedKeys = keys;
   }
 
   get connected(): boolean {
@@ -232,6 +258,10 @@ export class FleetAgent {
         const m = decode(payload, configDesiredMessage);
         if (!m.ok) return this.drop(`config.${m.reason}`);
         if (!isSupportedVersion(m.value.v, this.versions)) return this.drop('config.unsupported_version');
+        if (this.trustedKeys) {
+          const check = verifyMessage(topic, JSON.parse(payload.toString('utf8')) as Record<string, unknown>, this.trustedKeys);
+          if (!check.ok) return this.drop(`config.${check.code.toLowerCase()}`);
+        }
         void this.configSync.desired(m.value.body.version, m.value.body.config);
         return;
       }

@@ -1,8 +1,9 @@
 /**
  * Turns a payload on `{terminal}/cmd/{name}` into at most one reply. The checks run
- * in a fixed order (size, JSON, where to reply, envelope, version, expiry,
- * duplicate, command, body, support, load) and the first that fails answers with
- * its code; nothing after it runs. A payload without a usable `id` and `replyTo`
+ * in a fixed order (size, JSON, where to reply, envelope, version, signature,
+ * expiry, replay, duplicate, command, body, support, load) and the first that
+ * fails answers with its code; nothing after it runs. The signature and replay
+ * checks run only when `security` is set (see `CommandSecurity`). A payload without a usable `id` and `replyTo`
  * cannot be answered and is dropped and counted. Never throws.
  */
 import type { Clock } from '../../hal/clock.js';
@@ -24,8 +25,11 @@ import {
   type AnyErrorCode,
   type CommandName,
   type ReplyEnvelope,
+  type TrustedKeys,
   type VersionRange,
+  verifyMessage,
 } from '../../sdk/src/protocol/index.js';
+import type { ReplayCache } from './replay-cache.js';
 import type { Logger } from '../log.js';
 import type { ConfigSync } from './config-sync.js';
 import { CommandError } from './errors.js';
@@ -49,6 +53,18 @@ export interface DispatcherOptions {
   maxMessageBytes: number;
   sendReply: (topic: string, payload: Buffer) => void;
   drop: (reason: string) => void;
+  /** Signed-command mode; null = development mode, unsigned requests accepted. */
+  security: CommandSecurity | null;
+}
+
+/**
+ * Every request must carry a valid Ed25519 `sig` by a trusted key over
+ * `canonicalBytes(topic, message)`, and its id must not have been accepted before.
+ */
+export interface CommandSecurity {
+  /** Read on every request, so keys can be rotated while running. */
+  trustedKeys: () => TrustedKeys;
+  replay: ReplayCache;
 }
 
 interface Recent {
@@ -116,12 +132,24 @@ export class CommandDispatcher {
     if (!isSupportedVersion(req.v, this.o.versions)) {
       return this.fail(id, replyTo, undefined, 'UNSUPPORTED_VERSION', `protocol version ${req.v} is not supported`, { ...this.o.versions });
     }
+    const sec = this.o.security;
+    if (sec) {
+      // The topic is signed too: a request signed for another terminal or command fails here.
+      const check = verifyMessage(`${this.replyPrefix.slice(0, -'reply/'.length)}cmd/${name}`, raw!, sec.trustedKeys());
+      if (!check.ok) return this.fail(id, replyTo, req.v, check.code, check.message);
+    }
     const now = this.o.clock.now();
     if (req.expiresAt + this.o.clockSkewMs < now) {
       return this.fail(id, replyTo, req.v, 'EXPIRED', `request expired ${now - req.expiresAt} ms ago; not executed`);
     }
     if (req.expiresAt > now + LIMITS.maxRequestTtlMs + this.o.clockSkewMs) {
       return this.fail(id, replyTo, req.v, 'BAD_REQUEST', `expiresAt: more than ${LIMITS.maxRequestTtlMs} ms ahead`);
+    }
+    if (sec) {
+      const verdict = sec.replay.check(id, req.ts, req.expiresAt, now);
+      if (verdict === 'replayed') return this.fail(id, replyTo, req.v, 'REPLAYED', 'a request with this id was already accepted; not executed');
+      if (verdict === 'before-start') return this.fail(id, replyTo, req.v, 'REPLAYED', 'issued before this terminal started; send it again with a new id');
+      if (verdict === 'full') return this.fail(id, replyTo, req.v, 'BUSY', 'too many recent signed requests');
     }
     const seen = this.recent.get(id);
     if (seen) {

@@ -40,6 +40,8 @@ import {
   type ConfigReportedBody,
   type EventAckBody,
   type PersonRecord,
+  type Signer,
+  signMessage,
 } from './protocol/index.js';
 import { Registry, type HealthUpdate, type PresenceUpdate, type TerminalInfo } from './registry.js';
 import { Group, Terminal, type DesireOptions, type DesireResult, type FleetLink, type GroupResult, type RequestOptions } from './terminal.js';
@@ -82,6 +84,12 @@ export interface FleetOptions {
   shareGroup?: string;
   /** Default reply deadline for requests (default 10 000 ms). */
   requestTimeoutMs?: number;
+  /**
+   * The fleet signing key (`signerFromPem(readFileSync('backend/signing-key.pem'))`):
+   * every request and desired config is then signed. Terminals provisioned with
+   * trusted keys refuse unsigned requests with SIGNATURE_MISSING.
+   */
+  signer?: Signer;
   logger?: FleetLogger;
 }
 
@@ -111,6 +119,7 @@ export class Fleet {
   private readonly ownsClient: boolean;
   private readonly log: FleetLogger;
   private readonly timeoutMs: number;
+  private readonly signer: Signer | undefined;
   private readonly registry = new Registry();
   private readonly pending = new Map<string, Pending>();
   private readonly barriers = new Map<string, () => void>();
@@ -174,6 +183,7 @@ export class Fleet {
     this.ownsClient = ownsClient;
     this.log = options.logger ?? silentFleetLogger;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.signer = options.signer;
     const onThrow = (err: unknown) => this.log.error({ err }, 'limen sdk: a listener threw');
     this.presenceListeners = new Listeners(onThrow);
     this.healthListeners = new Listeners(onThrow);
@@ -418,7 +428,10 @@ export class Fleet {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     if (!(timeoutMs > 0)) throw new TypeError('timeoutMs must be > 0');
     const now = Date.now();
-    const req = makeRequest({ ts: now, v, replyTo: topics.reply(this.site, terminal, this.clientId), expiresAt: now + timeoutMs }, checked);
+    const req = this.signed(
+      topics.command(this.site, terminal, name),
+      makeRequest({ ts: now, v, replyTo: topics.reply(this.site, terminal, this.clientId), expiresAt: now + timeoutMs }, checked),
+    );
     const payload = encode(req);
     const limit = Math.min(LIMITS.maxMessageBytes, info.presence.maxMessageBytes);
     if (payload.byteLength > limit) throw new RejectedError('PAYLOAD_TOO_LARGE', `${name} request is ${payload.byteLength} bytes, the limit is ${limit}`, terminal);
@@ -437,6 +450,10 @@ export class Fleet {
     const parsed = schema.result.safeParse(result);
     if (!parsed.success) throw new ProtocolError(`${name} reply from ${terminal}: ${describeIssues(parsed.error)}`, terminal);
     return parsed.data as CommandResult<N>;
+  }
+
+  private signed<M extends Record<string, unknown>>(topic: string, message: M): M {
+    return this.signer ? signMessage(topic, message, this.signer) : message;
   }
 
   private settle(id: string, outcome: Error | { body: unknown }): void {
@@ -476,8 +493,9 @@ export class Fleet {
             timer = setTimeout(() => reject(new TimeoutError(terminal, 'config.desire', timeoutMs)), timeoutMs);
           });
     try {
-      const payload = encode(makeMessage({ ts: Date.now() }, body.data));
-      await this.client.publishAsync(topics.configDesired(this.site, terminal), payload, { qos: 1, retain: true });
+      const topic = topics.configDesired(this.site, terminal);
+      const payload = encode(this.signed(topic, makeMessage({ ts: Date.now() }, body.data)));
+      await this.client.publishAsync(topic, payload, { qos: 1, retain: true });
       this.registry.setDesired(terminal, body.data);
       return { version, reported: outcome ? await outcome : null };
     } finally {

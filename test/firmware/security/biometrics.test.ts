@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { AccessRepository } from '../../../firmware/access/index.js';
+import { silentLogger } from '../../../firmware/log.js';
+import { loadDataKey, loadOrCreateDataKey } from '../../../firmware/security/data-key.js';
+import { SecurityError } from '../../../firmware/security/errors.js';
+import { erasePerson, truncateWal } from '../../../firmware/security/secure-erase.js';
+import { openTemplate, sealTemplate } from '../../../firmware/security/sealed.js';
+import { encodeTemplate } from '../../../firmware/vision/matcher/store-gallery.js';
+import { Store } from '../../../firmware/store/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'limen-bio-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const randomTemplate = () => Float32Array.from({ length: 512 }, () => Math.random() * 2 - 1);
+
+/** True when any 32-byte window (stride 64) of `needle` occurs in the file or its -wal. */
+function fileHolds(path: string, needle: Buffer): boolean {
+  const hay = Buffer.concat([readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)]);
+  for (let i = 0; i + 32 <= needle.length; i += 64) if (hay.indexOf(needle.subarray(i, i + 32)) >= 0) return true;
+  return false;
+}
+
+function withPeople(name: string, secure: boolean) {
+  const path = join(dir, `${name}.sqlite`);
+  const key = loadOrCreateDataKey(join(dir, `${name}.key`));
+  const store = Store.open({ path, terminalId: 't1', logger: silentLogger() });
+  const repo = new AccessRepository(store);
+  const rows: Record<string, { id: string; plain: Buffer; sealed: Buffer; template: Float32Array }> = {};
+  for (const who of ['alice', 'bob']) {
+    repo.addPerson({ id: who, name: who });
+    const template = randomTemplate();
+    const id = randomUUID();
+    const sealed = secure ? sealTemplate(key, id, template) : encodeTemplate(template);
+    store.db.prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, who, 'm', 512, sealed, null, 0);
+    rows[who] = { id, plain: encodeTemplate(template), sealed, template };
+  }
+  return { path, key, store, repo, rows };
+}
+
+test('templates are stored sealed: the database file holds no plaintext template bytes', () => {
+  const { path, key, store, rows } = withPeople('sealed', true);
+  try {
+    truncateWal(store);
+    assert.not.ok(fileHolds(path, rows.alice!.plain));
+    assert.ok(fileHolds(path, rows.alice!.sealed), 'the scanner finds the sealed blob');
+    const blob = store.db.prepare<[string], Buffer>('SELECT template FROM face_templates WHERE id = ?').pluck().get(rows.alice!.id)!;
+    assert.equal(openTemplate(key, rows.alice!.id, blob, 512), rows.alice!.template);
+    // Bound to its row, and to this key.
+    assert.is(openTemplate(key, rows.bob!.id, blob, 512), null);
+    assert.is(openTemplate(Buffer.alloc(32, 7), rows.alice!.id, blob, 512), null);
+    const altered = Buffer.from(blob);
+    altered[40]! ^= 1;
+    assert.is(openTemplate(key, rows.alice!.id, altered, 512), null);
+  } finally {
+    store.close();
+  }
+});
+
+test('erasePerson leaves no byte of the template (sealed or plain) in the database or its WAL; others stay', () => {
+  const { path, store, repo, rows } = withPeople('erase', true);
+  try {
+    truncateWal(store);
+    // Reads and writes after the last checkpoint put page images in the WAL too.
+    repo.addPerson({ id: 'carol', name: 'carol' });
+    const r = erasePerson(store, repo, 'alice');
+    assert.ok(r.removed);
+    assert.not.ok(r.checkpoint.busy);
+    assert.is(statSync(`${path}-wal`).size, 0);
+    assert.not.ok(fileHolds(path, rows.alice!.sealed), 'sealed template bytes left behind');
+    assert.not.ok(fileHolds(path, rows.alice!.plain), 'plain template bytes left behind');
+    assert.ok(fileHolds(path, rows.bob!.sealed), 'bob is untouched');
+    assert.is(store.db.prepare('SELECT count(*) FROM face_templates WHERE person_id = ?').pluck().get('alice'), 0);
+  } finally {
+    store.close();
+  }
+});
+
+test('control: a plain DELETE without secure_delete leaves the bytes (the scan is able to see them)', () => {
+  const { path, store, rows } = withPeople('control', false);
+  try {
+    truncateWal(store);
+    store.db.pragma('secure_delete = OFF');
+    store.db.prepare('DELETE FROM persons WHERE id = ?').run('alice');
+    truncateWal(store);
+    assert.ok(fileHolds(path, rows.alice!.plain));
+  } finally {
+    store.close();
+  }
+});
+
+test('data key: created 0600, reused, refused when others can read it or it has the wrong size', () => {
+  const p = join(dir, 'k1.key');
+  const k = loadOrCreateDataKey(p);
+  assert.is(statSync(p).mode & 0o777, 0o600);
+  assert.equal(loadOrCreateDataKey(p), k);
+  chmodSync(p, 0o644);
+  const err = (() => {
+    try {
+      loadDataKey(p);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.instance(err, SecurityError);
+  assert.is((err as SecurityError).code, 'KEY_FILE_PERMISSIONS');
+  const short = join(dir, 'short.key');
+  writeFileSync(short, Buffer.alloc(5), { mode: 0o600 });
+  assert.throws(() => loadDataKey(short), (e: SecurityError) => e.code === 'BAD_KEY_FILE');
+});
+
+test.run();

@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Frame } from '../../hal/camera.js';
+import type { DisplayState } from '../../hal/display.js';
+import { child, type Logger } from '../log.js';
+import type { Terminal } from '../terminal.js';
+import { KioskError } from './errors.js';
+import { jpegToFrame, previewJpeg } from './frames.js';
+import { KioskCommandSchema, type KioskFaceBox, type KioskMessage } from './protocol.js';
+import { qrSvg } from './qr.js';
+import { kioskStrings, type KioskStrings } from './strings.js';
+import { kioskView } from './view.js';
+
+const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+const MAX_MESSAGE_BYTES = 1 << 20;
+
+export interface KioskServerOptions {
+  terminal: Terminal;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger: Logger;
+  /** Address a visitor's phone opens to register; shown as a QR code on the idle screen. */
+  visitorUrl?: string;
+  /** Preview frames per second sent to the page. Default 4. */
+  previewFps?: number;
+  /** Preview width, px. Default 480. */
+  previewWidth?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  preview: boolean;
+  /** A webcam frame from this page is being decoded or analysed. */
+  busy: boolean;
+}
+
+/**
+ * The terminal's own screen: a page for Chromium in kiosk mode (800×480, 1280×800)
+ * and a WebSocket that pushes what the display shows (translated), the camera
+ * preview with face boxes and door alarms, and takes PINs and, on a simulated
+ * camera, webcam frames from the browser.
+ */
+export class KioskServer {
+  private constructor(
+    private readonly http: Server,
+    private readonly wss: WebSocketServer,
+    private readonly stop: () => void,
+    readonly url: string,
+  ) {}
+
+  static async start(options: KioskServerOptions): Promise<KioskServer> {
+    const { terminal } = options;
+    const log = child(options.logger, 'kiosk');
+    const strings: KioskStrings = kioskStrings(terminal.config.terminal.language);
+    const idleTitle = terminal.config.terminal.name ?? strings.idlePrompt;
+    const simCamera = terminal.board.sim.camera;
+    const cameraRole = terminal.board.definition.roles.camera;
+    const camSize = { width: cameraRole?.width ?? 640, height: cameraRole?.height ?? 480 };
+    const visitorQr = options.visitorUrl ? qrSvg(options.visitorUrl) : null;
+    const previewEveryMs = 1000 / (options.previewFps ?? 4);
+    const previewWidth = options.previewWidth ?? 480;
+    const clients = new Set<Client>();
+
+    const send = (ws: WebSocket, msg: KioskMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+    };
+    const broadcast = (msg: KioskMessage) => {
+      for (const c of clients) send(c.ws, msg);
+    };
+    const viewMessage = (state: DisplayState): KioskMessage => {
+      const view = kioskView(state, strings, idleTitle);
+      return { type: 'view', view, qrSvg: view.qr ? qrSvg(view.qr) : null };
+    };
+    const hello = (): KioskMessage => ({
+      type: 'hello',
+      language: terminal.config.terminal.language,
+      timeZone: terminal.config.terminal.timeZone,
+      site: terminal.config.terminal.site,
+      terminalId: terminal.config.terminal.id,
+      name: terminal.config.terminal.name ?? null,
+      strings,
+      webcam: simCamera !== undefined,
+      face: terminal.face?.status.state ?? 'disabled',
+      visitorQr,
+    });
+
+    // The display has no change event: compare the cheap state often, and at once after
+    // anything that may have changed it.
+    const display = terminal.board.devices.display;
+    let lastDisplay = JSON.stringify(display.current);
+    const checkDisplay = () => {
+      const now = JSON.stringify(display.current);
+      if (now === lastDisplay) return;
+      lastDisplay = now;
+      broadcast(viewMessage(display.current));
+    };
+    const displayTimer = setInterval(checkDisplay, 100);
+    let lastAlarms = JSON.stringify(terminal.door.state.alarms);
+    const offs = [
+      terminal.onEvent(() => setImmediate(checkDisplay)),
+      terminal.door.onEvent(() => {
+        const alarms = terminal.door.state.alarms;
+        if (JSON.stringify(alarms) === lastAlarms) return;
+        lastAlarms = JSON.stringify(alarms);
+        broadcast({ type: 'alarms', alarms: [...alarms] });
+      }),
+    ];
+
+    // Face boxes from the pipeline, in the camera frame's coordinates.
+    let frameSize = camSize;
+    if (terminal.face) {
+      offs.push(
+        terminal.face.onFrame((report) => {
+          const boxes: KioskFaceBox[] = report.result.frame.tracks.map((t) => ({ x1: t.box.x1, y1: t.box.y1, x2: t.box.x2, y2: t.box.y2, ok: t.quality.ok }));
+          broadcast({ type: 'faces', ...frameSize, boxes });
+          checkDisplay();
+        }),
+      );
+    }
+
+    // Preview: the board camera's frames, downscaled, at a modest rate, to pages that want them.
+    const camera = terminal.board.devices.camera;
+    if (camera) {
+      let lastPreview = 0;
+      let encoding = false;
+      offs.push(
+        camera.onFrame((frame: Frame) => {
+          frameSize = { width: frame.width, height: frame.height };
+          const now = Date.now();
+          if (encoding || now - lastPreview < previewEveryMs) return;
+          const wanting = [...clients].filter((c) => c.preview && c.ws.bufferedAmount < 256 * 1024);
+          if (wanting.length === 0) return;
+          lastPreview = now;
+          encoding = true;
+          previewJpeg(frame, previewWidth)
+            .then((jpeg) => {
+              if (jpeg) for (const c of wanting) if (c.ws.readyState === c.ws.OPEN) c.ws.send(jpeg, { binary: true });
+            })
+            .catch((err: Error) => log.debug({ err }, 'preview frame could not be encoded'))
+            .finally(() => {
+              encoding = false;
+            });
+        }),
+      );
+    }
+
+    const onWebcamFrame = async (client: Client, jpeg: Buffer) => {
+      if (!simCamera) throw new KioskError('NOT_SIMULATED', 'this terminal has a real camera: webcam frames are not accepted');
+      if (client.busy) {
+        send(client.ws, { type: 'frame-ack', accepted: false });
+        return;
+      }
+      client.busy = true;
+      try {
+        const input = await jpegToFrame(jpeg, camSize.width, camSize.height);
+        const pushed = simCamera.pushFrame(input);
+        send(client.ws, { type: 'frame-ack', accepted: pushed !== null });
+      } finally {
+        client.busy = false;
+      }
+    };
+
+    const http = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(PAGE);
+      } else if (req.method === 'GET' && path === '/api/view') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' }));
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found');
+      }
+    });
+    const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: MAX_MESSAGE_BYTES });
+    wss.on('connection', (ws) => {
+      const client: Client = { ws, preview: true, busy: false };
+      clients.add(client);
+      ws.on('close', () => clients.delete(client));
+      send(ws, hello());
+      send(ws, viewMessage(display.current));
+      send(ws, { type: 'alarms', alarms: [...terminal.door.state.alarms] });
+      ws.on('message', (data, isBinary) => {
+        const fail = (err: Error & { code?: string }) => send(ws, { type: 'error', code: err.code ?? 'FAILED', message: err.message });
+        if (isBinary) {
+          onWebcamFrame(client, Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[])).catch((err: Error) => {
+            log.debug({ err }, 'webcam frame rejected');
+            fail(err);
+          });
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(String(data));
+        } catch {
+          fail(new KioskError('BAD_JSON', 'message is not JSON'));
+          return;
+        }
+        const command = KioskCommandSchema.safeParse(parsed);
+        if (!command.success) {
+          fail(new KioskError('BAD_COMMAND', command.error.issues[0]?.message ?? 'invalid command'));
+          return;
+        }
+        const c = command.data;
+        if (c.op === 'preview') client.preview = c.enabled;
+        else if (c.op === 'pin') {
+          terminal.present({ type: 'pin', value: c.value }).then(checkDisplay, (err: Error) => {
+            log.warn({ err }, 'PIN could not be decided');
+            fail(err);
+          });
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = http.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    const url = `http://${host}:${port}/`;
+    log.info({ url }, 'kiosk listening');
+    const stop = () => {
+      clearInterval(displayTimer);
+      for (const off of offs) off();
+    };
+    return new KioskServer(http, wss, stop, url);
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}

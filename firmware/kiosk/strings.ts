@@ -1,0 +1,154 @@
+// Every text the kiosk page shows, one table per language (config.terminal.language).
+export type KioskLanguage = 'en' | 'zh-CN';
+
+export interface KioskStrings {
+  idlePrompt: string;
+  presentCard: string;
+  granted: string;
+  denied: string;
+  livenessFailed: string;
+  livenessHint: string;
+  welcome: string;
+  pin: string;
+  pinTitle: string;
+  pinEnter: string;
+  pinClear: string;
+  pinCancel: string;
+  visitor: string;
+  visitorHint: string;
+  close: string;
+  alert: string;
+  webcam: string;
+  webcamStop: string;
+  webcamDenied: string;
+  offline: string;
+  faceUnavailable: string;
+  /** Quality prompts, keyed by the firmware's English message. */
+  prompts: Record<string, string>;
+  /** Denial reasons, keyed by the access core's reason code. */
+  reasons: Record<string, string>;
+  /** Alert titles and details, keyed by the firmware's English text. */
+  alerts: Record<string, string>;
+}
+
+const en: KioskStrings = {
+  idlePrompt: 'Look at the camera or present your card',
+  presentCard: 'Present your card',
+  granted: 'Access granted',
+  denied: 'Access denied',
+  livenessFailed: 'Liveness check failed',
+  livenessHint: 'Please show your real face, not a photo or a screen',
+  welcome: 'Welcome',
+  pin: 'PIN',
+  pinTitle: 'Enter your PIN',
+  pinEnter: 'OK',
+  pinClear: 'Clear',
+  pinCancel: 'Cancel',
+  visitor: 'Visitor',
+  visitorHint: 'Visitors: scan to register',
+  close: 'Close',
+  alert: 'Alert',
+  webcam: 'Use webcam',
+  webcamStop: 'Stop webcam',
+  webcamDenied: 'The browser refused the camera',
+  offline: 'Connecting to the terminal…',
+  faceUnavailable: 'Face recognition unavailable',
+  prompts: {
+    'come closer': 'Come closer',
+    'move into view': 'Move into view',
+    'face the camera': 'Face the camera',
+    'too dark': 'Too dark',
+    'too bright': 'Too bright',
+    'step out of backlight': 'Step out of the backlight',
+    'hold still': 'Hold still',
+  },
+  reasons: {
+    'unknown-credential': 'Unknown card',
+    'malformed-credential': 'Unreadable card',
+    'credential-disabled': 'Card disabled',
+    'credential-expired': 'Card expired',
+    'credential-not-yet-valid': 'Card not yet valid',
+    'person-disabled': 'Access disabled',
+    'person-expired': 'Access expired',
+    'person-not-yet-valid': 'Access not yet valid',
+    'no-access-group': 'No access here',
+    'outside-schedule': 'Not allowed at this time',
+    holiday: 'Closed for the holiday',
+    stranger: 'Face not recognised',
+    'spoof-suspected': 'Liveness check failed',
+    'no-face-consent': 'Face access not enabled',
+    'terminal-error': 'Terminal error',
+  },
+  alerts: {
+    'Fire alarm': 'Fire alarm',
+    'Door released': 'Door released',
+    'Door stays locked': 'Door stays locked',
+    'forced-open': 'Door forced open',
+    'held-open': 'Door held open',
+  },
+};
+
+const zhCN: KioskStrings = {
+  idlePrompt: '请看摄像头或刷卡',
+  presentCard: '请刷卡',
+  granted: '验证通过',
+  denied: '禁止通行',
+  livenessFailed: '活体检测未通过',
+  livenessHint: '请本人正对摄像头，不要使用照片或屏幕',
+  welcome: '欢迎',
+  pin: '密码',
+  pinTitle: '请输入密码',
+  pinEnter: '确认',
+  pinClear: '清除',
+  pinCancel: '取消',
+  visitor: '访客',
+  visitorHint: '访客请扫码登记',
+  close: '关闭',
+  alert: '警报',
+  webcam: '使用摄像头',
+  webcamStop: '停止摄像头',
+  webcamDenied: '浏览器拒绝了摄像头',
+  offline: '正在连接终端…',
+  faceUnavailable: '人脸识别不可用',
+  prompts: {
+    'come closer': '请靠近一点',
+    'move into view': '请移入画面',
+    'face the camera': '请正对摄像头',
+    'too dark': '光线太暗',
+    'too bright': '光线太亮',
+    'step out of backlight': '请避开逆光',
+    'hold still': '请保持不动',
+  },
+  reasons: {
+    'unknown-credential': '未登记的卡',
+    'malformed-credential': '无法读取的卡',
+    'credential-disabled': '卡已停用',
+    'credential-expired': '卡已过期',
+    'credential-not-yet-valid': '卡尚未生效',
+    'person-disabled': '通行权限已停用',
+    'person-expired': '通行权限已过期',
+    'person-not-yet-valid': '通行权限尚未生效',
+    'no-access-group': '无此门通行权限',
+    'outside-schedule': '当前时段不允许通行',
+    holiday: '节假日关闭',
+    stranger: '未识别的人脸',
+    'spoof-suspected': '活体检测未通过',
+    'no-face-consent': '未开通人脸通行',
+    'terminal-error': '终端故障',
+  },
+  alerts: {
+    'Fire alarm': '火警',
+    'Door released': '门已释放',
+    'Door stays locked': '门保持锁定',
+    'forced-open': '门被强行打开',
+    'held-open': '门长时间未关',
+  },
+};
+
+export const KIOSK_STRINGS: Readonly<Record<KioskLanguage, KioskStrings>> = { en, 'zh-CN': zhCN };
+
+export function kioskStrings(language: KioskLanguage): KioskStrings {
+  const table = KIOSK_STRINGS[language];
+  if (!table) throw new TypeError(`kiosk language must be one of ${Object.keys(KIOSK_STRINGS).join(', ')}, got ${String(language)}`);
+  return table;
+}

@@ -1,0 +1,43 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KIOSK_STRINGS, kioskStrings, kioskView, reasonFromDetail } from '../../../firmware/kiosk/index.js';
+import { describeReason } from '../../../firmware/terminal.js';
+import { QUALITY_MESSAGES } from '../../../firmware/vision/quality.js';
+
+const en = kioskStrings('en');
+const zh = kioskStrings('zh-CN');
+
+test('both languages have every string, prompt, reason and alert', () => {
+  const keys = (o: object) => Object.keys(o).sort();
+  assert.equal(keys(zh), keys(en));
+  for (const part of ['prompts', 'reasons', 'alerts'] as const) assert.equal(keys(zh[part]), keys(en[part]), part);
+  for (const message of Object.values(QUALITY_MESSAGES)) assert.ok(en.prompts[message], `prompt "${message}" translated`);
+  for (const table of Object.values(KIOSK_STRINGS)) for (const [k, v] of Object.entries(table)) if (typeof v === 'string') assert.ok(v.length > 0, k);
+});
+
+test('every reason the terminal describes maps back to its code', () => {
+  for (const code of Object.keys(en.reasons)) {
+    if (code === 'terminal-error') continue;
+    assert.is(reasonFromDetail(describeReason(code), en), code);
+  }
+  assert.is(reasonFromDetail('Terminal error', en), 'terminal-error');
+  assert.is(reasonFromDetail('something else', en), undefined);
+});
+
+test('display states become translated screens', () => {
+  assert.equal(kioskView({ mode: 'granted', title: 'Alice', detail: 'Access granted' }, zh, '东门'), { screen: 'granted', title: 'Alice', detail: '验证通过' });
+  assert.equal(kioskView({ mode: 'denied', title: 'Access denied', detail: 'Face not recognised' }, zh, ''), {
+    screen: 'denied',
+    title: '禁止通行',
+    detail: '未识别的人脸',
+    reason: 'stranger',
+  });
+  assert.is(kioskView({ mode: 'denied', title: 'Access denied', detail: 'Liveness check failed' }, en, '').screen, 'liveness');
+  assert.equal(kioskView({ mode: 'prompt', title: 'Come closer' }, zh, ''), { screen: 'prompt', title: '请靠近一点' });
+  assert.equal(kioskView({ mode: 'alert', title: 'Fire alarm', detail: 'Door released' }, zh, ''), { screen: 'alert', title: '火警', detail: '门已释放' });
+  assert.equal(kioskView({ mode: 'idle', title: 'Present your card' }, en, 'Gate'), { screen: 'idle', title: 'Gate' });
+  assert.equal(kioskView({ mode: 'idle', title: 'x', qr: 'https://v' }, en, 'Gate'), { screen: 'idle', title: 'x', qr: 'https://v' });
+  assert.throws(() => kioskStrings('fr' as never), TypeError);
+});
+
+test.run();

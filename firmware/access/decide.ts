@@ -12,6 +12,7 @@ import {
   type Schedule,
   type ValidityWindow,
 } from './types.js';
+import type { PassVerifier } from './passes.js';
 
 /**
  * What `decide` needs to know about the world. AccessRepository implements it
@@ -59,6 +60,9 @@ function resolveCredential(input: PresentedCredential, lookups: DecisionLookups)
       if (!lookups.hasConsent(person.id, FACE_CONSENT)) return deny('no-face-consent', person.id);
       return lookups.findCredential('face', person.id) ?? deny('unknown-credential', person.id);
     }
+    case 'qr':
+      // Visitor passes are decided in `decide` itself: they belong to no person.
+      return deny('unknown-credential');
     default: {
       const unknown: never = input;
       throw new TypeError(`decide: unsupported credential type ${JSON.stringify((unknown as { type: unknown }).type)}`);
@@ -79,8 +83,13 @@ function resolveCredential(input: PresentedCredential, lookups: DecisionLookups)
  *
  * Validity windows are half-open: valid from `validFrom` (inclusive) until
  * `validUntil` (exclusive).
+ *
+ * A QR code is a visitor pass: checked by `passes` (signature, window, this
+ * terminal, uses left) and granted on its own terms, without person or groups.
+ * Without `passes`, a QR code is an 'unknown-credential'.
  */
-export function decide(input: PresentedCredential, lookups: DecisionLookups, now: number, timeZone: string): AccessDecision {
+export function decide(input: PresentedCredential, lookups: DecisionLookups, now: number, timeZone: string, passes?: PassVerifier): AccessDecision {
+  if (input.type === 'qr') return decidePass(input.value, passes, now);
   const found = resolveCredential(input, lookups);
   if ('result' in found) return found;
   const credential = found;
@@ -106,4 +115,16 @@ export function decide(input: PresentedCredential, lookups: DecisionLookups, now
     }
   }
   return deny(holiday ? 'holiday' : 'outside-schedule', personId, credential.id);
+}
+
+function decidePass(token: string, passes: PassVerifier | undefined, now: number): AccessDecision {
+  if (!passes) return deny('unknown-credential');
+  const c = passes.check(token, now);
+  if (!c.ok) return { ...deny(c.reason), ...(c.passId !== undefined && { credentialId: `pass:${c.passId}` }) };
+  return {
+    result: 'granted',
+    reason: 'granted',
+    credentialId: `pass:${c.pass.id}`,
+    pass: { id: c.pass.id, holder: c.pass.holder, use: c.uses + 1, maxUses: c.pass.maxUses, validUntil: c.pass.validUntil },
+  };
 }

@@ -8,6 +8,7 @@ import { decide } from './decide.js';
 import { parse } from './inputs.js';
 import { AccessRepository } from './repository.js';
 import { assertTimeZone } from './schedule.js';
+import type { VisitorPasses } from './passes.js';
 import type { AccessDecision, PresentedCredential } from './types.js';
 
 export interface AccessServiceOptions {
@@ -18,6 +19,8 @@ export interface AccessServiceOptions {
   clock?: Clock;
   /** Default: a repository over `store`. */
   repository?: AccessRepository;
+  /** Visitor passes (QR codes); without them a QR code is an unknown credential. */
+  passes?: VisitorPasses;
   logger?: Logger;
 }
 
@@ -38,6 +41,7 @@ const presentedSchema = z.discriminatedUnion('type', [
     liveness: finite.nullable(),
     spoofSuspected: z.boolean().optional(),
   }),
+  z.strictObject({ type: z.literal('qr'), value: z.string().max(4096) }),
 ]);
 
 /** Event type per outcome: faces that are nobody, or not alive, get their own types. */
@@ -69,6 +73,7 @@ function eventData(input: PresentedCredential, decision: AccessDecision): Record
     data.score = input.score;
     data.liveness = input.liveness;
   }
+  if (decision.pass) data.pass = decision.pass;
   return Object.keys(data).length ? data : null;
 }
 
@@ -83,6 +88,7 @@ export class AccessService {
   private readonly clock: Clock;
   private readonly timeZone: string;
   private readonly logger: Logger;
+  private readonly passes: VisitorPasses | undefined;
 
   constructor(options: AccessServiceOptions) {
     if (!options?.store) throw new TypeError('AccessService: store is required');
@@ -92,6 +98,7 @@ export class AccessService {
     this.clock = options.clock ?? options.store.clock;
     this.repository = options.repository ?? new AccessRepository(options.store);
     this.logger = child(options.logger ?? silentLogger(), 'access');
+    this.passes = options.passes;
   }
 
   /**
@@ -102,7 +109,18 @@ export class AccessService {
   present(credential: PresentedCredential, options: { terminalId?: string } = {}): PresentResult {
     const input = parse(presentedSchema, credential, 'presented credential') as PresentedCredential;
     const now = this.clock.now();
-    const decision = decide(input, this.repository, now, this.timeZone);
+    const decision = decide(input, this.repository, now, this.timeZone, this.passes);
+    const pass = decision.pass;
+    const passes = this.passes;
+    if (!pass || !passes) return this.record(input, decision, now, options);
+    // A pass use and its event are written together: a crash cannot count one without the other.
+    return this.store.transaction(() => {
+      passes.recordUse(pass.id, pass.validUntil, now);
+      return this.record(input, decision, now, options);
+    });
+  }
+
+  private record(input: PresentedCredential, decision: AccessDecision, now: number, options: { terminalId?: string }): PresentResult {
     const event = this.store.events.append({
       type: eventType(decision),
       ts: now,

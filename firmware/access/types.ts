@@ -90,7 +90,9 @@ export const FACE_CONSENT = 'face';
 export type PresentedCredential =
   | { type: 'card'; value: string; format?: string }
   | { type: 'pin'; value: string }
-  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean };
+  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean }
+  /** The text of a scanned QR code: a signed visitor pass token (`LP1....`). */
+  | { type: 'qr'; value: string };
 
 /** Every reason a decision can give; 'granted' is the only one that opens. */
 export const ACCESS_REASONS = [
@@ -109,6 +111,14 @@ export const ACCESS_REASONS = [
   'stranger',
   'spoof-suspected',
   'no-face-consent',
+  /** Visitor passes: not a pass, forged, or signed by a key this terminal does not trust. */
+  'pass-invalid',
+  'pass-not-yet-valid',
+  'pass-expired',
+  /** The pass names other terminals and zones. */
+  'pass-wrong-terminal',
+  /** Every allowed use has been made. */
+  'pass-used-up',
 ] as const;
 
 export type AccessReason = (typeof ACCESS_REASONS)[number];
@@ -116,6 +126,8 @@ export type AccessReason = (typeof ACCESS_REASONS)[number];
 export interface AccessDecision {
   result: 'granted' | 'denied';
   reason: AccessReason;
+  /** For a visitor pass: its id, holder and the use this decision makes (1-based). */
+  pass?: { id: string; holder: string; use: number; maxUses: number; validUntil: number };
   /** The person the credential belongs to, when known. */
   personId?: string;
   /** The matched credential, when there is one. */

@@ -24,5 +24,7 @@ export {
   ProtocolError,
   type FleetErrorCode,
 } from './errors.js';
+export { issueVisitorPass, type IssuedPass } from './passes.js';
+export { signerFromPem, type Signer, type PassSpec } from './protocol/index.js';
 export * as protocol from './protocol/index.js';
 export type { PersonRecord, GalleryChange, WireEvent, HealthBody, PresenceBody, ConfigReportedBody, ErrorCode } from './protocol/index.js';

@@ -8,3 +8,4 @@ export * from './commands.js';
 export * from './codec.js';
 export * from './canonical.js';
 export * from './signature.js';
+export * from './pass-token.js';

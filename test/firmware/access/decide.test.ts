@@ -160,7 +160,8 @@ test('decide is pure: same inputs, same answer, nothing changed', () => {
 });
 
 test('every reason code was produced above', () => {
-  assert.equal([...seen].sort(), [...ACCESS_REASONS].sort());
+  // Visitor-pass reasons are produced in test/firmware/access/passes.test.ts.
+  assert.equal([...seen].sort(), ACCESS_REASONS.filter((r) => !r.startsWith('pass-')).sort());
 });
 
 test.run();

@@ -1,4 +1,12 @@
-export { Matcher, type MatcherOptions, type SearchHit, type VerifyResult } from './matcher.js';
+export {
+  Matcher,
+  type ExactTemplateSource,
+  type MatcherOptions,
+  type RerankStats,
+  type SearchHit,
+  type VerifyResult,
+} from './matcher.js';
+export type { TemplateStorage } from './row-codec.js';
 export { MatcherError, type MatcherErrorCode } from './errors.js';
 export { OpenSetPolicy, calibrate, type Calibration, type OpenSetDecision, type OpenSetPolicyOptions } from './open-set.js';
 export {
@@ -8,4 +16,11 @@ export {
   verifyThreshold,
   type ImpostorScoreModel,
 } from './thresholds.js';
-export { loadGallery, encodeTemplate, decodeTemplate, type LoadGalleryOptions, type LoadGalleryResult } from './store-gallery.js';
+export {
+  loadGallery,
+  encodeTemplate,
+  decodeTemplate,
+  storeExactTemplates,
+  type LoadGalleryOptions,
+  type LoadGalleryResult,
+} from './store-gallery.js';

@@ -1,7 +1,9 @@
 import { systemClock, type Clock, type TimerHandle } from '../../../hal/clock.js';
 import { child, silentLogger, type Logger } from '../../log.js';
 import { MatcherError } from './errors.js';
+import { halfErrorBoundMax } from './float16.js';
 import { quantiseQuery } from './quantize.js';
+import { rowCodec, type RowCodec, type Rows, type TemplateStorage } from './row-codec.js';
 import { Segment } from './segment.js';
 import { SegmentIndex, type SegmentScan } from './segment-index.js';
 import { dotRow, inverseNorm, normalised } from './vector.js';
@@ -9,21 +11,56 @@ import { dotRow, inverseNorm, normalised } from './vector.js';
 export interface SearchHit {
   personId: string;
   templateId: string;
-  /** Cosine similarity of the query and this template, exact float. */
+  /**
+   * Cosine similarity of the query and this template. Exact float32 with
+   * `storage: 'float32'`; with 'float16' within 2^-11·Σ|q·t| + 2^-25·Σ|q| of it
+   * (a bound below 5e-4; measured errors below 5e-5), and exact when
+   * `exactTemplates` re-scored it.
+   */
   score: number;
 }
 
 export type VerifyResult = SearchHit;
 
+/**
+ * Returns the float32 templates (any scale: the matcher normalises them) of the
+ * given template ids, in order; null/undefined for an id it does not know. The
+ * matcher calls it, synchronously and rarely, for the few candidates whose
+ * float16 scores are too close to rank for certain (see {@link storeExactTemplates}).
+ */
+export type ExactTemplateSource = (templateIds: readonly string[]) => ReadonlyArray<ArrayLike<number> | null | undefined>;
+
+/** How often the float16 re-rank could not tell the best template apart on its own. */
+export interface RerankStats {
+  /** Searches answered (search and searchExact). */
+  searches: number;
+  /** Of those, how many had candidates within the float16 error bound of the best one. */
+  ambiguous: number;
+  /** Of the ambiguous ones, how many were settled with exact float32 templates from `exactTemplates`. */
+  resolved: number;
+}
+
 export interface MatcherOptions {
   /** Template length. Default 512. */
   dim?: number;
   /**
-   * 'onnx' (default): int8 candidate scan in onnxruntime, then exact float re-rank.
-   * 'float': exact float scan in JavaScript only.
+   * How templates are kept for the re-rank, verify and the full scan: 'float16'
+   * (default, 1 KB per 512-d template) or 'float32' (2 KB, exact scores).
+   */
+  storage?: TemplateStorage;
+  /**
+   * With float16 storage: where to read float32 templates when two candidates'
+   * scores are closer than the float16 error bound, so the top result is always
+   * the one an exact float32 search returns. Without it the float16 order stands
+   * (the bench measures how often that differs: near-ties only).
+   */
+  exactTemplates?: ExactTemplateSource;
+  /**
+   * 'onnx' (default): int8 candidate scan in onnxruntime, then the float re-rank.
+   * 'float': a scan of every stored template in JavaScript only.
    */
   fastPath?: 'onnx' | 'float';
-  /** Candidates the int8 scan passes to the exact re-rank (at least). Default 32. */
+  /** Candidates the int8 scan passes to the float re-rank (at least). Default 32. */
   rerank?: number;
   /** Rows per segment, the unit that is re-indexed after a change. Default 16384. */
   segmentSize?: number;
@@ -37,20 +74,21 @@ export interface MatcherOptions {
   logger?: Logger;
 }
 
-interface TemplateRecord {
-  personId: string;
-  segment: Segment;
-  row: number;
-}
-
-interface PersonRecord {
-  index: number;
-  templates: Set<string>;
-}
-
+/** A candidate: its score and where its row was when it was scored. */
 interface Scored {
   templateId: string;
   score: number;
+  rows: Rows;
+  row: number;
+}
+
+const NONE = -1;
+
+function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const out = new Int32Array(Math.max(need, a.length * 2));
+  out.set(a);
+  return out;
 }
 
 const MAX_ID_LENGTH = 128;
@@ -75,11 +113,18 @@ function checkK(k: number): number {
  * templates; searches report each person once, with their best template.
  *
  * Search: an int8 scan of every indexed segment in onnxruntime picks candidates,
- * rows added since the last indexing are scored exactly, and the candidates are
- * re-ranked with exact float dot products, so every returned score is exact and
- * the top result equals the exact search's whenever the true best template is
- * among the candidates (the bench measures how often; quantisation error is far
- * below the gap the re-rank covers).
+ * rows added since the last indexing are scored in full, and the candidates are
+ * re-ranked with float dot products against the stored templates (float16 by
+ * default: half the memory of float32). Each float16 score comes with a bound on
+ * its distance from the float32 score; when another candidate's score is within
+ * the bounds of the best one, `exactTemplates` (if given) supplies their float32
+ * templates and they are re-scored exactly. So the top result equals the exact
+ * float32 search's whenever the true best template is among the candidates (the
+ * bench measures how often; quantisation error is far below the gap the
+ * re-rank covers).
+ *
+ * Memory per 512-d template: 1 KB of float16 rows, 512 B of int8 in
+ * onnxruntime, and its id in one Map (the rest is typed arrays).
  *
  * Changes are cheap: `add` appends to a segment and `remove` leaves a tombstone.
  * After `reindexDelayMs` without changes (or at once past `maxPendingRows`) each
@@ -88,6 +133,10 @@ function checkK(k: number): number {
  */
 export class Matcher {
   readonly dim: number;
+  /** How templates are kept (MatcherOptions.storage). */
+  readonly storage: TemplateStorage;
+  private readonly codec: RowCodec;
+  private readonly exactTemplates: ExactTemplateSource | undefined;
   private readonly rerank: number;
   private readonly segmentSize: number;
   private readonly threads: number;
@@ -98,12 +147,29 @@ export class Matcher {
   private useIndex: boolean;
 
   private segments: Segment[] = [];
-  private readonly templates = new Map<string, TemplateRecord>();
-  private readonly persons = new Map<string, PersonRecord>();
+
+  // Templates by "slot": a small integer per template, reused after removal, that
+  // indexes typed arrays instead of an object per template.
+  private readonly slotOf = new Map<string, number>();
+  private slotSegment: Array<Segment | undefined> = [];
+  private slotRow = new Int32Array(1024);
+  private slotPerson = new Int32Array(1024);
+  /** Next slot of the same person (NONE at the end): each person's templates form a list. */
+  private slotNext = new Int32Array(1024);
+  private freeSlots: number[] = [];
+
+  // People by index, likewise.
+  private readonly personOf = new Map<string, number>();
   private personNames: Array<string | undefined> = [];
+  private personFirst = new Int32Array(1024);
+  private personSize = new Int32Array(1024);
   private freePersonIndexes: number[] = [];
   private maxPerPerson = 0;
   private maxPerPersonStale = false;
+
+  private readonly rerankCounts: RerankStats = { searches: 0, ambiguous: 0, resolved: 0 };
+  /** Scratch row for re-scoring a template exactly. */
+  private readonly exactRow: Float32Array;
 
   private timer: TimerHandle | null = null;
   private lastChangeAt = 0;
@@ -111,10 +177,18 @@ export class Matcher {
   private pendingChanges = 0;
   private maintenance: Promise<void> | null = null;
   private maintainAgain = false;
+  /** Quantisation buffer shared by the index builds of one maintenance run (they run one at a time). */
+  private indexScratch: Uint8Array | null = null;
   private closed = false;
 
   constructor(options: MatcherOptions = {}) {
     this.dim = options.dim ?? 512;
+    this.storage = options.storage ?? 'float16';
+    this.codec = rowCodec(this.storage);
+    if (options.exactTemplates !== undefined && typeof options.exactTemplates !== 'function') {
+      throw new TypeError('exactTemplates must be a function');
+    }
+    this.exactTemplates = options.exactTemplates;
     this.rerank = options.rerank ?? 32;
     this.segmentSize = options.segmentSize ?? 16_384;
     this.threads = options.threads ?? 1;
@@ -135,16 +209,17 @@ export class Matcher {
     ] as const) {
       if (!Number.isInteger(value) || value < min) throw new TypeError(`Matcher: ${name} must be an integer >= ${min}, got ${value}`);
     }
+    this.exactRow = new Float32Array(this.dim);
   }
 
   /** Templates in the gallery. */
   get size(): number {
-    return this.templates.size;
+    return this.slotOf.size;
   }
 
   /** People with at least one template. */
   get personCount(): number {
-    return this.persons.size;
+    return this.personOf.size;
   }
 
   /** Whether searches use the onnxruntime int8 scan (false with fastPath 'float', or after it failed to load). */
@@ -165,13 +240,27 @@ export class Matcher {
     return { segments: this.segments.length, indexedRows, pendingRows, tombstones };
   }
 
-  has(templateId: string): boolean {
-    return this.templates.has(templateId);
+  /** How often the float16 re-rank needed (or would have needed) exact templates, since the matcher was made. */
+  get rerankStats(): RerankStats {
+    return { ...this.rerankCounts };
   }
 
-  /** The template ids of a person (empty when unknown). */
+  has(templateId: string): boolean {
+    return this.slotOf.has(templateId);
+  }
+
+  /** Every template id in the gallery (a live view: do not change the gallery while iterating). */
+  templateIds(): IterableIterator<string> {
+    return this.slotOf.keys();
+  }
+
+  /** The template ids of a person, in the order they were added (empty when unknown). */
   templatesOf(personId: string): string[] {
-    return [...(this.persons.get(personId)?.templates ?? [])];
+    const person = this.personOf.get(personId);
+    const out: string[] = [];
+    if (person === undefined) return out;
+    for (let s = this.personFirst[person]!; s !== NONE; s = this.slotNext[s]!) out.push(this.idOfSlot(s));
+    return out.reverse();
   }
 
   /**
@@ -182,31 +271,53 @@ export class Matcher {
     this.assertOpen();
     checkId(templateId, 'templateId');
     checkId(personId, 'personId');
-    if (this.templates.has(templateId)) throw new MatcherError('DUPLICATE_TEMPLATE', `template ${templateId} is already in the gallery`);
+    if (this.slotOf.has(templateId)) throw new MatcherError('DUPLICATE_TEMPLATE', `template ${templateId} is already in the gallery`);
     // Normalised straight into the segment: no per-template garbage on a bulk load.
     const scale = inverseNorm(template, this.dim, `template ${templateId}`);
     const person = this.personFor(personId);
     const segment = this.segmentWithRoom();
-    const row = segment.append(templateId, person.index, template, scale);
-    person.templates.add(templateId);
-    this.maxPerPerson = Math.max(this.maxPerPerson, person.templates.size);
-    this.templates.set(templateId, { personId, segment, row });
+    const row = segment.append(templateId, person, template, scale);
+    const slot = this.freeSlots.pop() ?? this.slotSegment.length;
+    if (slot === this.slotSegment.length) {
+      this.slotSegment.push(segment);
+      this.slotRow = grownInt32(this.slotRow, slot + 1);
+      this.slotPerson = grownInt32(this.slotPerson, slot + 1);
+      this.slotNext = grownInt32(this.slotNext, slot + 1);
+    } else {
+      this.slotSegment[slot] = segment;
+    }
+    this.slotRow[slot] = row;
+    this.slotPerson[slot] = person;
+    this.slotNext[slot] = this.personFirst[person]!;
+    this.personFirst[person] = slot;
+    const size = ++this.personSize[person]!;
+    if (size > this.maxPerPerson) this.maxPerPerson = size;
+    this.slotOf.set(templateId, slot);
     this.scheduleReindex();
   }
 
   /** Removes one template. Returns false when the gallery does not hold it. */
   remove(templateId: string): boolean {
     this.assertOpen();
-    const rec = this.templates.get(templateId);
-    if (!rec) return false;
-    rec.segment.tombstone(rec.row);
-    this.templates.delete(templateId);
-    const person = this.persons.get(rec.personId)!;
-    person.templates.delete(templateId);
-    if (person.templates.size === 0) {
-      this.persons.delete(rec.personId);
-      this.personNames[person.index] = undefined;
-      this.freePersonIndexes.push(person.index);
+    const slot = this.slotOf.get(templateId);
+    if (slot === undefined) return false;
+    this.slotSegment[slot]!.tombstone(this.slotRow[slot]!);
+    this.slotSegment[slot] = undefined;
+    this.slotOf.delete(templateId);
+    this.freeSlots.push(slot);
+
+    const person = this.slotPerson[slot]!;
+    if (this.personFirst[person] === slot) {
+      this.personFirst[person] = this.slotNext[slot]!;
+    } else {
+      let s = this.personFirst[person]!;
+      while (this.slotNext[s] !== slot) s = this.slotNext[s]!;
+      this.slotNext[s] = this.slotNext[slot]!;
+    }
+    if (--this.personSize[person]! === 0) {
+      this.personOf.delete(this.personNames[person]!);
+      this.personNames[person] = undefined;
+      this.freePersonIndexes.push(person);
     }
     this.maxPerPersonStale = true;
     this.scheduleReindex();
@@ -222,42 +333,43 @@ export class Matcher {
 
   /**
    * The `k` best-matching people, best first, each with their best template and
-   * its exact cosine score. Empty when the gallery is. Throws MatcherError
-   * DIMENSION_MISMATCH or BAD_VECTOR for a bad query, CLOSED after close().
+   * its score (see SearchHit.score). Empty when the gallery is. Throws
+   * MatcherError DIMENSION_MISMATCH or BAD_VECTOR for a bad query, CLOSED after close().
    */
   async search(embedding: ArrayLike<number>, k = 1): Promise<SearchHit[]> {
     this.assertOpen();
     checkK(k);
     const q = normalised(embedding, this.dim, 'query');
-    if (this.templates.size === 0) return [];
+    if (this.slotOf.size === 0) return [];
     if (!this.useIndex) return this.exactSearch(q, k);
 
-    const want = Math.min(this.templates.size, Math.max(this.rerank, k * this.templatesPerPersonMax()));
+    const want = this.candidatesFor(k);
     const query = quantiseQuery(q);
+    const { codec, dim } = this;
     const scored: Scored[] = [];
-    const scans: Array<Promise<{ scan: SegmentScan; ids: Array<string | null>; rows: Float32Array }>> = [];
+    const scans: Array<Promise<{ scan: SegmentScan; ids: Array<string | null>; rows: Rows }>> = [];
     // Everything is captured synchronously, so a re-index finishing mid-search
     // cannot mix row numbers of two layouts.
     for (const seg of this.segments) {
       const { ids, rows } = seg;
       for (let r = seg.indexed; r < seg.count; r++) {
         const id = ids[r];
-        if (id != null) scored.push({ templateId: id, score: dotRow(q, rows, r, this.dim) });
+        if (id != null) scored.push({ templateId: id, score: codec.dot(q, rows, r, dim), rows, row: r });
       }
       if (seg.index && seg.indexed > 0) {
         scans.push(seg.index.scan(query, want + seg.tombstones).then((scan) => ({ scan, ids, rows })));
       }
     }
-    let results: Array<{ scan: SegmentScan; ids: Array<string | null>; rows: Float32Array }>;
+    let results: Array<{ scan: SegmentScan; ids: Array<string | null>; rows: Rows }>;
     try {
       results = await Promise.all(scans);
     } catch (err) {
-      this.log.error({ err }, 'int8 scan failed; answering with the exact scan');
+      this.log.error({ err }, 'int8 scan failed; answering with the full scan');
       return this.exactSearch(q, k);
     }
     if (this.closed) throw new MatcherError('CLOSED', 'matcher is closed');
 
-    const candidates: Array<{ approx: number; id: string; rows: Float32Array; row: number }> = [];
+    const candidates: Array<{ approx: number; id: string; rows: Rows; row: number }> = [];
     for (const { scan, ids, rows } of results) {
       for (let i = 0; i < scan.rows.length; i++) {
         const row = scan.rows[i]!;
@@ -267,32 +379,35 @@ export class Matcher {
     }
     candidates.sort((a, b) => b.approx - a.approx);
     const top = candidates.length > want ? candidates.slice(0, want) : candidates;
-    for (const c of top) scored.push({ templateId: c.id, score: dotRow(q, c.rows, c.row, this.dim) });
-    return this.bestPerPerson(scored, k);
+    for (const c of top) scored.push({ templateId: c.id, score: codec.dot(q, c.rows, c.row, dim), rows: c.rows, row: c.row });
+    return this.answer(q, scored, k);
   }
 
-  /** `search` by exact float scan of every template, in JavaScript. */
+  /**
+   * `search` by a float scan of every stored template in JavaScript (no int8
+   * candidate step), with the same re-rank rules.
+   */
   searchExact(embedding: ArrayLike<number>, k = 1): SearchHit[] {
     this.assertOpen();
     checkK(k);
     const q = normalised(embedding, this.dim, 'query');
-    return this.templates.size === 0 ? [] : this.exactSearch(q, k);
+    return this.slotOf.size === 0 ? [] : this.exactSearch(q, k);
   }
 
   /**
-   * 1:1: the person's best template against the embedding, exact float. Null
-   * when the person has no template. The caller decides with its threshold.
+   * 1:1: the person's best template against the embedding (scored like search).
+   * Null when the person has no template. The caller decides with its threshold.
    */
   verify(personId: string, embedding: ArrayLike<number>): VerifyResult | null {
     this.assertOpen();
     const q = normalised(embedding, this.dim, 'query');
-    const person = this.persons.get(personId);
-    if (!person) return null;
+    const person = this.personOf.get(personId);
+    if (person === undefined) return null;
     let best: VerifyResult | null = null;
-    for (const templateId of person.templates) {
-      const rec = this.templates.get(templateId)!;
-      const score = dotRow(q, rec.segment.rows, rec.row, this.dim);
-      if (!best || score > best.score) best = { personId, templateId, score };
+    for (let s = this.personFirst[person]!; s !== NONE; s = this.slotNext[s]!) {
+      const seg = this.slotSegment[s]!;
+      const score = this.codec.dot(q, seg.rows, this.slotRow[s]!, this.dim);
+      if (!best || score > best.score) best = { personId, templateId: this.idOfSlot(s), score };
     }
     return best;
   }
@@ -316,28 +431,37 @@ export class Matcher {
     await this.maintenance?.catch(() => {});
     await Promise.all(this.segments.map((s) => s.index?.release()));
     this.segments = [];
-    this.templates.clear();
-    this.persons.clear();
+    this.slotOf.clear();
+    this.slotSegment = [];
+    this.personOf.clear();
+    this.personNames = [];
   }
 
   private assertOpen(): void {
     if (this.closed) throw new MatcherError('CLOSED', 'matcher is closed');
   }
 
-  private personFor(personId: string): PersonRecord {
-    let person = this.persons.get(personId);
-    if (!person) {
-      const index = this.freePersonIndexes.pop() ?? this.personNames.length;
-      this.personNames[index] = personId;
-      person = { index, templates: new Set() };
-      this.persons.set(personId, person);
+  private idOfSlot(slot: number): string {
+    return this.slotSegment[slot]!.ids[this.slotRow[slot]!]!;
+  }
+
+  private personFor(personId: string): number {
+    let person = this.personOf.get(personId);
+    if (person === undefined) {
+      person = this.freePersonIndexes.pop() ?? this.personNames.length;
+      this.personNames[person] = personId;
+      this.personFirst = grownInt32(this.personFirst, person + 1);
+      this.personSize = grownInt32(this.personSize, person + 1);
+      this.personFirst[person] = NONE;
+      this.personSize[person] = 0;
+      this.personOf.set(personId, person);
     }
     return person;
   }
 
   private segmentWithRoom(): Segment {
     for (let i = this.segments.length - 1; i >= 0; i--) if (this.segments[i]!.hasRoom) return this.segments[i]!;
-    const seg = new Segment(this.dim, this.segmentSize);
+    const seg = new Segment(this.codec, this.dim, this.segmentSize);
     this.segments.push(seg);
     return seg;
   }
@@ -345,60 +469,148 @@ export class Matcher {
   private templatesPerPersonMax(): number {
     if (this.maxPerPersonStale) {
       let max = 0;
-      for (const p of this.persons.values()) max = Math.max(max, p.templates.size);
+      for (let p = 0; p < this.personNames.length; p++) max = Math.max(max, this.personSize[p]!);
       this.maxPerPerson = max;
       this.maxPerPersonStale = false;
     }
     return Math.max(1, this.maxPerPerson);
   }
 
-  private bestPerPerson(scored: Scored[], k: number): SearchHit[] {
-    const best = new Map<string, SearchHit>();
-    for (const { templateId, score } of scored) {
-      // A template removed while the scan ran is no longer an answer.
-      const rec = this.templates.get(templateId);
-      if (!rec) continue;
-      const prev = best.get(rec.personId);
-      if (!prev || score > prev.score) best.set(rec.personId, { personId: rec.personId, templateId, score });
-    }
-    return [...best.values()].sort((a, b) => b.score - a.score).slice(0, k);
+  /**
+   * Candidates to re-rank for `k` people: enough that the best templates of the
+   * k best people are among them even when better templates belong to fewer people.
+   */
+  private candidatesFor(k: number): number {
+    return Math.min(this.slotOf.size, Math.max(this.rerank, k * this.templatesPerPersonMax()));
   }
 
+  /** The best `candidatesFor(k)` rows by a full scan, then the same answer as `search`. */
   private exactSearch(q: Float32Array, k: number): SearchHit[] {
-    const n = this.personNames.length;
-    const best = new Float64Array(n).fill(-Infinity);
-    const bestSeg = new Int32Array(n);
-    const bestRow = new Int32Array(n);
-    const { dim } = this;
+    const want = this.candidatesFor(k);
+    const { codec, dim } = this;
+    // A min-heap of the best rows so far: the root is the weakest kept.
+    const heapScore = new Float64Array(want);
+    const heapSeg = new Int32Array(want);
+    const heapRow = new Int32Array(want);
+    let n = 0;
     for (let s = 0; s < this.segments.length; s++) {
-      const { ids, rows, persons, count } = this.segments[s]!;
+      const { ids, rows, count } = this.segments[s]!;
       for (let r = 0; r < count; r++) {
         if (ids[r] == null) continue;
-        const score = dotRow(q, rows, r, dim);
-        const p = persons[r]!;
-        if (score > best[p]!) {
-          best[p] = score;
-          bestSeg[p] = s;
-          bestRow[p] = r;
+        const score = codec.dot(q, rows, r, dim);
+        let i: number;
+        if (n < want) {
+          // Sift up from the new leaf.
+          i = n++;
+          while (i > 0) {
+            const parent = (i - 1) >> 1;
+            if (heapScore[parent]! <= score) break;
+            heapScore[i] = heapScore[parent]!;
+            heapSeg[i] = heapSeg[parent]!;
+            heapRow[i] = heapRow[parent]!;
+            i = parent;
+          }
+        } else if (score > heapScore[0]!) {
+          // Replace the root and sift down.
+          i = 0;
+          for (;;) {
+            const left = 2 * i + 1;
+            if (left >= n) break;
+            const c = left + 1 < n && heapScore[left + 1]! < heapScore[left]! ? left + 1 : left;
+            if (heapScore[c]! >= score) break;
+            heapScore[i] = heapScore[c]!;
+            heapSeg[i] = heapSeg[c]!;
+            heapRow[i] = heapRow[c]!;
+            i = c;
+          }
+        } else {
+          continue;
         }
+        heapScore[i] = score;
+        heapSeg[i] = s;
+        heapRow[i] = r;
       }
     }
-    // Keep the k best people in a small sorted list.
-    const top: number[] = [];
-    for (let p = 0; p < n; p++) {
-      const score = best[p]!;
-      if (score === -Infinity) continue;
-      if (top.length === k && score <= best[top[k - 1]!]!) continue;
-      let i = Math.min(top.length, k - 1);
-      while (i > 0 && best[top[i - 1]!]! < score) i--;
-      top.splice(i, 0, p);
-      if (top.length > k) top.pop();
+    const scored: Scored[] = [];
+    for (let i = 0; i < n; i++) {
+      const seg = this.segments[heapSeg[i]!]!;
+      scored.push({ templateId: seg.ids[heapRow[i]!]!, score: heapScore[i]!, rows: seg.rows, row: heapRow[i]! });
     }
-    return top.map((p) => ({
-      personId: this.personNames[p]!,
-      templateId: this.segments[bestSeg[p]!]!.ids[bestRow[p]!]!,
-      score: best[p]!,
-    }));
+    return this.answer(q, scored, k);
+  }
+
+  /** Settles near-ties at the top, then keeps each person's best template: the k best people. */
+  private answer(q: Float32Array, scored: Scored[], k: number): SearchHit[] {
+    // A template removed while the scan ran is no longer an answer.
+    const live = scored.filter((c) => this.slotOf.has(c.templateId));
+    live.sort((a, b) => b.score - a.score);
+    this.rerankCounts.searches++;
+    if (live.length > 1 && this.storage === 'float16' && this.settleTop(q, live)) live.sort((a, b) => b.score - a.score);
+
+    const hits: SearchHit[] = [];
+    const seen = new Set<number>();
+    for (const c of live) {
+      const person = this.slotPerson[this.slotOf.get(c.templateId)!]!;
+      if (seen.has(person)) continue;
+      seen.add(person);
+      hits.push({ personId: this.personNames[person]!, templateId: c.templateId, score: c.score });
+      if (hits.length === k) break;
+    }
+    return hits;
+  }
+
+  /**
+   * With float16 rows, checks that no candidate's score could exceed the best
+   * one's once both are computed in float32 (their error bounds do not overlap).
+   * When some could, re-scores the overlapping ones from `exactTemplates`.
+   * Returns whether any score changed. `live` is sorted best first.
+   */
+  private settleTop(q: Float32Array, live: Scored[]): boolean {
+    const { codec, dim } = this;
+    let queryL1 = 0;
+    for (let j = 0; j < dim; j++) queryL1 += Math.abs(q[j]!);
+    const best = live[0]!;
+    const floor = best.score - codec.errorBound(q, queryL1, best.rows, best.row, dim);
+    const widest = halfErrorBoundMax(queryL1);
+    const close: Scored[] = [best];
+    for (let i = 1; i < live.length; i++) {
+      const c = live[i]!;
+      if (c.score + widest < floor) break;
+      if (c.score + codec.errorBound(q, queryL1, c.rows, c.row, dim) >= floor) close.push(c);
+    }
+    if (close.length === 1) return false;
+    this.rerankCounts.ambiguous++;
+    if (!this.exactTemplates) return false;
+    let templates: ReadonlyArray<ArrayLike<number> | null | undefined>;
+    try {
+      templates = this.exactTemplates(close.map((c) => c.templateId));
+    } catch (err) {
+      this.log.warn({ err }, 'exactTemplates failed; keeping the float16 order');
+      return false;
+    }
+    let changed = false;
+    for (let i = 0; i < close.length; i++) {
+      const exact = this.exactScore(q, templates[i]);
+      if (exact === null) continue;
+      close[i]!.score = exact;
+      changed = true;
+    }
+    if (changed) this.rerankCounts.resolved++;
+    return changed;
+  }
+
+  /** The float32 score a gallery with float32 storage would give `template` (null when it is unusable). */
+  private exactScore(q: Float32Array, template: ArrayLike<number> | null | undefined): number | null {
+    if (template == null) return null;
+    let scale: number;
+    try {
+      scale = inverseNorm(template, this.dim, 'exact template');
+    } catch {
+      return null;
+    }
+    const row = this.exactRow;
+    for (let i = 0; i < this.dim; i++) row[i] = template[i]! * scale;
+    return dotRow(q, row, 0, this.dim);
   }
 
   private isDirty(seg: Segment): boolean {
@@ -450,6 +662,7 @@ export class Matcher {
       .catch((err: unknown) => this.log.error({ err }, 'gallery re-index failed'))
       .finally(() => {
         this.maintenance = null;
+        this.indexScratch = null;
       });
     return this.maintenance;
   }
@@ -493,17 +706,18 @@ export class Matcher {
         this.segments = this.segments.filter((s) => s !== seg);
       } else {
         seg.install(compact, index);
-        for (let r = 0; r < compact.count; r++) this.templates.get(compact.ids[r]!)!.row = r;
+        for (let r = 0; r < compact.count; r++) this.slotRow[this.slotOf.get(compact.ids[r]!)!] = r;
       }
       await old?.release();
     }
     this.log.debug({ rows: seg.count, ms: this.clock.now() - started }, 'segment re-indexed');
   }
 
-  private async buildIndex(rows: Float32Array, count: number): Promise<SegmentIndex | null> {
+  private async buildIndex(rows: Rows, count: number): Promise<SegmentIndex | null> {
     if (!this.useIndex || count === 0) return null;
     try {
-      return await SegmentIndex.build(rows, count, this.dim, { threads: this.threads });
+      this.indexScratch ??= new Uint8Array(this.segmentSize * this.dim);
+      return await SegmentIndex.build(rows, count, this.dim, { threads: this.threads, scratch: this.indexScratch });
     } catch (err) {
       // Without onnxruntime the matcher still answers, by exact scan.
       this.log.error({ err }, 'cannot build the int8 scan; falling back to exact float search');

@@ -1,7 +1,7 @@
 /**
  * A minimal protobuf writer for the few ONNX messages the matcher needs to build
  * its scan graph in code (ModelProto, GraphProto, NodeProto, TensorProto,
- * ValueInfoProto, AttributeProto). Field numbers follow onnx/onnx.proto3.
+ * ValueInfoProto, AttributeProto, StringStringEntryProto). Field numbers follow onnx/onnx.proto3.
  * It only writes; the graph never comes from outside, so nothing is parsed.
  */
 
@@ -20,7 +20,7 @@ export type OnnxTypeCode = (typeof OnnxType)[keyof typeof OnnxType];
 
 /**
  * Collects fields; nested messages stay as writers until `finish()`, which copies
- * every byte exactly once (the gallery initializer is tens of megabytes).
+ * every byte exactly once.
  */
 class ProtoWriter {
   private readonly parts: Array<Uint8Array | ProtoWriter> = [];
@@ -102,13 +102,23 @@ export interface OnnxValueInfo {
   shape: OnnxDim[];
 }
 
-export interface OnnxTensor {
+export type OnnxTensor = {
   name: string;
   type: OnnxTypeCode;
   dims: number[];
-  /** Little-endian raw bytes, as TensorProto.raw_data stores them. */
-  raw: Uint8Array;
-}
+} & (
+  | {
+      /** Little-endian raw bytes, as TensorProto.raw_data stores them. */
+      raw: Uint8Array;
+    }
+  | {
+      /**
+       * The bytes live outside the model: in a file named `location` beside it,
+       * or in memory handed to onnxruntime under that name (SessionOptions.externalData).
+       */
+      external: { location: string; byteLength: number };
+    }
+);
 
 export type OnnxAttribute =
   | { name: string; kind: 'int'; value: number }
@@ -150,10 +160,21 @@ function valueInfo(v: OnnxValueInfo): ProtoWriter {
   return new ProtoWriter().string(1, v.name).message(2, type);
 }
 
+// TensorProto.DataLocation
+const DATA_EXTERNAL = 1;
+
 function tensor(t: OnnxTensor): ProtoWriter {
   const w = new ProtoWriter();
   for (const d of t.dims) w.int(1, d);
-  return w.int(2, t.type).string(8, t.name).bytes(9, t.raw);
+  w.int(2, t.type).string(8, t.name);
+  if ('raw' in t) return w.bytes(9, t.raw);
+  // external_data: StringStringEntryProto {key, value} entries, then data_location.
+  const entry = (key: string, value: string) => new ProtoWriter().string(1, key).string(2, value);
+  return w
+    .message(13, entry('location', t.external.location))
+    .message(13, entry('offset', '0'))
+    .message(13, entry('length', String(t.external.byteLength)))
+    .int(14, DATA_EXTERNAL);
 }
 
 // AttributeProto.AttributeType

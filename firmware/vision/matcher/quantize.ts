@@ -1,10 +1,13 @@
+import { HALF_TO_FLOAT } from './float16.js';
+import type { Rows } from './row-codec.js';
+
 /**
  * Int8 quantisation for the candidate scan. Gallery rows share one scale per
  * segment (chosen from the segment's largest magnitude, so nothing is clipped);
  * the query gets its own scale. An integer dot product divided by both scales
  * approximates the float cosine, which makes scores from different segments
- * comparable when their candidates are merged. The exact float re-rank then
- * removes the quantisation error from everything the matcher returns.
+ * comparable when their candidates are merged. The float re-rank then replaces
+ * the int8 scores of everything the matcher returns.
  */
 
 export interface QuantisedQuery {
@@ -41,21 +44,45 @@ export function quantiseQuery(q: Float32Array): QuantisedQuery {
   return { data, scale };
 }
 
-export interface QuantisedRows {
-  /** Row-major int8, `round(x * scale)`. */
-  data: Int8Array;
-  scale: number;
+/** The gallery scale for a block of stored rows: 127 / their largest magnitude (1 when all are zero). */
+export function rowsScale(rows: Rows, values: number): number {
+  let m: number;
+  if (rows instanceof Uint16Array) {
+    // Without the sign bit, float16 bit patterns order like their magnitudes.
+    let bits = 0;
+    for (let i = 0; i < values; i++) {
+      const h = rows[i]! & 0x7fff;
+      if (h > bits) bits = h;
+    }
+    m = HALF_TO_FLOAT[bits]!;
+  } else {
+    m = maxAbs(rows, values);
+  }
+  return m > 0 ? 127 / m : 1;
 }
 
-/** Quantises rows `0..count-1` of a row-major float matrix to int8. */
-export function quantiseRows(rows: Float32Array, count: number, dim: number): QuantisedRows {
-  const n = count * dim;
-  const m = maxAbs(rows, n);
-  const scale = m > 0 ? 127 / m : 1;
-  const bytes = new Uint8Array(n + ((4 - (n % 4)) % 4));
-  offsetBytes(rows, n, scale, bytes);
-  // Offset binary to two's complement: flip the top bit of every byte, four at a time.
-  const words = new Uint32Array(bytes.buffer);
-  for (let i = 0; i < words.length; i++) words[i]! ^= 0x80808080;
-  return { data: new Int8Array(bytes.buffer, 0, n), scale };
+/**
+ * Quantises rows `0..count-1` to int8 `round(x * scale)` and writes them
+ * transposed, `[dim, count]`, as two's complement bytes into `out`: the layout
+ * MatMulInteger takes as its right operand, so onnxruntime need not transpose
+ * (a Transpose node there left ~12 MB of freed heap behind per 16k-row segment).
+ * Rows are read in order; the writes of one row land on `dim` cache lines that
+ * the next rows write next to, so the strided stores stay cheap.
+ */
+export function quantiseTransposed(rows: Rows, count: number, dim: number, scale: number, out: Uint8Array): void {
+  if (out.length < count * dim) throw new TypeError('quantiseTransposed: output too small');
+  // (x·scale + 128.5) | 0 is round(x·scale) + 128 (the sum stays positive, so
+  // truncation rounds); XOR 0x80 turns that offset binary into two's complement.
+  if (rows instanceof Uint16Array) {
+    const t = HALF_TO_FLOAT;
+    for (let r = 0; r < count; r++) {
+      const base = r * dim;
+      for (let j = 0; j < dim; j++) out[j * count + r] = ((t[rows[base + j]!]! * scale + 128.5) | 0) ^ 0x80;
+    }
+  } else {
+    for (let r = 0; r < count; r++) {
+      const base = r * dim;
+      for (let j = 0; j < dim; j++) out[j * count + r] = ((rows[base + j]! * scale + 128.5) | 0) ^ 0x80;
+    }
+  }
 }

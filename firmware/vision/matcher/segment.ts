@@ -1,21 +1,23 @@
+import type { RowCodec, Rows } from './row-codec.js';
 import type { SegmentIndex } from './segment-index.js';
 
 /** Live rows of a segment copied into fresh arrays, tombstones dropped. */
 export interface CompactRows {
-  rows: Float32Array;
+  rows: Rows;
   ids: Array<string | null>;
   persons: Int32Array;
   count: number;
 }
 
 /**
- * A block of at most `maxRows` gallery rows: unit float32 templates (row-major),
- * their template ids (null once removed: a tombstone until the next compaction)
- * and their person numbers. Rows `0..indexed-1` are covered by `index`; later
- * rows are pending and scanned exactly until the segment is indexed again.
+ * A block of at most `maxRows` gallery rows: unit templates (row-major, in the
+ * codec's storage type), their template ids (null once removed: a tombstone
+ * until the next compaction) and their person numbers. Rows `0..indexed-1` are
+ * covered by `index`; later rows are pending and scanned in full until the
+ * segment is indexed again.
  */
 export class Segment {
-  rows: Float32Array;
+  rows: Rows;
   ids: Array<string | null> = [];
   persons: Int32Array;
   count = 0;
@@ -28,12 +30,13 @@ export class Segment {
   layout = 0;
 
   constructor(
+    readonly codec: RowCodec,
     readonly dim: number,
     readonly maxRows: number,
   ) {
     // Full size at once: pages nobody wrote to are not resident (the allocation is
     // zero-filled lazily by the OS), and appends never copy the rows to grow.
-    this.rows = new Float32Array(maxRows * dim);
+    this.rows = codec.alloc(maxRows * dim);
     this.persons = new Int32Array(maxRows);
   }
 
@@ -49,9 +52,7 @@ export class Segment {
   append(id: string, person: number, template: ArrayLike<number>, scale: number): number {
     if (this.count === this.persons.length) this.grow();
     const row = this.count++;
-    const { rows, dim } = this;
-    const base = row * dim;
-    for (let i = 0; i < dim; i++) rows[base + i] = template[i]! * scale;
+    this.codec.write(template, scale, this.rows, row, this.dim);
     this.ids[row] = id;
     this.persons[row] = person;
     this.version++;
@@ -67,7 +68,7 @@ export class Segment {
   compact(): CompactRows {
     const { dim } = this;
     const count = this.live;
-    const rows = new Float32Array(count * dim);
+    const rows = this.codec.alloc(count * dim);
     const ids: Array<string | null> = new Array(count);
     const persons = new Int32Array(count);
     let out = 0;
@@ -98,7 +99,7 @@ export class Segment {
   /** A compacted segment holds exactly its rows; the first append after compaction restores full size. */
   private grow(): void {
     const capacity = this.maxRows;
-    const rows = new Float32Array(capacity * this.dim);
+    const rows = this.codec.alloc(capacity * this.dim);
     rows.set(this.rows.subarray(0, this.count * this.dim));
     const persons = new Int32Array(capacity);
     persons.set(this.persons.subarray(0, this.count));

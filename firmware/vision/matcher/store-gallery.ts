@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { MatcherError } from './errors.js';
-import type { Matcher } from './matcher.js';
+import type { ExactTemplateSource, Matcher } from './matcher.js';
 
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
@@ -82,4 +82,24 @@ export async function loadGallery(db: Database, matcher: Matcher, options: LoadG
   const read = performance.now();
   await matcher.flush();
   return { loaded, skipped, readMs: read - started, indexMs: performance.now() - read };
+}
+
+/**
+ * An `exactTemplates` source for the Matcher that reads float32 templates from
+ * the store's face_templates table by id (one primary-key lookup each; the
+ * matcher asks for a few rows in the rare searches whose float16 scores are
+ * too close to rank). An id that is missing, of another model or malformed
+ * gives null, and the matcher keeps its float16 score for it.
+ */
+export function storeExactTemplates(db: Database, options: LoadGalleryOptions): ExactTemplateSource {
+  if (typeof options?.modelId !== 'string' || options.modelId === '') throw new TypeError('storeExactTemplates: modelId is required');
+  const { modelId } = options;
+  const stmt = db.prepare<[string, string], [number, unknown]>('SELECT dim, template FROM face_templates WHERE id = ? AND model_id = ?').raw(true);
+  return (templateIds) =>
+    templateIds.map((id) => {
+      const row = stmt.get(id, modelId);
+      if (!row) return null;
+      const [dim, blob] = row;
+      return blob instanceof Uint8Array ? decodeTemplate(blob, dim) : null;
+    });
 }

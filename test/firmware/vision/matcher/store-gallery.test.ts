@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Store } from '../../../../firmware/store/index.js';
-import { Matcher, decodeTemplate, encodeTemplate, loadGallery } from '../../../../firmware/vision/matcher/index.js';
+import { Matcher, decodeTemplate, encodeTemplate, loadGallery, storeExactTemplates } from '../../../../firmware/vision/matcher/index.js';
 import { FakeClock } from '../../../../hal/sim/fake-clock.js';
-import { clusteredGallery } from './fixtures.js';
+import { clusteredGallery, gaussian, randomUnit, rng } from './fixtures.js';
 
 const DIM = 512;
 
@@ -46,6 +46,39 @@ test('loadGallery loads one model\'s templates from face_templates and skips bad
     assert.not.ok(matcher.has('other-model'));
     const hit = (await matcher.search(g.centres[11]!))[0]!;
     assert.is(hit.personId, 'p11');
+  } finally {
+    await matcher.close();
+    store.close();
+  }
+});
+
+test('storeExactTemplates reads float32 templates by id, and a matcher settles a near tie with them', async () => {
+  const store = Store.open({ path: ':memory:', terminalId: 't1', clock: new FakeClock() });
+  const matcher = new Matcher({ dim: DIM, clock: new FakeClock(), exactTemplates: storeExactTemplates(store.db, { modelId: 'm1' }) });
+  try {
+    const a = randomUnit(DIM, gaussian(rng(22)));
+    const b = Float32Array.from(a);
+    b[0] = a[0]! + 1e-6; // the same float16 halves as a, a different float32 template
+    const db = store.db;
+    db.prepare("INSERT INTO persons (id, name, created_at, updated_at) VALUES ('pa', 'A', 0, 0), ('pb', 'B', 0, 0)").run();
+    const tpl = db.prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, 0)');
+    tpl.run('a', 'pa', 'm1', DIM, encodeTemplate(a));
+    tpl.run('b', 'pb', 'm1', DIM, encodeTemplate(b));
+    tpl.run('other', 'pa', 'm2', DIM, encodeTemplate(a));
+    tpl.run('short', 'pa', 'm1', DIM, Buffer.alloc(12));
+
+    const read = storeExactTemplates(db, { modelId: 'm1' })(['b', 'nobody', 'other', 'short']);
+    assert.equal(Array.from(read[0]!), Array.from(b));
+    assert.equal(read.slice(1), [null, null, null]);
+    assert.throws(() => storeExactTemplates(db, { modelId: '' }), TypeError);
+
+    await loadGallery(db, matcher, { modelId: 'm1' });
+    const query = Float32Array.from(a);
+    query[0] = a[0]! + 0.5;
+    const hits = await matcher.search(query, 2);
+    assert.equal(hits.map((h) => h.templateId), ['b', 'a']);
+    assert.ok(hits[0]!.score > hits[1]!.score, 'exact float32 scores tell them apart');
+    assert.is(matcher.rerankStats.resolved, 1);
   } finally {
     await matcher.close();
     store.close();

@@ -1,0 +1,56 @@
+// Chromium for browser tests: the Debian package driven by playwright-core.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** True when Chromium is installed; otherwise prints the one skip line the conventions ask for. */
+export function chromiumOrSkip(what = 'browser tests'): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  console.log(`skipped: ${what} (chromium not installed)`);
+  return false;
+}
+
+export function hasFfmpeg(): boolean {
+  return spawnSync('sh', ['-c', 'command -v ffmpeg'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface LaunchedBrowser {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Launches headless Chromium (playwright gives it a fresh temporary profile); `fakeVideo` (a .y4m) becomes its webcam. */
+export async function launchChromium(options: { fakeVideo?: string } = {}): Promise<LaunchedBrowser> {
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
+  if (options.fakeVideo) args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeVideo}`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+}
+
+/** Writes a JPEG as a one-frame Y4M (the fake webcam loops it). */
+export function y4mFromJpeg(jpeg: Buffer, dir: string, name: string): string {
+  const src = join(dir, `${name}.jpg`);
+  const out = join(dir, `${name}.y4m`);
+  writeFileSync(src, jpeg);
+  const r = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', src, '-vf', 'scale=640:480,format=yuv420p', '-frames:v', '1', out]);
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${String(r.stderr)}`);
+  return out;
+}
+
+/** Where screenshots go (git-ignored). */
+export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;

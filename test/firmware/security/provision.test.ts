@@ -7,6 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provisionFleet } from '../../../firmware/security/provision.js';
 import { loadFleetKeys, loadSigner } from '../../../firmware/security/fleet-keys.js';
+import { createCa, issueCert } from '../../../firmware/security/pki.js';
+import { FleetAgent, MemoryEventSource } from '../../../firmware/fleet/index.js';
+import { silentLogger } from '../../../firmware/log.js';
+import { Fleet } from '../../../sdk/src/index.js';
 import { freePort, hasMosquitto } from '../../sdk/helpers/brokers.js';
 
 const haveOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
@@ -150,6 +154,58 @@ if (!haveOpenssl) {
       await a.publishAsync(`limen/v1/${site}/A/events`, 'from A', { qos: 1 });
       await aEvent;
       assert.equal(seenByBackend, [`limen/v1/${site}/B/events`, `limen/v1/${site}/A/events`]);
+    });
+
+    test('a client with a certificate from another CA is refused', async () => {
+      const otherCa = createCa({ name: 'other' });
+      const leaf = issueCert(otherCa, { cn: 'A' }, 'client');
+      const err = await mqtt
+        .connectAsync(`mqtts://127.0.0.1:${port}`, { ca: readFileSync(join(out, 'broker/ca.crt')), cert: leaf.certPem, key: leaf.keyPem, clientId: 'imposter', reconnectPeriod: 0, connectTimeout: 5000 })
+        .then(
+          async (c) => {
+            await c.endAsync(true);
+            return null;
+          },
+          (e: Error) => e,
+        );
+      assert.ok(err, 'connected with a foreign certificate');
+    });
+
+    test('end to end: agent and SDK over mutual TLS with the provisioned files; signed unlock works, the ACL lets every fleet topic through', async () => {
+      const unlocks: number[] = [];
+      const agent = new FleetAgent({
+        site,
+        terminalId: 'A',
+        mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/A') },
+        identity: { firmware: 'limen-test', board: 'sim' },
+        events: new MemoryEventSource(),
+        handlers: {
+          unlock: (r) => {
+            unlocks.push(r.durationMs);
+            return { until: Date.now() + r.durationMs };
+          },
+        },
+        security: { trustedKeys: loadFleetKeys(join(out, 'terminals/A/fleet-keys.json')) },
+        logger: silentLogger(),
+        healthIntervalMs: 60_000,
+      });
+      agent.start();
+      await agent.whenConnected();
+      const fleet = await Fleet.connect({
+        url: `mqtts://127.0.0.1:${port}`,
+        site,
+        mqtt: { protocolVersion: 5, tls: tls('backend') },
+        signer: loadSigner(join(out, 'backend/signing-key.pem')),
+      });
+      try {
+        assert.ok(fleet.terminal('A').info()?.online, 'presence from A reached the backend');
+        await fleet.terminal('A').unlock({ durationMs: 2500 });
+        assert.equal(unlocks, [2500]);
+        assert.is(agent.stats().droppedTotal, 0);
+      } finally {
+        await fleet.close();
+        await agent.stop();
+      }
     });
 
     test('a client without a certificate is refused', async () => {

@@ -12,6 +12,7 @@ export {
   type SchedulePatch,
 } from './repository.js';
 export { decide, type DecisionLookups } from './decide.js';
+export { QrScanner, type QrScannerOptions } from './qr-scanner.js';
 export { VisitorPasses, type PassCheck, type PassVerifier, type VisitorPassesOptions } from './passes.js';
 export { assertTimeZone, localTime, parseInterval, scheduleAllows, WEEKDAYS, type LocalTime } from './schedule.js';
 export { assertValidPin, isValidCardNumber, isValidPin, normaliseCardNumber, pinLookupKey } from './credential-values.js';

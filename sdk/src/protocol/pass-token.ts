@@ -3,7 +3,7 @@
  * base64url; the claims are compact JSON and the Ed25519 signature covers
  * `limen-pass\n{claims base64url}`, so a terminal verifies a pass offline with
  * the fleet keys it already trusts for commands. Times are whole seconds to keep
- * the code small (a pass with one terminal fits a version 9-10 QR code).
+ * the code small (a pass with one terminal is ~250 characters: a version 11 QR code, 61 modules, at level M).
  */
 import { sign, verify } from 'node:crypto';
 import { z } from 'zod';

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Frame } from '../../../hal/camera.js';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import { AccessService, VisitorPasses, type AccessReason } from '../../../firmware/access/index.js';
+import { SimCamera } from '../../../hal/sim/camera.js';
+import { AccessService, QrScanner, VisitorPasses, type AccessReason } from '../../../firmware/access/index.js';
 import { readQrFromFrame } from '../../../firmware/security/qr-reader.js';
 import { Store } from '../../../firmware/store/index.js';
 import { issueVisitorPass } from '../../../sdk/src/index.js';
@@ -113,6 +114,34 @@ test('forged, tampered, expired, not-yet-valid, wrong-terminal and garbage passe
   clock.advance(HOUR);
   assert.is(reason(edge), 'pass-expired');
   assert.is(passes.purgeExpired(clock.now() + 100 * HOUR), 1);
+  store.close();
+});
+
+test('through the camera: one showing is one use, however many frames it spans; shown again later, another', async () => {
+  const { clock, store, access } = setup();
+  const camera = new SimCamera({ clock });
+  await camera.start();
+  const decisions: string[] = [];
+  const scanner = new QrScanner({ camera, clock, everyNthFrame: 1, holdMs: 2000, onCode: (value) => decisions.push(access.present({ type: 'qr', value }).decision.reason) });
+  scanner.start();
+  const pass = frameOf(issueVisitorPass(spec(clock.now(), { id: 'v-10', maxUses: 2 }), fleetKey).modules, 'gray8');
+  const blank = { ...pass, data: new Uint8Array(pass.data.length).fill(200) };
+  const show = async (frames: number) => {
+    for (let i = 0; i < frames; i++) {
+      camera.pushFrame(pass);
+      clock.advance(100);
+      await Promise.resolve();
+    }
+  };
+  await show(10); // one second in view
+  camera.pushFrame(blank);
+  clock.advance(2500);
+  await show(3);
+  clock.advance(2500);
+  await show(3);
+  assert.equal(decisions, ['granted', 'granted', 'pass-used-up']);
+  scanner.stop();
+  await camera.close();
   store.close();
 });
 

@@ -4,6 +4,7 @@ export type { MqttConnectionOptions, TlsOptions } from './connection.js';
 export type { BackoffOptions } from './backoff.js';
 export { Backoff } from './backoff.js';
 export { CommandError } from './errors.js';
+export { ReplayCache, type ReplayCacheOptions, type ReplayVerdict } from './replay-cache.js';
 export type {
   CommandContext,
   CommandHandlers,

@@ -56,3 +56,28 @@ export function openTemplate(key: Uint8Array, id: string, blob: Uint8Array, dim:
   const plain = open(key, blob, `face_template:${id}`);
   return plain ? decodeTemplate(plain, dim) : null;
 }
+
+/** How `face_templates.template` BLOBs are written and read; every writer and reader goes through one. */
+export interface TemplateCodec {
+  encode(id: string, template: Float32Array): Buffer;
+  /** Null when the blob does not decode (wrong length, wrong key, altered). */
+  decode(id: string, blob: Uint8Array, dim: number): Float32Array | null;
+}
+
+/** Plain float32 (development, and databases from before encryption). */
+export const plainTemplateCodec: TemplateCodec = {
+  encode: (_id, t) => encodeTemplate(t),
+  decode: (_id, blob, dim) => decodeTemplate(blob, dim),
+};
+
+/**
+ * Sealed under the terminal's data key. Reads plain rows too, so a terminal that
+ * turns encryption on keeps working until `sealPlainTemplates` has run.
+ */
+export function sealedTemplateCodec(key: Uint8Array): TemplateCodec {
+  if (!(key instanceof Uint8Array) || key.byteLength !== DATA_KEY_BYTES) throw new TypeError(`the data key is ${DATA_KEY_BYTES} bytes`);
+  return {
+    encode: (id, t) => sealTemplate(key, id, t),
+    decode: (id, blob, dim) => (isSealed(blob) ? openTemplate(key, id, blob, dim) : decodeTemplate(blob, dim)),
+  };
+}

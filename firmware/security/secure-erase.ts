@@ -6,6 +6,8 @@
  */
 import type { AccessRepository } from '../access/repository.js';
 import type { Store } from '../store/store.js';
+import { decodeTemplate } from '../vision/matcher/store-gallery.js';
+import { isSealed, sealTemplate } from './sealed.js';
 
 /** Per connection: deleted content is overwritten with zeros. */
 export function enableSecureDelete(store: Store): void {
@@ -33,4 +35,25 @@ export function erasePerson(store: Store, repo: AccessRepository, personId: stri
   enableSecureDelete(store);
   const removed = repo.removePerson(personId);
   return { removed, checkpoint: truncateWal(store) };
+}
+
+/**
+ * Seals every template still stored in plain (a terminal turning encryption on),
+ * in one transaction, then purges the plain bytes from the file and the WAL.
+ */
+export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult } {
+  enableSecureDelete(store);
+  const rows = store.db.prepare<[], { id: string; dim: number; template: Buffer }>('SELECT id, dim, template FROM face_templates').all();
+  const update = store.db.prepare<[Buffer, string]>('UPDATE face_templates SET template = ? WHERE id = ?');
+  let sealed = 0;
+  store.transaction(() => {
+    for (const r of rows) {
+      if (isSealed(r.template)) continue;
+      const t = decodeTemplate(r.template, r.dim);
+      if (!t) continue;
+      update.run(sealTemplate(key, r.id, t), r.id);
+      sealed++;
+    }
+  });
+  return { sealed, checkpoint: truncateWal(store) };
 }

@@ -8,8 +8,8 @@ import { AccessRepository } from '../../../firmware/access/index.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { loadDataKey, loadOrCreateDataKey } from '../../../firmware/security/data-key.js';
 import { SecurityError } from '../../../firmware/security/errors.js';
-import { erasePerson, truncateWal } from '../../../firmware/security/secure-erase.js';
-import { openTemplate, sealTemplate } from '../../../firmware/security/sealed.js';
+import { erasePerson, sealPlainTemplates, truncateWal } from '../../../firmware/security/secure-erase.js';
+import { isSealed, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
 import { encodeTemplate } from '../../../firmware/vision/matcher/store-gallery.js';
 import { Store } from '../../../firmware/store/index.js';
 
@@ -88,6 +88,29 @@ test('control: a plain DELETE without secure_delete leaves the bytes (the scan i
     store.db.prepare('DELETE FROM persons WHERE id = ?').run('alice');
     truncateWal(store);
     assert.ok(fileHolds(path, rows.alice!.plain));
+  } finally {
+    store.close();
+  }
+});
+
+test('turning encryption on: the codec reads old plain rows, sealPlainTemplates seals them and purges the plain bytes', () => {
+  const { path, key, store, rows } = withPeople('migrate', false);
+  try {
+    truncateWal(store);
+    const codec = sealedTemplateCodec(key);
+    const blob = () => store.db.prepare<[string], Buffer>('SELECT template FROM face_templates WHERE id = ?').pluck().get(rows.alice!.id)!;
+    assert.equal(codec.decode(rows.alice!.id, blob(), 512), rows.alice!.template);
+    assert.ok(fileHolds(path, rows.alice!.plain));
+    const r = sealPlainTemplates(store, key);
+    assert.is(r.sealed, 2);
+    assert.ok(isSealed(blob()));
+    assert.equal(codec.decode(rows.alice!.id, blob(), 512), rows.alice!.template);
+    assert.not.ok(fileHolds(path, rows.alice!.plain), 'plain bytes left after sealing');
+    assert.not.ok(fileHolds(path, rows.bob!.plain));
+    assert.is(sealPlainTemplates(store, key).sealed, 0);
+    // The codec seals what it writes.
+    assert.ok(isSealed(codec.encode('x', rows.bob!.template)));
+    assert.equal(plainTemplateCodec.decode('x', plainTemplateCodec.encode('x', rows.bob!.template), 512), rows.bob!.template);
   } finally {
     store.close();
   }

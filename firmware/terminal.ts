@@ -9,6 +9,9 @@ import { AccessService, type AccessDecision, type PresentedCredential } from './
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
 import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
+import type { FleetAgent } from './fleet/index.js';
+import { createTerminalAgent } from './fleet/terminal-agent.js';
+import { mergeFleetConfig, storedFleetConfig } from './fleet/terminal-config.js';
 import { child, silentLogger, type Logger } from './log.js';
 import { Store, type StoredEvent } from './store/index.js';
 import type { FaceEngine } from './vision/index.js';
@@ -27,6 +30,16 @@ export interface TerminalOptions {
    * creates its own from `config.face.modelSet` when face recognition is enabled.
    */
   faceEngine?: FaceEngine;
+  /**
+   * The file `config` was read from. With `config.fleet`, configuration the fleet
+   * applies is written back to it (and always remembered in the store).
+   */
+  configPath?: string;
+  /**
+   * What the fleet's `reboot` command does (after its reply went out). Absent: the
+   * terminal answers `reboot` with NOT_SUPPORTED.
+   */
+  reboot?: (reason: string | undefined) => void | Promise<void>;
 }
 
 export interface PresentOutcome {
@@ -41,7 +54,6 @@ export interface PresentOutcome {
  * door event becomes one stored event; the display shows the outcome.
  */
 export class Terminal {
-  readonly config: Config;
   readonly board: OpenedBoard;
   readonly store: Store;
   readonly access: AccessService;
@@ -51,6 +63,9 @@ export class Terminal {
    * background (models may be fetched first): see `face.status` and `face.whenReady()`.
    */
   readonly face: FaceService | null;
+  private fleetAgent: FleetAgent | null = null;
+  private closeFleet: (() => Promise<void>) | null = null;
+  private currentConfig: Config;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly feedbackMs: number;
@@ -62,7 +77,7 @@ export class Terminal {
   private constructor(
     options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number; faceEngine?: FaceEngine },
   ) {
-    this.config = options.config;
+    this.currentConfig = options.config;
     this.clock = options.clock;
     this.log = child(options.logger, 'terminal');
     this.board = options.board;
@@ -94,16 +109,20 @@ export class Terminal {
    * hardware) for an unknown board or a store that cannot be opened.
    */
   static async open(options: TerminalOptions): Promise<Terminal> {
-    const { config } = options;
+    let { config } = options;
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger();
     const definition = options.board ?? loadBoard(config.board);
     if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
     const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, clock, logger });
     let board: OpenedBoard | undefined;
+    let terminal: Terminal | undefined;
     try {
+      // Settings the fleet changed earlier stay in force across restarts.
+      const remembered = config.fleet ? storedFleetConfig(store) : null;
+      if (remembered) config = mergeFleetConfig(config, remembered.document);
       board = openBoard(definition, { clock, logger });
-      const terminal = new Terminal({
+      terminal = new Terminal({
         config,
         clock,
         logger,
@@ -113,14 +132,28 @@ export class Terminal {
         ...(options.faceEngine && { faceEngine: options.faceEngine }),
       });
       await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
+      if (config.fleet) terminal.startFleet(options, logger);
       // In the background: cards and the door work while the models load (or fail to).
       void terminal.face?.start();
       return terminal;
     } catch (err) {
-      await board?.close();
-      store.close();
+      if (terminal) await terminal.close();
+      else {
+        await board?.close();
+        store.close();
+      }
       throw err;
     }
+  }
+
+  /** The fleet agent, when `config.fleet` is set; null for an offline terminal. */
+  get fleet(): FleetAgent | null {
+    return this.fleetAgent;
+  }
+
+  /** The config in force (the fleet may change live settings: see firmware/fleet/terminal-config). */
+  get config(): Config {
+    return this.currentConfig;
   }
 
   /** Subscribes to every event this terminal stores (decisions, door events, reader errors). */
@@ -135,7 +168,7 @@ export class Terminal {
   async present(credential: PresentedCredential): Promise<PresentOutcome> {
     if (this.closed) throw new Error('terminal is closed');
     const { decision, event } = this.access.present(credential, { terminalId: this.config.terminal.id });
-    if (decision.result === 'granted') this.door.grant({ source: 'grant' });
+    if (decision.result === 'granted') this.door.grant({ source: 'grant', durationMs: this.config.door.unlockMs });
     const name = decision.personId ? this.access.repository.getPerson(decision.personId)?.name : undefined;
     await this.showFeedback(
       decision.result === 'granted'
@@ -167,7 +200,9 @@ export class Terminal {
   }
 
   private async shutdown(): Promise<void> {
-    // Face first: a decision in progress still reaches the access core and the log.
+    // The agent first (it says goodbye to the fleet), then face: a decision in
+    // progress still reaches the access core and the log.
+    await this.closeFleet?.().catch((err: unknown) => this.log.warn({ err }, 'fleet agent did not stop cleanly'));
     await this.face?.close();
     this.closed = true;
     this.idleTimer?.cancel();
@@ -175,6 +210,22 @@ export class Terminal {
     await this.door.close();
     await this.board.close();
     this.store.close();
+  }
+
+  private startFleet(options: TerminalOptions, logger: Logger): void {
+    const { agent, close } = createTerminalAgent(this, {
+      ...(options.configPath && { configPath: options.configPath }),
+      ...(options.reboot && { reboot: options.reboot }),
+      applyConfig: (next) => {
+        const nameChanged = next.terminal.name !== this.currentConfig.terminal.name;
+        this.currentConfig = next;
+        if (nameChanged && this.board.devices.display.current.mode === 'idle') void this.show({ mode: 'idle', title: this.idleTitle() });
+      },
+      logger,
+    });
+    this.fleetAgent = agent;
+    this.closeFleet = close;
+    agent.start();
   }
 
   private createFaceService(logger: Logger, engine: FaceEngine | undefined): FaceService {

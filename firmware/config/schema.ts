@@ -59,6 +59,38 @@ export const FaceConfigSchema = z
   })
   .strict();
 
+/**
+ * The fleet connection. Absent: the terminal runs offline (no broker). TLS file
+ * paths are read when the terminal starts; relative paths are relative to the
+ * working directory.
+ */
+export const FleetConfigSchema = z
+  .object({
+    /** Broker URL: `mqtt://host:1883`, `mqtts://host:8883`, `ws://...`, `wss://...`. */
+    url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    /** Default: `terminal.site`. */
+    site: id.optional(),
+    /** Groups this terminal belongs to; backends address groups through them. */
+    groups: z.array(id).max(64).default([]),
+    username: z.string().min(1).max(256).optional(),
+    password: z.string().min(1).max(256).optional(),
+    tls: z
+      .object({
+        /** CA certificate (PEM file) that signed the broker's certificate. */
+        ca: mediaPath.optional(),
+        /** This terminal's certificate and key (PEM files), for mutual TLS. */
+        cert: mediaPath.optional(),
+        key: mediaPath.optional(),
+      })
+      .strict()
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] })
+      .optional(),
+    /** 4 = MQTT 3.1.1 (works with every broker), 5 = MQTT 5. */
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+    healthIntervalMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     version: z.number().int(),
@@ -88,6 +120,7 @@ export const ConfigSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
     face: FaceConfigSchema.default(FaceConfigSchema.parse({})),
+    fleet: FleetConfigSchema.optional(),
   })
   .strict();
 
@@ -98,3 +131,4 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type DoorConfig = z.infer<typeof DoorConfigSchema>;
 export type FaceConfig = z.infer<typeof FaceConfigSchema>;
 export type FaceCameraConfig = z.infer<typeof FaceCameraConfigSchema>;
+export type FleetConfig = z.infer<typeof FleetConfigSchema>;

@@ -3,3 +3,4 @@ export { EventLog, type EventQuery, type EventResult, type NewEvent, type Stored
 export { MetaTable, META_KEYS } from './meta.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { migrations, latestSchemaVersion, type Migration } from './migrations.js';
+export { GallerySessions, FLEET_GALLERY_SESSION_KEY, FLEET_GALLERY_VERSION_KEY, type StoredGallerySession } from './gallery-sessions.js';

@@ -1,0 +1,173 @@
+// Persons sent by the fleet (`persons.upsert`, gallery sync) written to the terminal's
+// store: the person, their groups and cards/PINs through the AccessRepository, face
+// templates into face_templates (the live gallery follows the store's gallery
+// version), photos through face enrolment.
+import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
+import { META_KEYS, type Store } from '../store/index.js';
+import { encodeTemplate } from '../vision/matcher/index.js';
+import type { FaceTemplate, PersonRecord } from '../../sdk/src/protocol/index.js';
+import { CommandError } from './errors.js';
+
+/** Enrols photos of a person on this terminal (face detection, alignment, embedding). */
+export type PhotoEnroller = (personId: string, images: Uint8Array[]) => Promise<void>;
+
+export interface FleetPersonsOptions {
+  store: Store;
+  repository: AccessRepository;
+  /** Absent: photos are refused with NOT_SUPPORTED (face recognition is off). */
+  enrolPhotos?: PhotoEnroller;
+  /** Group for persons sent without groups; created (open at all times) when missing. Default 'residents'. */
+  defaultGroup?: string;
+}
+
+/** A person written, with the photos still to enrol (outside the write transaction). */
+export interface WrittenPerson {
+  id: string;
+  photos: Uint8Array[];
+}
+
+const ACCESS_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** In `persons.data`: the fleet manages this person (a `replace` gallery sync removes only these). */
+export const FLEET_MARK = 'fleet';
+/** In `persons.data`: the gallery sync session that last upserted the person. */
+export const SYNC_MARK = 'fleetSession';
+
+/** Decodes a wire template to float32 (i8 templates are scaled back; default scale 1/127). */
+export function templateVector(t: FaceTemplate): Float32Array {
+  const bytes = Buffer.from(t.data, 'base64');
+  if (t.format === 'f32') {
+    const out = new Float32Array(t.dim);
+    for (let i = 0; i < t.dim; i++) out[i] = bytes.readFloatLE(i * 4);
+    return out;
+  }
+  const scale = t.scale ?? 1 / 127;
+  const out = new Float32Array(t.dim);
+  for (let i = 0; i < t.dim; i++) out[i] = bytes.readInt8(i) * scale;
+  return out;
+}
+
+/** An access-layer refusal as the command error the backend sees, naming the record. */
+function refusal(err: unknown, where: string): unknown {
+  if (err instanceof CommandError) return err;
+  if (err instanceof AccessError) {
+    const code = err.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'REJECTED';
+    return new CommandError(code, `${where}: ${err.message}`, { reason: err.code });
+  }
+  return err;
+}
+
+/**
+ * Upserts replace what they carry: `credentials` when present replace the person's
+ * cards and PINs, `faces` when present replace their templates; a field left out
+ * keeps what the terminal has (so a photo enrolled on the device survives a later
+ * upsert of the person's card).
+ */
+export class FleetPersons {
+  readonly repository: AccessRepository;
+  private readonly store: Store;
+  private readonly defaultGroup: string;
+
+  constructor(private readonly o: FleetPersonsOptions) {
+    this.store = o.store;
+    this.repository = o.repository;
+    this.defaultGroup = o.defaultGroup ?? 'residents';
+  }
+
+  /** Refuses, before anything is written, records this terminal cannot take. */
+  check(persons: readonly PersonRecord[], path = 'persons'): void {
+    persons.forEach((p, i) => {
+      if (!ACCESS_ID.test(p.id)) throw new CommandError('REJECTED', `${path}.${i}.id: must be 1-64 characters of A-Z a-z 0-9 _ - on this terminal`);
+      p.credentials?.forEach((c, j) => {
+        if (c.type === 'qr') throw new CommandError('NOT_SUPPORTED', `${path}.${i}.credentials.${j}: this terminal has no QR credentials`);
+      });
+      p.faces?.forEach((f, j) => {
+        if ('photo' in f && !this.o.enrolPhotos) {
+          throw new CommandError('NOT_SUPPORTED', `${path}.${i}.faces.${j}: face recognition is off on this terminal; send templates instead of photos`);
+        }
+      });
+    });
+  }
+
+  /**
+   * Writes one record (not its photos). Call inside `store.transaction`. A gallery
+   * sync passes its session id, remembered with the person until the next sync.
+   */
+  write(p: PersonRecord, where: string, syncSession?: string): WrittenPerson {
+    try {
+      const repo = this.repository;
+      const existing = repo.getPerson(p.id);
+      const fields = { name: p.name ?? existing?.name ?? p.id, validFrom: p.validFrom ?? null, validUntil: p.validUntil ?? null };
+      const marks = { [FLEET_MARK]: true, ...(syncSession !== undefined && { [SYNC_MARK]: syncSession }) };
+      if (existing) repo.updatePerson(p.id, { ...fields, data: { ...existing.data, ...marks } });
+      else repo.addPerson({ id: p.id, ...fields, data: marks });
+      const groups = p.groups ?? (existing ? null : [this.defaultGroup]);
+      if (groups) {
+        for (const g of groups) if (!repo.getGroup(g)) repo.addGroup({ id: g, name: g, scheduleId: null });
+        repo.setPersonGroups(p.id, groups);
+      }
+      if (p.credentials) {
+        for (const c of repo.listCredentials({ personId: p.id })) if (c.type === 'card' || c.type === 'pin') repo.removeCredential(c.id);
+        for (const c of p.credentials) {
+          if (c.type === 'card') repo.addCard(p.id, c.value);
+          else if (c.type === 'pin') repo.addPin(p.id, c.value);
+        }
+      }
+      const photos: Uint8Array[] = [];
+      if (p.faces) {
+        const templates = p.faces.flatMap((f) => ('template' in f ? [f.template] : []));
+        for (const f of p.faces) if ('photo' in f) photos.push(Buffer.from(f.photo.data, 'base64'));
+        this.replaceTemplates(p.id, templates);
+      }
+      return { id: p.id, photos };
+    } catch (err) {
+      throw refusal(err, where);
+    }
+  }
+
+  /** `persons.upsert`: every record's data in one transaction, then the photos, in order. */
+  async upsert(persons: readonly PersonRecord[]): Promise<{ upserted: number }> {
+    this.check(persons);
+    const written = this.store.transaction(() => persons.map((p, i) => this.write(p, `persons.${i}`)));
+    await this.enrol(written, 'persons');
+    return { upserted: persons.length };
+  }
+
+  /** Enrols the photos of written persons; errors name the record. */
+  async enrol(written: readonly WrittenPerson[], path: string): Promise<void> {
+    for (const [i, w] of written.entries()) {
+      if (w.photos.length === 0) continue;
+      if (!this.o.enrolPhotos) throw new CommandError('NOT_SUPPORTED', `${path}.${i}.faces: face recognition is off on this terminal`);
+      try {
+        await this.o.enrolPhotos(w.id, w.photos);
+      } catch (err) {
+        if (err instanceof CommandError) throw err;
+        const code = (err as { code?: string }).code ?? 'ENROL_FAILED';
+        throw new CommandError('REJECTED', `${path}.${i}.faces: ${(err as Error).message}`, { reason: code });
+      }
+    }
+  }
+
+  /** `persons.remove`: erases each person (credentials, groups, templates, consents). Unknown ids count 0. */
+  remove(ids: readonly string[]): { removed: number } {
+    let removed = 0;
+    this.store.transaction(() => {
+      for (const id of ids) if (ACCESS_ID.test(id) && this.repository.removePerson(id)) removed++;
+    });
+    return { removed };
+  }
+
+  private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): void {
+    const { db } = this.store;
+    const had = db.prepare<[string], number>('SELECT count(*) FROM face_templates WHERE person_id = ?').pluck().get(personId) ?? 0;
+    if (had > 0) db.prepare('DELETE FROM face_templates WHERE person_id = ?').run(personId);
+    const insert = db.prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)');
+    templates.forEach((t, i) => insert.run(`${personId}.fleet.${i}`, personId, t.model, t.dim, encodeTemplate(templateVector(t)), this.store.clock.now()));
+    if (templates.length > 0) {
+      // Templates from the backend come with its consent record: the person may enter by face.
+      this.repository.addFaceCredential(personId);
+      this.repository.grantConsent(personId, FACE_CONSENT, { source: 'fleet' });
+    }
+    // The live gallery reloads when this version moves.
+    if (had > 0 || templates.length > 0) this.store.meta.increment(META_KEYS.galleryVersion);
+  }
+}

@@ -1,0 +1,183 @@
+// The terminal's side of the fleet: a FleetAgent whose commands drive this terminal's
+// door, store, face service and camera (see `Terminal.open` with `config.fleet`).
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import type { Frame } from '../../hal/camera.js';
+import type { Unsubscribe } from '../../hal/events.js';
+import type { Config, FleetConfig } from '../config/index.js';
+import type { FaceService } from '../face/index.js';
+import type { Logger } from '../log.js';
+import type { Terminal } from '../terminal.js';
+import { FleetAgent } from './agent.js';
+import { CommandError } from './errors.js';
+import type { CommandHandlers, HealthSample, Snapshot } from './interfaces.js';
+import { FleetPersons, type PhotoEnroller } from './persons.js';
+import { SqliteGallery } from './sqlite-gallery.js';
+import { TerminalConfigHandler } from './terminal-config.js';
+
+/** Reported in presence and health. */
+export const FIRMWARE_VERSION = 'limen 0.1.0';
+
+export interface TerminalAgentOptions {
+  /** What `reboot` does; without it the terminal answers NOT_SUPPORTED. Called after the reply went out. */
+  reboot?: (reason: string | undefined) => void | Promise<void>;
+  /** The file the config came from; applied fleet config is written back to it. */
+  configPath?: string;
+  /** Puts a config the fleet changed in force (the terminal's live settings). */
+  applyConfig(next: Config): void;
+  logger: Logger;
+}
+
+/** TLS material named in the config, read from files. */
+function readTls(tls: FleetConfig['tls']) {
+  if (!tls) return undefined;
+  const read = (path: string | undefined, what: string) => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new CommandError('REJECTED', `fleet.tls.${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  const ca = read(tls.ca, 'ca');
+  const cert = read(tls.cert, 'cert');
+  const key = read(tls.key, 'key');
+  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+}
+
+/** Encodes a camera frame as JPEG, at most `maxWidth` wide. */
+export async function frameToJpeg(frame: Frame, maxWidth?: number): Promise<{ data: Buffer; width: number; height: number }> {
+  const { width, height } = frame;
+  let pixels: Buffer;
+  let channels: 1 | 3;
+  switch (frame.format) {
+    case 'rgb24':
+      pixels = Buffer.from(frame.data.buffer, frame.data.byteOffset, width * height * 3);
+      channels = 3;
+      break;
+    case 'bgr24': {
+      pixels = Buffer.allocUnsafe(width * height * 3);
+      for (let i = 0; i < pixels.length; i += 3) {
+        pixels[i] = frame.data[i + 2]!;
+        pixels[i + 1] = frame.data[i + 1]!;
+        pixels[i + 2] = frame.data[i]!;
+      }
+      channels = 3;
+      break;
+    }
+    case 'gray8':
+    case 'i420': // the Y plane comes first: a grey picture
+      pixels = Buffer.from(frame.data.buffer, frame.data.byteOffset, width * height);
+      channels = 1;
+      break;
+  }
+  let image = sharp(pixels, { raw: { width, height, channels } });
+  const scaled = maxWidth !== undefined && maxWidth < width;
+  if (scaled) image = image.resize({ width: maxWidth });
+  const { data, info } = await image.jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** Enrols photos with the terminal's face service once it is running. */
+function photoEnroller(face: FaceService): PhotoEnroller {
+  return async (personId, images) => {
+    const status = await face.whenReady();
+    if (status.state !== 'running') {
+      throw new CommandError('NOT_SUPPORTED', `face recognition is not running on this terminal (${status.error?.message ?? status.state})`);
+    }
+    await face.enrol({ personId, images, consent: true, consentSource: 'fleet' });
+  };
+}
+
+/**
+ * Builds the agent for a terminal with `config.fleet` set. The caller starts it and
+ * stops it first when the terminal closes.
+ */
+export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOptions): { agent: FleetAgent; close: () => Promise<void> } {
+  const fleet = terminal.config.fleet;
+  if (!fleet) throw new TypeError('createTerminalAgent: the terminal config has no fleet section');
+  const { store, door, face, board } = terminal;
+  const repository = terminal.access.repository;
+  const persons = new FleetPersons({ store, repository, ...(face && { enrolPhotos: photoEnroller(face) }) });
+  const gallery = new SqliteGallery(store, persons);
+  const camera = board.devices.camera;
+
+  // The latest frame of the board camera, for snapshots (only while something runs the camera).
+  let latest: Frame | null = null;
+  const unsubscribes: Unsubscribe[] = [];
+  if (camera) unsubscribes.push(camera.onFrame((f) => void (latest = f)));
+
+  const handlers: CommandHandlers = {
+    unlock: (req) => {
+      if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door`);
+      door.grant({ source: 'remote', durationMs: req.durationMs });
+      return { until: store.clock.now() + req.durationMs };
+    },
+    persons: { upsert: (p) => persons.upsert(p), remove: (ids) => persons.remove(ids) },
+    gallery,
+    ...(options.reboot && {
+      reboot: (req) => {
+        const delay = req.delayMs ?? 1000;
+        const at = store.clock.now() + delay;
+        store.clock.setTimeout(() => void Promise.resolve(options.reboot!(req.reason)).catch(() => undefined), delay);
+        return { at };
+      },
+    }),
+    ...(camera && {
+      snapshot: async (req): Promise<Snapshot> => {
+        const frame = latest;
+        if (!frame) throw new CommandError('NOT_SUPPORTED', 'the camera has delivered no frame yet (it runs while face recognition does)');
+        const jpeg = await frameToJpeg(frame, req.maxWidth);
+        return { ts: frame.timestamp, mime: 'image/jpeg', width: jpeg.width, height: jpeg.height, data: jpeg.data };
+      },
+    }),
+  };
+
+  const health = (): HealthSample => {
+    const sample: HealthSample = {};
+    if (camera?.running) sample.camera = { fps: camera.fps };
+    const status = face?.status;
+    if (status?.state === 'running') {
+      const ms = status.stats.lastFrameMs;
+      if (ms !== null) sample.model = { latencyMs: ms };
+      sample.gallery = { size: status.templates, version: gallery.status().version };
+    }
+    return sample;
+  };
+
+  const config = new TerminalConfigHandler({
+    store,
+    current: () => terminal.config,
+    apply: (next) => options.applyConfig(next),
+    ...(options.configPath && { configPath: options.configPath }),
+  });
+
+  const tls = readTls(fleet.tls);
+  const agent = new FleetAgent({
+    site: fleet.site ?? terminal.config.terminal.site,
+    terminalId: terminal.config.terminal.id,
+    mqtt: {
+      url: fleet.url,
+      protocolVersion: fleet.protocolVersion,
+      ...(fleet.username && { username: fleet.username }),
+      ...(fleet.password && { password: fleet.password }),
+      ...(tls && { tls }),
+    },
+    identity: { firmware: FIRMWARE_VERSION, board: board.definition.name, groups: fleet.groups },
+    events: store.events,
+    handlers,
+    config,
+    health,
+    healthIntervalMs: fleet.healthIntervalMs,
+    ...(store.path !== ':memory:' && { diskPath: '/' }),
+    clock: store.clock,
+    logger: options.logger,
+  });
+  return {
+    agent,
+    close: async () => {
+      for (const off of unsubscribes) off();
+      await agent.stop();
+    },
+  };
+}

@@ -1,0 +1,235 @@
+// A whole terminal (sim board, SQLite store, door) with config.fleet, driven by the SDK
+// through aedes: commands reach the door and the store, config goes desired → reported,
+// events flow with the terminal's seqs, and a gallery sync survives a restart.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { defaultConfig, type Config } from '../../../firmware/config/index.js';
+import { silentLogger } from '../../../firmware/log.js';
+import type { StoredEvent } from '../../../firmware/store/index.js';
+import { Terminal } from '../../../firmware/terminal.js';
+import { Fleet, RejectedError, type FleetEvent, type GalleryChange, type GallerySource, type PersonRecord } from '../../../sdk/src/index.js';
+import { startAedes, type TestBroker } from '../../sdk/helpers/brokers.js';
+import { guard, until } from '../../sdk/helpers/wait.js';
+
+interface Ctx {
+  broker: TestBroker;
+  fleet: Fleet;
+  dir: string;
+  open: Terminal[];
+}
+
+const s = suite<Ctx>('terminal with config.fleet');
+const DIM = 128;
+
+function faces(seed: number): PersonRecord['faces'] {
+  const v = new Float32Array(DIM).map((_, i) => Math.sin(seed + i));
+  return [{ template: { model: 'test-model', format: 'f32', dim: DIM, data: Buffer.from(v.buffer).toString('base64') } }];
+}
+
+function config(ctx: Ctx, id: string, overrides: Record<string, unknown> = {}): Config {
+  return defaultConfig(id, {
+    store: { path: join(ctx.dir, `${id}.db`) },
+    fleet: { url: ctx.broker.url, site: 'hq', healthIntervalMs: 60_000 },
+    ...overrides,
+  });
+}
+
+/** Opens a terminal and waits until the fleet sees it online. */
+async function online(ctx: Ctx, cfg: Config, extra: { configPath?: string } = {}): Promise<Terminal> {
+  const id = cfg.terminal.id;
+  let off = () => {};
+  const seen = new Promise<void>((resolve) => {
+    off = ctx.fleet.onPresence((p) => p.terminal === id && p.online && resolve());
+  });
+  const terminal = await Terminal.open({ config: cfg, logger: silentLogger(), ...extra });
+  ctx.open.push(terminal);
+  await guard(seen, `${id} online`);
+  off();
+  return terminal;
+}
+
+async function close(ctx: Ctx, terminal: Terminal): Promise<void> {
+  await terminal.close();
+  ctx.open = ctx.open.filter((t) => t !== terminal);
+}
+
+/** The next stored event matching `match`. */
+function nextEvent(terminal: Terminal, match: (e: StoredEvent) => boolean): Promise<StoredEvent> {
+  return guard(
+    new Promise((resolve) => {
+      const off = terminal.onEvent((e) => {
+        if (!match(e)) return;
+        off();
+        resolve(e);
+      });
+    }),
+    'event',
+  );
+}
+
+s.before(async (ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'limen-terminal-fleet-'));
+  ctx.broker = await startAedes();
+  ctx.fleet = await Fleet.connect({ url: ctx.broker.url, site: 'hq', requestTimeoutMs: 5000 });
+  ctx.open = [];
+});
+
+s.after(async (ctx) => {
+  for (const t of ctx.open) await t.close();
+  await ctx.fleet.close();
+  await ctx.broker.close();
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+s('an SDK unlock energises the sim door relay', async (ctx) => {
+  const terminal = await online(ctx, config(ctx, 'gate-1'));
+  const relay = terminal.board.sim.doorRelay!;
+  const { until: lockAt } = await ctx.fleet.terminal('gate-1').unlock({ durationMs: 2000 });
+  assert.ok(relay.state, 'relay energised');
+  assert.ok(terminal.door.state.relayActive);
+  assert.ok(lockAt > Date.now());
+  const [event] = terminal.store.events.query({ type: 'door.unlocked', order: 'desc', limit: 1 });
+  assert.is((event?.data as { source?: string } | null)?.source, 'remote');
+  await close(ctx, terminal);
+});
+
+s('persons.upsert with a card, then that card at the sim reader grants; remove erases it', async (ctx) => {
+  const terminal = await online(ctx, config(ctx, 'door-1'));
+  const t = ctx.fleet.terminal('door-1');
+  assert.equal(await t.persons.upsert([{ id: 'carol', name: 'Carol', credentials: [{ type: 'card', value: '4242' }], faces: faces(1) }]), { upserted: 1 });
+  const repo = terminal.access.repository;
+  assert.equal(repo.groupsOf('carol').map((g) => g.id), ['residents']);
+  const templates = terminal.store.db.prepare('SELECT person_id, model_id, dim FROM face_templates').all();
+  assert.equal(templates, [{ person_id: 'carol', model_id: 'test-model', dim: DIM }]);
+  assert.ok(repo.hasConsent('carol', 'face'));
+
+  const granted = nextEvent(terminal, (e) => e.type.startsWith('access.'));
+  terminal.board.sim.cardReader!.present('4242');
+  const event = await granted;
+  assert.is(event.type, 'access.granted');
+  assert.is(event.personId, 'carol');
+
+  // Upserting again replaces the card; the old one no longer opens.
+  await t.persons.upsert([{ id: 'carol', credentials: [{ type: 'card', value: '5151' }] }]);
+  assert.equal(repo.listCredentials({ personId: 'carol', type: 'card' }).map((c) => c.valueKey), ['5151']);
+  assert.is(repo.getPerson('carol')?.name, 'Carol', 'name kept when not sent');
+
+  // A photo on a terminal without face recognition: a coded refusal, nothing written.
+  const refused = await t.persons
+    .upsert([{ id: 'dave', faces: [{ photo: { mime: 'image/jpeg', data: Buffer.from('not a jpeg').toString('base64') } }] }])
+    .catch((e: unknown) => e);
+  assert.instance(refused, RejectedError);
+  assert.is((refused as RejectedError).code, 'NOT_SUPPORTED');
+  assert.is(repo.getPerson('dave'), undefined);
+
+  assert.equal(await t.persons.remove(['carol', 'nobody']), { removed: 1 });
+  assert.is(terminal.store.db.prepare('SELECT count(*) FROM face_templates').pluck().get(), 0);
+  await close(ctx, terminal);
+});
+
+s('config.desire changes door.unlockMs live and reports it; a bad config is rejected with path: message', async (ctx) => {
+  const dir = ctx.dir;
+  const file = join(dir, 'door-2.json');
+  const cfg = config(ctx, 'door-2');
+  writeFileSync(file, JSON.stringify({ version: 1, terminal: { id: 'door-2' }, store: cfg.store, fleet: cfg.fleet }));
+  const terminal = await online(ctx, cfg, { configPath: file });
+  const t = ctx.fleet.terminal('door-2');
+
+  const { reported } = await t.config.desire({ door: { unlockMs: 3000 }, terminal: { name: 'Lobby' } });
+  assert.is(reported?.status, 'applied');
+  assert.is((reported?.config as { door: { unlockMs: number } }).door.unlockMs, 3000);
+  assert.is(terminal.config.door.unlockMs, 3000);
+  assert.is(terminal.config.terminal.name, 'Lobby');
+  assert.is(JSON.parse(readFileSync(file, 'utf8')).door.unlockMs, 3000, 'written back to the config file');
+
+  const bad = await t.config.desire({ door: { unlockMs: -5 } }).catch((e: unknown) => e);
+  assert.instance(bad, RejectedError);
+  assert.is((bad as RejectedError).code, 'CONFIG_REJECTED');
+  assert.match((bad as Error).message, /^door\.unlockMs: /);
+  const restart = await t.config.set({ board: 'rpi4' }).catch((e: unknown) => e);
+  assert.match((restart as Error).message, /^board: cannot be changed remotely/);
+
+  // Still running, still on the good config.
+  assert.ok((await t.ping()).now > 0);
+  assert.is(terminal.config.door.unlockMs, 3000);
+
+  // The applied config survives a restart even without the file.
+  await close(ctx, terminal);
+  const again = await online(ctx, cfg);
+  assert.is(again.config.door.unlockMs, 3000);
+  await close(ctx, again);
+});
+
+s('events reach the SDK with the terminal seqs, in order', async (ctx) => {
+  const terminal = await online(ctx, config(ctx, 'door-3'));
+  const seen: FleetEvent[] = [];
+  let wake = () => {};
+  const off = ctx.fleet.onEvent((e) => {
+    if (e.terminal === 'door-3') seen.push(e);
+    wake();
+  });
+  const reader = terminal.board.sim.cardReader!;
+  for (const card of ['11', '12', '13']) {
+    const stored = nextEvent(terminal, (e) => e.type.startsWith('access.'));
+    reader.present(card);
+    await stored;
+  }
+  const stored = terminal.store.events.query({ order: 'asc' });
+  await until((w) => ((wake = w), () => (wake = () => {})), () => seen.length >= stored.length, 'events at the SDK');
+  off();
+  assert.equal(
+    seen.map((e) => [e.seq, e.type]),
+    stored.map((e) => [e.seq, e.type]),
+  );
+  assert.ok(seen.filter((e) => e.reason === 'unknown-credential').length === 3);
+  await close(ctx, terminal);
+});
+
+s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
+  const cfg = config(ctx, 'door-4');
+  let terminal = await online(ctx, cfg);
+  const persons: PersonRecord[] = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, name: `P ${i}`, faces: faces(i) }));
+  let cutAfter: number | null = 5;
+  const source: GallerySource = {
+    version: 7,
+    changesSince: (from) =>
+      from !== 0
+        ? null
+        : (async function* () {
+            for (const [i, person] of persons.entries()) {
+              if (cutAfter !== null && i === cutAfter) throw new Error('backend went away');
+              yield { op: 'upsert', person } as GalleryChange;
+            }
+          })(),
+    snapshot: () => persons,
+  };
+  const first = await ctx.fleet.terminal('door-4').gallery.sync(source, { chunkBytes: 1800, window: 1 }).catch((e: unknown) => e);
+  assert.match((first as Error).message, /backend went away/);
+  const held = (await ctx.fleet.terminal('door-4').gallery.status()).session?.applied ?? 0;
+  assert.ok(held > 0 && held <= 5, `session holds ${held}`);
+
+  await close(ctx, terminal);
+  terminal = await online(ctx, cfg);
+  cutAfter = null;
+  const result = await ctx.fleet.terminal('door-4').gallery.sync(source, { chunkBytes: 1800, window: 1 });
+  assert.is(result.resumedAt, held);
+  assert.is(result.sent, 10 - held);
+  assert.is(result.version, 7);
+  assert.is(result.size, 10);
+  const rows = terminal.store.db.prepare('SELECT person_id FROM face_templates ORDER BY person_id').pluck().all();
+  assert.equal(rows, persons.map((p) => p.id).sort());
+  assert.equal(await ctx.fleet.terminal('door-4').gallery.status(), { version: 7, size: 10, session: null });
+
+  // A replace sync drops fleet-managed persons it did not send, and keeps local ones.
+  terminal.access.repository.addPerson({ id: 'local', name: 'Added at the door' });
+  const replaced = await ctx.fleet.terminal('door-4').gallery.sync({ version: 9, changesSince: () => null, snapshot: () => persons.slice(0, 3) });
+  assert.is(replaced.mode, 'replace');
+  assert.equal(terminal.access.repository.listPersons().map((p) => p.id).sort(), ['local', 'p0', 'p1', 'p2']);
+  assert.is(terminal.store.db.prepare('SELECT count(*) FROM face_templates').pluck().get(), 3);
+  await close(ctx, terminal);
+});
+
+s.run();

@@ -38,7 +38,12 @@ export function parseFleetKeys(json: string): TrustedKeys {
   if (!r.success) throw new SecurityError('BAD_KEY_FILE', `fleet keys file: ${r.error.issues[0]?.message ?? 'invalid'}`);
   const out = new Map<string, ReturnType<typeof publicKeyFromBase64>>();
   for (const k of r.data.keys) {
-    const key = publicKeyFromBase64(k.publicKey);
+    let key: ReturnType<typeof publicKeyFromBase64>;
+    try {
+      key = publicKeyFromBase64(k.publicKey);
+    } catch {
+      throw new SecurityError('BAD_KEY_FILE', `key ${k.kid} is not an Ed25519 public key`);
+    }
     if (keyIdOf(key) !== k.kid) throw new SecurityError('BAD_KEY_FILE', `key id ${k.kid} does not match its public key`);
     out.set(k.kid, key);
   }

@@ -21,6 +21,8 @@ import { CommandDispatcher } from '../../../firmware/fleet/dispatcher.js';
 import { MemoryEventSource } from '../../../firmware/fleet/index.js';
 import { ReplayCache } from '../../../firmware/fleet/replay-cache.js';
 import { silentLogger } from '../../../firmware/log.js';
+import { SecurityError } from '../../../firmware/security/errors.js';
+import { parseFleetKeys } from '../../../firmware/security/fleet-keys.js';
 import { readQrFromFrame } from '../../../firmware/security/qr-reader.js';
 import { Store } from '../../../firmware/store/index.js';
 import {
@@ -181,6 +183,25 @@ test('config text: anything that is not a valid config throws ConfigError with a
       } catch (err) {
         assert.instance(err, ConfigError);
         assert.match((err as ConfigError).code, /^CONFIG_/);
+      }
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('trusted-keys files: anything else than a valid fleet-keys.json throws SecurityError BAD_KEY_FILE', () => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.jsonValue({ maxDepth: 4 }).map((j) => JSON.stringify(j) ?? ''),
+    fc.array(fc.record({ kid: fc.oneof(fc.constant(kid), fc.string()), publicKey: fc.uint8Array({ minLength: 31, maxLength: 33 }).map((b) => Buffer.from(b).toString('base64')) }), { maxLength: 3 }).map((keys) => JSON.stringify({ keys })),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      try {
+        parseFleetKeys(t);
+      } catch (err) {
+        assert.instance(err, SecurityError);
+        assert.is((err as SecurityError).code, 'BAD_KEY_FILE');
       }
     }),
     { numRuns: RUNS },

@@ -1,0 +1,114 @@
+// End to end in Chromium: enrol a person in the fleet console from a photo; a different
+// photo of that person played into the gate's camera shows "granted" with the name on
+// the kiosk page and the event in the console; a stranger is denied. Screenshots go to
+// test/artifacts/e2e/.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
+import { startConsole } from '../../tools/console/index.js';
+import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
+import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
+import { ARTIFACTS, chromiumOrSkip, launchChromium } from './browser.js';
+import { startTestSite } from './site.js';
+
+const SHOTS = join(ARTIFACTS, 'e2e');
+
+if (chromiumOrSkip('console and kiosk browser tests')) {
+  mkdirSync(SHOTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'limen-e2e-'));
+
+  /**
+   * Sends a JPEG into the kiosk as the page's webcam does, one frame after the terminal
+   * took the last, until `done` (the face service skips frames while it is busy).
+   */
+  async function playFrames(kioskUrl: string, jpeg: Buffer, done: () => boolean): Promise<void> {
+    const ws = new WebSocket(kioskUrl.replace('http', 'ws') + 'ws');
+    await new Promise((r) => ws.once('open', r));
+    for (let i = 0; i < 200 && !done(); i++) {
+      const ack = new Promise<void>((resolve) => {
+        const on = (data: WebSocket.RawData, binary: boolean) => {
+          if (!binary && JSON.parse(String(data)).type === 'frame-ack') {
+            ws.off('message', on);
+            resolve();
+          }
+        };
+        ws.on('message', on);
+      });
+      ws.send(jpeg);
+      await ack;
+    }
+    ws.close();
+  }
+
+  test('enrol from a photo in the console; the gate grants that person and denies a stranger', async () => {
+    const engine = await sharedEngine();
+    const site = await startTestSite(engine);
+    const console_ = await startConsole({ brokerUrl: site.broker.url, site: 'maple' });
+    const chromium = await launchChromium();
+    try {
+      const [gate] = site.terminals;
+      const alice = (await facesOf(3))[0]!;
+      const stranger = (await facesOf(1))[0]!;
+      const photo = join(dir, 'alice.jpg');
+      writeFileSync(photo, await portraitPhoto(3, alice));
+
+      const ctx = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const consolePage = await ctx.newPage();
+      await consolePage.goto(console_.url);
+      await consolePage.waitForSelector('[data-terminal="gate-1"] .dot.on');
+      await consolePage.waitForSelector('[data-terminal="door-1"] .dot.on');
+      await consolePage.fill('#enrol input[name=name]', 'Alice Chen');
+      await consolePage.fill('#enrol input[name=card]', '1234567');
+      await consolePage.setInputFiles('#enrol input[name=photo]', photo);
+      await consolePage.waitForSelector('#enrol img.shot');
+      await consolePage.check('#enrol input[name=consent]');
+      await consolePage.click('#enrol button[type=submit]');
+      await consolePage.waitForSelector('#enrol-msg.ok:has-text("Alice Chen enrolled on 2 terminals")', { timeout: 20_000 });
+      await consolePage.waitForSelector('tr[data-person] >> text=Alice Chen');
+      assert.is(gate!.terminal.face!.status.templates, 1, 'the gate enrolled the face from the photo');
+
+      const kioskPage = await ctx.newPage();
+      await kioskPage.setViewportSize({ width: 800, height: 480 });
+      await kioskPage.goto(site.kiosk.url);
+      await kioskPage.waitForSelector('#screen[data-screen=idle]');
+      // Another picture of her: smaller, shifted, re-compressed, as a camera sees her.
+      const display = gate!.terminal.board.devices.display;
+      await playFrames(site.kiosk.url, await faceFrameJpeg(3, alice, { faceWidth: 150, at: [0.45, 0.45], jpegQuality: 50 }), () => display.current.mode === 'granted');
+      await kioskPage.waitForSelector('#screen[data-screen=granted]');
+      assert.is(await kioskPage.textContent('#title'), 'Alice Chen', JSON.stringify(gate!.terminal.store.events.query({ order: 'desc', limit: 3 })));
+      await kioskPage.screenshot({ path: join(SHOTS, 'kiosk-granted-800x480.png') });
+
+      await consolePage.bringToFront();
+      await consolePage.waitForSelector('#events tr[data-type="access.granted"] >> text=Alice Chen');
+      await consolePage.screenshot({ path: join(SHOTS, 'console-granted.png') });
+
+      // A stranger: the gate's tracker sees a new face once Alice has gone.
+      await playFrames(site.kiosk.url, await faceFrameJpeg(1, stranger, { faceWidth: 150, at: [0.2, 0.45], jpegQuality: 50 }), () => display.current.mode === 'denied');
+      await kioskPage.bringToFront();
+      await kioskPage.waitForSelector('#screen[data-screen=denied]');
+      assert.is(await kioskPage.textContent('#detail'), 'Face not recognised');
+      await kioskPage.screenshot({ path: join(SHOTS, 'kiosk-denied-800x480.png') });
+
+      await consolePage.bringToFront();
+      await consolePage.waitForSelector('#events td:has-text("face not recognised")');
+      // Remote unlock from the console opens the lobby door.
+      await consolePage.click('[data-terminal="door-1"] button');
+      await consolePage.waitForSelector('#unlock-msg:has-text("door-1 unlocked")');
+      assert.ok(site.terminals[1]!.terminal.door.state.relayActive, 'door-1 relay energised');
+      await consolePage.screenshot({ path: join(SHOTS, 'console.png') });
+    } finally {
+      await chromium.close();
+      await console_.close();
+      await site.close();
+    }
+  });
+
+  test.after(async () => {
+    await closeSharedEngine();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  test.run();
+}

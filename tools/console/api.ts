@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'ids are 1-64 letters, digits, ".", "_" or "-"');
+
+/** Enrol or update a person. The photo (JPEG/PNG/WebP, base64) is enrolled by each terminal. */
+export const PersonInputSchema = z
+  .object({
+    id: id.optional(),
+    name: z.string().trim().min(1).max(200),
+    groups: z.array(id).max(32).default([]),
+    cards: z.array(z.string().regex(/^[0-9]{1,20}$/, 'card numbers are digits')).max(16).default([]),
+    photo: z.object({ mime: z.enum(['image/jpeg', 'image/png', 'image/webp']), data: z.string().max(8_000_000) }).optional(),
+    /** The person agreed to face recognition; required with a photo. */
+    consent: z.boolean().default(false),
+    /** Terminals to send to; default every online terminal. */
+    terminals: z.array(id).max(1000).optional(),
+  })
+  .strict();
+export type PersonInput = z.infer<typeof PersonInputSchema>;
+
+export const UnlockInputSchema = z.object({ durationMs: z.number().int().min(100).max(600_000).default(5000) }).strict();
+
+export type ConsoleErrorCode = 'BAD_JSON' | 'BAD_REQUEST' | 'NOT_FOUND' | 'TOO_LARGE';
+
+export class ConsoleError extends Error {
+  override readonly name = 'ConsoleError';
+  constructor(
+    readonly code: ConsoleErrorCode,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Fleet, type PersonRecord } from '../../sdk/src/index.js';
+import { ConsoleError, PersonInputSchema, UnlockInputSchema } from './api.js';
+import { toConsoleEvent, toConsoleTerminal, type ConsoleEvent, type ConsoleMessage, type ConsolePerson } from './model.js';
+
+const PAGE = readFileSync(new URL('./web/index.html', import.meta.url), 'utf8');
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const KEEP_EVENTS = 5000;
+
+export interface ConsoleOptions {
+  /** A connected Fleet to use (not closed by the console), or… */
+  fleet?: Fleet;
+  /** …a broker URL and site to connect to. */
+  brokerUrl?: string;
+  site?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningConsole {
+  url: string;
+  fleet: Fleet;
+  close(): Promise<void>;
+}
+
+/** Bundles the browser app (preact + htm + Chart.js) once per process. */
+let bundle: Promise<string> | undefined;
+function appBundle(): Promise<string> {
+  bundle ??= build({
+    entryPoints: [fileURLToPath(new URL('./web/app.js', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    write: false,
+    target: 'es2022',
+    logLevel: 'silent',
+  }).then((r) => r.outputFiles[0]!.text);
+  return bundle;
+}
+
+/**
+ * The fleet console: a web app over the fleet SDK only. Terminals by zone with
+ * presence and health, live events, persons (enrol from a photo or webcam, cards,
+ * removal), remote unlock and charts.
+ */
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  if (!options.fleet && !options.brokerUrl) throw new TypeError('startConsole: pass fleet or brokerUrl');
+  const js = await appBundle();
+  const ownsFleet = !options.fleet;
+  const fleet = options.fleet ?? (await Fleet.connect({ url: options.brokerUrl!, site: options.site ?? 'default' }));
+  const site = options.site ?? 'default';
+  const events: ConsoleEvent[] = [];
+  const persons = new Map<string, ConsolePerson>();
+  const clients = new Set<WebSocket>();
+  const broadcast = (msg: ConsoleMessage) => {
+    const text = JSON.stringify(msg);
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+  const terminals = () => fleet.terminals().map(toConsoleTerminal);
+  const terminalUpdate = (id: string) => {
+    const info = fleet.terminal(id).info();
+    if (info) broadcast({ type: 'terminal', terminal: toConsoleTerminal(info) });
+  };
+  const offs = [
+    fleet.onPresence((u) => terminalUpdate(u.terminal)),
+    fleet.onHealth((u) => terminalUpdate(u.terminal)),
+    fleet.onEvent((e) => {
+      const event = toConsoleEvent(e, e.personId ? (persons.get(e.personId)?.name ?? null) : null);
+      events.push(event);
+      if (events.length > KEEP_EVENTS) events.splice(0, events.length - KEEP_EVENTS);
+      broadcast({ type: 'event', event });
+    }),
+  ];
+  await fleet.whenConsuming();
+
+  const upsertPerson = async (body: unknown) => {
+    const parsed = PersonInputSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConsoleError('BAD_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 400);
+    }
+    const input = parsed.data;
+    if (input.photo && !input.consent) throw new ConsoleError('BAD_REQUEST', 'consent: a photo is enrolled only with the person\'s consent', 400);
+    const id = input.id ?? randomUUID();
+    const previous = persons.get(id);
+    const record: PersonRecord = {
+      id,
+      name: input.name,
+      groups: input.groups,
+      credentials: input.cards.map((value) => ({ type: 'card' as const, value })),
+      ...(input.photo && { faces: [{ photo: input.photo }] }),
+    };
+    const targets = input.terminals ?? fleet.terminals().filter((t) => t.online).map((t) => t.id);
+    const results = await fleet.group(targets).persons.upsert([record], { timeoutMs: 60_000 });
+    const person: ConsolePerson = { id, name: input.name, groups: input.groups, cards: input.cards, face: Boolean(input.photo) || (previous?.face ?? false), updatedAt: Date.now() };
+    if (results.some((r) => r.ok)) {
+      persons.set(id, person);
+      broadcast({ type: 'persons', persons: [...persons.values()] });
+    }
+    return { person, results: results.map((r) => (r.ok ? { terminal: r.terminal, ok: true } : { terminal: r.terminal, ok: false, error: errorBody(r.error) })) };
+  };
+
+  const removePerson = async (id: string) => {
+    const targets = fleet.terminals().filter((t) => t.online).map((t) => t.id);
+    const results = await fleet.group(targets).persons.remove([id]);
+    persons.delete(id);
+    broadcast({ type: 'persons', persons: [...persons.values()] });
+    return { results: results.map((r) => (r.ok ? { terminal: r.terminal, ok: true } : { terminal: r.terminal, ok: false, error: errorBody(r.error) })) };
+  };
+
+  const unlock = async (id: string, body: unknown) => {
+    if (!fleet.terminals().some((t) => t.id === id)) throw new ConsoleError('NOT_FOUND', `no terminal ${id}`, 404);
+    const parsed = UnlockInputSchema.safeParse(body ?? {});
+    if (!parsed.success) throw new ConsoleError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid', 400);
+    return fleet.terminal(id).unlock({ durationMs: parsed.data.durationMs });
+  };
+
+  const http = createServer((req, res) => {
+    route(req, res).catch((err: Error & { code?: string; status?: number }) => {
+      const status = err instanceof ConsoleError ? err.status : 502;
+      json(res, status, { error: errorBody(err) });
+    });
+  });
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(PAGE);
+      return;
+    }
+    if (req.method === 'GET' && path === '/app.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(js);
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/terminals') return json(res, 200, terminals());
+    if (req.method === 'GET' && path === '/api/events') return json(res, 200, events.slice(-500));
+    if (req.method === 'GET' && path === '/api/persons') return json(res, 200, [...persons.values()]);
+    if (req.method === 'POST' && path === '/api/persons') return json(res, 200, await upsertPerson(await readJson(req)));
+    const person = /^\/api\/persons\/([^/]+)$/.exec(path);
+    if (req.method === 'DELETE' && person) return json(res, 200, await removePerson(decodeURIComponent(person[1]!)));
+    const unlockPath = /^\/api\/terminals\/([^/]+)\/unlock$/.exec(path);
+    if (req.method === 'POST' && unlockPath) return json(res, 200, await unlock(decodeURIComponent(unlockPath[1]!), await readJson(req)));
+    throw new ConsoleError('NOT_FOUND', `no route ${req.method} ${path}`, 404);
+  };
+
+  const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: 1024 });
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', () => {}); // the page only listens
+    const msg: ConsoleMessage = { type: 'snapshot', site, terminals: terminals(), events: events.slice(-500), persons: [...persons.values()] };
+    ws.send(JSON.stringify(msg));
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = http.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;
+  return {
+    url,
+    fleet,
+    close: async () => {
+      for (const off of offs) off();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+      if (ownsFleet) await fleet.close();
+    },
+  };
+}
+
+function errorBody(err: Error & { code?: string }): { code: string; message: string } {
+  return { code: err.code ?? 'FAILED', message: err.message };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ConsoleError('TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`, 413);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ConsoleError('BAD_JSON', 'request body is not JSON', 400);
+  }
+}

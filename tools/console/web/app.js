@@ -61,7 +61,7 @@ function Terminals({ terminals }) {
       <div class="terminal" data-terminal=${t.id}>
         <div><span class=${'dot' + (t.online ? ' on' : '')}></span><b>${t.id}</b> <span class="meta">${t.online ? 'online' : 'offline'} · ${t.board ?? ''} ${t.firmware ?? ''}</span></div>
         <button onClick=${() => unlock(t.id)} disabled=${!t.online}>Unlock</button>
-        <div class="meta">${t.health ? `CPU ${(t.health.cpuLoad[0] * 100).toFixed(0)}% · RSS ${(t.health.memory.processRssBytes / 2 ** 20).toFixed(0)} MB · camera ${t.health.camera ? t.health.camera.fps.toFixed(1) + ' fps' : '—'} · gallery ${t.health.gallery?.size ?? '—'} · outbox ${t.health.outbox.depth}` : 'no health report yet'}</div>
+        <div class="meta">${t.health ? `load ${t.health.cpuLoad[0].toFixed(2)} · RSS ${(t.health.memory.processRssBytes / 2 ** 20).toFixed(0)} MB · camera ${t.health.camera ? t.health.camera.fps.toFixed(1) + ' fps' : '—'} · gallery ${t.health.gallery?.size ?? '—'} · outbox ${t.health.outbox.depth}` : 'no health report yet'}</div>
       </div>`)}`)}
     ${terminals.length === 0 ? html`<p class="meta">No terminal has reported yet.</p>` : null}
     <div class="msg" id="unlock-msg">${msg}</div></section>`;
@@ -143,7 +143,7 @@ function Events({ events }) {
   return html`<section><h2>Live events</h2><table id="events"><thead><tr><th>Time</th><th>Terminal</th><th>Event</th><th>Who</th><th>Reason</th></tr></thead><tbody>
     ${recent.map((e) => html`<tr class=${isAlert(e) ? 'alert' : ''} data-type=${e.type}>
       <td>${time(e.ts)}</td><td>${e.terminal}</td><td class=${e.result ?? ''}>${e.result ?? e.type}</td>
-      <td>${e.personName ?? e.personId ?? ''} ${e.credentialType ? html`<span class="meta">(${e.credentialType})</span>` : ''}</td><td>${e.reason ? (REASONS[e.reason] ?? e.reason) : ''}</td></tr>`)}
+      <td>${e.personName ?? e.personId ?? ''} ${e.credentialType ? html`<span class="meta">(${e.credentialType})</span>` : ''}</td><td>${e.reason && e.result !== 'granted' ? (REASONS[e.reason] ?? e.reason) : ''}</td></tr>`)}
   </tbody></table></section>`;
 }
 

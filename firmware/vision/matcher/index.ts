@@ -23,4 +23,5 @@ export {
   storeExactTemplates,
   type LoadGalleryOptions,
   type LoadGalleryResult,
+  type TemplateDecoder,
 } from './store-gallery.js';

@@ -30,10 +30,20 @@ export function decodeTemplate(blob: Uint8Array, dim: number): Float32Array | nu
   return out;
 }
 
+/** Turns a `face_templates.template` BLOB into its float32 values; null when it does not decode. */
+export type TemplateDecoder = (templateId: string, blob: Uint8Array, dim: number) => Float32Array | null;
+
 export interface LoadGalleryOptions {
   /** Only templates made by this embedding model are loaded (`face_templates.model_id`). */
   modelId: string;
+  /**
+   * How BLOBs decode (for example a sealed-template codec's `decode`). Default:
+   * plain float32 little-endian ({@link decodeTemplate}).
+   */
+  decode?: TemplateDecoder;
 }
+
+const plainDecode: TemplateDecoder = (_id, blob, dim) => decodeTemplate(blob, dim);
 
 export interface LoadGalleryResult {
   loaded: number;
@@ -54,6 +64,7 @@ type Row = [id: string, personId: string, dim: number, template: unknown];
  */
 export async function loadGallery(db: Database, matcher: Matcher, options: LoadGalleryOptions): Promise<LoadGalleryResult> {
   if (typeof options?.modelId !== 'string' || options.modelId === '') throw new TypeError('loadGallery: modelId is required');
+  const decode = options.decode ?? plainDecode;
   const started = performance.now();
   const skipped: Array<{ id: string; reason: string }> = [];
   let loaded = 0;
@@ -66,9 +77,9 @@ export async function loadGallery(db: Database, matcher: Matcher, options: LoadG
       skipped.push({ id, reason: `dim ${dim}, the matcher uses ${matcher.dim}` });
       continue;
     }
-    const template = blob instanceof Uint8Array ? decodeTemplate(blob, dim) : null;
+    const template = blob instanceof Uint8Array ? decode(id, blob, dim) : null;
     if (!template) {
-      skipped.push({ id, reason: `template is not ${dim} float32 values` });
+      skipped.push({ id, reason: `template does not decode to ${dim} float32 values` });
       continue;
     }
     try {
@@ -94,12 +105,13 @@ export async function loadGallery(db: Database, matcher: Matcher, options: LoadG
 export function storeExactTemplates(db: Database, options: LoadGalleryOptions): ExactTemplateSource {
   if (typeof options?.modelId !== 'string' || options.modelId === '') throw new TypeError('storeExactTemplates: modelId is required');
   const { modelId } = options;
+  const decode = options.decode ?? plainDecode;
   const stmt = db.prepare<[string, string], [number, unknown]>('SELECT dim, template FROM face_templates WHERE id = ? AND model_id = ?').raw(true);
   return (templateIds) =>
     templateIds.map((id) => {
       const row = stmt.get(id, modelId);
       if (!row) return null;
       const [dim, blob] = row;
-      return blob instanceof Uint8Array ? decodeTemplate(blob, dim) : null;
+      return blob instanceof Uint8Array ? decode(id, blob, dim) : null;
     });
 }

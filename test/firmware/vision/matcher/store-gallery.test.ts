@@ -46,6 +46,18 @@ test('loadGallery loads one model\'s templates from face_templates and skips bad
     assert.not.ok(matcher.has('other-model'));
     const hit = (await matcher.search(g.centres[11]!))[0]!;
     assert.is(hit.personId, 'p11');
+
+    // A decoder (a sealed-template codec, say) sees each row's id and BLOB.
+    const other = new Matcher({ dim: DIM, clock: new FakeClock() });
+    const seen: string[] = [];
+    const decoded = await loadGallery(db, other, {
+      modelId: 'faceplugin-0.0.1',
+      decode: (id, blob, dim) => (seen.push(id), id.endsWith('-t0') ? decodeTemplate(blob, dim) : null),
+    });
+    await other.close();
+    assert.is(decoded.loaded, 20);
+    assert.ok(seen.includes('p3-t1') && seen.includes('zeros'));
+    assert.ok(decoded.skipped.some((s) => s.id === 'p3-t1'));
   } finally {
     await matcher.close();
     store.close();
@@ -70,6 +82,8 @@ test('storeExactTemplates reads float32 templates by id, and a matcher settles a
     const read = storeExactTemplates(db, { modelId: 'm1' })(['b', 'nobody', 'other', 'short']);
     assert.equal(Array.from(read[0]!), Array.from(b));
     assert.equal(read.slice(1), [null, null, null]);
+    const negated = storeExactTemplates(db, { modelId: 'm1', decode: (_id, blob, dim) => decodeTemplate(blob, dim)!.map((x) => -x) });
+    assert.is(negated(['b'])[0]![0], -b[0]!, 'a custom decoder is used');
     assert.throws(() => storeExactTemplates(db, { modelId: '' }), TypeError);
 
     await loadGallery(db, matcher, { modelId: 'm1' });

@@ -10,7 +10,9 @@ import { createLogger, silentLogger } from '../firmware/log.js';
 import { Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
 import { registerDoctor } from './doctor.js';
+import { registerFleet } from './cli/fleet.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
+import { runSimulation } from './cli/run-simulation.js';
 import { parseTimeArg } from './cli/duration.js';
 
 const DEFAULT_CONFIG_FILE = 'limen.config.json';
@@ -20,8 +22,12 @@ interface GlobalOptions {
   db?: string;
 }
 
+function configFile(opts: GlobalOptions): string | undefined {
+  return opts.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+}
+
 function resolveConfig(opts: GlobalOptions): Config {
-  const file = opts.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const file = configFile(opts);
   const config = file ? loadConfigFile(file) : defaultConfig('sim-1');
   return opts.db ? { ...config, store: { ...config.store, path: opts.db } } : config;
 }
@@ -51,20 +57,50 @@ const program = new Command('limen')
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
+const port = (v: string) => {
+  const n = Number.parseInt(v, 10);
+  if (!(Number.isInteger(n) && n >= 0 && n <= 65_535)) throw new Error(`not a port number: ${v}`);
+  return n;
+};
+
 program
   .command('sim')
-  .description('run a simulated terminal with its control panel')
-  .option('-p, --port <port>', 'control panel port', (v) => Number.parseInt(v, 10))
-  .option('--host <host>', 'control panel host')
+  .description(
+    'run the simulator: an MQTT broker and two sim terminals (a community gate and a building door) with their control panels; ' +
+      'with --db or --config, one terminal from that config',
+  )
+  .option('-p, --port <port>', 'control panel port (several terminals: the first one, the next count up; default free ports)', port)
+  .option('--host <host>', 'host the panels (and the broker) listen on')
   .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (needs ffmpeg)')
-  .action(async (opts: { port?: number; host?: string; play?: string }) => {
-    const config = resolveConfig(globals());
+  .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken)', port)
+  .option('--dir <folder>', 'databases of the simulated terminals (default var/sim)')
+  .option('--site <site>', 'fleet site of the simulated terminals (default demo)')
+  .option('--no-face', 'face recognition off on every simulated terminal')
+  .action(async (opts: { port?: number; host?: string; play?: string; mqttPort?: number; dir?: string; site?: string; face: boolean }) => {
+    const logger = createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' });
+    const g = globals();
+    if (g.db === undefined && g.config === undefined) {
+      await runSimulation({
+        logger,
+        ...(opts.port !== undefined && { panelPort: opts.port }),
+        ...(opts.host !== undefined && { host: opts.host }),
+        ...(opts.play !== undefined && { play: opts.play }),
+        ...(opts.mqttPort !== undefined && { mqttPort: opts.mqttPort }),
+        ...(opts.dir !== undefined && { dir: opts.dir }),
+        ...(opts.site !== undefined && { site: opts.site }),
+        ...(!opts.face && { face: false as const }),
+      });
+      return;
+    }
+    const config = resolveConfig(g);
     const panel = { ...config.panel, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) };
     const face = opts.play ? { ...config.face, enabled: true, camera: playedCamera(opts.play) } : config.face;
-    await runSimulator({ config: { ...config, panel, face }, logger: createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' }) });
+    const file = configFile(g);
+    await runSimulator({ config: { ...config, panel, face }, logger, ...(file !== undefined && { configPath: file }) });
   });
 
 registerDoctor(program);
+registerFleet(program);
 
 program
   .command('enrol')

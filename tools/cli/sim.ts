@@ -10,14 +10,23 @@ import { Terminal } from '../../firmware/terminal.js';
 export interface RunSimulatorOptions {
   config: Config;
   logger: Logger;
+  /** The file the config came from (fleet config changes are written back to it). */
+  configPath?: string;
 }
 
 /** Runs a simulated terminal and its control panel until SIGINT / SIGTERM. */
-export async function runSimulator({ config, logger }: RunSimulatorOptions): Promise<void> {
-  const terminal = await Terminal.open({ config, logger });
+export async function runSimulator({ config, logger, configPath }: RunSimulatorOptions): Promise<void> {
+  const terminal = await Terminal.open({
+    config,
+    logger,
+    ...(configPath !== undefined && { configPath }),
+    // A simulated terminal does not restart: the request is logged.
+    reboot: (reason) => logger.warn({ reason }, 'reboot requested; a sim terminal keeps running'),
+  });
   const panel = await PanelServer.start({ target: simPanelTarget(terminal), host: config.panel.host, port: config.panel.port, logger });
   console.log(`Limen sim terminal "${config.terminal.id}" (board ${config.board}, database ${config.store.path})`);
   console.log(`Control panel: ${panel.url}`);
+  if (config.fleet) console.log(`Fleet: ${config.fleet.url} (site ${config.fleet.site ?? config.terminal.site})`);
   void terminal.face?.whenReady().then((s) => {
     if (s.state === 'running') console.log(`Face recognition: on (${s.modelSet}, ${s.templates} enrolled, liveness ${s.livenessLevel}, camera: ${s.camera})`);
     else if (s.state === 'failed') console.log(`Face recognition unavailable: ${s.error?.message} (cards and the door work)`);

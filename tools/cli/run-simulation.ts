@@ -1,0 +1,45 @@
+// `limen sim` without --db / --config: the broker and the sim terminals, their URLs
+// printed, until SIGINT / SIGTERM.
+import type { Logger } from '../../firmware/log.js';
+import { startSimulation, type Simulation, type SimulationOptions } from './simulation.js';
+
+/** The broker port `npm start` prefers, so `limen fleet` finds it without --url. */
+export const PREFERRED_MQTT_PORT = 1883;
+
+/** Starts the simulation on the preferred MQTT port, or a free one when it is taken (unless a port was asked for). */
+export async function startOnPreferredPort(options: SimulationOptions): Promise<Simulation> {
+  if (options.mqttPort !== undefined) return startSimulation(options);
+  try {
+    return await startSimulation({ ...options, mqttPort: PREFERRED_MQTT_PORT });
+  } catch (err) {
+    if (!/EADDRINUSE|EACCES/.test((err as Error).message)) throw err;
+    return startSimulation({ ...options, mqttPort: 0 });
+  }
+}
+
+export function describeSimulation(sim: Simulation): string[] {
+  const width = Math.max(...sim.terminals.map((t) => t.id.length));
+  return [
+    `Limen simulation, site "${sim.site}"`,
+    `MQTT broker: ${sim.brokerUrl}`,
+    ...sim.terminals.map((t) => `Terminal ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
+    `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site} terminals`,
+  ];
+}
+
+export async function runSimulation(options: SimulationOptions & { logger: Logger }): Promise<void> {
+  const sim = await startOnPreferredPort(options);
+  for (const line of describeSimulation(sim)) console.log(line);
+  for (const t of sim.terminals) {
+    void t.terminal.face?.whenReady().then((s) => {
+      if (s.state === 'running') console.log(`${t.id}: face recognition on (${s.modelSet}, ${s.templates} enrolled, camera: ${s.camera})`);
+      else if (s.state === 'failed') console.log(`${t.id}: face recognition unavailable: ${s.error?.message} (cards and the door work)`);
+    });
+  }
+  const stop = async () => {
+    await sim.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}

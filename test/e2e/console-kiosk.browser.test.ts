@@ -66,9 +66,10 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       await consolePage.waitForSelector('#enrol img.shot');
       await consolePage.check('#enrol input[name=consent]');
       await consolePage.click('#enrol button[type=submit]');
-      await consolePage.waitForSelector('#enrol-msg.ok:has-text("Alice Chen enrolled on 2 terminals")', { timeout: 20_000 });
+      await consolePage.waitForSelector('#enrol-msg.ok:has-text("Alice Chen enrolled on 2 terminals (face on 1)")', { timeout: 20_000 });
       await consolePage.waitForSelector('tr[data-person] >> text=Alice Chen');
       assert.is(gate!.terminal.face!.status.templates, 1, 'the gate enrolled the face from the photo');
+      assert.ok(site.terminals[1]!.terminal.access.repository.findCredential('card', '1234567'), 'the lobby door (no face) got her card');
 
       const kioskPage = await ctx.newPage();
       await kioskPage.setViewportSize({ width: 800, height: 480 });

@@ -99,12 +99,22 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     };
     const targets = input.terminals ?? fleet.terminals().filter((t) => t.online).map((t) => t.id);
     const results = await fleet.group(targets).persons.upsert([record], { timeoutMs: 60_000 });
+    // Terminals without face recognition refuse photos: they still get the person and cards.
+    const faceless = results.filter((r) => !r.ok && record.faces && (r.error as { code?: string }).code === 'NOT_SUPPORTED').map((r) => r.terminal);
+    const { faces: _faces, ...withoutFaces } = record;
+    const retried = faceless.length ? await fleet.group(faceless).persons.upsert([withoutFaces], { timeoutMs: 60_000 }) : [];
+    const final = results.map((r) => retried.find((x) => x.terminal === r.terminal) ?? r);
     const person: ConsolePerson = { id, name: input.name, groups: input.groups, cards: input.cards, face: Boolean(input.photo) || (previous?.face ?? false), updatedAt: Date.now() };
-    if (results.some((r) => r.ok)) {
+    if (final.some((r) => r.ok)) {
       persons.set(id, person);
       broadcast({ type: 'persons', persons: [...persons.values()] });
     }
-    return { person, results: results.map((r) => (r.ok ? { terminal: r.terminal, ok: true } : { terminal: r.terminal, ok: false, error: errorBody(r.error) })) };
+    return {
+      person,
+      results: final.map((r) =>
+        r.ok ? { terminal: r.terminal, ok: true, face: Boolean(record.faces) && !faceless.includes(r.terminal) } : { terminal: r.terminal, ok: false, error: errorBody(r.error) },
+      ),
+    };
   };
 
   const removePerson = async (id: string) => {

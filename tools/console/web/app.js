@@ -110,7 +110,7 @@ function Persons({ persons }) {
       if (photo) { const [head, data] = photo.split(','); body.photo = { mime: head.slice(5, head.indexOf(';')), data }; }
       const r = await api('POST', '/api/persons', body);
       const failed = r.results.filter((x) => !x.ok);
-      setMsg({ ok: failed.length === 0, text: failed.length ? `enrolled on ${r.results.length - failed.length} terminals; ${failed.map((x) => `${x.terminal}: ${x.error.message}`).join('; ')}` : `${name} enrolled on ${r.results.length} terminals` });
+      setMsg({ ok: failed.length === 0, text: failed.length ? `enrolled on ${r.results.length - failed.length} terminals; ${failed.map((x) => `${x.terminal}: ${x.error.message}`).join('; ')}` : `${name} enrolled on ${r.results.length} terminals` + (photo ? ` (face on ${r.results.filter((x) => x.face).length})` : '') });
       if (!failed.length) { setName(''); setCard(''); setPhoto(null); setConsent(false); }
     } catch (err) { setMsg({ ok: false, text: err.message }); }
     setBusy(false);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Frame } from '../../hal/camera.js';
 import type { Unsubscribe } from '../../hal/events.js';
-import type { Config, FleetConfig } from '../config/index.js';
+import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { FaceService } from '../face/index.js';
 import type { Logger } from '../log.js';
 import type { Terminal } from '../terminal.js';
@@ -28,7 +28,7 @@ export interface TerminalAgentOptions {
   logger: Logger;
 }
 
-/** TLS material named in the config, read from files. */
+/** TLS material named in the config, read from files (ConfigError CONFIG_NOT_FOUND when one cannot be read). */
 function readTls(tls: FleetConfig['tls']) {
   if (!tls) return undefined;
   const read = (path: string | undefined, what: string) => {
@@ -36,7 +36,7 @@ function readTls(tls: FleetConfig['tls']) {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new CommandError('REJECTED', `fleet.tls.${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new ConfigError('CONFIG_NOT_FOUND', `fleet.tls.${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   };
   const ca = read(tls.ca, 'ca');

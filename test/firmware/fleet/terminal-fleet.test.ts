@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, type Config } from '../../../firmware/config/index.js';
@@ -38,7 +39,7 @@ function config(ctx: Ctx, id: string, overrides: Record<string, unknown> = {}): 
 }
 
 /** Opens a terminal and waits until the fleet sees it online. */
-async function online(ctx: Ctx, cfg: Config, extra: { configPath?: string } = {}): Promise<Terminal> {
+async function online(ctx: Ctx, cfg: Config, extra: { configPath?: string; reboot?: (reason: string | undefined) => void } = {}): Promise<Terminal> {
   const id = cfg.terminal.id;
   let off = () => {};
   const seen = new Promise<void>((resolve) => {
@@ -230,6 +231,57 @@ s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
   assert.equal(terminal.access.repository.listPersons().map((p) => p.id).sort(), ['local', 'p0', 'p1', 'p2']);
   assert.is(terminal.store.db.prepare('SELECT count(*) FROM face_templates').pluck().get(), 3);
   await close(ctx, terminal);
+});
+
+s('snapshot sends the latest camera frame as JPEG; health carries camera fps and gallery; reboot runs after the reply', async (ctx) => {
+  let rebooted: (reason: string | undefined) => void = () => {};
+  const reboot = new Promise<string | undefined>((resolve) => (rebooted = resolve));
+  const cfg = config(ctx, 'door-5', { fleet: { url: ctx.broker.url, site: 'hq', healthIntervalMs: 1000 } });
+  const terminal = await online(ctx, cfg, { reboot: (reason) => rebooted(reason) });
+  const t = ctx.fleet.terminal('door-5');
+  assert.equal(t.info()?.presence?.commands.includes('snapshot'), true);
+
+  const early = await t.snapshot().catch((e: unknown) => e);
+  assert.is((early as RejectedError).code, 'NOT_SUPPORTED', 'no frame while the camera is off');
+
+  const camera = terminal.board.sim.camera!;
+  await terminal.board.devices.camera!.start();
+  const data = new Uint8Array(64 * 48 * 3).map((_, i) => (i % 3 === 0 ? 200 : 30));
+  let off = () => {};
+  const health = new Promise<void>((resolve) => {
+    off = ctx.fleet.onHealth((h) => h.terminal === 'door-5' && h.health.camera !== null && resolve());
+  });
+  for (let i = 0; i < 5; i++) camera.pushFrame({ width: 64, height: 48, format: 'rgb24', data });
+  const full = await t.snapshot();
+  assert.is(full.mime, 'image/jpeg');
+  const meta = await sharp(full.data).metadata();
+  assert.equal([meta.format, meta.width, meta.height], ['jpeg', 64, 48]);
+  const { data: pixel } = await sharp(full.data).raw().extract({ left: 10, top: 10, width: 1, height: 1 }).toBuffer({ resolveWithObject: true });
+  assert.ok(pixel[0]! > 150 && pixel[2]! < 80, 'red frame stays red');
+  const small = await t.snapshot({ maxWidth: 32 });
+  assert.equal([small.width, small.height], [32, 24]);
+
+  await guard(health, 'health with the camera');
+  off();
+  const info = t.info()!.health!;
+  assert.ok(info.camera!.fps >= 0);
+  assert.equal(info.gallery, { size: 0, version: 0 });
+  assert.is(info.board, 'sim');
+
+  const { at } = await t.reboot({ delayMs: 0, reason: 'maintenance' });
+  assert.ok(at > 0);
+  assert.is(await guard(reboot, 'reboot hook'), 'maintenance');
+  await close(ctx, terminal);
+});
+
+s('without a reboot hook, reboot is not supported; a missing TLS file stops Terminal.open with a path: message', async (ctx) => {
+  const terminal = await online(ctx, config(ctx, 'door-6'));
+  const refused = await ctx.fleet.terminal('door-6').reboot().catch((e: unknown) => e);
+  assert.is((refused as RejectedError).code, 'NOT_SUPPORTED');
+  await close(ctx, terminal);
+  const bad = config(ctx, 'door-7', { fleet: { url: ctx.broker.url, tls: { ca: join(ctx.dir, 'missing-ca.pem') } } });
+  const err = await Terminal.open({ config: bad, logger: silentLogger() }).catch((e: unknown) => e);
+  assert.match((err as Error).message, /^fleet\.tls\.ca: cannot read .*missing-ca\.pem \(ENOENT\)/);
 });
 
 s.run();

@@ -1,0 +1,70 @@
+// Fleet configuration over the terminal config: merge, schema validation with
+// `path: message` refusals, live settings only, and the fleet section of the schema.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError, defaultConfig, parseConfig } from '../../../firmware/config/index.js';
+import { CommandError } from '../../../firmware/fleet/index.js';
+import { deepMerge, fleetView, mergeFleetConfig } from '../../../firmware/fleet/terminal-config.js';
+
+const base = defaultConfig('door-1', { store: { path: ':memory:' } });
+
+function refusal(fn: () => unknown): CommandError {
+  try {
+    fn();
+  } catch (err) {
+    assert.instance(err, CommandError);
+    return err as CommandError;
+  }
+  throw new Error('expected a refusal');
+}
+
+test('deepMerge merges objects key by key and replaces everything else', () => {
+  assert.equal(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });
+});
+
+test('live settings apply; the result is a validated config', () => {
+  const next = mergeFleetConfig(base, { door: { unlockMs: 2500 }, terminal: { name: 'Lobby' } });
+  assert.is(next.door.unlockMs, 2500);
+  assert.is(next.terminal.name, 'Lobby');
+  assert.is(next.door.heldOpenMs, base.door.heldOpenMs);
+  assert.equal(fleetView(next), { terminal: { name: 'Lobby' }, door: next.door });
+});
+
+test('schema problems are refused as CONFIG_REJECTED with path: message', () => {
+  const bad = refusal(() => mergeFleetConfig(base, { door: { unlockMs: 'soon' } }));
+  assert.is(bad.code, 'CONFIG_REJECTED');
+  assert.match(bad.message, /^door\.unlockMs: /);
+  const over = refusal(() => mergeFleetConfig(base, { door: { unlockMs: 40_000 } }));
+  assert.match(over.message, /^door\.unlockMs: unlockMs must not exceed maxEnergiseMs/);
+  const unknown = refusal(() => mergeFleetConfig(base, { door: { colour: 'red' } }));
+  assert.match(unknown.message, /^door: /);
+});
+
+test('settings that need a restart are refused, unchanged values are fine', () => {
+  const held = refusal(() => mergeFleetConfig(base, { door: { heldOpenMs: 1000 } }));
+  assert.is(held.message, 'door.heldOpenMs: cannot be changed remotely while the terminal runs');
+  const id = refusal(() => mergeFleetConfig(base, { terminal: { id: 'other' } }));
+  assert.match(id.message, /^terminal\.id: cannot be changed remotely/);
+  assert.is(mergeFleetConfig(base, { door: { ...base.door } }).door.unlockMs, base.door.unlockMs);
+});
+
+test('the fleet section is optional and validated', () => {
+  assert.is(base.fleet, undefined);
+  const withFleet = defaultConfig('door-1', { fleet: { url: 'mqtts://broker.example:8883', tls: { ca: 'ca.pem' } } });
+  assert.equal(withFleet.fleet, { url: 'mqtts://broker.example:8883', groups: [], tls: { ca: 'ca.pem' }, protocolVersion: 4, healthIntervalMs: 30_000 });
+  const issue = (fleet: unknown) => {
+    try {
+      parseConfig({ version: 1, terminal: { id: 'd' }, fleet });
+    } catch (err) {
+      assert.instance(err, ConfigError);
+      return (err as Error).message;
+    }
+    return 'accepted';
+  };
+  assert.match(issue({ url: 'http://x' }), /^fleet\.url: /);
+  assert.match(issue({ url: 'mqtt://x', tls: { cert: 'c.pem' } }), /^fleet\.tls\.cert: cert and key go together/);
+  assert.match(issue({ url: 'mqtt://x', healthIntervalMs: 10 }), /^fleet\.healthIntervalMs: /);
+  assert.match(issue({ url: 'mqtt://x', site: 'no spaces' }), /^fleet\.site: /);
+});
+
+test.run();

@@ -24,6 +24,8 @@ export interface FleetPersonsOptions {
 export interface WrittenPerson {
   id: string;
   photos: Uint8Array[];
+  /** The person did not exist before this write. */
+  created: boolean;
 }
 
 const ACCESS_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -118,17 +120,26 @@ export class FleetPersons {
         for (const f of p.faces) if ('photo' in f) photos.push(Buffer.from(f.photo.data, 'base64'));
         this.replaceTemplates(p.id, templates);
       }
-      return { id: p.id, photos };
+      return { id: p.id, photos, created: !existing };
     } catch (err) {
       throw refusal(err, where);
     }
   }
 
-  /** `persons.upsert`: every record's data in one transaction, then the photos, in order. */
+  /**
+   * `persons.upsert`: every record's data in one transaction, then the photos, in
+   * order. When a photo is refused, the persons this request created are erased
+   * again (an update of an existing person stays: re-sending it is harmless).
+   */
   async upsert(persons: readonly PersonRecord[]): Promise<{ upserted: number }> {
     this.check(persons);
     const written = this.store.transaction(() => persons.map((p, i) => this.write(p, `persons.${i}`)));
-    await this.enrol(written, 'persons');
+    try {
+      await this.enrol(written, 'persons');
+    } catch (err) {
+      this.remove(written.filter((w) => w.created).map((w) => w.id));
+      throw err;
+    }
     return { upserted: persons.length };
   }
 

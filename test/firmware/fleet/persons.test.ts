@@ -85,6 +85,11 @@ test('photos go to the enroller after the record is written; enrolment errors na
   assert.ok(repository.getPerson('eve'));
   const message = await code(persons.upsert([{ id: 'fay', faces: [{ photo: { mime: 'image/jpeg', data: '' } }] }]));
   assert.is(message, 'REJECTED persons.0.faces: no face in the photo');
+  assert.is(repository.getPerson('fay'), undefined, 'a person created by the refused request is erased again');
+  // An existing person keeps the update.
+  const again = await code(persons.upsert([{ id: 'eve', name: 'Eve', faces: [{ photo: { mime: 'image/jpeg', data: '' } }] }]));
+  assert.match(again, /^REJECTED /);
+  assert.is(repository.getPerson('eve')?.name, 'Eve');
   store.close();
 });
 

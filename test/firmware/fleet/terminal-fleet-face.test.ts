@@ -48,6 +48,7 @@ test('a photo sent with persons.upsert is enrolled on the terminal and the face 
     assert.instance(refused, RejectedError);
     assert.is((refused as RejectedError).code, 'REJECTED');
     assert.match((refused as Error).message, /^persons\.0\.faces: /);
+    assert.is(terminal.access.repository.getPerson('bob'), undefined);
 
     // Alice walks up to the camera.
     const camera = terminal.board.sim.camera!;

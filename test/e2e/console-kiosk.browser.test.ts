@@ -1,17 +1,18 @@
 // End to end in Chromium: enrol a person in the fleet console from a photo; a different
 // photo of that person played into the gate's camera shows "granted" with the name on
 // the kiosk page and the event in the console; a stranger is denied. Screenshots go to
-// test/artifacts/e2e/.
+// test/artifacts/e2e/. A second person is enrolled from the console's (fake) webcam.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
+import type { FaceService } from '../../firmware/face/index.js';
 import { startConsole } from '../../tools/console/index.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
-import { ARTIFACTS, chromiumOrSkip, launchChromium } from './browser.js';
+import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, y4mFromJpeg } from './browser.js';
 import { startTestSite } from './site.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
@@ -21,13 +22,19 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
   const dir = mkdtempSync(join(tmpdir(), 'limen-e2e-'));
 
   /**
-   * Sends a JPEG into the kiosk as the page's webcam does, one frame after the terminal
-   * took the last, until `done` (the face service skips frames while it is busy).
+   * Sends a JPEG into the kiosk as the page's webcam does, each frame after the face
+   * service analysed the last (it skips frames while busy), until `done`.
    */
-  async function playFrames(kioskUrl: string, jpeg: Buffer, done: () => boolean): Promise<void> {
+  async function playFrames(kioskUrl: string, face: FaceService, jpeg: Buffer, done: () => boolean): Promise<void> {
     const ws = new WebSocket(kioskUrl.replace('http', 'ws') + 'ws');
     await new Promise((r) => ws.once('open', r));
-    for (let i = 0; i < 200 && !done(); i++) {
+    for (let i = 0; i < 40 && !done(); i++) {
+      const analysed = new Promise<void>((resolve) => {
+        const off = face.onFrame(() => {
+          off();
+          resolve();
+        });
+      });
       const ack = new Promise<void>((resolve) => {
         const on = (data: WebSocket.RawData, binary: boolean) => {
           if (!binary && JSON.parse(String(data)).type === 'frame-ack') {
@@ -39,6 +46,7 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       });
       ws.send(jpeg);
       await ack;
+      await analysed;
     }
     ws.close();
   }
@@ -47,11 +55,14 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
     const engine = await sharedEngine();
     const site = await startTestSite(engine);
     const console_ = await startConsole({ brokerUrl: site.broker.url, site: 'maple' });
-    const chromium = await launchChromium();
+    const alice = (await facesOf(3))[0]!;
+    const stranger = (await facesOf(1))[0]!;
+    const wei = (await facesOf(4))[1]!;
+    // The console's webcam (Chromium's fake camera) shows Wei, when ffmpeg can make the video.
+    const webcam = hasFfmpeg() ? y4mFromJpeg(await faceFrameJpeg(4, wei, { faceWidth: 200, jpegQuality: 90 }), dir, 'wei') : undefined;
+    const chromium = await launchChromium(webcam ? { fakeVideo: webcam } : {});
     try {
       const [gate] = site.terminals;
-      const alice = (await facesOf(3))[0]!;
-      const stranger = (await facesOf(1))[0]!;
       const photo = join(dir, 'alice.jpg');
       writeFileSync(photo, await portraitPhoto(3, alice));
 
@@ -77,7 +88,7 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       await kioskPage.waitForSelector('#screen[data-screen=idle]');
       // Another picture of her: smaller, shifted, re-compressed, as a camera sees her.
       const display = gate!.terminal.board.devices.display;
-      await playFrames(site.kiosk.url, await faceFrameJpeg(3, alice, { faceWidth: 150, at: [0.45, 0.45], jpegQuality: 50 }), () => display.current.mode === 'granted');
+      await playFrames(site.kiosk.url, gate!.terminal.face!, await faceFrameJpeg(3, alice, { faceWidth: 150, at: [0.45, 0.45], jpegQuality: 50 }), () => display.current.mode === 'granted');
       await kioskPage.waitForSelector('#screen[data-screen=granted]');
       assert.is(await kioskPage.textContent('#title'), 'Alice Chen', JSON.stringify(gate!.terminal.store.events.query({ order: 'desc', limit: 3 })));
       await kioskPage.screenshot({ path: join(SHOTS, 'kiosk-granted-800x480.png') });
@@ -87,7 +98,7 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       await consolePage.screenshot({ path: join(SHOTS, 'console-granted.png') });
 
       // A stranger: the gate's tracker sees a new face once Alice has gone.
-      await playFrames(site.kiosk.url, await faceFrameJpeg(1, stranger, { faceWidth: 150, at: [0.2, 0.45], jpegQuality: 50 }), () => display.current.mode === 'denied');
+      await playFrames(site.kiosk.url, gate!.terminal.face!, await faceFrameJpeg(1, stranger, { faceWidth: 150, at: [0.2, 0.45], jpegQuality: 50 }), () => display.current.mode === 'denied');
       await kioskPage.bringToFront();
       await kioskPage.waitForSelector('#screen[data-screen=denied]');
       assert.is(await kioskPage.textContent('#detail'), 'Face not recognised');
@@ -95,6 +106,23 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
 
       await consolePage.bringToFront();
       await consolePage.waitForSelector('#events td:has-text("face not recognised")');
+      if (webcam) {
+        // Enrol from the console's webcam, then Wei walks up to the gate.
+        await consolePage.fill('#enrol input[name=name]', 'Wei Zhang');
+        await consolePage.click('#enrol button:has-text("Use webcam")');
+        await consolePage.click('#enrol button:has-text("Take photo")');
+        await consolePage.waitForSelector('#enrol img.shot');
+        await consolePage.check('#enrol input[name=consent]');
+        await consolePage.click('#enrol button[type=submit]');
+        await consolePage.waitForSelector('#enrol-msg.ok:has-text("Wei Zhang enrolled on 2 terminals (face on 1)")', { timeout: 20_000 });
+        await playFrames(site.kiosk.url, gate!.terminal.face!, await faceFrameJpeg(4, wei, { faceWidth: 150, at: [0.7, 0.45], jpegQuality: 50 }), () => display.current.mode === 'granted');
+        await kioskPage.bringToFront();
+        assert.is(display.current.title, 'Wei Zhang', JSON.stringify(gate!.terminal.store.events.query({ order: 'desc', limit: 4 })));
+        await kioskPage.waitForSelector('#screen[data-screen=granted] #title:has-text("Wei Zhang")');
+        await consolePage.bringToFront();
+        await consolePage.waitForSelector('#events tr[data-type="access.granted"] >> text=Wei Zhang');
+      } else console.log('skipped: console webcam enrolment (ffmpeg not installed)');
+
       // Remote unlock from the console opens the lobby door.
       await consolePage.click('[data-terminal="door-1"] button');
       await consolePage.waitForSelector('#unlock-msg:has-text("door-1 unlocked")');

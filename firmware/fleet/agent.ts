@@ -228,7 +228,9 @@ export class FleetAgent {
   private onDisconnect(): void {
     this.connectedSince = 0;
     this.outbox.setOnline(false);
-    this.log.warn('fleet: disconnected');
+    // Going offline on purpose (stop) is not worth a warning.
+    if (this.state === 'stopped') this.log.info('fleet: disconnected');
+    else this.log.warn('fleet: disconnected');
     this.connectionChanges.emit(false);
   }
 

@@ -27,7 +27,13 @@ function limen(...args: string[]): Promise<{ code: number | null; stdout: string
 
 test('startSimulation runs a broker and two fleet terminals with panels, and closes cleanly', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-simulation-'));
-  const sim = await startSimulation({ dir, face: false, site: 'maple' });
+  const closed: string[] = [];
+  const sim = await startSimulation({
+    dir,
+    face: false,
+    site: 'maple',
+    services: [async (s) => ({ name: 'Console', url: `http://console.invalid/${s.terminals.length}`, close: async () => void closed.push('console') })],
+  });
   try {
     assert.equal(
       sim.terminals.map((t) => t.id),
@@ -42,6 +48,7 @@ test('startSimulation runs a broker and two fleet terminals with panels, and clo
     const lines = describeSimulation(sim);
     assert.ok(lines.some((l) => l.includes(sim.brokerUrl)));
     assert.ok(lines.filter((l) => l.startsWith('Terminal ')).length === 2);
+    assert.ok(lines.includes('Console: http://console.invalid/2'), 'services see the terminals and are listed');
 
     const fleet = await Fleet.connect({ url: sim.brokerUrl, site: 'maple' });
     try {
@@ -89,6 +96,7 @@ test('startSimulation runs a broker and two fleet terminals with panels, and clo
     rmSync(dir, { recursive: true, force: true });
   }
   assert.ok(sim.terminals.every((t) => t.terminal.fleet && !t.terminal.fleet.connected));
+  assert.equal(closed, ['console']);
 });
 
 test.run();

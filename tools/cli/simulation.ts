@@ -28,6 +28,17 @@ export const DEFAULT_SIM_TERMINALS: readonly SimTerminalSpec[] = Object.freeze([
   { id: 'door-1', name: 'Building 1 door', groups: ['building-1'], face: false },
 ]);
 
+/** A server started beside the terminals (the fleet console, a kiosk page...). */
+export interface SimulationService {
+  /** Printed before the URL: 'Console', 'Kiosk gate-1'. */
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a service once the broker and terminals run; it is closed before them. */
+export type SimulationServiceStarter = (sim: Omit<Simulation, 'close' | 'services'>) => Promise<SimulationService>;
+
 export interface SimulationOptions {
   /** Fleet site of every terminal. Default 'demo'. */
   site?: string;
@@ -52,6 +63,8 @@ export interface SimulationOptions {
   configure?: (config: Config, spec: SimTerminalSpec) => Config;
   /** What a fleet `reboot` does on a sim terminal. Default: logged; the terminal keeps running. */
   onReboot?: (id: string, reason: string | undefined) => void;
+  /** Servers to start beside the terminals, in order. */
+  services?: readonly SimulationServiceStarter[];
   logger?: Logger;
 }
 
@@ -68,7 +81,8 @@ export interface Simulation {
   brokerUrl: string;
   broker: EmbeddedBroker;
   terminals: SimulatedTerminal[];
-  /** Panels, terminals (their agents say goodbye), then the broker. Idempotent. */
+  services: SimulationService[];
+  /** Services, panels, terminals (their agents say goodbye), then the broker. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -102,9 +116,11 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
 
   const broker = await startBroker({ host: options.host ?? '127.0.0.1', port: options.mqttPort ?? 0 });
   const terminals: SimulatedTerminal[] = [];
+  const services: SimulationService[] = [];
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      for (const s of services.reverse()) await s.close().catch((err: unknown) => log.warn({ err, service: s.name }, 'service did not close cleanly'));
       for (const t of terminals) await t.panel.close().catch((err: unknown) => log.warn({ err, id: t.id }, 'panel did not close cleanly'));
       for (const t of terminals) await t.terminal.close().catch((err: unknown) => log.warn({ err, id: t.id }, 'terminal did not close cleanly'));
       await broker.close();
@@ -133,9 +149,10 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
         throw err;
       }
     }
+    for (const start of options.services ?? []) services.push(await start({ site, brokerUrl: broker.url, broker, terminals }));
   } catch (err) {
     await close();
     throw err;
   }
-  return { site, brokerUrl: broker.url, broker, terminals, close };
+  return { site, brokerUrl: broker.url, broker, terminals, services, close };
 }

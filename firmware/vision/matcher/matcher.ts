@@ -2,9 +2,10 @@ import { systemClock, type Clock, type TimerHandle } from '../../../hal/clock.js
 import { child, silentLogger, type Logger } from '../../log.js';
 import { MatcherError } from './errors.js';
 import { halfErrorBoundMax } from './float16.js';
+import { IdTable } from './id-table.js';
 import { quantiseQuery } from './quantize.js';
 import { rowCodec, type RowCodec, type Rows, type TemplateStorage } from './row-codec.js';
-import { Segment } from './segment.js';
+import { Segment, TOMBSTONE } from './segment.js';
 import { SegmentIndex, type SegmentScan } from './segment-index.js';
 import { dotRow, inverseNorm, normalised } from './vector.js';
 
@@ -74,12 +75,20 @@ export interface MatcherOptions {
   logger?: Logger;
 }
 
-/** A candidate: its score and where its row was when it was scored. */
+/** A candidate: its template (slot + serial, checked again before answering), its score, and where its row was when scored. */
 interface Scored {
-  templateId: string;
+  slot: number;
+  serial: number;
   score: number;
   rows: Rows;
   row: number;
+}
+
+/** What a search captures of a segment before it awaits the scan. */
+interface Captured {
+  slots: Int32Array;
+  serials: Int32Array;
+  rows: Rows;
 }
 
 const NONE = -1;
@@ -124,7 +133,7 @@ function checkK(k: number): number {
  * re-rank covers).
  *
  * Memory per 512-d template: 1 KB of float16 rows, 512 B of int8 in
- * onnxruntime, and its id in one Map (the rest is typed arrays).
+ * onnxruntime, ~40 B of typed arrays and its id's characters (see IdTable).
  *
  * Changes are cheap: `add` appends to a segment and `remove` leaves a tombstone.
  * After `reindexDelayMs` without changes (or at once past `maxPendingRows`) each
@@ -148,22 +157,23 @@ export class Matcher {
 
   private segments: Segment[] = [];
 
-  // Templates by "slot": a small integer per template, reused after removal, that
-  // indexes typed arrays instead of an object per template.
-  private readonly slotOf = new Map<string, number>();
+  // Templates by "slot", the handle of their id in `templateIdTable`: a small
+  // integer, reused after removal, that indexes typed arrays instead of an
+  // object per template.
+  private readonly templateIdTable = new IdTable(MAX_ID_LENGTH);
   private slotSegment: Array<Segment | undefined> = [];
   private slotRow = new Int32Array(1024);
   private slotPerson = new Int32Array(1024);
+  private slotSerial = new Int32Array(1024);
   /** Next slot of the same person (NONE at the end): each person's templates form a list. */
   private slotNext = new Int32Array(1024);
-  private freeSlots: number[] = [];
+  /** Numbers every add, so a reused slot is told apart from the template a search saw there. */
+  private nextSerial = 0;
 
-  // People by index, likewise.
-  private readonly personOf = new Map<string, number>();
-  private personNames: Array<string | undefined> = [];
+  // People by the handle of their id, likewise.
+  private readonly personIdTable = new IdTable(MAX_ID_LENGTH);
   private personFirst = new Int32Array(1024);
   private personSize = new Int32Array(1024);
-  private freePersonIndexes: number[] = [];
   private maxPerPerson = 0;
   private maxPerPersonStale = false;
 
@@ -214,12 +224,12 @@ export class Matcher {
 
   /** Templates in the gallery. */
   get size(): number {
-    return this.slotOf.size;
+    return this.templateIdTable.size;
   }
 
   /** People with at least one template. */
   get personCount(): number {
-    return this.personOf.size;
+    return this.personIdTable.size;
   }
 
   /** Whether searches use the onnxruntime int8 scan (false with fastPath 'float', or after it failed to load). */
@@ -246,20 +256,21 @@ export class Matcher {
   }
 
   has(templateId: string): boolean {
-    return this.slotOf.has(templateId);
+    return typeof templateId === 'string' && this.templateIdTable.has(templateId);
   }
 
-  /** Every template id in the gallery (a live view: do not change the gallery while iterating). */
+  /** Every template id in the gallery (do not change the gallery while iterating). */
   templateIds(): IterableIterator<string> {
-    return this.slotOf.keys();
+    return this.templateIdTable.values();
   }
 
   /** The template ids of a person, in the order they were added (empty when unknown). */
   templatesOf(personId: string): string[] {
-    const person = this.personOf.get(personId);
     const out: string[] = [];
-    if (person === undefined) return out;
-    for (let s = this.personFirst[person]!; s !== NONE; s = this.slotNext[s]!) out.push(this.idOfSlot(s));
+    if (typeof personId !== 'string') return out;
+    const person = this.personIdTable.find(personId);
+    if (person < 0) return out;
+    for (let s = this.personFirst[person]!; s !== NONE; s = this.slotNext[s]!) out.push(this.templateIdTable.value(s));
     return out.reverse();
   }
 
@@ -271,40 +282,38 @@ export class Matcher {
     this.assertOpen();
     checkId(templateId, 'templateId');
     checkId(personId, 'personId');
-    if (this.slotOf.has(templateId)) throw new MatcherError('DUPLICATE_TEMPLATE', `template ${templateId} is already in the gallery`);
+    if (this.templateIdTable.has(templateId)) throw new MatcherError('DUPLICATE_TEMPLATE', `template ${templateId} is already in the gallery`);
     // Normalised straight into the segment: no per-template garbage on a bulk load.
     const scale = inverseNorm(template, this.dim, `template ${templateId}`);
     const person = this.personFor(personId);
-    const segment = this.segmentWithRoom();
-    const row = segment.append(templateId, person, template, scale);
-    const slot = this.freeSlots.pop() ?? this.slotSegment.length;
-    if (slot === this.slotSegment.length) {
-      this.slotSegment.push(segment);
+    const slot = this.templateIdTable.insert(templateId);
+    if (slot >= this.slotRow.length) {
       this.slotRow = grownInt32(this.slotRow, slot + 1);
       this.slotPerson = grownInt32(this.slotPerson, slot + 1);
+      this.slotSerial = grownInt32(this.slotSerial, slot + 1);
       this.slotNext = grownInt32(this.slotNext, slot + 1);
-    } else {
-      this.slotSegment[slot] = segment;
     }
-    this.slotRow[slot] = row;
+    const serial = (this.nextSerial = (this.nextSerial + 1) | 0);
+    const segment = this.segmentWithRoom();
+    this.slotSegment[slot] = segment;
+    this.slotRow[slot] = segment.append(slot, serial, person, template, scale);
+    this.slotSerial[slot] = serial;
     this.slotPerson[slot] = person;
     this.slotNext[slot] = this.personFirst[person]!;
     this.personFirst[person] = slot;
     const size = ++this.personSize[person]!;
     if (size > this.maxPerPerson) this.maxPerPerson = size;
-    this.slotOf.set(templateId, slot);
     this.scheduleReindex();
   }
 
   /** Removes one template. Returns false when the gallery does not hold it. */
   remove(templateId: string): boolean {
     this.assertOpen();
-    const slot = this.slotOf.get(templateId);
-    if (slot === undefined) return false;
+    const slot = typeof templateId === 'string' ? this.templateIdTable.find(templateId) : -1;
+    if (slot < 0) return false;
     this.slotSegment[slot]!.tombstone(this.slotRow[slot]!);
     this.slotSegment[slot] = undefined;
-    this.slotOf.delete(templateId);
-    this.freeSlots.push(slot);
+    this.templateIdTable.remove(slot);
 
     const person = this.slotPerson[slot]!;
     if (this.personFirst[person] === slot) {
@@ -314,11 +323,7 @@ export class Matcher {
       while (this.slotNext[s] !== slot) s = this.slotNext[s]!;
       this.slotNext[s] = this.slotNext[slot]!;
     }
-    if (--this.personSize[person]! === 0) {
-      this.personOf.delete(this.personNames[person]!);
-      this.personNames[person] = undefined;
-      this.freePersonIndexes.push(person);
-    }
+    if (--this.personSize[person]! === 0) this.personIdTable.remove(person);
     this.maxPerPersonStale = true;
     this.scheduleReindex();
     return true;
@@ -340,27 +345,27 @@ export class Matcher {
     this.assertOpen();
     checkK(k);
     const q = normalised(embedding, this.dim, 'query');
-    if (this.slotOf.size === 0) return [];
+    if (this.size === 0) return [];
     if (!this.useIndex) return this.exactSearch(q, k);
 
     const want = this.candidatesFor(k);
     const query = quantiseQuery(q);
     const { codec, dim } = this;
     const scored: Scored[] = [];
-    const scans: Array<Promise<{ scan: SegmentScan; ids: Array<string | null>; rows: Rows }>> = [];
+    const scans: Array<Promise<{ scan: SegmentScan; at: Captured }>> = [];
     // Everything is captured synchronously, so a re-index finishing mid-search
     // cannot mix row numbers of two layouts.
     for (const seg of this.segments) {
-      const { ids, rows } = seg;
+      const at: Captured = { slots: seg.slots, serials: seg.serials, rows: seg.rows };
       for (let r = seg.indexed; r < seg.count; r++) {
-        const id = ids[r];
-        if (id != null) scored.push({ templateId: id, score: codec.dot(q, rows, r, dim), rows, row: r });
+        const slot = at.slots[r]!;
+        if (slot !== TOMBSTONE) scored.push({ slot, serial: at.serials[r]!, score: codec.dot(q, at.rows, r, dim), rows: at.rows, row: r });
       }
       if (seg.index && seg.indexed > 0) {
-        scans.push(seg.index.scan(query, want + seg.tombstones).then((scan) => ({ scan, ids, rows })));
+        scans.push(seg.index.scan(query, want + seg.tombstones).then((scan) => ({ scan, at })));
       }
     }
-    let results: Array<{ scan: SegmentScan; ids: Array<string | null>; rows: Rows }>;
+    let results: Array<{ scan: SegmentScan; at: Captured }>;
     try {
       results = await Promise.all(scans);
     } catch (err) {
@@ -369,17 +374,18 @@ export class Matcher {
     }
     if (this.closed) throw new MatcherError('CLOSED', 'matcher is closed');
 
-    const candidates: Array<{ approx: number; id: string; rows: Rows; row: number }> = [];
-    for (const { scan, ids, rows } of results) {
+    const candidates: Array<{ approx: number; at: Captured; row: number }> = [];
+    for (const { scan, at } of results) {
       for (let i = 0; i < scan.rows.length; i++) {
         const row = scan.rows[i]!;
-        const id = ids[row];
-        if (id != null) candidates.push({ approx: scan.scores[i]!, id, rows, row });
+        if (at.slots[row] !== TOMBSTONE) candidates.push({ approx: scan.scores[i]!, at, row });
       }
     }
     candidates.sort((a, b) => b.approx - a.approx);
     const top = candidates.length > want ? candidates.slice(0, want) : candidates;
-    for (const c of top) scored.push({ templateId: c.id, score: codec.dot(q, c.rows, c.row, dim), rows: c.rows, row: c.row });
+    for (const { at, row } of top) {
+      scored.push({ slot: at.slots[row]!, serial: at.serials[row]!, score: codec.dot(q, at.rows, row, dim), rows: at.rows, row });
+    }
     return this.answer(q, scored, k);
   }
 
@@ -391,7 +397,7 @@ export class Matcher {
     this.assertOpen();
     checkK(k);
     const q = normalised(embedding, this.dim, 'query');
-    return this.slotOf.size === 0 ? [] : this.exactSearch(q, k);
+    return this.size === 0 ? [] : this.exactSearch(q, k);
   }
 
   /**
@@ -401,15 +407,18 @@ export class Matcher {
   verify(personId: string, embedding: ArrayLike<number>): VerifyResult | null {
     this.assertOpen();
     const q = normalised(embedding, this.dim, 'query');
-    const person = this.personOf.get(personId);
-    if (person === undefined) return null;
-    let best: VerifyResult | null = null;
+    const person = typeof personId === 'string' ? this.personIdTable.find(personId) : -1;
+    if (person < 0) return null;
+    let bestSlot = NONE;
+    let bestScore = -Infinity;
     for (let s = this.personFirst[person]!; s !== NONE; s = this.slotNext[s]!) {
-      const seg = this.slotSegment[s]!;
-      const score = this.codec.dot(q, seg.rows, this.slotRow[s]!, this.dim);
-      if (!best || score > best.score) best = { personId, templateId: this.idOfSlot(s), score };
+      const score = this.codec.dot(q, this.slotSegment[s]!.rows, this.slotRow[s]!, this.dim);
+      if (bestSlot === NONE || score > bestScore) {
+        bestSlot = s;
+        bestScore = score;
+      }
     }
-    return best;
+    return { personId, templateId: this.templateIdTable.value(bestSlot), score: bestScore };
   }
 
   /** Compacts and indexes every changed segment now; resolves when searches use the index for all rows. */
@@ -431,32 +440,30 @@ export class Matcher {
     await this.maintenance?.catch(() => {});
     await Promise.all(this.segments.map((s) => s.index?.release()));
     this.segments = [];
-    this.slotOf.clear();
+    this.templateIdTable.clear();
     this.slotSegment = [];
-    this.personOf.clear();
-    this.personNames = [];
+    this.personIdTable.clear();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new MatcherError('CLOSED', 'matcher is closed');
   }
 
-  private idOfSlot(slot: number): string {
-    return this.slotSegment[slot]!.ids[this.slotRow[slot]!]!;
-  }
-
   private personFor(personId: string): number {
-    let person = this.personOf.get(personId);
-    if (person === undefined) {
-      person = this.freePersonIndexes.pop() ?? this.personNames.length;
-      this.personNames[person] = personId;
+    let person = this.personIdTable.find(personId);
+    if (person < 0) {
+      person = this.personIdTable.insert(personId);
       this.personFirst = grownInt32(this.personFirst, person + 1);
       this.personSize = grownInt32(this.personSize, person + 1);
       this.personFirst[person] = NONE;
       this.personSize[person] = 0;
-      this.personOf.set(personId, person);
     }
     return person;
+  }
+
+  /** Whether the template a search saw in `slot` under `serial` is still in the gallery. */
+  private isCurrent(slot: number, serial: number): boolean {
+    return this.slotSegment[slot] !== undefined && this.slotSerial[slot] === serial;
   }
 
   private segmentWithRoom(): Segment {
@@ -469,7 +476,7 @@ export class Matcher {
   private templatesPerPersonMax(): number {
     if (this.maxPerPersonStale) {
       let max = 0;
-      for (let p = 0; p < this.personNames.length; p++) max = Math.max(max, this.personSize[p]!);
+      for (let p = 0; p < this.personIdTable.handleLimit; p++) max = Math.max(max, this.personSize[p]!);
       this.maxPerPerson = max;
       this.maxPerPersonStale = false;
     }
@@ -481,7 +488,7 @@ export class Matcher {
    * k best people are among them even when better templates belong to fewer people.
    */
   private candidatesFor(k: number): number {
-    return Math.min(this.slotOf.size, Math.max(this.rerank, k * this.templatesPerPersonMax()));
+    return Math.min(this.size, Math.max(this.rerank, k * this.templatesPerPersonMax()));
   }
 
   /** The best `candidatesFor(k)` rows by a full scan, then the same answer as `search`. */
@@ -494,9 +501,9 @@ export class Matcher {
     const heapRow = new Int32Array(want);
     let n = 0;
     for (let s = 0; s < this.segments.length; s++) {
-      const { ids, rows, count } = this.segments[s]!;
+      const { slots, rows, count } = this.segments[s]!;
       for (let r = 0; r < count; r++) {
-        if (ids[r] == null) continue;
+        if (slots[r] === TOMBSTONE) continue;
         const score = codec.dot(q, rows, r, dim);
         let i: number;
         if (n < want) {
@@ -534,7 +541,8 @@ export class Matcher {
     const scored: Scored[] = [];
     for (let i = 0; i < n; i++) {
       const seg = this.segments[heapSeg[i]!]!;
-      scored.push({ templateId: seg.ids[heapRow[i]!]!, score: heapScore[i]!, rows: seg.rows, row: heapRow[i]! });
+      const row = heapRow[i]!;
+      scored.push({ slot: seg.slots[row]!, serial: seg.serials[row]!, score: heapScore[i]!, rows: seg.rows, row });
     }
     return this.answer(q, scored, k);
   }
@@ -542,7 +550,7 @@ export class Matcher {
   /** Settles near-ties at the top, then keeps each person's best template: the k best people. */
   private answer(q: Float32Array, scored: Scored[], k: number): SearchHit[] {
     // A template removed while the scan ran is no longer an answer.
-    const live = scored.filter((c) => this.slotOf.has(c.templateId));
+    const live = scored.filter((c) => this.isCurrent(c.slot, c.serial));
     live.sort((a, b) => b.score - a.score);
     this.rerankCounts.searches++;
     if (live.length > 1 && this.storage === 'float16' && this.settleTop(q, live)) live.sort((a, b) => b.score - a.score);
@@ -550,10 +558,10 @@ export class Matcher {
     const hits: SearchHit[] = [];
     const seen = new Set<number>();
     for (const c of live) {
-      const person = this.slotPerson[this.slotOf.get(c.templateId)!]!;
+      const person = this.slotPerson[c.slot]!;
       if (seen.has(person)) continue;
       seen.add(person);
-      hits.push({ personId: this.personNames[person]!, templateId: c.templateId, score: c.score });
+      hits.push({ personId: this.personIdTable.value(person), templateId: this.templateIdTable.value(c.slot), score: c.score });
       if (hits.length === k) break;
     }
     return hits;
@@ -583,7 +591,7 @@ export class Matcher {
     if (!this.exactTemplates) return false;
     let templates: ReadonlyArray<ArrayLike<number> | null | undefined>;
     try {
-      templates = this.exactTemplates(close.map((c) => c.templateId));
+      templates = this.exactTemplates(close.map((c) => this.templateIdTable.value(c.slot)));
     } catch (err) {
       this.log.warn({ err }, 'exactTemplates failed; keeping the float16 order');
       return false;
@@ -706,7 +714,7 @@ export class Matcher {
         this.segments = this.segments.filter((s) => s !== seg);
       } else {
         seg.install(compact, index);
-        for (let r = 0; r < compact.count; r++) this.slotRow[this.slotOf.get(compact.ids[r]!)!] = r;
+        for (let r = 0; r < compact.count; r++) this.slotRow[compact.slots[r]!] = r;
       }
       await old?.release();
     }

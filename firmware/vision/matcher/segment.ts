@@ -4,21 +4,27 @@ import type { SegmentIndex } from './segment-index.js';
 /** Live rows of a segment copied into fresh arrays, tombstones dropped. */
 export interface CompactRows {
   rows: Rows;
-  ids: Array<string | null>;
+  slots: Int32Array;
+  serials: Int32Array;
   persons: Int32Array;
   count: number;
 }
 
+/** The slot of a removed row: a tombstone until the next compaction. */
+export const TOMBSTONE = -1;
+
 /**
  * A block of at most `maxRows` gallery rows: unit templates (row-major, in the
- * codec's storage type), their template ids (null once removed: a tombstone
- * until the next compaction) and their person numbers. Rows `0..indexed-1` are
- * covered by `index`; later rows are pending and scanned in full until the
- * segment is indexed again.
+ * codec's storage type) and, per row, the matcher's slot of the template
+ * (TOMBSTONE once removed), the serial number it was added under (so a search
+ * that captured these arrays can tell a reused slot from its own template) and
+ * its person number. Rows `0..indexed-1` are covered by `index`; later rows are
+ * pending and scanned in full until the segment is indexed again.
  */
 export class Segment {
   rows: Rows;
-  ids: Array<string | null> = [];
+  slots: Int32Array;
+  serials: Int32Array;
   persons: Int32Array;
   count = 0;
   tombstones = 0;
@@ -37,6 +43,8 @@ export class Segment {
     // Full size at once: pages nobody wrote to are not resident (the allocation is
     // zero-filled lazily by the OS), and appends never copy the rows to grow.
     this.rows = codec.alloc(maxRows * dim);
+    this.slots = new Int32Array(maxRows);
+    this.serials = new Int32Array(maxRows);
     this.persons = new Int32Array(maxRows);
   }
 
@@ -49,18 +57,19 @@ export class Segment {
   }
 
   /** Appends `template × scale` (the caller's unit-length scaling) and returns its row. */
-  append(id: string, person: number, template: ArrayLike<number>, scale: number): number {
-    if (this.count === this.persons.length) this.grow();
+  append(slot: number, serial: number, person: number, template: ArrayLike<number>, scale: number): number {
+    if (this.count === this.slots.length) this.grow();
     const row = this.count++;
     this.codec.write(template, scale, this.rows, row, this.dim);
-    this.ids[row] = id;
+    this.slots[row] = slot;
+    this.serials[row] = serial;
     this.persons[row] = person;
     this.version++;
     return row;
   }
 
   tombstone(row: number): void {
-    this.ids[row] = null;
+    this.slots[row] = TOMBSTONE;
     this.tombstones++;
     this.version++;
   }
@@ -69,24 +78,27 @@ export class Segment {
     const { dim } = this;
     const count = this.live;
     const rows = this.codec.alloc(count * dim);
-    const ids: Array<string | null> = new Array(count);
+    const slots = new Int32Array(count);
+    const serials = new Int32Array(count);
     const persons = new Int32Array(count);
     let out = 0;
     for (let r = 0; r < this.count; r++) {
-      const id = this.ids[r];
-      if (id == null) continue;
+      const slot = this.slots[r]!;
+      if (slot === TOMBSTONE) continue;
       rows.set(this.rows.subarray(r * dim, (r + 1) * dim), out * dim);
-      ids[out] = id;
+      slots[out] = slot;
+      serials[out] = this.serials[r]!;
       persons[out] = this.persons[r]!;
       out++;
     }
-    return { rows, ids, persons, count };
+    return { rows, slots, serials, persons, count };
   }
 
   /** Replaces the rows with compacted ones (sized exactly) and the index built over all of them (or none). */
   install(compact: CompactRows, index: SegmentIndex | null): void {
     this.rows = compact.rows;
-    this.ids = compact.ids;
+    this.slots = compact.slots;
+    this.serials = compact.serials;
     this.persons = compact.persons;
     this.count = compact.count;
     this.tombstones = 0;
@@ -101,9 +113,14 @@ export class Segment {
     const capacity = this.maxRows;
     const rows = this.codec.alloc(capacity * this.dim);
     rows.set(this.rows.subarray(0, this.count * this.dim));
-    const persons = new Int32Array(capacity);
-    persons.set(this.persons.subarray(0, this.count));
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(capacity);
+      b.set(a.subarray(0, this.count));
+      return b;
+    };
     this.rows = rows;
-    this.persons = persons;
+    this.slots = grown(this.slots);
+    this.serials = grown(this.serials);
+    this.persons = grown(this.persons);
   }
 }

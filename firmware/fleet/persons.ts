@@ -2,6 +2,7 @@
 // store: the person, their groups and cards/PINs through the AccessRepository, face
 // templates into face_templates (the live gallery follows the store's gallery
 // version), photos through face enrolment.
+import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
 import { META_KEYS, type Store } from '../store/index.js';
 import { encodeTemplate } from '../vision/matcher/index.js';
@@ -68,11 +69,27 @@ export class FleetPersons {
   readonly repository: AccessRepository;
   private readonly store: Store;
   private readonly defaultGroup: string;
+  private readonly sql: {
+    count: Statement<[string], number>;
+    drop: Statement<[string]>;
+    insert: Statement<[string, string, string, number, Buffer, number]>;
+    keys: Statement<[string], string>;
+  };
 
   constructor(private readonly o: FleetPersonsOptions) {
     this.store = o.store;
     this.repository = o.repository;
     this.defaultGroup = o.defaultGroup ?? 'residents';
+    const { db } = o.store;
+    this.sql = {
+      count: db.prepare<[string], number>('SELECT count(*) FROM face_templates WHERE person_id = ?').pluck(),
+      drop: db.prepare<[string]>('DELETE FROM face_templates WHERE person_id = ?'),
+      insert: db.prepare<[string, string, string, number, Buffer, number]>(
+        'INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)',
+      ),
+      // By person through its index (listCredentials' optional filters scan the table).
+      keys: db.prepare<[string], string>("SELECT id FROM credentials WHERE person_id = ? AND type IN ('card', 'pin')").pluck(),
+    };
   }
 
   /** Refuses, before anything is written, records this terminal cannot take. */
@@ -108,7 +125,7 @@ export class FleetPersons {
         repo.setPersonGroups(p.id, groups);
       }
       if (p.credentials) {
-        for (const c of repo.listCredentials({ personId: p.id })) if (c.type === 'card' || c.type === 'pin') repo.removeCredential(c.id);
+        if (existing) for (const id of this.sql.keys.all(p.id)) repo.removeCredential(id);
         for (const c of p.credentials) {
           if (c.type === 'card') repo.addCard(p.id, c.value);
           else if (c.type === 'pin') repo.addPin(p.id, c.value);
@@ -168,11 +185,9 @@ export class FleetPersons {
   }
 
   private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): void {
-    const { db } = this.store;
-    const had = db.prepare<[string], number>('SELECT count(*) FROM face_templates WHERE person_id = ?').pluck().get(personId) ?? 0;
-    if (had > 0) db.prepare('DELETE FROM face_templates WHERE person_id = ?').run(personId);
-    const insert = db.prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)');
-    templates.forEach((t, i) => insert.run(`${personId}.fleet.${i}`, personId, t.model, t.dim, encodeTemplate(templateVector(t)), this.store.clock.now()));
+    const had = this.sql.count.get(personId) ?? 0;
+    if (had > 0) this.sql.drop.run(personId);
+    templates.forEach((t, i) => this.sql.insert.run(`${personId}.fleet.${i}`, personId, t.model, t.dim, encodeTemplate(templateVector(t)), this.store.clock.now()));
     if (templates.length > 0) {
       // Templates from the backend come with its consent record: the person may enter by face.
       this.repository.addFaceCredential(personId);

@@ -7,7 +7,8 @@
  * (half an ulp). So for any query q, the float16 dot product differs from the
  * float32 one by at most
  *   2^-11 · Σ|q_j·h_j| + 2^-25 · Σ|q_j|,
- * which {@link dotRowHalf} returns beside the score. Node 20 has no
+ * which {@link absDotRowHalf} and {@link halfErrorBound} compute for a row.
+ * Measured at 100k × 512: errors up to 4e-5, bounds up to 4e-4. Node 20 has no
  * Float16Array, so values live in a Uint16Array and decode through a table.
  */
 

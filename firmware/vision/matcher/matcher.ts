@@ -137,7 +137,8 @@ function checkK(k: number): number {
  *
  * Changes are cheap: `add` appends to a segment and `remove` leaves a tombstone.
  * After `reindexDelayMs` without changes (or at once past `maxPendingRows`) each
- * changed segment alone is compacted and re-indexed; searches stay exact meanwhile.
+ * changed segment alone is compacted and re-indexed; pending rows are scored in
+ * full meanwhile, so answers do not change with indexing.
  * `flush()` does that immediately (after a bulk load).
  */
 export class Matcher {
@@ -727,8 +728,8 @@ export class Matcher {
       this.indexScratch ??= new Uint8Array(this.segmentSize * this.dim);
       return await SegmentIndex.build(rows, count, this.dim, { threads: this.threads, scratch: this.indexScratch });
     } catch (err) {
-      // Without onnxruntime the matcher still answers, by exact scan.
-      this.log.error({ err }, 'cannot build the int8 scan; falling back to exact float search');
+      // Without onnxruntime the matcher still answers, by a full scan.
+      this.log.error({ err }, 'cannot build the int8 scan; falling back to the full float scan');
       this.useIndex = false;
       return null;
     }

@@ -205,6 +205,23 @@ test('a template removed while a search is scanning is not returned', async () =
   assert.ok(hits.length === 1 && hits[0]!.templateId !== 't42');
 });
 
+test('a template added into a removed one\'s place mid-search is not credited with the old row\'s score', async () => {
+  const g = randomGallery(200, DIM, 15);
+  const m = matcher();
+  fill(m, g);
+  await m.flush();
+  const normal = gaussian(rng(16));
+  const v = randomUnit(DIM, normal);
+  m.add('pending', 'p-pending', v); // scored in full, before the search awaits the int8 scan
+  const search = m.search(v, 3);
+  m.remove('pending');
+  m.add('newcomer', 'p-new', randomUnit(DIM, normal)); // takes the freed slot
+  const hits = await search;
+  assert.ok(hits.every((h) => h.templateId !== 'pending'));
+  const newcomer = hits.find((h) => h.templateId === 'newcomer');
+  assert.ok(!newcomer || newcomer.score < 0.5, `newcomer scored ${newcomer?.score}, the removed row's score was 1`);
+});
+
 test('bad input gives MatcherError codes; programmer mistakes TypeError', async () => {
   const m = matcher({ dim: 4 });
   const code = (fn: () => unknown) => {

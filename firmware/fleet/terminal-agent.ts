@@ -111,7 +111,8 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
     unlock: (req) => {
       if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door`);
       door.grant({ source: 'remote', durationMs: req.durationMs });
-      return { until: store.clock.now() + req.durationMs };
+      // The door caps continuous unlocking at maxEnergiseMs: report when it really locks.
+      return { until: door.state.unlockedUntil ?? store.clock.now() + req.durationMs };
     },
     persons: { upsert: (p) => persons.upsert(p), remove: (ids) => persons.remove(ids) },
     gallery,

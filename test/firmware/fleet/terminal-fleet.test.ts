@@ -92,6 +92,10 @@ s('an SDK unlock energises the sim door relay', async (ctx) => {
   assert.ok(relay.state, 'relay energised');
   assert.ok(terminal.door.state.relayActive);
   assert.ok(lockAt > Date.now());
+  // Longer than the door allows: the reply says when it really locks (maxEnergiseMs from the first unlock).
+  const capped = await ctx.fleet.terminal('gate-1').unlock({ durationMs: 120_000 });
+  assert.is(capped.until, terminal.door.state.unlockedUntil);
+  assert.ok(capped.until < Date.now() + 31_000);
   const [event] = terminal.store.events.query({ type: 'door.unlocked', order: 'desc', limit: 1 });
   assert.is((event?.data as { source?: string } | null)?.source, 'remote');
   await close(ctx, terminal);

@@ -118,9 +118,16 @@ export class Terminal {
     let board: OpenedBoard | undefined;
     let terminal: Terminal | undefined;
     try {
-      // Settings the fleet changed earlier stay in force across restarts.
-      const remembered = config.fleet ? storedFleetConfig(store) : null;
-      if (remembered) config = mergeFleetConfig(config, remembered.document);
+      // Settings the fleet changed earlier stay in force across restarts (a config
+      // file has them written back already).
+      const remembered = config.fleet && !options.configPath ? storedFleetConfig(store) : null;
+      if (remembered) {
+        try {
+          config = mergeFleetConfig(config, remembered.document);
+        } catch (err) {
+          child(logger, 'terminal').warn({ err, version: remembered.version }, 'remembered fleet config no longer fits this config; not applied');
+        }
+      }
       board = openBoard(definition, { clock, logger });
       terminal = new Terminal({
         config,

@@ -53,7 +53,11 @@ export function mergeFleetConfig(config: Config, document: Json): Config {
   return next;
 }
 
-/** The fleet config the store remembers (applied before the terminal starts), or null. */
+/**
+ * The fleet config the store remembers, or null. A terminal started without a
+ * config file applies it before it starts; one started from a file finds the
+ * changes written back to that file instead.
+ */
 export function storedFleetConfig(store: Store): { version: number; document: Json } | null {
   const text = store.meta.get(DOCUMENT_KEY);
   if (text === undefined) return null;
@@ -80,12 +84,13 @@ export class TerminalConfigHandler implements ConfigHandler {
   apply(document: Json, version: number): Json {
     const next = mergeFleetConfig(this.o.current(), document);
     const { store } = this.o;
+    // The file first: when it cannot be written, nothing has changed.
+    if (this.o.configPath) writeConfigFile(this.o.configPath, document);
     store.transaction(() => {
       const before = storedFleetConfig(store)?.document ?? {};
       store.meta.set(DOCUMENT_KEY, JSON.stringify(deepMerge(before, document)));
       store.meta.set(VERSION_KEY, String(version));
     });
-    if (this.o.configPath) writeConfigFile(this.o.configPath, document);
     this.o.apply(next);
     return fleetView(next);
   }
@@ -93,8 +98,13 @@ export class TerminalConfigHandler implements ConfigHandler {
 
 /** Merges `document` into the JSON config file, keeping what the operator wrote; atomic rename. */
 function writeConfigFile(path: string, document: Json): void {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Json;
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(deepMerge(raw, document), null, 2)}\n`);
-  renameSync(tmp, path);
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Json;
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify(deepMerge(raw, document), null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CommandError('INTERNAL', `${path}: cannot update the config file (${reason}); nothing was changed`);
+  }
 }

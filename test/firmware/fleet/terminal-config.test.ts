@@ -4,7 +4,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, defaultConfig, parseConfig } from '../../../firmware/config/index.js';
 import { CommandError } from '../../../firmware/fleet/index.js';
-import { deepMerge, fleetView, mergeFleetConfig } from '../../../firmware/fleet/terminal-config.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TerminalConfigHandler, deepMerge, fleetView, mergeFleetConfig, storedFleetConfig } from '../../../firmware/fleet/terminal-config.js';
+import { Store } from '../../../firmware/store/index.js';
 
 const base = defaultConfig('door-1', { store: { path: ':memory:' } });
 
@@ -65,6 +69,34 @@ test('the fleet section is optional and validated', () => {
   assert.match(issue({ url: 'mqtt://x', tls: { cert: 'c.pem' } }), /^fleet\.tls\.cert: cert and key go together/);
   assert.match(issue({ url: 'mqtt://x', healthIntervalMs: 10 }), /^fleet\.healthIntervalMs: /);
   assert.match(issue({ url: 'mqtt://x', site: 'no spaces' }), /^fleet\.site: /);
+});
+
+test('the handler writes the file (keeping what the operator wrote), remembers, then applies; a file it cannot write changes nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-fleet-config-'));
+  const store = Store.open({ path: ':memory:', terminalId: 'door-1' });
+  try {
+    const file = join(dir, 'limen.config.json');
+    writeFileSync(file, JSON.stringify({ version: 1, terminal: { id: 'door-1' }, panel: { port: 9000 } }));
+    let current = base;
+    const applied: number[] = [];
+    const handler = new TerminalConfigHandler({ store, current: () => current, apply: (next) => ((current = next), applied.push(next.door.unlockMs)), configPath: file });
+    assert.equal(handler.current(), { version: 0, config: fleetView(base) });
+    const reported = handler.apply({ door: { unlockMs: 1500 } }, 4);
+    assert.is((reported as { door: { unlockMs: number } }).door.unlockMs, 1500);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')), { version: 1, terminal: { id: 'door-1' }, panel: { port: 9000 }, door: { unlockMs: 1500 } });
+    assert.equal(storedFleetConfig(store), { version: 4, document: { door: { unlockMs: 1500 } } });
+    assert.equal(applied, [1500]);
+
+    const broken = new TerminalConfigHandler({ store, current: () => current, apply: () => applied.push(-1), configPath: join(dir, 'no', 'such', 'file.json') });
+    const err = refusal(() => broken.apply({ door: { unlockMs: 2000 } }, 5));
+    assert.is(err.code, 'INTERNAL');
+    assert.match(err.message, /cannot update the config file \(ENOENT\); nothing was changed$/);
+    assert.is(storedFleetConfig(store)?.version, 4);
+    assert.equal(applied, [1500]);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

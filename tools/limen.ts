@@ -67,11 +67,11 @@ program
   .command('sim')
   .description(
     'run the simulator: an MQTT broker and two sim terminals (a community gate and a building door) with their control panels; ' +
-      'with --db or --config, one terminal from that config',
+      `with --db, --config or a ./${DEFAULT_CONFIG_FILE}, one terminal from that config`,
   )
   .option('-p, --port <port>', 'control panel port (several terminals: the first one, the next count up; default free ports)', port)
   .option('--host <host>', 'host the panels (and the broker) listen on')
-  .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (needs ffmpeg)')
+  .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (several terminals: those with face recognition; needs ffmpeg)')
   .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken)', port)
   .option('--dir <folder>', 'databases of the simulated terminals (default var/sim)')
   .option('--site <site>', 'fleet site of the simulated terminals (default demo)')
@@ -79,7 +79,7 @@ program
   .action(async (opts: { port?: number; host?: string; play?: string; mqttPort?: number; dir?: string; site?: string; face: boolean }) => {
     const logger = createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' });
     const g = globals();
-    if (g.db === undefined && g.config === undefined) {
+    if (g.db === undefined && configFile(g) === undefined) {
       await runSimulation({
         logger,
         ...(opts.port !== undefined && { panelPort: opts.port }),

@@ -53,7 +53,7 @@ export interface SimulationOptions {
   panelPort?: number;
   /** Face settings for every face terminal (`false`: face recognition off on all terminals). */
   face?: false | Partial<FaceConfig>;
-  /** Plays an image, a folder of images or a video into every face terminal's camera (needs ffmpeg). */
+  /** Plays an image, a folder of images or a video into the face terminals' cameras (needs ffmpeg). */
   play?: string;
   /** A face engine the terminals share (not closed here); default: each face terminal loads its own. */
   faceEngine?: FaceEngine;
@@ -88,7 +88,7 @@ export interface Simulation {
 
 function terminalConfig(spec: SimTerminalSpec, o: SimulationOptions, brokerUrl: string, site: string, panelPort: number): Config {
   const dir = o.dir ?? join('var', 'sim');
-  const faceOn = o.face !== false && (spec.face === true || o.play !== undefined);
+  const faceOn = o.face !== false && spec.face === true;
   const face: Partial<FaceConfig> = {
     ...(o.face || {}),
     enabled: faceOn,

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { Fleet } from '../../sdk/src/index.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
 import { describeSimulation } from '../../tools/cli/run-simulation.js';
+import { guard } from '../sdk/helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -86,6 +87,26 @@ test('startSimulation runs a broker and two fleet terminals with panels, and clo
     assert.ok(parsed.some((e) => e.type === 'door.unlocked' && e.terminal === 'door-1'));
     // Reading is not consuming: the events are still waiting for a backend's ack.
     assert.ok(door.store.events.ackedSeq() === 0);
+
+    // --follow consumes: the pending events arrive and the terminal's cursor moves once they are acknowledged.
+    const follow = spawn(process.execPath, ['--import', 'tsx', join(root, 'tools/limen.ts'), 'fleet', '--url', sim.brokerUrl, '--site', 'maple', 'events', '--follow', '--terminal', 'door-1'], { cwd: root });
+    let followed = '';
+    await guard(
+      new Promise<void>((resolve) => {
+        follow.stdout.on('data', (d: Buffer) => {
+          followed += d.toString();
+          if (/door\.unlocked/.test(followed)) resolve();
+        });
+      }),
+      'limen fleet events --follow output',
+    ).catch((err: unknown) => {
+      follow.kill('SIGKILL');
+      throw err;
+    });
+    const exited = new Promise<number | null>((resolve) => follow.on('close', resolve));
+    follow.kill('SIGINT');
+    assert.is(await exited, 0);
+    assert.match(followed, /^door-1\t#1\t\S+\tdoor\.unlocked/m);
 
     const refused = await limen('fleet', '--url', sim.brokerUrl, '--site', 'maple', '--timeout', '2000', 'unlock', 'nowhere-1');
     assert.is(refused.code, 1);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { META_KEYS } from '../store/meta.js';
+import { truncateWal } from '../security/secure-erase.js';
 import type { Store } from '../store/store.js';
 import { assertValidPin, normaliseCardNumber, pinLookupKey } from './credential-values.js';
 import type { DecisionLookups } from './decide.js';
@@ -231,14 +232,21 @@ export class AccessRepository implements DecisionLookups {
    * Erases a person and everything about them (credentials, group memberships,
    * face templates, consents) in one transaction. Events keep the person id
    * only. Returns false when there was no such person.
+   *
+   * The store zeroes deleted rows (`secure_delete`), but the WAL still holds the
+   * pages as they were; they are checkpointed into the file and the WAL truncated
+   * right after the commit. Called inside an outer transaction, the caller does
+   * that after its own commit (`truncateWal`).
    */
   removePerson(id: string): boolean {
-    return this.store.transaction(() => {
+    const removed = this.store.transaction(() => {
       const templates = this.countTemplates(id);
       const removed = this.sql('DELETE FROM persons WHERE id = ?').run(id).changes > 0;
       if (templates > 0) this.store.meta.increment(META_KEYS.galleryVersion);
       return removed;
     });
+    if (removed && !this.store.db.inTransaction) truncateWal(this.store);
+    return removed;
   }
 
   // ---- groups ----

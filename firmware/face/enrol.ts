@@ -2,7 +2,6 @@
 import { AccessRepository, FACE_CONSENT, generateId } from '../access/index.js';
 import { META_KEYS, type Store } from '../store/index.js';
 import { enrolFromImages, type EnrolImageReport, type EnrolWarning, type FaceEngine, type QualityThresholds } from '../vision/index.js';
-import { encodeTemplate } from '../vision/matcher/index.js';
 import { FaceError } from './errors.js';
 import type { GalleryWriter } from './gallery.js';
 import { faceThresholds } from './thresholds.js';
@@ -45,7 +44,8 @@ export interface EnrolPersonResult {
  * Enrols a person's face: checks the photos' quality, builds the template (the
  * normalised mean of the usable faces' embeddings), warns when it already matches
  * someone else, then writes the template, the face credential and the consent
- * record in one transaction, bumps the gallery version and adds the template to
+ * record in one transaction (the template encoded with `store.templateCodec`,
+ * sealed on a terminal with a data key), bumps the gallery version and adds the template to
  * `gallery` (the live matcher, or a LiveGallery) so the next search finds it.
  *
  * Throws FaceError CONSENT_REQUIRED (before reading any photo) without consent,
@@ -83,7 +83,7 @@ export async function enrolPerson(store: Store, gallery: GalleryWriter, engine: 
     if (replaced.length > 0) store.db.prepare('DELETE FROM face_templates WHERE person_id = ? AND model_id = ?').run(personId, modelId);
     store.db
       .prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(templateId, personId, modelId, result.template.length, encodeTemplate(result.template), null, store.clock.now());
+      .run(templateId, personId, modelId, result.template.length, store.templateCodec.encode(templateId, result.template), null, store.clock.now());
     repo.addFaceCredential(personId);
     repo.grantConsent(personId, FACE_CONSENT, { source: options.consentSource ?? 'enrolment' });
     const galleryVersion = store.meta.increment(META_KEYS.galleryVersion);

@@ -2,7 +2,7 @@
 // process (the CLI, the fleet agent) enrols or erases someone.
 import type { Statement } from 'better-sqlite3';
 import { META_KEYS, type Store } from '../store/index.js';
-import { decodeTemplate, loadGallery, type LoadGalleryResult, type Matcher, type SearchHit } from '../vision/matcher/index.js';
+import { loadGallery, type LoadGalleryResult, type Matcher, type SearchHit } from '../vision/matcher/index.js';
 
 /** What enrolment needs of a gallery: search for duplicates, add and remove templates. */
 export interface GalleryWriter {
@@ -22,13 +22,13 @@ type IdRow = [id: string, personId: string];
 type TemplateRow = [dim: number, template: unknown];
 
 /**
- * A Matcher plus the ids it holds, synchronised with the store whenever the
- * store's gallery version (META_KEYS.galleryVersion, bumped by every enrolment
- * and erasure) differs from the one last seen. `sync()` is cheap when nothing
- * changed: one read of the version.
+ * A Matcher synchronised with the store whenever the store's gallery version
+ * (META_KEYS.galleryVersion, bumped by every enrolment and erasure) differs from
+ * the one last seen. `sync()` is cheap when nothing changed: one read of the
+ * version. Templates are decoded with the store's `templateCodec`; the matcher
+ * itself is the record of which ids are loaded.
  */
 export class LiveGallery implements GalleryWriter {
-  private readonly ids = new Set<string>();
   private version: number | null = null;
   private readonly idsStmt: Statement<[string], IdRow>;
   private readonly templateStmt: Statement<[string], TemplateRow>;
@@ -56,8 +56,7 @@ export class LiveGallery implements GalleryWriter {
   /** Loads every template of the model (see loadGallery), remembering the version it reflects. */
   async load(): Promise<LoadGalleryResult> {
     const version = this.currentVersion();
-    const result = await loadGallery(this.store.db, this.matcher, { modelId: this.modelId });
-    for (const [id] of this.idsStmt.iterate(this.modelId)) if (this.matcher.has(id)) this.ids.add(id);
+    const result = await loadGallery(this.store.db, this.matcher, { modelId: this.modelId, decode: this.store.templateCodec.decode });
     this.version = version;
     return result;
   }
@@ -70,10 +69,7 @@ export class LiveGallery implements GalleryWriter {
     const present = new Set<string>();
     for (const [id, personId] of this.idsStmt.iterate(this.modelId)) {
       present.add(id);
-      if (this.matcher.has(id)) {
-        this.ids.add(id);
-        continue;
-      }
+      if (this.matcher.has(id)) continue;
       const template = this.readTemplate(id);
       if (!template) {
         result.skipped.push(id);
@@ -82,9 +78,9 @@ export class LiveGallery implements GalleryWriter {
       this.add(id, personId, template);
       result.added++;
     }
-    for (const id of [...this.ids]) {
-      if (!present.has(id) && this.remove(id)) result.removed++;
-    }
+    const gone: string[] = [];
+    for (const id of this.matcher.templateIds()) if (!present.has(id)) gone.push(id);
+    for (const id of gone) if (this.remove(id)) result.removed++;
     this.version = version;
     return result;
   }
@@ -102,11 +98,9 @@ export class LiveGallery implements GalleryWriter {
 
   add(templateId: string, personId: string, template: Float32Array): void {
     this.matcher.add(templateId, personId, template);
-    this.ids.add(templateId);
   }
 
   remove(templateId: string): boolean {
-    this.ids.delete(templateId);
     return this.matcher.remove(templateId);
   }
 
@@ -115,7 +109,6 @@ export class LiveGallery implements GalleryWriter {
   }
 
   close(): Promise<void> {
-    this.ids.clear();
     return this.matcher.close();
   }
 
@@ -127,6 +120,6 @@ export class LiveGallery implements GalleryWriter {
     const row = this.templateStmt.get(id);
     if (!row) return null;
     const [dim, blob] = row;
-    return dim === this.matcher.dim && blob instanceof Uint8Array ? decodeTemplate(blob, dim) : null;
+    return dim === this.matcher.dim && blob instanceof Uint8Array ? this.store.templateCodec.decode(id, blob, dim) : null;
   }
 }

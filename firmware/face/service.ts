@@ -9,7 +9,8 @@ import type { FaceConfig } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import type { Store, StoredEvent } from '../store/index.js';
 import { FaceEngine, FacePipeline, FaceRecognizer, type FaceDecision, type LivenessLevel, type RecognitionResult } from '../vision/index.js';
-import { Matcher, type SearchHit } from '../vision/matcher/index.js';
+import { Matcher, storeExactTemplates, type SearchHit } from '../vision/matcher/index.js';
+import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
 import type { FaceCamera } from './camera.js';
 import { faceCredential, promptFor } from './decision.js';
 import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
@@ -108,8 +109,9 @@ interface Running {
 const LOG_EVERY = 100;
 
 /**
- * Face recognition at one door. `start()` loads the models (fetching them on first
- * use), the gallery and the pipeline, then reads the camera: each face that walks up
+ * Face recognition at one door. `start()` loads the gallery (decoded with the
+ * store's `templateCodec`), then the models (fetching them on first use) and the
+ * pipeline, then reads the camera: each face that walks up
  * gets one decision, which goes through the terminal's access core like a card.
  * When anything is missing (models, camera, ffmpeg), the service reports it in
  * `status` and stays out of the way; it never throws into the terminal.
@@ -248,20 +250,39 @@ export class FaceService {
     let gallery: LiveGallery | undefined;
     let camera: FaceCamera | undefined;
     try {
+      // The gallery loads before the models: its transient allocations (rows,
+      // decoded templates) are returned while the heap is still small, before
+      // onnxruntime's sessions take their share of the process.
+      let modelSet: ModelSet;
+      try {
+        modelSet = engine?.modelSet ?? resolveModelSet(config.modelSet);
+      } catch (err) {
+        throw new FaceError('MODELS_UNAVAILABLE', `face models unavailable: ${(err as Error).message}`, { cause: err });
+      }
+      this.modelSetName = modelSet.name;
+      const thresholds = faceThresholds(modelSet.name, config.matchThreshold);
+      const { store } = this.options;
+      const modelId = modelSet.name;
+      const logger = this.options.logger ?? silentLogger();
+      const matcher = new Matcher({
+        dim: modelSet.models.embed.dims,
+        // Near-tied float16 candidates are settled with the stored float32 templates.
+        exactTemplates: storeExactTemplates(store.db, { modelId, decode: store.templateCodec.decode }),
+        clock: this.clock,
+        logger,
+      });
+      gallery = new LiveGallery(store, matcher, modelId);
+      const loaded = await gallery.load();
+      if (loaded.skipped.length) this.log.warn({ skipped: loaded.skipped.slice(0, 10), count: loaded.skipped.length }, 'face templates skipped');
+      if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
       if (!engine) {
         try {
-          engine = await FaceEngine.create({ ...(config.modelSet !== undefined && { modelSet: config.modelSet }), logger: this.options.logger ?? silentLogger() });
+          engine = await FaceEngine.create({ modelSet, logger });
         } catch (err) {
           throw new FaceError('MODELS_UNAVAILABLE', `face models unavailable: ${(err as Error).message}`, { cause: err });
         }
       }
-      this.modelSetName = engine.modelSet.name;
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
-      const thresholds = faceThresholds(engine.modelSet.name, config.matchThreshold);
-      const matcher = new Matcher({ dim: engine.modelSet.models.embed.dims, clock: this.clock, logger: this.options.logger ?? silentLogger() });
-      gallery = new LiveGallery(this.options.store, matcher, engine.modelSet.name);
-      const loaded = await gallery.load();
-      if (loaded.skipped.length) this.log.warn({ skipped: loaded.skipped.slice(0, 10), count: loaded.skipped.length }, 'face templates skipped');
       const level = config.livenessLevel;
       const pipeline = new FacePipeline({ engine, liveness: level !== 'off', logger: this.log });
       const recognizer = new FaceRecognizer({ pipeline, matcher: gallery, threshold: thresholds.identify, livenessLevel: level, logger: this.log });
@@ -283,7 +304,7 @@ export class FaceService {
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
       this.syncTimer = this.clock.setInterval(() => this.periodicSync(), this.options.gallerySyncMs!);
       this.log.info(
-        { modelSet: engine.modelSet.name, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), identify: thresholds.identify, liveness: level, camera: camera.description },
+        { modelSet: modelSet.name, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), identify: thresholds.identify, liveness: level, camera: camera.description },
         'face recognition running',
       );
     } catch (err) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../hal/clock.js';
 import { child, silentLogger, type Logger } from '../log.js';
+import { plainTemplateCodec, type TemplateCodec } from '../security/sealed.js';
 import { StoreError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { META_KEYS, MetaTable } from './meta.js';
@@ -17,6 +18,12 @@ export interface StoreOptions {
   logger?: Logger;
   /** Stamps events and rows; default the system clock. */
   clock?: Clock;
+  /**
+   * How face template BLOBs are written and read (every face_templates writer and
+   * reader goes through it): `sealedTemplateCodec(dataKey)` on a terminal, plain
+   * float32 by default (development, tests).
+   */
+  templateCodec?: TemplateCodec;
 }
 
 const PAGE_SIZE = 16_384;
@@ -25,7 +32,9 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * The terminal's SQLite database: WAL, `synchronous=FULL` (every committed
- * write is on disk before the call returns), foreign keys on, schema migrated on
+ * write is on disk before the call returns), foreign keys on, `secure_delete`
+ * on (deleted rows are overwritten with zeros, so an erased person's template
+ * leaves no copy in the file once the WAL is checkpointed), schema migrated on
  * open. Several processes may open the same file (the running terminal and the
  * `limen` CLI); writes serialise on SQLite's lock.
  *
@@ -40,11 +49,14 @@ export class Store {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly path: string;
+  /** How face_templates.template BLOBs are encoded (see StoreOptions.templateCodec). */
+  readonly templateCodec: TemplateCodec;
   private readonly pinKey: Buffer;
 
   private constructor(db: Database, options: Required<StoreOptions>) {
     this.db = db;
     this.path = options.path;
+    this.templateCodec = options.templateCodec;
     this.terminalId = options.terminalId;
     this.clock = options.clock;
     this.logger = options.logger;
@@ -74,6 +86,10 @@ export class Store {
     if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {
       throw new TypeError(`Store.open: maxEvents must be a positive integer, got ${maxEvents}`);
     }
+    const templateCodec = options.templateCodec ?? plainTemplateCodec;
+    if (typeof templateCodec?.encode !== 'function' || typeof templateCodec.decode !== 'function') {
+      throw new TypeError('Store.open: templateCodec must have encode and decode functions');
+    }
     const logger = child(options.logger ?? silentLogger(), 'store');
     let db: Database | undefined;
     try {
@@ -83,6 +99,7 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      db.pragma('secure_delete = ON');
       const from = migrate(db);
       const store = new Store(db, {
         path: options.path,
@@ -90,6 +107,7 @@ export class Store {
         maxEvents,
         logger,
         clock: options.clock ?? systemClock,
+        templateCodec,
       });
       logger.info({ path: options.path, schema: latestSchemaVersion, migratedFrom: from }, 'store opened');
       return store;

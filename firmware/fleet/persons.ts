@@ -4,6 +4,7 @@
 // version), photos through face enrolment.
 import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
+import { truncateWal } from '../security/secure-erase.js';
 import { META_KEYS, type Store } from '../store/index.js';
 import { encodeTemplate } from '../vision/matcher/index.js';
 import type { FaceTemplate, PersonRecord } from '../../sdk/src/protocol/index.js';
@@ -27,6 +28,8 @@ export interface WrittenPerson {
   photos: Uint8Array[];
   /** The person did not exist before this write. */
   created: boolean;
+  /** Face templates the person had were deleted (their bytes may linger in the WAL). */
+  erasedTemplates: boolean;
 }
 
 const ACCESS_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -132,12 +135,13 @@ export class FleetPersons {
         }
       }
       const photos: Uint8Array[] = [];
+      let erasedTemplates = false;
       if (p.faces) {
         const templates = p.faces.flatMap((f) => ('template' in f ? [f.template] : []));
         for (const f of p.faces) if ('photo' in f) photos.push(Buffer.from(f.photo.data, 'base64'));
-        this.replaceTemplates(p.id, templates);
+        erasedTemplates = this.replaceTemplates(p.id, templates);
       }
-      return { id: p.id, photos, created: !existing };
+      return { id: p.id, photos, created: !existing, erasedTemplates };
     } catch (err) {
       throw refusal(err, where);
     }
@@ -151,6 +155,7 @@ export class FleetPersons {
   async upsert(persons: readonly PersonRecord[]): Promise<{ upserted: number }> {
     this.check(persons);
     const written = this.store.transaction(() => persons.map((p, i) => this.write(p, `persons.${i}`)));
+    if (written.some((w) => w.erasedTemplates)) truncateWal(this.store);
     try {
       await this.enrol(written, 'persons');
     } catch (err) {
@@ -175,16 +180,22 @@ export class FleetPersons {
     }
   }
 
-  /** `persons.remove`: erases each person (credentials, groups, templates, consents). Unknown ids count 0. */
+  /**
+   * `persons.remove`: erases each person (credentials, groups, templates, consents).
+   * Unknown ids count 0. Outside a transaction the WAL is truncated after the commit,
+   * so no copy of the erased rows stays in it; inside one, the caller does that.
+   */
   remove(ids: readonly string[]): { removed: number } {
     let removed = 0;
     this.store.transaction(() => {
       for (const id of ids) if (ACCESS_ID.test(id) && this.repository.removePerson(id)) removed++;
     });
+    if (removed > 0 && !this.store.db.inTransaction) truncateWal(this.store);
     return { removed };
   }
 
-  private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): void {
+  /** Returns whether earlier templates were deleted. */
+  private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): boolean {
     const had = this.sql.count.get(personId) ?? 0;
     if (had > 0) this.sql.drop.run(personId);
     templates.forEach((t, i) => this.sql.insert.run(`${personId}.fleet.${i}`, personId, t.model, t.dim, encodeTemplate(templateVector(t)), this.store.clock.now()));
@@ -195,5 +206,6 @@ export class FleetPersons {
     }
     // The live gallery reloads when this version moves.
     if (had > 0 || templates.length > 0) this.store.meta.increment(META_KEYS.galleryVersion);
+    return had > 0;
   }
 }

@@ -2,6 +2,7 @@
 // FleetPersons, the session and version through GallerySessions, so a sync that a
 // restart interrupted resumes at the chunk where it stopped.
 import type { GalleryChange, GallerySession } from '../../sdk/src/protocol/index.js';
+import { truncateWal } from '../security/secure-erase.js';
 import { GallerySessions, type Store } from '../store/index.js';
 import { CommandError } from './errors.js';
 import type { GalleryStore } from './interfaces.js';
@@ -47,7 +48,7 @@ export class SqliteGallery implements GalleryStore {
   async apply(session: string, offset: number, changes: GalleryChange[]): Promise<{ applied: number }> {
     const upserts = changes.flatMap((c) => (c.op === 'upsert' ? [c.person] : []));
     this.persons.check(upserts, 'changes');
-    const step = (): { applied: number; written: WrittenPerson[] } => {
+    const step = (): { applied: number; written: WrittenPerson[]; erased: boolean } => {
       const s = this.requireOpen(session);
       if (offset !== s.applied) throw new CommandError('OUT_OF_ORDER', `session is at ${s.applied}, chunk starts at ${offset}`, { applied: s.applied });
       const written: WrittenPerson[] = [];
@@ -58,9 +59,12 @@ export class SqliteGallery implements GalleryStore {
       const hasPhotos = written.some((w) => w.photos.length > 0);
       // With photos still to enrol, the chunk counts as applied only after they are.
       if (!hasPhotos) this.sessions.setApplied(session, s.applied + changes.length);
-      return { applied: s.applied + changes.length, written: hasPhotos ? written : [] };
+      const erased = changes.some((c) => c.op === 'remove') || written.some((w) => w.erasedTemplates);
+      return { applied: s.applied + changes.length, written: hasPhotos ? written : [], erased };
     };
-    const { applied, written } = this.store.transaction(step);
+    const { applied, written, erased } = this.store.transaction(step);
+    // Erased persons and replaced templates leave no copy in the WAL.
+    if (erased) truncateWal(this.store);
     if (written.length > 0) {
       await this.persons.enrol(written, 'changes');
       this.store.transaction(() => {
@@ -72,7 +76,7 @@ export class SqliteGallery implements GalleryStore {
   }
 
   commit(session: string): { version: number; size: number } {
-    return this.store.transaction(() => {
+    const result = this.store.transaction(() => {
       const s = this.requireOpen(session);
       if (s.mode === 'replace') {
         // Fleet-managed persons this session did not upsert are gone from the backend.
@@ -87,6 +91,8 @@ export class SqliteGallery implements GalleryStore {
       this.sessions.finish(s.toVersion);
       return { version: s.toVersion, size: this.size() };
     });
+    truncateWal(this.store);
+    return result;
   }
 
   private size(): number {

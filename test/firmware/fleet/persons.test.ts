@@ -1,5 +1,8 @@
 // Persons from the fleet in the terminal's store: records, groups, credentials,
 // templates (f32 and i8) with consent, and coded refusals before anything is written.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AccessRepository } from '../../../firmware/access/index.js';
@@ -98,6 +101,23 @@ test('remove erases persons and counts only those that existed', async () => {
   await persons.upsert([{ id: 'x' }, { id: 'y' }]);
   assert.equal(persons.remove(['x', 'nobody', 'not valid id']), { removed: 1 });
   store.close();
+});
+
+test('erasing a person truncates the WAL, so the template leaves no copy there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-fleet-persons-'));
+  const path = join(dir, 't.db');
+  const store = Store.open({ path, terminalId: 't1' });
+  try {
+    const persons = new FleetPersons({ store, repository: new AccessRepository(store) });
+    const v = Float32Array.from({ length: 16 }, (_, i) => 0.1 + i);
+    await persons.upsert([{ id: 'gus', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') } }] }]);
+    assert.ok(statSync(`${path}-wal`).size > 0);
+    assert.equal(persons.remove(['gus']), { removed: 1 });
+    assert.is(statSync(`${path}-wal`).size, 0);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -1,12 +1,11 @@
 // Persons sent by the fleet (`persons.upsert`, gallery sync) written to the terminal's
 // store: the person, their groups and cards/PINs through the AccessRepository, face
-// templates into face_templates (the live gallery follows the store's gallery
-// version), photos through face enrolment.
+// templates into face_templates with the store's template codec (the live gallery
+// follows the store's gallery version), photos through face enrolment.
 import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
 import { truncateWal } from '../security/secure-erase.js';
 import { META_KEYS, type Store } from '../store/index.js';
-import { encodeTemplate } from '../vision/matcher/index.js';
 import type { FaceTemplate, PersonRecord } from '../../sdk/src/protocol/index.js';
 import { CommandError } from './errors.js';
 
@@ -198,7 +197,11 @@ export class FleetPersons {
   private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): boolean {
     const had = this.sql.count.get(personId) ?? 0;
     if (had > 0) this.sql.drop.run(personId);
-    templates.forEach((t, i) => this.sql.insert.run(`${personId}.fleet.${i}`, personId, t.model, t.dim, encodeTemplate(templateVector(t)), this.store.clock.now()));
+    templates.forEach((t, i) => {
+      const id = `${personId}.fleet.${i}`;
+      // Through the store's codec: sealed under the data key on a provisioned terminal.
+      this.sql.insert.run(id, personId, t.model, t.dim, this.store.templateCodec.encode(id, templateVector(t)), this.store.clock.now());
+    });
     if (templates.length > 0) {
       // Templates from the backend come with its consent record: the person may enter by face.
       this.repository.addFaceCredential(personId);

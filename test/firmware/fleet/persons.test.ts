@@ -9,6 +9,9 @@ import { AccessRepository } from '../../../firmware/access/index.js';
 import { CommandError } from '../../../firmware/fleet/index.js';
 import { FleetPersons, templateVector } from '../../../firmware/fleet/persons.js';
 import { META_KEYS, Store } from '../../../firmware/store/index.js';
+import { randomBytes } from 'node:crypto';
+import { DATA_KEY_BYTES } from '../../../firmware/security/data-key.js';
+import { isSealed, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
 import { decodeTemplate } from '../../../firmware/vision/matcher/index.js';
 
 function open(withPhotos = false) {
@@ -61,9 +64,22 @@ test('an upsert writes person, groups, card, PIN and templates, and bumps the ga
   assert.is(repository.findCredential('card', '42')?.personId, 'ann');
   assert.is(repository.findCredential('pin', '1234')?.personId, 'ann');
   assert.is(repository.findCredential('face', 'ann')?.personId, 'ann');
-  const row = store.db.prepare('SELECT dim, template FROM face_templates WHERE person_id = ?').get('ann') as { dim: number; template: Buffer };
+  const row = store.db.prepare('SELECT id, dim, template FROM face_templates WHERE person_id = ?').get('ann') as { id: string; dim: number; template: Buffer };
   assert.equal([...decodeTemplate(row.template, row.dim)!], [...v]);
+  assert.equal([...store.templateCodec.decode(row.id, row.template, row.dim)!], [...v]);
   assert.is(store.meta.getInt(META_KEYS.galleryVersion), 1);
+  store.close();
+});
+
+test('templates are written through the store codec: sealed on a terminal with a data key', async () => {
+  const store = Store.open({ path: ':memory:', terminalId: 't1', templateCodec: sealedTemplateCodec(randomBytes(DATA_KEY_BYTES)) });
+  const persons = new FleetPersons({ store, repository: new AccessRepository(store) });
+  const v = Float32Array.from({ length: 16 }, (_, i) => i - 8);
+  await persons.upsert([{ id: 'hal', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') } }] }]);
+  const row = store.db.prepare('SELECT id, dim, template FROM face_templates').get() as { id: string; dim: number; template: Buffer };
+  assert.ok(isSealed(row.template));
+  assert.is(decodeTemplate(row.template, row.dim), null, 'not readable as plain float32');
+  assert.equal([...store.templateCodec.decode(row.id, row.template, row.dim)!], [...v]);
   store.close();
 });
 

@@ -13,6 +13,7 @@ import type { FleetAgent } from './fleet/index.js';
 import { createTerminalAgent } from './fleet/terminal-agent.js';
 import { mergeFleetConfig, storedFleetConfig } from './fleet/terminal-config.js';
 import { child, silentLogger, type Logger } from './log.js';
+import type { TemplateCodec } from './security/sealed.js';
 import { Store, type StoredEvent } from './store/index.js';
 import type { FaceEngine } from './vision/index.js';
 
@@ -40,6 +41,8 @@ export interface TerminalOptions {
    * terminal answers `reboot` with NOT_SUPPORTED.
    */
   reboot?: (reason: string | undefined) => void | Promise<void>;
+  /** How face templates are stored (sealed under the terminal's data key); default plain float32. */
+  templateCodec?: TemplateCodec;
 }
 
 export interface PresentOutcome {
@@ -114,7 +117,14 @@ export class Terminal {
     const logger = options.logger ?? silentLogger();
     const definition = options.board ?? loadBoard(config.board);
     if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
-    const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, clock, logger });
+    const store = Store.open({
+      path: config.store.path,
+      terminalId: config.terminal.id,
+      maxEvents: config.store.maxEvents,
+      clock,
+      logger,
+      ...(options.templateCodec && { templateCodec: options.templateCodec }),
+    });
     let board: OpenedBoard | undefined;
     let terminal: Terminal | undefined;
     try {

@@ -85,6 +85,12 @@ export const FleetConfigSchema = z
       .strict()
       .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] })
       .optional(),
+    /**
+     * The fleet's public signing keys (`fleet-keys.json`, see firmware/security). Set:
+     * the terminal only executes commands and config signed by one of them. Absent:
+     * development mode, unsigned messages are accepted.
+     */
+    trustedKeys: mediaPath.optional(),
     /** 4 = MQTT 3.1.1 (works with every broker), 5 = MQTT 5. */
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
     healthIntervalMs: z.number().int().min(1_000).max(3_600_000).default(30_000),

@@ -7,6 +7,7 @@ import type { Unsubscribe } from '../../hal/events.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { FaceService } from '../face/index.js';
 import type { Logger } from '../log.js';
+import { loadFleetKeys } from '../security/fleet-keys.js';
 import type { Terminal } from '../terminal.js';
 import { FleetAgent } from './agent.js';
 import { CommandError } from './errors.js';
@@ -43,6 +44,17 @@ function readTls(tls: FleetConfig['tls']) {
   const cert = read(tls.cert, 'cert');
   const key = read(tls.key, 'key');
   return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+}
+
+/** The trusted fleet keys named in the config (ConfigError when the file is unusable). */
+function readTrustedKeys(path: string | undefined) {
+  if (path === undefined) return undefined;
+  try {
+    return { trustedKeys: loadFleetKeys(path) };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError('CONFIG_NOT_FOUND', `fleet.trustedKeys: cannot use ${path} (${reason})`);
+  }
 }
 
 /** Encodes a camera frame as JPEG, at most `maxWidth` wide. */
@@ -154,6 +166,7 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
   });
 
   const tls = readTls(fleet.tls);
+  const security = readTrustedKeys(fleet.trustedKeys);
   const agent = new FleetAgent({
     site: fleet.site ?? terminal.config.terminal.site,
     terminalId: terminal.config.terminal.id,
@@ -169,6 +182,7 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
     handlers,
     config,
     health,
+    ...(security && { security }),
     healthIntervalMs: fleet.healthIntervalMs,
     ...(store.path !== ':memory:' && { diskPath: '/' }),
     clock: store.clock,

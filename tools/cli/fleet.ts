@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { loadSigner } from '../../firmware/security/fleet-keys.js';
 import { Fleet, type FleetEvent, type PersonRecord, type TerminalInfo, type WireEvent } from '../../sdk/src/index.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';
@@ -12,6 +13,7 @@ interface ConnectOptions {
   url?: string;
   site?: string;
   timeout?: number;
+  signingKey?: string;
 }
 
 type Out = (line: string) => void;
@@ -22,6 +24,7 @@ async function withFleet<T>(opts: ConnectOptions, fn: (fleet: Fleet) => Promise<
     site: opts.site ?? process.env.LIMEN_FLEET_SITE ?? DEFAULT_SITE,
     requestTimeoutMs: opts.timeout ?? 10_000,
     connectTimeoutMs: 5_000,
+    ...(opts.signingKey && { signer: loadSigner(opts.signingKey) }),
   });
   try {
     return await fn(fleet);
@@ -71,7 +74,8 @@ export function registerFleet(program: Command, out: Out = (line) => console.log
     .description('manage the terminals of a site through the fleet SDK (default: the simulator started by npm start)')
     .option('--url <url>', `broker URL (default $LIMEN_FLEET_URL or ${DEFAULT_URL})`)
     .option('--site <site>', `site (default $LIMEN_FLEET_SITE or ${DEFAULT_SITE})`)
-    .option('--timeout <ms>', 'reply deadline per request (default 10000)', int);
+    .option('--timeout <ms>', 'reply deadline per request (default 10000)', int)
+    .option('--signing-key <pem>', 'sign requests with this fleet key (terminals with fleet.trustedKeys accept only signed ones)');
   const conn = (): ConnectOptions => fleetCmd.opts<ConnectOptions>();
 
   fleetCmd

@@ -14,6 +14,8 @@ import { Terminal } from '../../../firmware/terminal.js';
 import { Fleet, RejectedError, type FleetEvent, type GalleryChange, type GallerySource, type PersonRecord } from '../../../sdk/src/index.js';
 import { startAedes, type TestBroker } from '../../sdk/helpers/brokers.js';
 import { guard, until } from '../../sdk/helpers/wait.js';
+import { newSigningKeyPem, trustedEntryFor } from '../../../firmware/security/fleet-keys.js';
+import { signerFromPem } from '../../../sdk/src/protocol/index.js';
 
 interface Ctx {
   broker: TestBroker;
@@ -286,6 +288,30 @@ s('without a reboot hook, reboot is not supported; a missing TLS file stops Term
   const bad = config(ctx, 'door-7', { fleet: { url: ctx.broker.url, tls: { ca: join(ctx.dir, 'missing-ca.pem') } } });
   const err = await Terminal.open({ config: bad, logger: silentLogger() }).catch((e: unknown) => e);
   assert.match((err as Error).message, /^fleet\.tls\.ca: cannot read .*missing-ca\.pem \(ENOENT\)/);
+});
+
+s('with fleet.trustedKeys the terminal executes only signed commands', async (ctx) => {
+  const pem = newSigningKeyPem();
+  const keys = join(ctx.dir, 'fleet-keys.json');
+  writeFileSync(keys, JSON.stringify({ keys: [trustedEntryFor(pem)] }));
+  const terminal = await online(ctx, config(ctx, 'door-8', { fleet: { url: ctx.broker.url, site: 'hq', trustedKeys: keys } }));
+  const unsigned = await ctx.fleet.terminal('door-8').unlock({ durationMs: 1000 }).catch((e: unknown) => e);
+  assert.is((unsigned as RejectedError).code, 'SIGNATURE_MISSING');
+  assert.not.ok(terminal.door.state.relayActive);
+  const signed = await Fleet.connect({ url: ctx.broker.url, site: 'hq', signer: signerFromPem(pem) });
+  try {
+    if (!signed.terminal('door-8').info()?.online) {
+      await guard(new Promise<void>((resolve) => signed.onPresence((p) => p.terminal === 'door-8' && p.online && resolve())), 'presence at the signed client');
+    }
+    await signed.terminal('door-8').unlock({ durationMs: 1000 });
+    assert.ok(terminal.door.state.relayActive);
+  } finally {
+    await signed.close();
+  }
+  await close(ctx, terminal);
+  const missing = config(ctx, 'door-9', { fleet: { url: ctx.broker.url, trustedKeys: join(ctx.dir, 'nope.json') } });
+  const err = await Terminal.open({ config: missing, logger: silentLogger() }).catch((e: unknown) => e);
+  assert.match((err as Error).message, /^fleet\.trustedKeys: cannot use .*nope\.json \(ENOENT\)$/);
 });
 
 s.run();

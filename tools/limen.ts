@@ -69,7 +69,7 @@ program
     'run the simulator: an MQTT broker and two sim terminals (a community gate and a building door) with their control panels; ' +
       `with --db, --config or a ./${DEFAULT_CONFIG_FILE}, one terminal from that config`,
   )
-  .option('-p, --port <port>', 'control panel port (several terminals: the first one, the next count up; default free ports)', port)
+  .option('-p, --port <port>', 'control panel port (one terminal: default from the config, 8080; several: the first one, the next count up, default free ports)', port)
   .option('--host <host>', 'host the panels (and the broker) listen on')
   .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (several terminals: those with face recognition; needs ffmpeg)')
   .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken)', port)

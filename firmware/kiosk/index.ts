@@ -4,3 +4,4 @@ export { KioskCommandSchema, type KioskCommand, type KioskMessage, type KioskFac
 export { kioskView, reasonFromDetail, type KioskView, type KioskScreen } from './view.js';
 export { KIOSK_STRINGS, kioskStrings, type KioskLanguage, type KioskStrings } from './strings.js';
 export { KioskError, type KioskErrorCode } from './errors.js';
+export { kioskService, type KioskServiceOptions } from './service.js';

@@ -9,11 +9,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import type { FaceService } from '../../firmware/face/index.js';
-import { startConsole } from '../../tools/console/index.js';
+import { kioskService } from '../../firmware/kiosk/index.js';
+import { silentLogger } from '../../firmware/log.js';
+import { startSimulation } from '../../tools/cli/simulation.js';
+import { consoleService } from '../../tools/console/index.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
 import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, y4mFromJpeg } from './browser.js';
-import { startTestSite } from './site.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 
@@ -58,8 +60,18 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
 
   test('enrol from a photo in the console; the gate grants that person and denies a stranger', async () => {
     const engine = await sharedEngine();
-    const site = await startTestSite(engine);
-    const console_ = await startConsole({ brokerUrl: site.broker.url, site: 'maple' });
+    // What `npm start` runs: the broker, gate-1 (face) and door-1 (cards), the console and the gate's kiosk.
+    const sim = await startSimulation({
+      site: 'maple',
+      dir: ':memory:',
+      faceEngine: engine,
+      feedbackMs: 30_000,
+      services: [consoleService(), kioskService('gate-1', { logger: silentLogger(), visitorUrl: 'https://example.org/visit/gate-1' })],
+    });
+    const url = (name: string) => sim.services.find((x) => x.name === name)!.url;
+    const site = { kiosk: { url: url('Kiosk gate-1') }, terminals: sim.terminals };
+    const consoleUrl = url('Console');
+    await sim.terminals[0]!.terminal.face!.whenReady();
     const alice = (await facesOf(3))[0]!;
     const stranger = (await facesOf(1))[0]!;
     const wei = (await facesOf(4))[1]!;
@@ -73,7 +85,7 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
 
       const ctx = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
       const consolePage = await ctx.newPage();
-      await consolePage.goto(console_.url);
+      await consolePage.goto(consoleUrl);
       await consolePage.waitForSelector('[data-terminal="gate-1"] .dot.on');
       await consolePage.waitForSelector('[data-terminal="door-1"] .dot.on');
       await consolePage.fill('#enrol input[name=name]', 'Alice Chen');
@@ -115,11 +127,14 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
         // Enrol from the console's webcam, then Wei walks up to the gate.
         await consolePage.fill('#enrol input[name=name]', 'Wei Zhang');
         await consolePage.click('#enrol button:has-text("Use webcam")');
+        // A few frames in, so the photo is of the camera's picture and not its first blank frame.
+        await consolePage.waitForFunction("(() => { const v = document.querySelector('#enrol video'); return v && v.videoWidth > 0 && v.currentTime > 0.5; })()");
         await consolePage.click('#enrol button:has-text("Take photo")');
         await consolePage.waitForSelector('#enrol img.shot');
         await consolePage.check('#enrol input[name=consent]');
         await consolePage.click('#enrol button[type=submit]');
-        await consolePage.waitForSelector('#enrol-msg.ok:has-text("Wei Zhang enrolled on 2 terminals (face on 1)")', { timeout: 20_000 });
+        await consolePage.waitForSelector('#enrol-msg:has-text("Wei Zhang"), #enrol-msg.err', { timeout: 20_000 });
+        assert.is(await consolePage.textContent('#enrol-msg'), 'Wei Zhang enrolled on 2 terminals (face on 1)');
         await playFrames(site.kiosk.url, gate!.terminal.face!, await faceFrameJpeg(4, wei, { faceWidth: 150, at: [0.7, 0.45], jpegQuality: 50 }), () => display.current.mode === 'granted');
         await kioskPage.bringToFront();
         assert.is(display.current.title, 'Wei Zhang', JSON.stringify(gate!.terminal.store.events.query({ order: 'desc', limit: 4 })));
@@ -135,8 +150,7 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       await consolePage.screenshot({ path: join(SHOTS, 'console.png') });
     } finally {
       await chromium.close();
-      await console_.close();
-      await site.close();
+      await sim.close();
     }
   });
 

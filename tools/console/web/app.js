@@ -77,6 +77,7 @@ function Webcam({ onShot }) {
     await video.current.play();
   };
   const shoot = () => {
+    if (!video.current.videoWidth) return; // no picture yet
     const c = document.createElement('canvas');
     c.width = video.current.videoWidth; c.height = video.current.videoHeight;
     c.getContext('2d').drawImage(video.current, 0, 0);

@@ -14,6 +14,7 @@ import { kioskStrings, type KioskStrings } from './strings.js';
 import { kioskView } from './view.js';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+const SIM_PAGE = readFileSync(new URL('./sim.html', import.meta.url), 'utf8');
 const MAX_MESSAGE_BYTES = 1 << 20;
 
 export interface KioskServerOptions {
@@ -28,6 +29,11 @@ export interface KioskServerOptions {
   previewFps?: number;
   /** Preview width, px. Default 480. */
   previewWidth?: number;
+  /**
+   * The sim board's control panel: `/sim` then shows the kiosk screen at 800×480 with
+   * the panel beside it (the simulator's terminal page).
+   */
+  panelUrl?: string;
 }
 
 interface Client {
@@ -168,6 +174,11 @@ export class KioskServer {
       if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(PAGE);
+      } else if (req.method === 'GET' && path === '/sim' && options.panelUrl) {
+        // JSON inside a <script> block: escape "<" so no value can close it.
+        const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id }).replace(/</g, '\\u003c');
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(SIM_PAGE.replace('__PARAMS__', params));
       } else if (req.method === 'GET' && path === '/api/view') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' }));

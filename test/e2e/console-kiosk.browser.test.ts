@@ -69,7 +69,8 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       services: [consoleService(), kioskService('gate-1', { logger: silentLogger(), visitorUrl: 'https://example.org/visit/gate-1' })],
     });
     const url = (name: string) => sim.services.find((x) => x.name === name)!.url;
-    const site = { kiosk: { url: url('Kiosk gate-1') }, terminals: sim.terminals };
+    const simPage = url('Terminal gate-1');
+    const site = { kiosk: { url: simPage.replace(/sim$/, '') }, terminals: sim.terminals };
     const consoleUrl = url('Console');
     await sim.terminals[0]!.terminal.face!.whenReady();
     const alice = (await facesOf(3))[0]!;
@@ -120,6 +121,14 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
       await kioskPage.waitForSelector('#screen[data-screen=denied]');
       assert.is(await kioskPage.textContent('#detail'), 'Face not recognised');
       await kioskPage.screenshot({ path: join(SHOTS, 'kiosk-denied-800x480.png') });
+
+      // The simulator's terminal page: the kiosk screen with the control panel beside it.
+      const simTab = await ctx.newPage();
+      await simTab.goto(simPage);
+      await simTab.frameLocator('#kiosk').locator('#screen[data-screen=denied]').waitFor();
+      await simTab.frameLocator('#panel').locator('text=gate-1').first().waitFor();
+      await simTab.screenshot({ path: join(SHOTS, 'sim-terminal.png') });
+      await simTab.close();
 
       await consolePage.bringToFront();
       await consolePage.waitForSelector('#events td:has-text("face not recognised")');

@@ -304,7 +304,7 @@ export class FaceService {
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
       this.syncTimer = this.clock.setInterval(() => this.periodicSync(), this.options.gallerySyncMs!);
       this.log.info(
-        { modelSet: modelSet.name, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), identify: thresholds.identify, liveness: level, camera: camera.description },
+        { modelSet: modelSet.name, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), readMs: Math.round(loaded.readMs), indexMs: Math.round(loaded.indexMs), identify: thresholds.identify, liveness: level, camera: camera.description },
         'face recognition running',
       );
     } catch (err) {

@@ -9,6 +9,9 @@
  * launcher settings that return freed memory: `node --max-semi-space-size=2` and
  * `MALLOC_TRIM_THRESHOLD_=131072`.
  *
+ * Each is run `--runs` times (default 3): the lowest load time is reported (other
+ * processes on the machine only ever add to it), and the highest RSS.
+ *
  * Targets (issue 3): the gallery loads in <= 2 s; RSS stays <= 400 MB.
  * Data: synthetic clustered embeddings (see bench:match), seeded.
  */
@@ -67,6 +70,9 @@ interface ProbeResult {
   templates: number;
   /** Gallery read, decoded and indexed, as the face service logs it. */
   loadMs: number | null;
+  /** Of which: reading and decoding rows, and indexing them for the int8 scan. */
+  readMs: number | null;
+  indexMs: number | null;
   /** FaceService start to running (gallery + models). */
   readyMs: number;
   state: string;
@@ -83,12 +89,12 @@ async function probe(path: string, keyPath: string | undefined): Promise<void> {
   const rssStart = residentMemory().rss;
   const templateCodec = keyPath ? sealedTemplateCodec(loadDataKey(keyPath)) : plainTemplateCodec;
   // The service logs its load time; read it from the log instead of timing around it.
-  let loadMs: number | null = null;
+  let load: { loadMs?: number; readMs?: number; indexMs?: number } = {};
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line.includes('face recognition running')) continue;
-        loadMs = (JSON.parse(line) as { loadMs?: number }).loadMs ?? null;
+        load = JSON.parse(line) as typeof load;
       }
       done();
     },
@@ -118,7 +124,9 @@ async function probe(path: string, keyPath: string | undefined): Promise<void> {
   const resident = residentMemory();
   const report: ProbeResult = {
     templates: status.templates,
-    loadMs,
+    loadMs: load.loadMs ?? null,
+    readMs: load.readMs ?? null,
+    indexMs: load.indexMs ?? null,
     readyMs,
     state: status.state,
     ...(status.error && { error: status.error.message }),
@@ -154,14 +162,17 @@ async function bundle(): Promise<{ dir: string; entry: string }> {
 async function main(): Promise<void> {
   const o = new Command()
     .option('--size <n>', 'templates in the store', '100000')
+    .option('--runs <n>', 'fresh processes per variant', '3')
     .option('--probe <db>', '(internal) child mode: start a face service on this store and report')
     .option('--key <file>', '(internal) the data key of a sealed store')
     .parse()
-    .opts<{ size: string; probe?: string; key?: string }>();
+    .opts<{ size: string; runs: string; probe?: string; key?: string }>();
   if (o.probe) return probe(o.probe, o.key);
 
   const size = Number(o.size);
   if (!(Number.isInteger(size) && size > 0)) throw new Error('--size must be a positive integer');
+  const runs = Number(o.runs);
+  if (!(Number.isInteger(runs) && runs > 0)) throw new Error('--runs must be a positive integer');
   const modelSet = resolveModelSet(DEFAULT_MODEL_SET);
   const dim = modelSet.models.embed.dims;
   console.log(`bench:memory  ${size} templates of ${modelSet.name} (${dim}-d), ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
@@ -197,12 +208,19 @@ async function main(): Promise<void> {
       if (child.status !== 0) throw new Error(`probe (${kind}) failed with status ${child.status}`);
       return JSON.parse(child.stdout) as ProbeResult;
     };
+    /** Lowest load time, highest RSS of `runs` fresh processes. */
+    const runAll = (kind: keyof typeof stores, tuning: Tuning): ProbeResult => {
+      const results = Array.from({ length: runs }, () => run(kind, tuning));
+      const fastest = results.reduce((a, b) => ((b.loadMs ?? Infinity) < (a.loadMs ?? Infinity) ? b : a));
+      const largest = results.reduce((a, b) => (b.rss > a.rss ? b : a));
+      return { ...largest, loadMs: fastest.loadMs, readMs: fastest.readMs, indexMs: fastest.indexMs, readyMs: fastest.readyMs };
+    };
     const line = (label: string, r: ProbeResult) => {
       if (r.state !== 'running') return `  ${label.padEnd(44)} face service ${r.state}: ${r.error ?? '?'}`;
       return (
         `  ${label.padEnd(44)} RSS ${mb(r.rss).padStart(6)} (anon ${r.anon === null ? '?' : mb(r.anon)}; at start ${mb(r.rssStart)}; ` +
         `typed arrays ${mb(r.arrayBuffers)}, JS heap ${mb(r.heapUsed)}; target <= 400 MB)\n` +
-        `  ${''.padEnd(44)} ${r.templates} templates loaded in ${r.loadMs === null ? '?' : r.loadMs.toFixed(0)} ms (target <= 2000), ` +
+        `  ${''.padEnd(44)} ${r.templates} templates loaded in ${r.loadMs ?? '?'} ms (read + decode ${r.readMs ?? '?'}, index ${r.indexMs ?? '?'}; target <= 2000), ` +
         `face service running after ${r.readyMs.toFixed(0)} ms`
       );
     };
@@ -214,9 +232,10 @@ async function main(): Promise<void> {
       ['MALLOC_TRIM_THRESHOLD_=131072', { env: trim }],
       ['both', { nodeFlags: semi, env: trim }],
     ];
-    console.log('\nStore + FaceService ready (gallery, then the vision models), RSS after 100 searches and 1 s idle; esbuild bundle under plain node:');
+    console.log(`\nStore + FaceService ready (gallery, then the vision models), RSS after 100 searches and 1 s idle; esbuild bundle under plain node; ` +
+        `${runs} runs each: lowest load time, highest RSS:`);
     for (const [label, tuning] of tunings) {
-      for (const kind of ['plain', 'sealed'] as const) console.log(line(`${kind.padEnd(6)} ${label}`, run(kind, tuning)));
+      for (const kind of ['plain', 'sealed'] as const) console.log(line(`${kind.padEnd(6)} ${label}`, runAll(kind, tuning)));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import WebSocket from 'ws';
+import type { FaceService } from '../../firmware/face/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -54,3 +56,38 @@ export function y4mFromJpeg(jpeg: Buffer, dir: string, name: string): string {
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+
+/**
+ * Sends a JPEG into the kiosk as the page's webcam does, each frame after the face
+ * service analysed the last (it skips frames while busy), until `done`.
+ */
+export async function playFrames(kioskUrl: string, face: FaceService, jpeg: Buffer, done: () => boolean): Promise<void> {
+  const ws = new WebSocket(kioskUrl.replace('http', 'ws') + 'ws');
+  await new Promise((r) => ws.once('open', r));
+  try {
+    for (let i = 0; i < 40 && !done(); i++) {
+      let off = () => {};
+      const analysed = new Promise<void>((resolve) => {
+        off = face.onFrame(() => resolve());
+      });
+      const ack = new Promise<boolean>((resolve, reject) => {
+        const on = (data: WebSocket.RawData, binary: boolean) => {
+          if (binary) return;
+          const m = JSON.parse(String(data)) as { type: string; accepted?: boolean; message?: string };
+          if (m.type === 'frame-ack') resolve(m.accepted === true);
+          else if (m.type === 'error') reject(new Error(m.message));
+          else return;
+          ws.off('message', on);
+        };
+        ws.on('message', on);
+      });
+      ws.send(jpeg);
+      // A frame the pipeline fails on reports nothing: give up waiting on it after a while.
+      const guard = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
+      if (await ack) await Promise.race([analysed, guard]);
+      off();
+    }
+  } finally {
+    ws.close();
+  }
+}

@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
-import type { FaceService } from '../../firmware/face/index.js';
 import { kioskService } from '../../firmware/kiosk/index.js';
 import { silentLogger } from '../../firmware/log.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
 import { consoleService } from '../../tools/console/index.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
-import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, y4mFromJpeg } from './browser.js';
+import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, playFrames, y4mFromJpeg } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 
@@ -23,40 +21,6 @@ if (chromiumOrSkip('console and kiosk browser tests')) {
   mkdirSync(SHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'limen-e2e-'));
 
-  /**
-   * Sends a JPEG into the kiosk as the page's webcam does, each frame after the face
-   * service analysed the last (it skips frames while busy), until `done`.
-   */
-  async function playFrames(kioskUrl: string, face: FaceService, jpeg: Buffer, done: () => boolean): Promise<void> {
-    const ws = new WebSocket(kioskUrl.replace('http', 'ws') + 'ws');
-    await new Promise((r) => ws.once('open', r));
-    try {
-      for (let i = 0; i < 40 && !done(); i++) {
-        let off = () => {};
-        const analysed = new Promise<void>((resolve) => {
-          off = face.onFrame(() => resolve());
-        });
-        const ack = new Promise<boolean>((resolve, reject) => {
-          const on = (data: WebSocket.RawData, binary: boolean) => {
-            if (binary) return;
-            const m = JSON.parse(String(data)) as { type: string; accepted?: boolean; message?: string };
-            if (m.type === 'frame-ack') resolve(m.accepted === true);
-            else if (m.type === 'error') reject(new Error(m.message));
-            else return;
-            ws.off('message', on);
-          };
-          ws.on('message', on);
-        });
-        ws.send(jpeg);
-        // A frame the pipeline fails on reports nothing: give up waiting on it after a while.
-        const guard = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
-        if (await ack) await Promise.race([analysed, guard]);
-        off();
-      }
-    } finally {
-      ws.close();
-    }
-  }
 
   test('enrol from a photo in the console; the gate grants that person and denies a stranger', async () => {
     const engine = await sharedEngine();

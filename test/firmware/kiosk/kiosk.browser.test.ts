@@ -11,7 +11,7 @@ import { defaultConfig } from '../../../firmware/config/index.js';
 import { KioskServer } from '../../../firmware/kiosk/index.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { Terminal } from '../../../firmware/terminal.js';
-import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, y4mFromJpeg } from '../../e2e/browser.js';
+import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, playFrames, y4mFromJpeg } from '../../e2e/browser.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../face/frames.js';
 import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
 
@@ -59,6 +59,18 @@ if (chromiumOrSkip('kiosk browser tests') && (hasFfmpeg() || (console.log('skipp
       assert.is(event?.personId, 'alice');
       assert.is(event?.credentialType, 'face');
       assert.ok(face.status.stats.frames > 0);
+
+      // The page without its webcam; frames now come from a test client, as from another page.
+      await page.setViewportSize({ width: 800, height: 480 });
+      await page.goto(kiosk.url);
+      await page.waitForSelector('#screen[data-screen=granted]');
+      // Carol's face is scored a spoof by the liveness model at every size (see terminal-face tests).
+      const carol = (await facesOf(6))[1]!;
+      const display = terminal.board.devices.display;
+      await playFrames(kiosk.url, face, await faceFrameJpeg(6, carol, { faceWidth: 150, at: [0.25, 0.45], jpegQuality: 60 }), () => display.current.mode === 'denied');
+      await page.waitForSelector('#screen[data-screen=liveness]');
+      assert.is(await page.textContent('#title'), 'Liveness check failed');
+      await page.screenshot({ path: join(SHOTS, 'liveness-failed-800x480.png') });
     } finally {
       await chromium.close();
       await kiosk.close();

@@ -7,6 +7,7 @@ import { FakeClock } from '../../hal/sim/fake-clock.js';
 import type { FrameInput } from '../../hal/sim/camera.js';
 import { defaultConfig } from '../../firmware/config/index.js';
 import { enrolPerson, type FaceFrameReport } from '../../firmware/face/index.js';
+import { SEAL_OVERHEAD, plainTemplateCodec } from '../../firmware/security/index.js';
 import { Terminal } from '../../firmware/terminal.js';
 import { decodeImage } from '../../firmware/vision/image.js';
 import { emptyFrame, faceFrame, facesOf, portraitPhoto, type DemoPhoto } from './face/frames.js';
@@ -102,7 +103,9 @@ test('an enrolled face, shifted, scaled and re-compressed, opens the sim door; t
     }
   }
   assert.equal(blobs, ['face_templates.template']);
-  assert.is(db.prepare<[], number>('SELECT max(length(template)) FROM face_templates').pluck().get(), 512 * 4);
+  // 512 float32 values, sealed (AES-256-GCM) when the terminal's store encrypts templates.
+  const sealed = t.terminal.store.templateCodec !== plainTemplateCodec;
+  assert.is(db.prepare<[], number>('SELECT max(length(template)) FROM face_templates').pluck().get(), 512 * 4 + (sealed ? SEAL_OVERHEAD : 0));
   const longest = db.prepare<[], number>('SELECT max(length(data)) FROM events').pluck().get()!;
   assert.ok(longest < 200, `event data stays small (${longest} chars)`);
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadBoard, openBoard, type BoardDefinition, type OpenedBoard } from '../board/index.js';
@@ -6,6 +7,9 @@ import type { DisplayState } from '../hal/display.js';
 import type { Unsubscribe } from '../hal/events.js';
 import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
+import { VisitorPasses } from './access/passes.js';
+import { QrScanner } from './access/qr-scanner.js';
+import { loadFleetKeys, loadOrCreateDataKey, RetentionPolicy, sealedTemplateCodec } from './security/index.js';
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
 import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
@@ -76,6 +80,8 @@ export class Terminal {
   private idleTimer: TimerHandle | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly qrScanner: QrScanner | null = null;
+  private readonly retention: RetentionPolicy;
 
   private constructor(
     options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number; faceEngine?: FaceEngine },
@@ -86,7 +92,8 @@ export class Terminal {
     this.board = options.board;
     this.store = options.store;
     this.feedbackMs = options.feedbackMs;
-    this.access = new AccessService({ store: this.store, timeZone: this.config.terminal.timeZone, clock: this.clock, logger: options.logger });
+    const passes = this.createPasses();
+    this.access = new AccessService({ store: this.store, timeZone: this.config.terminal.timeZone, clock: this.clock, logger: options.logger, ...(passes && { passes }) });
     const { devices } = this.board;
     const doorOptions = {
       relay: devices.doorRelay,
@@ -105,6 +112,23 @@ export class Terminal {
       this.unsubscribes.push(devices.cardReader.onError((err) => this.onReaderError(err)));
     }
     this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine) : null;
+    if (passes && devices.camera) {
+      this.qrScanner = new QrScanner({ camera: devices.camera, clock: this.clock, onCode: (value) => void this.presentSafely({ type: 'qr', value }) });
+    }
+    this.retention = new RetentionPolicy({
+      store: this.store,
+      clock: this.clock,
+      strangerDays: this.config.retention.strangerDays,
+      snapshotDays: this.config.retention.snapshotDays,
+      logger: options.logger,
+    });
+  }
+
+  /** Visitor passes, when enabled: verified offline with the fleet's signing keys. */
+  private createPasses(): VisitorPasses | undefined {
+    const { passes, fleet, terminal } = this.config;
+    if (!passes.enabled || !fleet?.trustedKeys) return undefined;
+    return new VisitorPasses({ store: this.store, trustedKeys: loadFleetKeys(fleet.trustedKeys), terminalId: terminal.id, zones: terminal.zones });
   }
 
   /**
@@ -123,7 +147,7 @@ export class Terminal {
       maxEvents: config.store.maxEvents,
       clock,
       logger,
-      ...(options.templateCodec && { templateCodec: options.templateCodec }),
+      templateCodec: options.templateCodec ?? templateCodecFor(config),
     });
     let board: OpenedBoard | undefined;
     let terminal: Terminal | undefined;
@@ -149,6 +173,11 @@ export class Terminal {
         ...(options.faceEngine && { faceEngine: options.faceEngine }),
       });
       await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
+      terminal.retention.start();
+      if (terminal.qrScanner) {
+        terminal.qrScanner.start();
+        await terminal.board.devices.camera?.start();
+      }
       if (config.fleet) terminal.startFleet(options, logger);
       // In the background: cards and the door work while the models load (or fail to).
       void terminal.face?.start();
@@ -221,6 +250,8 @@ export class Terminal {
     // progress still reaches the access core and the log.
     await this.closeFleet?.().catch((err: unknown) => this.log.warn({ err }, 'fleet agent did not stop cleanly'));
     await this.face?.close();
+    this.qrScanner?.stop();
+    this.retention.stop();
     this.closed = true;
     this.idleTimer?.cancel();
     for (const unsubscribe of this.unsubscribes) unsubscribe();
@@ -273,9 +304,14 @@ export class Terminal {
     return this.config.terminal.name ?? 'Present your card';
   }
 
-  private async onCardRead(read: CardRead): Promise<void> {
+  private onCardRead(read: CardRead): Promise<void> {
     const credential: PresentedCredential =
       read.format === 'keypad' ? { type: 'pin', value: read.value } : { type: 'card', value: read.value, format: read.format };
+    return this.presentSafely(credential);
+  }
+
+  /** `present` for credentials from devices: a failure is logged and shown, never thrown. */
+  private async presentSafely(credential: PresentedCredential): Promise<void> {
     try {
       await this.present(credential);
     } catch (err) {
@@ -344,4 +380,16 @@ const REASON_TEXT: Record<string, string> = {
 
 export function describeReason(reason: string): string {
   return REASON_TEXT[reason] ?? reason;
+}
+
+/**
+ * Face templates are sealed (AES-256-GCM) under the terminal's data key, a 0600
+ * file beside the database unless the config names one; an in-memory store gets
+ * a key that lives as long as the process.
+ */
+function templateCodecFor(config: Config): TemplateCodec | undefined {
+  const { store } = config;
+  if (!store.encryptTemplates) return undefined;
+  if (store.path === ':memory:') return sealedTemplateCodec(randomBytes(32));
+  return sealedTemplateCodec(loadOrCreateDataKey(store.dataKeyPath ?? `${store.path}.key`));
 }

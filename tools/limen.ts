@@ -9,7 +9,11 @@ import { defaultConfig, loadConfigFile, type Config } from '../firmware/config/i
 import { createLogger, silentLogger } from '../firmware/log.js';
 import { Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
+import { kioskService } from '../firmware/kiosk/index.js';
+import { consoleService } from './console/index.js';
 import { registerDoctor } from './doctor.js';
+import { registerProvision } from './provision.js';
+import { DEFAULT_SIM_TERMINALS } from './cli/simulation.js';
 import { registerFleet } from './cli/fleet.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
@@ -80,8 +84,11 @@ program
     const logger = createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' });
     const g = globals();
     if (g.db === undefined && configFile(g) === undefined) {
+      const host = opts.host !== undefined ? { host: opts.host } : {};
       await runSimulation({
         logger,
+        // The fleet console and each terminal's kiosk screen (with its control panel beside it).
+        services: [consoleService(host), ...DEFAULT_SIM_TERMINALS.map((t) => kioskService(t.id, { logger, ...host }))],
         ...(opts.port !== undefined && { panelPort: opts.port }),
         ...(opts.host !== undefined && { host: opts.host }),
         ...(opts.play !== undefined && { play: opts.play }),
@@ -100,6 +107,7 @@ program
   });
 
 registerDoctor(program);
+registerProvision(program);
 registerFleet(program);
 
 program

@@ -107,6 +107,8 @@ export const ConfigSchema = z
         site: id.default('default'),
         timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"').default('UTC'),
         language: z.enum(['en', 'zh-CN']).default('en'),
+        /** Zones this terminal belongs to (community gate → compound → building → door); visitor passes may name them. */
+        zones: z.array(id).max(32).default([]),
       })
       .strict(),
     board: z.string().min(1).default('sim'),
@@ -114,9 +116,13 @@ export const ConfigSchema = z
       .object({
         path: z.string().min(1).default('var/terminal.db'),
         maxEvents: z.number().int().min(100).max(100_000_000).default(1_000_000),
+        /** Face templates sealed with AES-256-GCM under the terminal's data key (firmware/security). */
+        encryptTemplates: z.boolean().default(true),
+        /** The 0600 data key file; default: beside the database, `<db>.key`. Never inside the database. */
+        dataKeyPath: z.string().min(1).optional(),
       })
       .strict()
-      .default({ path: 'var/terminal.db', maxEvents: 1_000_000 }),
+      .default({ path: 'var/terminal.db', maxEvents: 1_000_000, encryptTemplates: true }),
     door: DoorConfigSchema.default(DoorConfigSchema.parse({})),
     panel: z
       .object({
@@ -127,8 +133,25 @@ export const ConfigSchema = z
       .default({ host: '127.0.0.1', port: 8080 }),
     face: FaceConfigSchema.default(FaceConfigSchema.parse({})),
     fleet: FleetConfigSchema.optional(),
+    /** Signed visitor passes read as QR codes from the camera; verified with fleet.trustedKeys. */
+    passes: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: false }),
+    /** How long stranger / spoof events and kept snapshots live. */
+    retention: z
+      .object({
+        strangerDays: z.number().min(0).max(3650).default(30),
+        snapshotDays: z.number().min(0).max(3650).default(30),
+      })
+      .strict()
+      .default({ strangerDays: 30, snapshotDays: 30 }),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.passes.enabled || c.fleet?.trustedKeys !== undefined, {
+    message: 'visitor passes need the fleet signing keys: set fleet.trustedKeys',
+    path: ['passes', 'enabled'],
+  });
 
 /** A validated config with defaults filled in. */
 export type Config = z.infer<typeof ConfigSchema>;

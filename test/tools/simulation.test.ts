@@ -48,7 +48,7 @@ test('startSimulation runs a broker and two fleet terminals with panels, and clo
     }
     const lines = describeSimulation(sim);
     assert.ok(lines.some((l) => l.includes(sim.brokerUrl)));
-    assert.ok(lines.filter((l) => l.startsWith('Terminal ')).length === 2);
+    assert.is(lines.filter((l) => l.startsWith('Control panel ')).length, 2);
     assert.ok(lines.includes('Console: http://console.invalid/2'), 'services see the terminals and are listed');
 
     const fleet = await Fleet.connect({ url: sim.brokerUrl, site: 'maple' });

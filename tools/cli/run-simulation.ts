@@ -23,7 +23,7 @@ export function describeSimulation(sim: Simulation): string[] {
     `Limen simulation, site "${sim.site}"`,
     `MQTT broker: ${sim.brokerUrl}`,
     ...sim.services.map((s) => `${s.name}: ${s.url}`),
-    ...sim.terminals.map((t) => `Terminal ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
+    ...sim.terminals.map((t) => `Control panel ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
     `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site} terminals`,
   ];
 }

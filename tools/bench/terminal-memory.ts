@@ -195,11 +195,14 @@ async function main(): Promise<void> {
     interface Tuning {
       nodeFlags?: string[];
       env?: NodeJS.ProcessEnv;
+      /** Run the TypeScript through `node --import tsx` (as `npm start` and the `limen` bin do) instead of the bundle. */
+      tsx?: boolean;
     }
     const run = (kind: keyof typeof stores, tuning: Tuning): ProbeResult => {
       const s = stores[kind];
       const args = ['--probe', s.path, ...(s.key ? ['--key', s.key] : [])];
-      const child = spawnSync(process.execPath, [...(tuning.nodeFlags ?? []), bundled!.entry, ...args], {
+      const entry = tuning.tsx ? ['--import', 'tsx', fileURLToPath(import.meta.url)] : [bundled!.entry];
+      const child = spawnSync(process.execPath, [...(tuning.nodeFlags ?? []), ...entry, ...args], {
         cwd: ROOT,
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -237,6 +240,9 @@ async function main(): Promise<void> {
     for (const [label, tuning] of tunings) {
       for (const kind of ['plain', 'sealed'] as const) console.log(line(`${kind.padEnd(6)} ${label}`, runAll(kind, tuning)));
     }
+    console.log(' node --import tsx (npm start, the limen bin):');
+    console.log(line('sealed node', runAll('sealed', { tsx: true })));
+    console.log(line('sealed both', runAll('sealed', { tsx: true, nodeFlags: semi, env: trim })));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     if (bundled) rmSync(bundled.dir, { recursive: true, force: true });

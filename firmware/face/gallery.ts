@@ -56,7 +56,8 @@ export class LiveGallery implements GalleryWriter {
   /** Loads every template of the model (see loadGallery), remembering the version it reflects. */
   async load(): Promise<LoadGalleryResult> {
     const version = this.currentVersion();
-    const result = await loadGallery(this.store.db, this.matcher, { modelId: this.modelId, decode: this.store.templateCodec.decode });
+    const codec = this.store.templateCodec;
+    const result = await loadGallery(this.store.db, this.matcher, { modelId: this.modelId, decode: (id, blob, dim) => codec.decode(id, blob, dim) });
     this.version = version;
     return result;
   }

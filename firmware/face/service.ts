@@ -267,7 +267,7 @@ export class FaceService {
       const matcher = new Matcher({
         dim: modelSet.models.embed.dims,
         // Near-tied float16 candidates are settled with the stored float32 templates.
-        exactTemplates: storeExactTemplates(store.db, { modelId, decode: store.templateCodec.decode }),
+        exactTemplates: storeExactTemplates(store.db, { modelId, decode: (id, blob, dim) => store.templateCodec.decode(id, blob, dim) }),
         clock: this.clock,
         logger,
       });

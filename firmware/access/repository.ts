@@ -490,14 +490,18 @@ export class AccessRepository implements DecisionLookups {
    * decisions answer 'no-face-consent' until consent is given again.
    */
   revokeConsent(personId: string, kind: string): boolean {
-    return this.store.transaction(() => {
-      const removed = this.sql('DELETE FROM consents WHERE person_id = ? AND kind = ?').run(personId, kind).changes > 0;
+    let templatesDeleted = 0;
+    const removed = this.store.transaction(() => {
+      const consentRemoved = this.sql('DELETE FROM consents WHERE person_id = ? AND kind = ?').run(personId, kind).changes > 0;
       if (kind === FACE_CONSENT) {
-        const deleted = this.sql('DELETE FROM face_templates WHERE person_id = ?').run(personId).changes;
-        if (deleted > 0) this.store.meta.increment(META_KEYS.galleryVersion);
+        templatesDeleted = this.sql('DELETE FROM face_templates WHERE person_id = ?').run(personId).changes;
+        if (templatesDeleted > 0) this.store.meta.increment(META_KEYS.galleryVersion);
       }
-      return removed;
+      return consentRemoved;
     });
+    // As in removePerson: no copy of the deleted templates may stay in the WAL.
+    if (templatesDeleted > 0 && !this.store.db.inTransaction) truncateWal(this.store);
+    return removed;
   }
 
   hasConsent(personId: string, kind: string): boolean {

@@ -77,7 +77,7 @@ test('face templates are sealed by default under a 0600 key file beside the data
     const blob = terminal.store.templateCodec.encode('t-1', template);
     const plain = Buffer.from(template.buffer);
     assert.not.ok(Buffer.from(blob).includes(plain.subarray(0, 32)), 'no plaintext bytes in the stored blob');
-    assert.equal(Array.from(terminal.store.templateCodec.decode('t-1', blob, 512)), Array.from(template));
+    assert.equal(Array.from(terminal.store.templateCodec.decode('t-1', blob, 512) ?? []), Array.from(template));
     assert.is(statSync(`${path}.key`).mode & 0o777, 0o600);
     assert.not.ok(readFileSync(path).includes(readFileSync(`${path}.key`)), 'the key is not inside the database');
   } finally {

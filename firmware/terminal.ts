@@ -8,6 +8,7 @@ import type { Unsubscribe } from '../hal/events.js';
 import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
 import { VisitorPasses } from './access/passes.js';
+import { describeReason } from './access/reason-text.js';
 import { QrScanner } from './access/qr-scanner.js';
 import { loadFleetKeys, loadOrCreateDataKey, RetentionPolicy, sealedTemplateCodec } from './security/index.js';
 import type { Config } from './config/index.js';
@@ -361,26 +362,7 @@ export class Terminal {
   }
 }
 
-const REASON_TEXT: Record<string, string> = {
-  'unknown-credential': 'Unknown card',
-  'malformed-credential': 'Unreadable card',
-  'credential-disabled': 'Card disabled',
-  'credential-expired': 'Card expired',
-  'credential-not-yet-valid': 'Card not yet valid',
-  'person-disabled': 'Access disabled',
-  'person-expired': 'Access expired',
-  'person-not-yet-valid': 'Access not yet valid',
-  'no-access-group': 'No access here',
-  'outside-schedule': 'Not allowed at this time',
-  holiday: 'Closed for the holiday',
-  stranger: 'Face not recognised',
-  'spoof-suspected': 'Liveness check failed',
-  'no-face-consent': 'Face access not enabled',
-};
 
-export function describeReason(reason: string): string {
-  return REASON_TEXT[reason] ?? reason;
-}
 
 /**
  * Face templates are sealed (AES-256-GCM) under the terminal's data key, a 0600

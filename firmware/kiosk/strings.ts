@@ -1,4 +1,6 @@
 // Every text the kiosk page shows, one table per language (config.terminal.language).
+import { REASON_TEXT_EN } from '../access/reason-text.js';
+
 export type KioskLanguage = 'en' | 'zh-CN';
 
 export interface KioskStrings {
@@ -62,23 +64,7 @@ const en: KioskStrings = {
     'step out of backlight': 'Step out of the backlight',
     'hold still': 'Hold still',
   },
-  reasons: {
-    'unknown-credential': 'Unknown card',
-    'malformed-credential': 'Unreadable card',
-    'credential-disabled': 'Card disabled',
-    'credential-expired': 'Card expired',
-    'credential-not-yet-valid': 'Card not yet valid',
-    'person-disabled': 'Access disabled',
-    'person-expired': 'Access expired',
-    'person-not-yet-valid': 'Access not yet valid',
-    'no-access-group': 'No access here',
-    'outside-schedule': 'Not allowed at this time',
-    holiday: 'Closed for the holiday',
-    stranger: 'Face not recognised',
-    'spoof-suspected': 'Liveness check failed',
-    'no-face-consent': 'Face access not enabled',
-    'terminal-error': 'Terminal error',
-  },
+  reasons: { ...REASON_TEXT_EN, 'terminal-error': 'Terminal error' },
   alerts: {
     'Fire alarm': 'Fire alarm',
     'Door released': 'Door released',
@@ -134,6 +120,11 @@ const zhCN: KioskStrings = {
     stranger: '未识别的人脸',
     'spoof-suspected': '活体检测未通过',
     'no-face-consent': '未开通人脸通行',
+    'pass-invalid': '通行码无效',
+    'pass-not-yet-valid': '通行码尚未生效',
+    'pass-expired': '通行码已过期',
+    'pass-wrong-terminal': '通行码不适用于此门',
+    'pass-used-up': '通行码次数已用完',
     'terminal-error': '终端故障',
   },
   alerts: {

@@ -2,7 +2,7 @@
 // The terminal renders English DisplayStates; the kiosk maps them back to codes
 // (reason, prompt) so each language table can say them its own way.
 import type { DisplayState } from '../../hal/display.js';
-import { describeReason } from '../terminal.js';
+import { describeReason } from '../access/reason-text.js';
 import type { KioskStrings } from './strings.js';
 
 export type KioskScreen = 'idle' | 'prompt' | 'granted' | 'denied' | 'liveness' | 'alert';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KIOSK_STRINGS, kioskStrings, kioskView, reasonFromDetail } from '../../../firmware/kiosk/index.js';
-import { describeReason } from '../../../firmware/terminal.js';
+import { describeReason } from '../../../firmware/access/reason-text.js';
 import { QUALITY_MESSAGES } from '../../../firmware/vision/quality.js';
 
 const en = kioskStrings('en');

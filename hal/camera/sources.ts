@@ -86,30 +86,51 @@ function gstQuote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function gstCaps(format: PixelFormat, width: number, height: number, fps: number): string {
+/** Frame geometry and format a builder settled on. */
+interface Output {
+  width: number;
+  height: number;
+  fps: number;
+  format: PixelFormat;
+}
+
+/** Fills in the default format (rgb24) and fps, then checks the size. */
+function output(kind: string, options: Size & WithFormat, defaults: { format?: PixelFormat; fps?: number } = {}): Output {
+  const format = options.format ?? defaults.format ?? 'rgb24';
+  const { width, height, fps } = checkSize(kind, { ...options, fps: options.fps ?? defaults.fps }, format);
+  return { width, height, fps, format };
+}
+
+function gstCaps({ format, width, height, fps }: Output): string {
   return `video/x-raw,format=${GST_FORMAT[format]},width=${width},height=${height},framerate=${gstRate(fps)},pixel-aspect-ratio=1/1`;
 }
 
-function gst(description: string, pipeline: string[], width: number, height: number, format: PixelFormat): ProcessSource {
-  return { description, command: 'gst-launch-1.0', args: ['-q', ...pipeline], width, height, format };
+/** Decodes whatever `source` yields and converts it to raw video, ready for scaling. */
+function gstDecode(source: string[], ...videoscale: string[]): string[] {
+  return [...source, '!', 'decodebin', '!', 'videoconvert', '!', 'videoscale', ...videoscale, '!'];
+}
+
+/** The output caps, then raw frames on stdout. */
+function gstRawOut(out: Output): string[] {
+  return [gstCaps(out), '!', 'fdsink', 'fd=1'];
+}
+
+function gst(label: string, pipeline: string[], { width, height, format }: Output): ProcessSource {
+  return { description: `${label} ${width}x${height} ${format}`, command: 'gst-launch-1.0', args: ['-q', ...pipeline], width, height, format };
 }
 
 /** Scale to fit, pad to exactly width × height, square pixels, then the output format. */
-function ffmpegFit(width: number, height: number, format: PixelFormat): string {
+function ffmpegFit({ width, height, format }: Output): string {
   return (
     `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
     `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=${FFMPEG_PIX_FMT[format]}`
   );
 }
 
-const FFMPEG_HEAD = ['-hide_banner', '-loglevel', 'error'];
-
-function ffmpegRawOut(format: PixelFormat): string[] {
-  return ['-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX_FMT[format], 'pipe:1'];
-}
-
-function ffmpeg(description: string, args: string[], width: number, height: number, format: PixelFormat, stdin?: string): ProcessSource {
-  return { description, command: 'ffmpeg', args, width, height, format, ...(stdin === undefined ? {} : { stdin }) };
+/** ffmpeg quietly reading `input` (input options, -i, filters) and writing raw frames to stdout. */
+function ffmpeg(label: string, input: string[], { width, height, format }: Output, stdin?: string): ProcessSource {
+  const args = ['-hide_banner', '-loglevel', 'error', ...input, '-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX_FMT[format], 'pipe:1'];
+  return { description: `ffmpeg ${label} ${width}x${height} ${format}`, command: 'ffmpeg', args, width, height, format, ...(stdin === undefined ? {} : { stdin }) };
 }
 
 /** Raspberry Pi camera through rpicam-vid (libcamera), I420. */
@@ -124,8 +145,8 @@ export function rpicamSource(options: Size & { camera?: number }): ProcessSource
 
 /** Jetson CSI camera through nvarguscamerasrc; nvvidconv copies out of NVMM into I420 (or converts further). */
 export function jetsonArgusSource(options: Size & WithFormat & { sensorId?: number }): ProcessSource {
-  const format = options.format ?? 'i420';
-  const { width, height, fps } = checkSize('jetson-argus', options, format);
+  const out = output('jetson-argus', options, { format: 'i420' });
+  const { width, height, fps, format } = out;
   checkGstWidth('jetson-argus', width);
   const pipeline = [
     'nvarguscamerasrc',
@@ -139,95 +160,53 @@ export function jetsonArgusSource(options: Size & WithFormat & { sensorId?: numb
   if (format === 'i420') pipeline.push(`video/x-raw,format=I420,width=${width},height=${height}`);
   else pipeline.push('video/x-raw,format=BGRx', '!', 'videoconvert', '!', `video/x-raw,format=${GST_FORMAT[format]}`);
   pipeline.push('!', 'fdsink', 'fd=1');
-  return gst(`nvarguscamerasrc ${width}x${height} ${format}`, pipeline, width, height, format);
+  return gst('nvarguscamerasrc', pipeline, out);
 }
 
 /** USB (UVC) webcam through GStreamer v4l2src; decodebin handles raw and MJPEG cameras. */
 export function v4l2GstSource(options: Size & WithFormat & { device?: string }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('v4l2-gst', options, format);
-  checkGstWidth('v4l2-gst', width);
+  const out = output('v4l2-gst', options);
+  checkGstWidth('v4l2-gst', out.width);
   const device = options.device ?? '/dev/video0';
-  const pipeline = [
-    'v4l2src',
-    `device=${gstQuote(device)}`,
-    '!',
-    'decodebin',
-    '!',
-    'videoconvert',
-    '!',
-    'videoscale',
-    '!',
-    'videorate',
-    '!',
-    gstCaps(format, width, height, fps),
-    '!',
-    'fdsink',
-    'fd=1',
-  ];
-  return gst(`v4l2src ${device} ${width}x${height} ${format}`, pipeline, width, height, format);
+  const pipeline = [...gstDecode(['v4l2src', `device=${gstQuote(device)}`]), 'videorate', '!', ...gstRawOut(out)];
+  return gst(`v4l2src ${device}`, pipeline, out);
 }
 
 /** USB (UVC) webcam through ffmpeg's v4l2 input. */
 export function v4l2FfmpegSource(options: Size & WithFormat & { device?: string; inputFormat?: string }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('v4l2-ffmpeg', options, format);
+  const out = output('v4l2-ffmpeg', options);
   const device = options.device ?? '/dev/video0';
-  const args = [...FFMPEG_HEAD, '-nostdin', '-f', 'v4l2', '-framerate', String(fps), '-video_size', `${width}x${height}`];
-  if (options.inputFormat) args.push('-input_format', options.inputFormat);
-  args.push('-i', device, '-vf', ffmpegFit(width, height, format), ...ffmpegRawOut(format));
-  return ffmpeg(`ffmpeg v4l2 ${device} ${width}x${height} ${format}`, args, width, height, format);
+  const input = ['-nostdin', '-f', 'v4l2', '-framerate', String(out.fps), '-video_size', `${out.width}x${out.height}`];
+  if (options.inputFormat) input.push('-input_format', options.inputFormat);
+  input.push('-i', device, '-vf', ffmpegFit(out));
+  return ffmpeg(`v4l2 ${device}`, input, out);
 }
 
 /** GStreamer's videotestsrc, live at the given rate. */
 export function gstTestSource(options: Size & WithFormat & { pattern?: string }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('gst-test', { ...options, fps: options.fps ?? 30 }, format);
-  checkGstWidth('gst-test', width);
+  const out = output('gst-test', options, { fps: 30 });
+  checkGstWidth('gst-test', out.width);
   const pattern = options.pattern ?? 'smpte';
   if (!/^[a-z0-9-]+$/.test(pattern)) throw new TypeError(`gst-test: pattern must be a videotestsrc pattern name, got ${pattern}`);
-  const pipeline = ['videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', gstCaps(format, width, height, fps), '!', 'fdsink', 'fd=1'];
-  return gst(`videotestsrc ${pattern} ${width}x${height} ${format}`, pipeline, width, height, format);
+  return gst(`videotestsrc ${pattern}`, ['videotestsrc', 'is-live=true', `pattern=${pattern}`, '!', ...gstRawOut(out)], out);
 }
 
 /** ffmpeg's testsrc2 pattern, in real time. */
 export function ffmpegTestSource(options: Size & WithFormat): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('ffmpeg-test', { ...options, fps: options.fps ?? 30 }, format);
-  const args = [...FFMPEG_HEAD, '-nostdin', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, ...ffmpegRawOut(format)];
-  return ffmpeg(`ffmpeg testsrc2 ${width}x${height} ${format}`, args, width, height, format);
+  const out = output('ffmpeg-test', options, { fps: 30 });
+  return ffmpeg('testsrc2', ['-nostdin', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${out.width}x${out.height}:rate=${out.fps}`], out);
 }
 
 /** One still image, repeated at `fps`: a face standing in front of the camera. */
 export function imageSource(options: Size & WithFormat & { path: string; tool?: 'ffmpeg' | 'gstreamer' }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('image', options, format);
+  const out = output('image', options);
   const path = resolve(checkPath('image', options.path));
   if ((options.tool ?? 'ffmpeg') === 'ffmpeg') {
-    const args = [...FFMPEG_HEAD, '-nostdin', '-re', '-loop', '1', '-framerate', String(fps), '-i', path, '-vf', ffmpegFit(width, height, format), ...ffmpegRawOut(format)];
-    return ffmpeg(`ffmpeg image ${path} ${width}x${height} ${format}`, args, width, height, format);
+    return ffmpeg(`image ${path}`, ['-nostdin', '-re', '-loop', '1', '-framerate', String(out.fps), '-i', path, '-vf', ffmpegFit(out)], out);
   }
-  checkGstWidth('image', width);
-  const pipeline = [
-    'filesrc',
-    `location=${gstQuote(path)}`,
-    '!',
-    'decodebin',
-    '!',
-    'videoconvert',
-    '!',
-    'videoscale',
-    'add-borders=true',
-    '!',
-    'imagefreeze',
-    'is-live=true',
-    '!',
-    gstCaps(format, width, height, fps),
-    '!',
-    'fdsink',
-    'fd=1',
-  ];
-  return gst(`gstreamer image ${path} ${width}x${height} ${format}`, pipeline, width, height, format);
+  checkGstWidth('image', out.width);
+  const pipeline = [...gstDecode(['filesrc', `location=${gstQuote(path)}`], 'add-borders=true'), 'imagefreeze', 'is-live=true', '!', ...gstRawOut(out)];
+  return gst(`gstreamer image ${path}`, pipeline, out);
 }
 
 /**
@@ -236,8 +215,7 @@ export function imageSource(options: Size & WithFormat & { path: string; tool?: 
  * exits after the last image and ProcessCamera's restart plays the folder again.
  */
 export function imageFolderSource(options: Size & WithFormat & { dir: string; secondsPerImage?: number }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('image-folder', options, format);
+  const out = output('image-folder', options);
   const dir = resolve(checkPath('image-folder', options.dir));
   const seconds = options.secondsPerImage ?? 2;
   if (!(seconds > 0)) throw new TypeError(`image-folder: secondsPerImage must be > 0, got ${seconds}`);
@@ -257,8 +235,7 @@ export function imageFolderSource(options: Size & WithFormat & { dir: string; se
   for (const n of names) lines.push(`file ${quote(join(dir, n))}`, `duration ${seconds}`);
   // The concat demuxer ignores the last entry's duration unless the file repeats.
   lines.push(`file ${quote(join(dir, names[names.length - 1]!))}`);
-  const args = [
-    ...FFMPEG_HEAD,
+  const input = [
     '-re',
     '-f',
     'concat',
@@ -269,47 +246,27 @@ export function imageFolderSource(options: Size & WithFormat & { dir: string; se
     '-i',
     'pipe:0',
     '-vf',
-    ffmpegFit(width, height, format),
+    ffmpegFit(out),
     // An output rate (not the fps filter) repeats each still for its whole duration.
     '-r',
-    String(fps),
-    ...ffmpegRawOut(format),
+    String(out.fps),
   ];
-  return ffmpeg(`ffmpeg folder ${dir} (${names.length} images) ${width}x${height} ${format}`, args, width, height, format, `${lines.join('\n')}\n`);
+  return ffmpeg(`folder ${dir} (${names.length} images)`, input, out, `${lines.join('\n')}\n`);
 }
 
 /** A video file in real time, looping by default. */
 export function videoSource(options: Size & WithFormat & { path: string; tool?: 'ffmpeg' | 'gstreamer'; loop?: boolean }): ProcessSource {
-  const format = options.format ?? 'rgb24';
-  const { width, height, fps } = checkSize('video', options, format);
+  const out = output('video', options);
   const path = resolve(checkPath('video', options.path));
   const loop = options.loop ?? true;
   if ((options.tool ?? 'ffmpeg') === 'ffmpeg') {
-    const args = [...FFMPEG_HEAD, '-nostdin', '-re', ...(loop ? ['-stream_loop', '-1'] : []), '-i', path, '-an', '-vf', `fps=${fps},${ffmpegFit(width, height, format)}`, ...ffmpegRawOut(format)];
-    return ffmpeg(`ffmpeg video ${path} ${width}x${height} ${format}`, args, width, height, format);
+    const input = ['-nostdin', '-re', ...(loop ? ['-stream_loop', '-1'] : []), '-i', path, '-an', '-vf', `fps=${out.fps},${ffmpegFit(out)}`];
+    return ffmpeg(`video ${path}`, input, out);
   }
   // GStreamer ends at EOS; ProcessCamera's restart plays it again.
-  checkGstWidth('video', width);
-  const pipeline = [
-    'filesrc',
-    `location=${gstQuote(path)}`,
-    '!',
-    'decodebin',
-    '!',
-    'videoconvert',
-    '!',
-    'videoscale',
-    'add-borders=true',
-    '!',
-    'videorate',
-    '!',
-    gstCaps(format, width, height, fps),
-    '!',
-    'fdsink',
-    'fd=1',
-    'sync=true',
-  ];
-  return gst(`gstreamer video ${path} ${width}x${height} ${format}`, pipeline, width, height, format);
+  checkGstWidth('video', out.width);
+  const pipeline = [...gstDecode(['filesrc', `location=${gstQuote(path)}`], 'add-borders=true'), 'videorate', '!', ...gstRawOut(out), 'sync=true'];
+  return gst(`gstreamer video ${path}`, pipeline, out);
 }
 
 function checkPath(kind: string, path: unknown): string {

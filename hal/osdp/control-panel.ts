@@ -1,8 +1,9 @@
 import { CardReaderBase } from '../reader-base.js';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { closedError, HalError } from '../errors.js';
 import { Listeners, type Unsubscribe } from '../events.js';
+import { Sleeper, Stopped } from '../sleeper.js';
 import { OsdpBus } from './bus.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
@@ -42,8 +43,6 @@ interface QueuedCommand {
   reject: (error: Error) => void;
 }
 
-class Stopped extends Error {}
-
 /**
  * An OSDP control panel for one reader (PD) on an RS-485 line. It identifies the
  * PD (osdp_ID, osdp_CAP), sets up the secure channel when it has the PD's SCBK,
@@ -60,7 +59,7 @@ export class OsdpControlPanel extends CardReaderBase {
   private readonly log: Pick<Logger, 'debug' | 'warn'> | undefined;
   private readonly statuses = new Listeners<OsdpStatus>();
   private commands: QueuedCommand[] = [];
-  private sleeper: { timer: TimerHandle; wake: (stop: boolean) => void } | null = null;
+  private readonly sleeper: Sleeper;
   private currentStatus: OsdpStatus = 'offline';
   private outageReported = false;
   private running: Promise<void>;
@@ -77,6 +76,7 @@ export class OsdpControlPanel extends CardReaderBase {
     this.log = options.logger;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.offlineRetryMs = options.offlineRetryMs ?? 2_000;
+    this.sleeper = new Sleeper(options.clock);
     this.bus = new OsdpBus({
       path: options.path,
       clock: options.clock,
@@ -132,7 +132,7 @@ export class OsdpControlPanel extends CardReaderBase {
     this.errors.clear();
     this.statuses.clear();
     for (const c of this.commands.splice(0)) c.reject(closedError(this.name));
-    this.sleeper?.wake(true);
+    this.sleeper.stop();
     await this.bus.close();
     await this.running;
   }
@@ -142,7 +142,7 @@ export class OsdpControlPanel extends CardReaderBase {
     if (this.currentStatus === 'offline') return Promise.reject(new OsdpError('OFFLINE', `${this.name} is offline`));
     return new Promise((resolve, reject) => {
       this.commands.push({ code, data, resolve, reject });
-      this.sleeper?.wake(false);
+      this.sleeper.wake();
     });
   }
 
@@ -156,14 +156,14 @@ export class OsdpControlPanel extends CardReaderBase {
           if (next) await this.send(next);
           else {
             await this.handle(await this.bus.transact(CMD.POLL));
-            if (this.commands.length === 0) await this.sleep(this.pollIntervalMs);
+            if (this.commands.length === 0) await this.sleeper.sleep(this.pollIntervalMs);
           }
         }
       } catch (err) {
         if (this.closed || err instanceof Stopped) return;
         if ((err as HalError).code === 'DEVICE_CLOSED') return;
         this.goOffline(err as Error);
-        await this.sleep(this.offlineRetryMs).catch(() => {});
+        await this.sleeper.sleep(this.offlineRetryMs).catch(() => {});
       }
     }
   }
@@ -227,24 +227,5 @@ export class OsdpControlPanel extends CardReaderBase {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
     this.statuses.emit(status);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new Stopped());
-      const timer = this.clock.setTimeout(() => {
-        this.sleeper = null;
-        resolve();
-      }, ms);
-      this.sleeper = {
-        timer,
-        wake: (stop) => {
-          timer.cancel();
-          this.sleeper = null;
-          if (stop) reject(new Stopped());
-          else resolve();
-        },
-      };
-    });
   }
 }

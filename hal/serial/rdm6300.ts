@@ -1,8 +1,5 @@
-import { CardReaderBase } from '../reader-base.js';
-import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
-import { SerialLink } from './link.js';
+import { SerialCardReader, type SerialCardReaderOptions } from './card-reader.js';
 import { RepeatFilter } from './repeat-filter.js';
 
 /**
@@ -81,58 +78,24 @@ function hex(n: number): string {
   return n.toString(16).padStart(2, '0').toUpperCase();
 }
 
-export interface Rdm6300ReaderOptions {
-  path: string;
+export interface Rdm6300ReaderOptions extends SerialCardReaderOptions {
   /** Default 9600. */
   baudRate?: number;
-  clock: Clock;
   /** The reader repeats a tag while it stays in the field; repeats this close together are one read. Default 1000 ms. */
   repeatMs?: number;
-  reopenDelayMs?: number;
-  name?: string;
-  logger?: Pick<Logger, 'debug' | 'warn'>;
 }
 
 /** An RDM6300 / EM4100 125 kHz reader on a serial port; reads are `em4100`, 40 bits. */
-export class Rdm6300Reader extends CardReaderBase {
-  readonly name: string;
-  private readonly clock: Clock;
-  private readonly link: SerialLink;
+export class Rdm6300Reader extends SerialCardReader {
   private readonly parser = new Rdm6300Parser();
   private readonly repeats: RepeatFilter;
 
   constructor(options: Rdm6300ReaderOptions) {
-    super();
-    this.name = options.name ?? `RDM6300 ${options.path}`;
-    this.clock = options.clock;
+    super(options, { name: `RDM6300 ${options.path}`, baudRate: 9600 });
     this.repeats = new RepeatFilter(options.clock, options.repeatMs ?? 1_000);
-    this.link = new SerialLink({
-      path: options.path,
-      baudRate: options.baudRate ?? 9600,
-      clock: options.clock,
-      name: this.name,
-      ...(options.reopenDelayMs !== undefined ? { reopenDelayMs: options.reopenDelayMs } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      onData: (chunk) => this.data(chunk),
-      onError: (error) => this.errors.emit(error),
-    });
   }
 
-
-  /** Resolves once the serial port is open. */
-  whenOpen(): Promise<void> {
-    return this.link.whenOpen();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.reads.clear();
-    this.errors.clear();
-    await this.link.close();
-  }
-
-  private data(chunk: Buffer): void {
+  protected data(chunk: Buffer): void {
     for (const event of this.parser.push(chunk)) {
       if (event.kind === 'bad') {
         this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${event.reason}`));

@@ -1,19 +1,11 @@
-import { CardReaderBase } from '../reader-base.js';
-import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
-import { SerialLink } from '../serial/link.js';
+import { SerialCardReader, type SerialCardReaderOptions } from '../serial/card-reader.js';
 import { parseConverterLine } from './converter.js';
 import { interpretBurst } from './interpret.js';
 
-export interface WiegandSerialReaderOptions {
-  path: string;
+export interface WiegandSerialReaderOptions extends SerialCardReaderOptions {
   /** Default 9600, the usual converter rate. */
   baudRate?: number;
-  clock: Clock;
-  reopenDelayMs?: number;
-  name?: string;
-  logger?: Pick<Logger, 'debug' | 'warn'>;
 }
 
 const MAX_LINE = 256;
@@ -23,48 +15,20 @@ const MAX_LINE = 256;
  * times the 50 µs pulses and prints each frame as a line; see converter.ts for
  * the line formats). Frames get the same parity and length checks as on GPIO.
  */
-export class WiegandSerialReader extends CardReaderBase {
-  readonly name: string;
-  private readonly clock: Clock;
-  private readonly link: SerialLink;
+export class WiegandSerialReader extends SerialCardReader {
   private pending = '';
   private overflow = false;
 
   constructor(options: WiegandSerialReaderOptions) {
-    super();
-    this.name = options.name ?? `wiegand converter ${options.path}`;
-    this.clock = options.clock;
-    this.link = new SerialLink({
-      path: options.path,
-      baudRate: options.baudRate ?? 9600,
-      clock: options.clock,
-      name: this.name,
-      ...(options.reopenDelayMs !== undefined ? { reopenDelayMs: options.reopenDelayMs } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      onData: (chunk) => this.data(chunk),
-      onError: (error) => this.errors.emit(error),
-      onOpen: () => {
-        this.pending = '';
-        this.overflow = false;
-      },
-    });
+    super(options, { name: `wiegand converter ${options.path}`, baudRate: 9600 });
   }
 
-
-  /** Resolves once the serial port is open. */
-  whenOpen(): Promise<void> {
-    return this.link.whenOpen();
+  protected override opened(): void {
+    this.pending = '';
+    this.overflow = false;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.reads.clear();
-    this.errors.clear();
-    await this.link.close();
-  }
-
-  private data(chunk: Buffer): void {
+  protected data(chunk: Buffer): void {
     this.pending += chunk.toString('latin1');
     const lines = this.pending.split(/\r?\n|\r/);
     this.pending = lines.pop() ?? '';

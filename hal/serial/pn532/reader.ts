@@ -1,17 +1,14 @@
-import { CardReaderBase } from '../../reader-base.js';
 import type { Logger } from 'pino';
-import type { Clock, TimerHandle } from '../../clock.js';
 import { HalError } from '../../errors.js';
-import { SerialLink } from '../link.js';
+import { Sleeper, Stopped } from '../../sleeper.js';
+import { SerialCardReader, type SerialCardReaderOptions } from '../card-reader.js';
 import { RepeatFilter } from '../repeat-filter.js';
 import { LIST_ONE_TYPE_A, MAX_RETRIES_SHORT, parseListResponse, SAM_NORMAL } from './commands.js';
 import { encodeFrame, HOST_TO_PN532, PN532_TO_HOST, Pn532Parser, WAKE_UP, type Pn532Event } from './frame.js';
 
-export interface Pn532ReaderOptions {
-  path: string;
+export interface Pn532ReaderOptions extends SerialCardReaderOptions {
   /** Default 115200 (the PN532 HSU rate). */
   baudRate?: number;
-  clock: Clock;
   /** Pause between InListPassiveTarget polls. Default 150 ms. */
   pollIntervalMs?: number;
   /** How long to wait for the ACK after a command. Default 100 ms. */
@@ -22,13 +19,9 @@ export interface Pn532ReaderOptions {
   retryDelayMs?: number;
   /** The same UID seen again within this window is the same presentation. Default 1500 ms. */
   repeatMs?: number;
-  reopenDelayMs?: number;
-  name?: string;
-  logger?: Pick<Logger, 'debug' | 'warn'>;
 }
 
 class Timeout extends Error {}
-class Stopped extends Error {}
 
 /**
  * A PN532 NFC reader on a UART (HSU), reading ISO 14443A / Mifare UIDs. After the
@@ -38,10 +31,7 @@ class Stopped extends Error {}
  * next poll goes on; a chip that stops answering is reported once (DEVICE_IO)
  * and re-initialised after `retryDelayMs`.
  */
-export class Pn532Reader extends CardReaderBase {
-  readonly name: string;
-  private readonly clock: Clock;
-  private readonly link: SerialLink;
+export class Pn532Reader extends SerialCardReader {
   private readonly parser = new Pn532Parser();
   private readonly repeats: RepeatFilter;
   private readonly opts: Required<Pick<Pn532ReaderOptions, 'pollIntervalMs' | 'ackTimeoutMs' | 'responseTimeoutMs' | 'retryDelayMs'>>;
@@ -49,14 +39,13 @@ export class Pn532Reader extends CardReaderBase {
   private waiter: ((event: Pn532Event) => void) | null = null;
   /** Events that arrived with nobody waiting yet (an ACK and its response often share one chunk). */
   private queue: Pn532Event[] = [];
-  private sleeper: { timer: TimerHandle; wake: () => void } | null = null;
+  private readonly sleeper: Sleeper;
   private running: Promise<void> | null = null;
   private silentReported = false;
 
   constructor(options: Pn532ReaderOptions) {
-    super();
-    this.name = options.name ?? `PN532 ${options.path}`;
-    this.clock = options.clock;
+    super(options, { name: `PN532 ${options.path}`, baudRate: 115_200 });
+    this.sleeper = new Sleeper(options.clock);
     this.log = options.logger;
     this.repeats = new RepeatFilter(options.clock, options.repeatMs ?? 1_500);
     this.opts = {
@@ -65,32 +54,21 @@ export class Pn532Reader extends CardReaderBase {
       responseTimeoutMs: options.responseTimeoutMs ?? 1_000,
       retryDelayMs: options.retryDelayMs ?? 2_000,
     };
-    this.link = new SerialLink({
-      path: options.path,
-      baudRate: options.baudRate ?? 115_200,
-      clock: options.clock,
-      name: this.name,
-      ...(options.reopenDelayMs !== undefined ? { reopenDelayMs: options.reopenDelayMs } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      onData: (chunk) => {
-        for (const event of this.parser.push(chunk)) this.deliver(event);
-      },
-      onError: (error) => this.errors.emit(error),
-    });
     this.running = this.run();
   }
 
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.reads.clear();
-    this.errors.clear();
-    this.sleeper?.timer.cancel();
-    this.sleeper?.wake();
-    this.waiter?.({ kind: 'bad', reason: 'closed' });
-    await this.link.close();
+  override async close(): Promise<void> {
+    await super.close();
     await this.running;
+  }
+
+  protected override stopping(): void {
+    this.sleeper.stop();
+    this.waiter?.({ kind: 'bad', reason: 'closed' });
+  }
+
+  protected data(chunk: Buffer): void {
+    for (const event of this.parser.push(chunk)) this.deliver(event);
   }
 
   private async run(): Promise<void> {
@@ -100,7 +78,7 @@ export class Pn532Reader extends CardReaderBase {
         await this.initialise();
         for (;;) {
           await this.poll();
-          await this.sleep(this.opts.pollIntervalMs);
+          await this.sleeper.sleep(this.opts.pollIntervalMs);
         }
       } catch (err) {
         if (this.closed || err instanceof Stopped) return;
@@ -111,7 +89,7 @@ export class Pn532Reader extends CardReaderBase {
             this.log?.warn({ err: error }, error.message);
             this.errors.emit(error);
           }
-          await this.sleep(this.opts.retryDelayMs).catch(() => {});
+          await this.sleeper.sleep(this.opts.retryDelayMs).catch(() => {});
           continue;
         }
         if ((err as HalError).code === 'DEVICE_CLOSED') return;
@@ -119,7 +97,7 @@ export class Pn532Reader extends CardReaderBase {
         // the port went down mid-command: the link reports it and reopens, and set-up starts over
         if (err instanceof HalError && err.code === 'BAD_FRAME') this.errors.emit(err);
         else this.log?.debug({ err }, `${this.name}: restarting after error`);
-        await this.sleep(this.opts.pollIntervalMs).catch(() => {});
+        await this.sleeper.sleep(this.opts.pollIntervalMs).catch(() => {});
       }
     }
   }
@@ -192,23 +170,6 @@ export class Pn532Reader extends CardReaderBase {
     if (this.waiter) this.waiter(event);
     else if (this.queue.length < 8) this.queue.push(event);
     else this.log?.debug({ event: event.kind }, `${this.name}: unexpected ${event.kind} dropped`);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new Stopped());
-      const timer = this.clock.setTimeout(() => {
-        this.sleeper = null;
-        resolve();
-      }, ms);
-      this.sleeper = {
-        timer,
-        wake: () => {
-          this.sleeper = null;
-          reject(new Stopped());
-        },
-      };
-    });
   }
 }
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
 import type { Frame } from '../../hal/camera.js';
 import type { DisplayState } from '../../hal/display.js';
 import { child, type Logger } from '../log.js';
+import { failure, PageServer, parseCommand, sendHtml, sendJsonBody } from '../page-server.js';
 import type { Terminal } from '../terminal.js';
 import { KioskError } from './errors.js';
 import { jpegToFrame, previewJpeg } from './frames.js';
@@ -51,8 +51,7 @@ interface Client {
  */
 export class KioskServer {
   private constructor(
-    private readonly http: Server,
-    private readonly wss: WebSocketServer,
+    private readonly server: PageServer<KioskMessage>,
     private readonly stop: () => void,
     readonly url: string,
   ) {}
@@ -70,12 +69,11 @@ export class KioskServer {
     const previewWidth = options.previewWidth ?? 480;
     const clients = new Set<Client>();
 
-    const send = (ws: WebSocket, msg: KioskMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-    };
-    const broadcast = (msg: KioskMessage) => {
-      for (const c of clients) send(c.ws, msg);
-    };
+    const server: PageServer<KioskMessage> = new PageServer({
+      maxPayload: MAX_MESSAGE_BYTES,
+      respond: (req, res) => respond(req, res),
+      onConnection: (ws) => connected(ws),
+    });
     const viewMessage = (state: DisplayState): KioskMessage => {
       const view = kioskView(state, strings, idleTitle);
       return { type: 'view', view, qrSvg: view.qr ? qrSvg(view.qr) : null };
@@ -101,7 +99,7 @@ export class KioskServer {
       const now = JSON.stringify(display.current);
       if (now === lastDisplay) return;
       lastDisplay = now;
-      broadcast(viewMessage(display.current));
+      server.broadcast(viewMessage(display.current));
     };
     const displayTimer = setInterval(checkDisplay, 100);
     let lastAlarms = JSON.stringify(terminal.door.state.alarms);
@@ -111,7 +109,7 @@ export class KioskServer {
         const alarms = terminal.door.state.alarms;
         if (JSON.stringify(alarms) === lastAlarms) return;
         lastAlarms = JSON.stringify(alarms);
-        broadcast({ type: 'alarms', alarms: [...alarms] });
+        server.broadcast({ type: 'alarms', alarms: [...alarms] });
       }),
     ];
 
@@ -121,7 +119,7 @@ export class KioskServer {
       offs.push(
         terminal.face.onFrame((report) => {
           const boxes: KioskFaceBox[] = report.result.frame.tracks.map((t) => ({ x1: t.box.x1, y1: t.box.y1, x2: t.box.x2, y2: t.box.y2, ok: t.quality.ok }));
-          broadcast({ type: 'faces', ...frameSize, boxes });
+          server.broadcast({ type: 'faces', ...frameSize, boxes });
           checkDisplay();
         }),
       );
@@ -156,47 +154,41 @@ export class KioskServer {
     const onWebcamFrame = async (client: Client, jpeg: Buffer) => {
       if (!simCamera) throw new KioskError('NOT_SIMULATED', 'this terminal has a real camera: webcam frames are not accepted');
       if (client.busy) {
-        send(client.ws, { type: 'frame-ack', accepted: false });
+        server.send(client.ws, { type: 'frame-ack', accepted: false });
         return;
       }
       client.busy = true;
       try {
         const input = await jpegToFrame(jpeg, camSize.width, camSize.height);
         const pushed = simCamera.pushFrame(input);
-        send(client.ws, { type: 'frame-ack', accepted: pushed !== null });
+        server.send(client.ws, { type: 'frame-ack', accepted: pushed !== null });
       } finally {
         client.busy = false;
       }
     };
 
-    const http = createServer((req, res) => {
+    const respond = (req: IncomingMessage, res: ServerResponse): boolean => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(PAGE);
-      } else if (req.method === 'GET' && path === '/sim' && options.panelUrl) {
+      if (req.method !== 'GET') return false;
+      if (path === '/' || path === '/index.html') sendHtml(res, PAGE);
+      else if (path === '/sim' && options.panelUrl) {
         // JSON inside a <script> block: escape "<" so no value can close it.
         const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id }).replace(/</g, '\\u003c');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(SIM_PAGE.replace('__PARAMS__', params));
-      } else if (req.method === 'GET' && path === '/api/view') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' }));
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('not found');
-      }
-    });
-    const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: MAX_MESSAGE_BYTES });
-    wss.on('connection', (ws) => {
+        sendHtml(res, SIM_PAGE.replace('__PARAMS__', params));
+      } else if (path === '/api/view') {
+        sendJsonBody(res, { view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' });
+      } else return false;
+      return true;
+    };
+    const connected = (ws: WebSocket) => {
       const client: Client = { ws, preview: true, busy: false };
       clients.add(client);
       ws.on('close', () => clients.delete(client));
-      send(ws, hello());
-      send(ws, viewMessage(display.current));
-      send(ws, { type: 'alarms', alarms: [...terminal.door.state.alarms] });
+      server.send(ws, hello());
+      server.send(ws, viewMessage(display.current));
+      server.send(ws, { type: 'alarms', alarms: [...terminal.door.state.alarms] });
       ws.on('message', (data, isBinary) => {
-        const fail = (err: Error & { code?: string }) => send(ws, { type: 'error', code: err.code ?? 'FAILED', message: err.message });
+        const fail = (err: Error & { code?: string }) => server.send(ws, failure(err));
         if (isBinary) {
           onWebcamFrame(client, Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[])).catch((err: Error) => {
             log.debug({ err }, 'webcam frame rejected');
@@ -204,19 +196,9 @@ export class KioskServer {
           });
           return;
         }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(String(data));
-        } catch {
-          fail(new KioskError('BAD_JSON', 'message is not JSON'));
-          return;
-        }
-        const command = KioskCommandSchema.safeParse(parsed);
-        if (!command.success) {
-          fail(new KioskError('BAD_COMMAND', command.error.issues[0]?.message ?? 'invalid command'));
-          return;
-        }
-        const c = command.data;
+        const parsed = parseCommand(data, KioskCommandSchema);
+        if ('error' in parsed) return server.send(ws, parsed.error);
+        const c = parsed.command;
         if (c.op === 'preview') client.preview = c.enabled;
         else if (c.op === 'pin') {
           terminal.present({ type: 'pin', value: c.value }).then(checkDisplay, (err: Error) => {
@@ -225,26 +207,18 @@ export class KioskServer {
           });
         }
       });
-    });
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-    });
-    const { address, port } = http.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    const url = `http://${host}:${port}/`;
+    };
+    const url = await server.listen(options.port, options.host);
     log.info({ url }, 'kiosk listening');
     const stop = () => {
       clearInterval(displayTimer);
       for (const off of offs) off();
     };
-    return new KioskServer(http, wss, stop, url);
+    return new KioskServer(server, stop, url);
   }
 
   async close(): Promise<void> {
     this.stop();
-    for (const ws of this.wss.clients) ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.server.close();
   }
 }

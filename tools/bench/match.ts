@@ -15,8 +15,7 @@
  * Data: synthetic clustered embeddings (2 templates per person, people crowded
  * into look-alike groups), seeded, so every run measures the same thing.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +23,11 @@ import { Command } from 'commander';
 import { defaultCacheDir } from '../../models/fetch.js';
 import { Store } from '../../firmware/store/index.js';
 import type { FaceEngine } from '../../firmware/vision/engine.js';
-import { Matcher, encodeTemplate, loadGallery, storeExactTemplates, type TemplateStorage } from '../../firmware/vision/matcher/index.js';
+import { Matcher, loadGallery, storeExactTemplates, type TemplateStorage } from '../../firmware/vision/matcher/index.js';
 import { clusteredGallery, gaussian, jitter, randomUnit, rng, type Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
+import { bundleScript, mb, residentMemory, runNodeProbe, writeTemplateStore } from './common.js';
 
 const MODEL_ID = 'bench-512';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -111,38 +109,6 @@ async function benchSize(gallery: Gallery, size: number, dim: number, queryCount
   } finally {
     await matcher.close();
     await reference.close();
-  }
-}
-
-function writeStore(path: string, gallery: Gallery, size: number): number {
-  const store = Store.open({ path, terminalId: 'bench' });
-  const started = performance.now();
-  try {
-    const db = store.db;
-    const person = db.prepare('INSERT OR IGNORE INTO persons (id, name, created_at, updated_at) VALUES (?, ?, 0, 0)');
-    const tpl = db.prepare(
-      'INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, 0)',
-    );
-    db.transaction(() => {
-      for (const t of gallery.templates.slice(0, size)) {
-        person.run(t.person, t.person);
-        tpl.run(t.id, t.person, MODEL_ID, t.vector.length, encodeTemplate(t.vector));
-      }
-    })();
-  } finally {
-    store.close();
-  }
-  return performance.now() - started;
-}
-
-/** Resident memory: VmRSS, and its anonymous part where /proc says so. */
-function residentMemory(): { rss: number; anon: number | null } {
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1]) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon') };
-  } catch {
-    return { rss: process.memoryUsage().rss, anon: null };
   }
 }
 
@@ -233,25 +199,6 @@ async function probe({ path, dim, threads, storage, vision, modelDir }: ProbeOpt
   for (const engine of engines) await engine.close();
 }
 
-/** Bundles this script (and the liveness worker it may start) the way the firmware ships: ESM, node_modules external. */
-async function bundle(): Promise<{ dir: string; entry: string }> {
-  const { build } = await import('esbuild');
-  // Inside the repo, so the bundle resolves node_modules as a shipped bundle does beside its pruned node_modules.
-  const dir = mkdtempSync(join(ROOT, '.cache', 'bench-match-'));
-  await build({
-    entryPoints: [fileURLToPath(import.meta.url), join(ROOT, 'firmware/vision/liveness-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outdir: dir,
-    entryNames: '[name]',
-    logLevel: 'warning',
-  });
-  return { dir, entry: join(dir, 'match.js') };
-}
-
 async function main(): Promise<void> {
   const program = new Command()
     .option('--sizes <list>', 'gallery sizes', '10000,50000,100000')
@@ -294,9 +241,9 @@ async function main(): Promise<void> {
   let bundled: { dir: string; entry: string } | null = null;
   try {
     const path = join(dir, 'store.db');
-    const writeMs = writeStore(path, gallery, loadSize);
+    const writeMs = writeTemplateStore(path, gallery.templates.slice(0, loadSize), MODEL_ID);
     gallery.templates.length = 0; // the probes below need none of it
-    bundled = await bundle();
+    bundled = await bundleScript(import.meta.url);
     console.log(
       `\nLoad of ${loadSize} templates from SQLite (written in ${(writeMs / 1000).toFixed(1)} s) into the default matcher ` +
         `(float16 rows, float32 from the store for near ties), each in a fresh process; RSS after 100 searches:`,
@@ -313,14 +260,7 @@ async function main(): Promise<void> {
     const runProbe = (runtime: keyof typeof runtimes, vision: VisionOrder, tuning: Tuning = {}): ProbeResult => {
       const storage = tuning.storage ?? 'float16';
       const args = ['--probe', path, '--dim', String(dim), '--threads', String(threads), '--storage', storage, '--vision', vision, '--model-dir', defaultCacheDir()];
-      const child = spawnSync(process.execPath, [...(tuning.nodeFlags ?? []), ...runtimes[runtime](args)], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, ...tuning.env },
-      });
-      if (child.status !== 0) throw new Error(`probe (${runtime}, vision ${vision}) failed with status ${child.status}`);
-      return JSON.parse(child.stdout) as ProbeResult;
+      return runNodeProbe<ProbeResult>([...(tuning.nodeFlags ?? []), ...runtimes[runtime](args)], tuning.env, `${runtime}, vision ${vision}`);
     };
     const describe: Record<VisionOrder, string> = {
       none: 'gallery only',

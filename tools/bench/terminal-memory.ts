@@ -15,8 +15,7 @@
  * Targets (issue 3): the gallery loads in <= 2 s; RSS stays <= 400 MB.
  * Data: synthetic clustered embeddings (see bench:match), seeded.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -29,42 +28,10 @@ import { DEFAULT_MODEL_SET, resolveModelSet } from '../../models/manifest.js';
 import { defaultConfig } from '../../firmware/config/index.js';
 import { FaceService } from '../../firmware/face/index.js';
 import { createLogger } from '../../firmware/log.js';
-import { loadDataKey, loadOrCreateDataKey, plainTemplateCodec, sealedTemplateCodec, type TemplateCodec } from '../../firmware/security/index.js';
+import { loadDataKey, loadOrCreateDataKey, plainTemplateCodec, sealedTemplateCodec } from '../../firmware/security/index.js';
 import { Store } from '../../firmware/store/index.js';
-import { clusteredGallery, gaussian, randomUnit, rng, type Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
-
-/** Resident memory: VmRSS and its anonymous part, from /proc. */
-function residentMemory(): { rss: number; anon: number | null } {
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1]) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon') };
-  } catch {
-    return { rss: process.memoryUsage().rss, anon: null };
-  }
-}
-
-function writeStore(path: string, codec: TemplateCodec, gallery: Gallery, modelId: string): number {
-  const store = Store.open({ path, terminalId: 'bench', templateCodec: codec });
-  const started = performance.now();
-  try {
-    const db = store.db;
-    const person = db.prepare('INSERT OR IGNORE INTO persons (id, name, created_at, updated_at) VALUES (?, ?, 0, 0)');
-    const tpl = db.prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, 0)');
-    store.transaction(() => {
-      for (const t of gallery.templates) {
-        person.run(t.person, t.person);
-        tpl.run(t.id, t.person, modelId, t.vector.length, store.templateCodec.encode(t.id, t.vector));
-      }
-    });
-  } finally {
-    store.close();
-  }
-  return performance.now() - started;
-}
+import { clusteredGallery, gaussian, randomUnit, rng } from '../../test/firmware/vision/matcher/fixtures.js';
+import { bundleScript, mb, residentMemory, runNodeProbe, writeTemplateStore } from './common.js';
 
 interface ProbeResult {
   templates: number;
@@ -141,24 +108,6 @@ async function probe(path: string, keyPath: string | undefined): Promise<void> {
   store.close();
 }
 
-/** Bundles this script and the liveness worker as the firmware ships: ESM, node_modules external. */
-async function bundle(): Promise<{ dir: string; entry: string }> {
-  const { build } = await import('esbuild');
-  const dir = mkdtempSync(join(ROOT, '.cache', 'bench-memory-'));
-  await build({
-    entryPoints: [fileURLToPath(import.meta.url), join(ROOT, 'firmware/vision/liveness-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outdir: dir,
-    entryNames: '[name]',
-    logLevel: 'warning',
-  });
-  return { dir, entry: join(dir, 'terminal-memory.js') };
-}
-
 async function main(): Promise<void> {
   const o = new Command()
     .option('--size <n>', 'templates in the store', '100000')
@@ -186,11 +135,11 @@ async function main(): Promise<void> {
       plain: { path: join(dir, 'plain.db'), key: undefined as string | undefined },
       sealed: { path: join(dir, 'sealed.db'), key: keyPath },
     };
-    const plainMs = writeStore(stores.plain.path, plainTemplateCodec, gallery, modelSet.name);
-    const sealedMs = writeStore(stores.sealed.path, sealedTemplateCodec(loadOrCreateDataKey(keyPath)), gallery, modelSet.name);
+    const plainMs = writeTemplateStore(stores.plain.path, gallery.templates, modelSet.name, plainTemplateCodec);
+    const sealedMs = writeTemplateStore(stores.sealed.path, gallery.templates, modelSet.name, sealedTemplateCodec(loadOrCreateDataKey(keyPath)));
     gallery.templates.length = 0;
     console.log(`stores written: plain ${(plainMs / 1000).toFixed(1)} s, sealed ${(sealedMs / 1000).toFixed(1)} s`);
-    bundled = await bundle();
+    bundled = await bundleScript(import.meta.url);
 
     interface Tuning {
       nodeFlags?: string[];
@@ -202,14 +151,7 @@ async function main(): Promise<void> {
       const s = stores[kind];
       const args = ['--probe', s.path, ...(s.key ? ['--key', s.key] : [])];
       const entry = tuning.tsx ? ['--import', 'tsx', fileURLToPath(import.meta.url)] : [bundled!.entry];
-      const child = spawnSync(process.execPath, [...(tuning.nodeFlags ?? []), ...entry, ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, ...tuning.env },
-      });
-      if (child.status !== 0) throw new Error(`probe (${kind}) failed with status ${child.status}`);
-      return JSON.parse(child.stdout) as ProbeResult;
+      return runNodeProbe<ProbeResult>([...(tuning.nodeFlags ?? []), ...entry, ...args], tuning.env, kind);
     };
     /** Lowest load time, highest RSS of `runs` fresh processes. */
     const runAll = (kind: keyof typeof stores, tuning: Tuning): ProbeResult => {

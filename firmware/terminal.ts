@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { loadBoard, openBoard, type BoardDefinition, type OpenedBoard } from '../board/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../hal/clock.js';
 import type { DisplayState } from '../hal/display.js';
-import type { Unsubscribe } from '../hal/events.js';
+import { Listeners, type Unsubscribe } from '../hal/events.js';
 import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
 import { VisitorPasses } from './access/passes.js';
@@ -78,6 +78,7 @@ export class Terminal {
   private readonly log: Logger;
   private readonly feedbackMs: number;
   private readonly unsubscribes: Unsubscribe[] = [];
+  private readonly displayListeners = new Listeners<DisplayState>();
   private idleTimer: TimerHandle | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -204,6 +205,11 @@ export class Terminal {
   }
 
   /** Subscribes to every event this terminal stores (decisions, door events, reader errors). */
+  /** Subscribes to what the terminal shows on its display, after each render. */
+  onDisplay(handler: (state: DisplayState) => void): Unsubscribe {
+    return this.displayListeners.add(handler);
+  }
+
   onEvent(handler: (event: StoredEvent) => void): Unsubscribe {
     return this.store.events.onAppend(handler);
   }
@@ -358,11 +364,11 @@ export class Terminal {
       await this.board.devices.display.render(state);
     } catch (err) {
       this.log.warn({ err }, 'display render failed');
+      return;
     }
+    this.displayListeners.emit(this.board.devices.display.current);
   }
 }
-
-
 
 /**
  * Face templates are sealed (AES-256-GCM) under the terminal's data key, a 0600

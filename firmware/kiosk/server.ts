@@ -91,20 +91,18 @@ export class KioskServer {
       visitorQr,
     });
 
-    // The display has no change event: compare the cheap state often, and at once after
-    // anything that may have changed it.
+    // Every render the terminal makes reaches the page; repeats of the same state are not resent.
     const display = terminal.board.devices.display;
     let lastDisplay = JSON.stringify(display.current);
-    const checkDisplay = () => {
-      const now = JSON.stringify(display.current);
+    const onDisplay = (state: DisplayState) => {
+      const now = JSON.stringify(state);
       if (now === lastDisplay) return;
       lastDisplay = now;
-      server.broadcast(viewMessage(display.current));
+      server.broadcast(viewMessage(state));
     };
-    const displayTimer = setInterval(checkDisplay, 100);
     let lastAlarms = JSON.stringify(terminal.door.state.alarms);
     const offs = [
-      terminal.onEvent(() => setImmediate(checkDisplay)),
+      terminal.onDisplay(onDisplay),
       terminal.door.onEvent(() => {
         const alarms = terminal.door.state.alarms;
         if (JSON.stringify(alarms) === lastAlarms) return;
@@ -120,7 +118,6 @@ export class KioskServer {
         terminal.face.onFrame((report) => {
           const boxes: KioskFaceBox[] = report.result.frame.tracks.map((t) => ({ x1: t.box.x1, y1: t.box.y1, x2: t.box.x2, y2: t.box.y2, ok: t.quality.ok }));
           server.broadcast({ type: 'faces', ...frameSize, boxes });
-          checkDisplay();
         }),
       );
     }
@@ -201,7 +198,7 @@ export class KioskServer {
         const c = parsed.command;
         if (c.op === 'preview') client.preview = c.enabled;
         else if (c.op === 'pin') {
-          terminal.present({ type: 'pin', value: c.value }).then(checkDisplay, (err: Error) => {
+          terminal.present({ type: 'pin', value: c.value }).catch((err: Error) => {
             log.warn({ err }, 'PIN could not be decided');
             fail(err);
           });
@@ -211,7 +208,6 @@ export class KioskServer {
     const url = await server.listen(options.port, options.host);
     log.info({ url }, 'kiosk listening');
     const stop = () => {
-      clearInterval(displayTimer);
       for (const off of offs) off();
     };
     return new KioskServer(server, stop, url);

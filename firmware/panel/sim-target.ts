@@ -68,18 +68,9 @@ export function simPanelTarget(terminal: Terminal): PanelTarget {
           onState();
         }),
         terminal.door.onEvent(() => onState()),
+        terminal.onDisplay(() => onState()),
       ];
-      // Display changes (feedback returning to idle) are not events: poll the cheap state.
-      let last = JSON.stringify(terminal.board.devices.display.current);
-      const timer = setInterval(() => {
-        const now = JSON.stringify(terminal.board.devices.display.current);
-        if (now !== last) {
-          last = now;
-          onState();
-        }
-      }, 250);
       return () => {
-        clearInterval(timer);
         for (const off of offs) off();
       };
     },

@@ -89,4 +89,17 @@ test('the exit button unlocks without an alarm', async () => {
   await terminal.close();
 });
 
+test('display subscribers see each render, including the return to idle', async () => {
+  const { terminal, clock, sim } = await openTerminal();
+  const modes: string[] = [];
+  const off = terminal.onDisplay((state) => modes.push(state.mode));
+  sim.cardReader.present('1234567');
+  await settle();
+  clock.advance(5_000);
+  await settle();
+  off();
+  assert.equal(modes, ['granted', 'idle']);
+  await terminal.close();
+});
+
 test.run();

@@ -226,7 +226,7 @@ export class Terminal {
     await this.showFeedback(
       decision.result === 'granted'
         ? { mode: 'granted', title: name ?? 'Welcome', detail: 'Access granted' }
-        : { mode: 'denied', title: 'Access denied', detail: describeReason(decision.reason) },
+        : { mode: 'denied', title: 'Access denied', detail: describeReason(decision.reason), reason: decision.reason },
     );
     return { decision, event };
   }
@@ -324,7 +324,7 @@ export class Terminal {
     } catch (err) {
       // A failed write means the decision was not logged: the door stays shut.
       this.log.error({ err }, 'credential could not be decided');
-      await this.showFeedback({ mode: 'denied', title: 'Access denied', detail: 'Terminal error' }).catch(() => {});
+      await this.showFeedback({ mode: 'denied', title: 'Access denied', detail: 'Terminal error', reason: 'terminal-error' }).catch(() => {});
     }
   }
 

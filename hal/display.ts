@@ -8,6 +8,11 @@ export interface DisplayState {
   detail?: string;
   /** Optional QR code payload to draw (visitor self-registration, passes). */
   qr?: string;
+  /**
+   * For `denied`: the access reason code (e.g. 'stranger'), so a screen that speaks
+   * another language can say it its own way instead of showing `detail`.
+   */
+  reason?: string;
 }
 
 /**

@@ -1,8 +1,6 @@
-// What the kiosk page shows, derived from the terminal's display state and translated.
-// The terminal renders English DisplayStates; the kiosk maps them back to codes
-// (reason, prompt) so each language table can say them its own way.
+// What the kiosk page shows, derived from the terminal's display state and translated:
+// denials by their reason code, prompts and alerts by the firmware's English text.
 import type { DisplayState } from '../../hal/display.js';
-import { describeReason } from '../access/reason-text.js';
 import type { KioskStrings } from './strings.js';
 
 export type KioskScreen = 'idle' | 'prompt' | 'granted' | 'denied' | 'liveness' | 'alert';
@@ -15,13 +13,6 @@ export interface KioskView {
   reason?: string;
   /** A QR payload the terminal asked to show. */
   qr?: string;
-}
-
-/** The reason code the terminal described as `detail` (describeReason inverted), if any. */
-export function reasonFromDetail(detail: string | undefined, strings: KioskStrings): string | undefined {
-  if (detail === undefined) return undefined;
-  if (detail === 'Terminal error') return 'terminal-error';
-  return Object.keys(strings.reasons).find((code) => describeReason(code) === detail);
 }
 
 /** Translates one display state for the page. */
@@ -37,7 +28,7 @@ export function kioskView(state: DisplayState, strings: KioskStrings, idleTitle:
     case 'granted':
       return { screen: 'granted', title: state.title === 'Welcome' ? strings.welcome : state.title, detail: strings.granted, ...qr };
     case 'denied': {
-      const reason = reasonFromDetail(state.detail, strings);
+      const reason = state.reason !== undefined && strings.reasons[state.reason] !== undefined ? state.reason : undefined;
       const detail = reason ? strings.reasons[reason]! : (state.detail ?? '');
       if (reason === 'spoof-suspected') return { screen: 'liveness', title: strings.livenessFailed, detail: strings.livenessHint, reason, ...qr };
       return { screen: 'denied', title: strings.denied, detail, ...(reason && { reason }), ...qr };

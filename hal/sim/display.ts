@@ -23,9 +23,11 @@ export function checkDisplayState(state: DisplayState): DisplayState {
   if (typeof state.title !== 'string') throw new TypeError('display title must be a string');
   if (state.detail !== undefined && typeof state.detail !== 'string') throw new TypeError('display detail must be a string');
   if (state.qr !== undefined && typeof state.qr !== 'string') throw new TypeError('display qr must be a string');
+  if (state.reason !== undefined && typeof state.reason !== 'string') throw new TypeError('display reason must be a string');
   const copy: DisplayState = { mode: state.mode, title: state.title };
   if (state.detail !== undefined) copy.detail = state.detail;
   if (state.qr !== undefined) copy.qr = state.qr;
+  if (state.reason !== undefined) copy.reason = state.reason;
   return Object.freeze(copy);
 }
 

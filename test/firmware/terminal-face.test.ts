@@ -119,7 +119,7 @@ test('other faces are strangers: one face.stranger event each, the door stays lo
   await t.enrol('alice', ALICE);
   for (const s of STRANGERS) {
     await t.approach(s);
-    assert.equal(t.display.current, { mode: 'denied', title: 'Access denied', detail: 'Face not recognised' });
+    assert.equal(t.display.current, { mode: 'denied', title: 'Access denied', detail: 'Face not recognised', reason: 'stranger' });
     await t.leave();
   }
   const events = t.terminal.store.events.query({ order: 'asc' }).filter((e) => e.credentialType === 'face');
@@ -141,7 +141,7 @@ test('a face the liveness check rejects is a face.spoof-suspected event naming w
   assert.is(event?.reason, 'spoof-suspected');
   assert.is(event?.personId, 'carol');
   assert.ok((event!.data as { liveness: number }).liveness < 0.5);
-  assert.equal(t.display.current, { mode: 'denied', title: 'Access denied', detail: 'Liveness check failed' });
+  assert.equal(t.display.current, { mode: 'denied', title: 'Access denied', detail: 'Liveness check failed', reason: 'spoof-suspected' });
   assert.equal(t.relay.history, []);
   await t.terminal.close();
 });

@@ -41,7 +41,7 @@ test('an unknown card is denied with a reason and the door stays locked', async 
   sim.cardReader.present('999');
   await settle();
   assert.not.ok(sim.doorRelay.state);
-  assert.equal(sim.display.current, { mode: 'denied', title: 'Access denied', detail: 'Unknown card' });
+  assert.equal(sim.display.current, { mode: 'denied', title: 'Access denied', detail: 'Unknown card', reason: 'unknown-credential' });
   const [event] = terminal.store.events.query({ result: 'denied' });
   assert.is(event?.reason, 'unknown-credential');
   await terminal.close();

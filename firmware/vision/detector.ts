@@ -3,7 +3,7 @@ import type { DetectModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import { nms, type ScoredBox } from './box.js';
 import type { RgbImage } from './image.js';
-import { resizeRegion } from './resample.js';
+import { cropResizeNative } from './native-resize.js';
 import type { ModelSession } from './runtime.js';
 
 export interface DetectOptions {
@@ -35,7 +35,7 @@ export class FaceDetector {
     const scale = Math.min(iw / img.width, ih / img.height);
     const rw = Math.max(1, Math.min(iw, Math.round(img.width * scale)));
     const rh = Math.max(1, Math.min(ih, Math.round(img.height * scale)));
-    const resized = resizeRegion(img, 3, { x: 0, y: 0, width: img.width, height: img.height }, rw, rh);
+    const resized = (await cropResizeNative(img, { x: 0, y: 0, width: img.width, height: img.height }, rw, rh)).data;
     const pad = this.spec.input.mean.map((m) => Math.round(m));
     const canvas = this.canvas;
     for (let i = 0; i < canvas.length; i += 3) {

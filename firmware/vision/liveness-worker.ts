@@ -11,12 +11,10 @@ export interface LivenessWorkerData {
   threads: number;
 }
 
+/** Crops already cut and exposure-normalised by `livenessCrops` on the main thread. */
 export interface LivenessRequest {
   id: number;
-  width: number;
-  height: number;
-  data: Uint8Array;
-  box: { x1: number; y1: number; x2: number; y2: number };
+  crops: Array<{ width: number; height: number; data: Uint8Array }>;
 }
 
 export type LivenessReply = { id: number; live: number; perScale: number[] } | { id: number; error: string };
@@ -34,7 +32,7 @@ ModelSession.load(init.path, init.spec.input, 'liveness-worker', { intraOpThread
       }
       chain = chain.then(async () => {
         try {
-          const r = await scorer.score({ width: req.width, height: req.height, data: req.data }, req.box);
+          const r = await scorer.scoreCrops(req.crops);
           port.postMessage({ id: req.id, live: r.live, perScale: r.perScale } satisfies LivenessReply);
         } catch (err) {
           port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies LivenessReply);

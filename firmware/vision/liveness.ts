@@ -4,7 +4,8 @@ import type { LivenessModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import type { Box } from './box.js';
 import type { RgbImage } from './image.js';
-import { cropResize, type Rect } from './resample.js';
+import { cropResizeNative, pixelBounds } from './native-resize.js';
+import type { Rect } from './resample.js';
 import type { ModelSession } from './runtime.js';
 
 export type LivenessLevel = 'off' | 'low' | 'medium' | 'high';
@@ -107,7 +108,32 @@ function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
-export class LivenessScorer {
+/**
+ * The exposure-normalised model inputs for `box`, one per crop scale. The resizing runs in
+ * libvips off the JS thread, so callers can cut crops while the thread does other work.
+ */
+export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModelSpec): Promise<RgbImage[]> {
+  const { width: iw, height: ih } = spec.input;
+  return Promise.all(
+    spec.cropScales.map(async (scale) => {
+      const rect = pixelBounds(livenessCrop(box, scale, img.width, img.height), img.width, img.height);
+      const crop = await cropResizeNative(img, { x: rect.left, y: rect.top, width: rect.width, height: rect.height }, iw, ih);
+      // The face's own box inside the crop decides the exposure correction.
+      const fx = iw / rect.width;
+      const fy = ih / rect.height;
+      const face: Rect = { x: (box.x1 - rect.left) * fx, y: (box.y1 - rect.top) * fy, width: (box.x2 - box.x1) * fx, height: (box.y2 - box.y1) * fy };
+      return normaliseExposure(crop, face);
+    }),
+  );
+}
+
+/** Scores crops made by `livenessCrops`; the one interface of the in-process and worker scorers. */
+export interface LivenessCropScorer {
+  readonly spec: LivenessModelSpec;
+  scoreCrops(crops: readonly RgbImage[]): Promise<LivenessScore>;
+}
+
+export class LivenessScorer implements LivenessCropScorer {
   private readonly tensor: Float32Array;
 
   constructor(
@@ -117,28 +143,23 @@ export class LivenessScorer {
     this.tensor = new Float32Array(3 * spec.input.width * spec.input.height);
   }
 
-  /** The exposure-normalised model inputs for `box`, one per crop scale. */
-  crops(img: RgbImage, box: Box): RgbImage[] {
-    const { width: iw, height: ih } = this.spec.input;
-    return this.spec.cropScales.map((scale) => {
-      const rect = livenessCrop(box, scale, img.width, img.height);
-      const crop = cropResize(img, rect, iw, ih);
-      // The face's own box inside the crop decides the exposure correction.
-      const fx = iw / rect.width;
-      const fy = ih / rect.height;
-      const face: Rect = { x: (box.x1 - rect.x) * fx, y: (box.y1 - rect.y) * fy, width: (box.x2 - box.x1) * fx, height: (box.y2 - box.y1) * fy };
-      return normaliseExposure(crop, face);
-    });
+  crops(img: RgbImage, box: Box): Promise<RgbImage[]> {
+    return livenessCrops(img, box, this.spec);
   }
 
-  async score(img: RgbImage, box: Box): Promise<LivenessScore> {
+  async scoreCrops(crops: readonly RgbImage[]): Promise<LivenessScore> {
+    if (crops.length !== this.spec.cropScales.length) throw new TypeError(`liveness: ${crops.length} crops for ${this.spec.cropScales.length} scales`);
     const perScale: number[] = [];
-    for (const crop of this.crops(img, box)) {
+    for (const crop of crops) {
       toInputTensor({ ...crop, channels: 3 }, this.spec.input, this.tensor);
       const logits = (await this.session.run(this.tensor))[this.spec.output];
       if (!logits || logits.length <= this.spec.liveClass) throw new TypeError(`liveness: output ${this.spec.output} missing or short`);
       perScale.push(softmax(logits)[this.spec.liveClass]!);
     }
     return { live: perScale.reduce((a, b) => a + b, 0) / perScale.length, perScale };
+  }
+
+  async score(img: RgbImage, box: Box): Promise<LivenessScore> {
+    return this.scoreCrops(await this.crops(img, box));
   }
 }

@@ -4,32 +4,10 @@ import type { LivenessModelSpec } from '../../models/manifest.js';
 import type { Box } from './box.js';
 import { VisionError } from './errors.js';
 import type { RgbImage } from './image.js';
-import { livenessCrop, type LivenessScore } from './liveness.js';
+import { livenessCrops, type LivenessCropScorer, type LivenessScore } from './liveness.js';
 import type { LivenessReply, LivenessRequest, LivenessWorkerData } from './liveness-worker.js';
 
-/** Copies the part of `img` that the widest liveness crop needs, and the box relative to it. */
-function region(img: RgbImage, box: Box, scales: readonly number[]): { img: RgbImage; box: Box } {
-  let x0 = img.width, y0 = img.height, x1 = 0, y1 = 0;
-  for (const s of scales) {
-    const r = livenessCrop(box, s, img.width, img.height);
-    x0 = Math.min(x0, r.x);
-    y0 = Math.min(y0, r.y);
-    x1 = Math.max(x1, r.x + r.width);
-    y1 = Math.max(y1, r.y + r.height);
-  }
-  // One pixel of margin for the filter taps; integer bounds inside the image.
-  const ix0 = Math.max(0, Math.floor(x0) - 1);
-  const iy0 = Math.max(0, Math.floor(y0) - 1);
-  const ix1 = Math.min(img.width, Math.ceil(x1) + 1);
-  const iy1 = Math.min(img.height, Math.ceil(y1) + 1);
-  const w = ix1 - ix0;
-  const h = iy1 - iy0;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(img.data.subarray(((iy0 + y) * img.width + ix0) * 3, ((iy0 + y) * img.width + ix1) * 3), y * w * 3);
-  return { img: { width: w, height: h, data }, box: { x1: box.x1 - ix0, y1: box.y1 - iy0, x2: box.x2 - ix0, y2: box.y2 - iy0 } };
-}
-
-export class WorkerLivenessScorer {
+export class WorkerLivenessScorer implements LivenessCropScorer {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (s: LivenessScore) => void; reject: (e: Error) => void }>();
   private failed: Error | undefined;
@@ -90,15 +68,19 @@ export class WorkerLivenessScorer {
     return new WorkerLivenessScorer(worker, spec);
   }
 
-  score(img: RgbImage, box: Box): Promise<LivenessScore> {
+  /** Runs the model on crops from `livenessCrops` (copied to the worker: 2 × 48 KB). */
+  scoreCrops(crops: readonly RgbImage[]): Promise<LivenessScore> {
     if (this.failed) return Promise.reject(new VisionError('INFERENCE_FAILED', `liveness worker stopped: ${this.failed.message}`));
-    const r = region(img, box, this.spec.cropScales);
     const id = this.nextId++;
-    const req: LivenessRequest = { id, width: r.img.width, height: r.img.height, data: r.img.data, box: r.box };
+    const req: LivenessRequest = { id, crops: crops.map((c) => ({ width: c.width, height: c.height, data: c.data })) };
     return new Promise<LivenessScore>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(req, [r.img.data.buffer as ArrayBuffer]);
+      this.worker.postMessage(req);
     });
+  }
+
+  async score(img: RgbImage, box: Box): Promise<LivenessScore> {
+    return this.scoreCrops(await livenessCrops(img, box, this.spec));
   }
 
   async close(): Promise<void> {

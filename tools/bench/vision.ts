@@ -3,8 +3,9 @@
 // DIR holds one folder per identity. Prints, for Limen and for the peer
 // @vladmandic/human (tfjs-wasm) on the same images in the same run: detection rate,
 // all-pairs ROC AUC, EER, TAR at FAR 1e-2 / 1e-3, per-stage ms (p50/p95), and Limen's
-// frame-to-decision latency on 640×480 frames. --degrade repeats everything on 4×-shrunk
-// copies saved as JPEG q50.
+// frame-to-decision latency on 640×480 frames. Speed is compared like for like: Limen
+// with liveness against the peer with its antispoof + liveness models, and both without.
+// --degrade repeats everything on 4×-shrunk copies saved as JPEG q50.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -94,9 +95,9 @@ function push(stages: Record<string, number[]>, k: string, v: number): void {
   (stages[k] ??= []).push(v);
 }
 
-async function runLimen(engine: FaceEngine, samples: Sample[], variant: string): Promise<RunResult> {
+async function runLimen(engine: FaceEngine, samples: Sample[], variant: string, liveness: 'always' | 'never' = 'always'): Promise<RunResult> {
   const r: RunResult = {
-    name: `limen (${engine.modelSet.name}, onnxruntime-node)`,
+    name: `limen (${engine.modelSet.name}, onnxruntime-node)${liveness === 'never' ? ', liveness off' : ''}`,
     images: samples.length,
     detected: 0,
     embeddings: [],
@@ -119,7 +120,7 @@ async function runLimen(engine: FaceEngine, samples: Sample[], variant: string):
     const box = chooseFace(boxes.map((b) => ({ box: b })))?.box;
     if (!box) continue;
     r.detected++;
-    const a = await engine.analyseFace(img, box, { embed: 'always', liveness: 'always' });
+    const a = await engine.analyseFace(img, box, { embed: 'always', liveness });
     push(r.stages, 'TOTAL', performance.now() - start);
     for (const [k, v] of Object.entries(a.timings)) push(r.stages, k === 'livenessAndEmbed' ? 'liveness ∥ embed' : k, v);
     if (a.quality.ok) gated++;
@@ -169,7 +170,7 @@ interface Peer {
   close(): Promise<void>;
 }
 
-async function createPeer(): Promise<Peer> {
+async function createPeer(withLiveness: boolean): Promise<Peer> {
   const require = createRequire(import.meta.url);
   // The package's "exports" map lacks ./dist/human.node-wasm.js: load it by path.
   const humanPath = join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
@@ -204,8 +205,10 @@ async function createPeer(): Promise<Peer> {
       iris: { enabled: false },
       description: { enabled: true, skipFrames: 0, skipTime: 0 },
       emotion: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
+      // Off for the plain comparison; on for the one that does Limen's work (its anti-spoof
+      // and liveness models, as Limen's MiniFASNet).
+      antispoof: { enabled: withLiveness, skipFrames: 0, skipTime: 0 },
+      liveness: { enabled: withLiveness, skipFrames: 0, skipTime: 0 },
     },
     body: { enabled: false },
     hand: { enabled: false },
@@ -219,13 +222,17 @@ async function createPeer(): Promise<Peer> {
   return {
     async run(samples, variant) {
       const r: RunResult = {
-        name: `peer @vladmandic/human@3.3.6 (tfjs-wasm ${human.tf.version_core ?? ''})`,
+        name: `peer @vladmandic/human@3.3.6 (tfjs-wasm ${human.tf.version_core ?? ''})${withLiveness ? ', antispoof + liveness on' : ''}`,
         images: samples.length,
         detected: 0,
         embeddings: [],
         stages: {},
         similarity: (a, b) => human.match.similarity(Array.from(a), Array.from(b)),
-        notes: [`models loaded in ${loadMs.toFixed(0)} ms`, `variant: ${variant}`, 'TOTAL = one human.detect() call (BlazeFace + face mesh + faceres description)'],
+        notes: [
+          `models loaded in ${loadMs.toFixed(0)} ms`,
+          `variant: ${variant}`,
+          `TOTAL = one human.detect() call (BlazeFace + face mesh + faceres description${withLiveness ? ' + antispoof + liveness' : ''})`,
+        ],
       };
       // First call compiles kernels; keep it out of the timings, as for Limen's warm-up.
       const warm = await decodeImage(samples[0]!.bytes);
@@ -304,6 +311,13 @@ function report(r: RunResult): { p50Total: number } {
   return { p50Total: percentile(r.stages.TOTAL ?? [], 0.5) };
 }
 
+/** One line for a run whose accuracy was already reported: its TOTAL p50 / p95. */
+function totalOnly(r: RunResult): number {
+  const vals = r.stages.TOTAL ?? [];
+  process.stdout.write(`\n== ${r.name}\n     TOTAL             ${ms(percentile(vals, 0.5)).padStart(6)}  ${ms(percentile(vals, 0.95)).padStart(6)}\n`);
+  return percentile(vals, 0.5);
+}
+
 async function main(): Promise<void> {
   const dir = resolve(opts.dataset);
   const samples = listDataset(dir);
@@ -314,7 +328,8 @@ async function main(): Promise<void> {
   process.stdout.write(`bench:vision  dataset ${dir}: ${samples.length} photos, ${new Set(samples.map((s) => s.identity)).size} identities\n`);
   process.stdout.write(`machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share the CPU: figures are upper bounds)\n`);
   const engine = await FaceEngine.create({ ...(opts.threads && { intraOpThreads: opts.threads }) });
-  const peer = opts.peer ? await createPeer() : undefined;
+  const peer = opts.peer ? await createPeer(false) : undefined;
+  const peerLive = opts.peer ? await createPeer(true) : undefined;
   const variants: Array<[string, Sample[]]> = [['clean', samples]];
   if (opts.degrade) {
     const degraded: Sample[] = [];
@@ -330,13 +345,22 @@ async function main(): Promise<void> {
         `(640×480 rgb24 frame → detect, landmarks, align, quality, liveness, embed, match in a ${opts.gallery}-template gallery; ` +
         `${lat.decisions}/${lat.frames} frames gave a decision, the others were stopped by the quality gate)\n`,
     );
-    if (peer) {
+    const mineNoLive = totalOnly(await runLimen(engine, set, variant, 'never'));
+    if (peer && peerLive) {
       const theirs = report(await peer.run(set, variant));
-      process.stdout.write(`\n   speed ratio (TOTAL p50 per image, decode excluded): peer / limen = ${(theirs.p50Total / mine.p50Total).toFixed(1)}×\n`);
+      const theirsLive = totalOnly(await peerLive.run(set, variant));
+      const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+      process.stdout.write(
+        `\n   speed ratio, TOTAL p50 per image (decode excluded), peer / limen:\n` +
+          `     same work, liveness on both sides    ${ratio(theirsLive, mine.p50Total).padStart(6)}  (${ms(theirsLive)} / ${ms(mine.p50Total)} ms)\n` +
+          `     same work, liveness off both sides   ${ratio(theirs.p50Total, mineNoLive).padStart(6)}  (${ms(theirs.p50Total)} / ${ms(mineNoLive)} ms)\n` +
+          `     limen with liveness, peer without    ${ratio(theirs.p50Total, mine.p50Total).padStart(6)}  (${ms(theirs.p50Total)} / ${ms(mine.p50Total)} ms)\n`,
+      );
     }
   }
   process.stdout.write(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   await peer?.close();
+  await peerLive?.close();
   await engine.close();
 }
 

@@ -418,12 +418,12 @@ export class AccessRepository implements DecisionLookups {
   }
 
   listCredentials(filter: { personId?: string; type?: CredentialType } = {}): Credential[] {
+    // One statement per filter shape: `@x IS NULL OR …` would keep SQLite off the person index.
+    const byType = filter.type !== undefined ? ' AND type = @type' : '';
+    const where = filter.personId !== undefined ? `WHERE person_id = @personId${byType}` : byType ? `WHERE type = @type` : '';
     return this
-      .sql<[{ personId: string | null; type: string | null }], CredentialRow>(
-        `SELECT * FROM credentials WHERE (@personId IS NULL OR person_id = @personId) AND (@type IS NULL OR type = @type)
-         ORDER BY person_id, type, created_at, id`,
-      )
-      .all({ personId: filter.personId ?? null, type: filter.type ?? null })
+      .sql<[{ personId?: string; type?: string }], CredentialRow>(`SELECT * FROM credentials ${where} ORDER BY person_id, type, created_at, id`)
+      .all({ ...(filter.personId !== undefined && { personId: filter.personId }), ...(filter.type !== undefined && { type: filter.type }) })
       .map(toCredential);
   }
 

@@ -241,4 +241,20 @@ test('changes made through another connection (the CLI) are seen at once: no cac
   store.close();
 });
 
+test('listCredentials filters by person, by type, by both, or by neither', () => {
+  const { store, repo } = setup();
+  repo.addPerson({ id: 'ada', name: 'Ada' });
+  repo.addPerson({ id: 'bob', name: 'Bob' });
+  repo.addCard('ada', '11');
+  repo.addCard('bob', '22');
+  repo.addFaceCredential('ada');
+  const keys = (f: Parameters<typeof repo.listCredentials>[0]) => repo.listCredentials(f).map((c) => `${c.personId}:${c.type}`);
+  assert.equal(keys({}), ['ada:card', 'ada:face', 'bob:card']);
+  assert.equal(keys({ personId: 'ada' }), ['ada:card', 'ada:face']);
+  assert.equal(keys({ type: 'card' }), ['ada:card', 'bob:card']);
+  assert.equal(keys({ personId: 'bob', type: 'face' }), []);
+  assert.equal(keys({ personId: 'nobody' }), []);
+  store.close();
+});
+
 test.run();

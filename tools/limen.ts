@@ -15,6 +15,7 @@ import { registerDoctor } from './doctor.js';
 import { registerProvision } from './provision.js';
 import { DEFAULT_SIM_TERMINALS } from './cli/simulation.js';
 import { registerFleet } from './cli/fleet.js';
+import { registerRun } from './cli/run.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
 import { parseTimeArg } from './cli/duration.js';
@@ -106,6 +107,7 @@ program
     await runSimulator({ config: { ...config, panel, face }, logger, ...(file !== undefined && { configPath: file }) });
   });
 
+registerRun(program);
 registerDoctor(program);
 registerProvision(program);
 registerFleet(program);

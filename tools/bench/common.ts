@@ -1,6 +1,6 @@
 /** Helpers the benches that measure a fresh process (load time, RSS) share. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TemplateCodec } from '../../firmware/security/index.js';
@@ -44,26 +44,56 @@ export function writeTemplateStore(path: string, templates: Gallery['templates']
 
 /**
  * Bundles a bench script (its `import.meta.url`) and the liveness worker it may start
- * the way the firmware ships: ESM, node_modules external. The bundle sits inside the
- * repo so it resolves node_modules as a shipped bundle does beside its pruned node_modules.
+ * the way the firmware ships (tools/build.ts: ESM, native modules external). The bundle
+ * sits inside the repo so it resolves node_modules as a shipped bundle does beside its
+ * node_modules.
  */
 export async function bundleScript(scriptUrl: string): Promise<{ dir: string; entry: string }> {
   const { build } = await import('esbuild');
+  const { nodeBundleOptions } = await import('../build.js');
   const script = fileURLToPath(scriptUrl);
   const name = basename(script, '.ts');
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, '.cache', `bench-${name}-`));
   await build({
+    ...nodeBundleOptions(),
     entryPoints: [script, join(ROOT, 'firmware/vision/liveness-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
     outdir: dir,
     entryNames: '[name]',
-    logLevel: 'warning',
   });
   return { dir, entry: join(dir, `${name}.js`) };
+}
+
+/** A production install laid out as docs/deploy.md describes, for benches and tests. */
+export interface StagedInstall {
+  /** The install root: `dist/` (npm run build), `board/limen-launch`, `node_modules` (a link to the repo's). */
+  dir: string;
+  /** `board/limen-launch`: runs dist/limen.mjs with the production memory settings. */
+  launcher: string;
+  /** `dist/limen.mjs`, to run under plain node. */
+  entry: string;
+  /** Environment for the firmware: the repo's model cache (an install would fetch its own). */
+  env: NodeJS.ProcessEnv;
+  close(): void;
+}
+
+/** Builds the production bundle into a new folder under `parent` laid out like an install. */
+export async function stageInstall(parent: string): Promise<StagedInstall> {
+  const { buildDist } = await import('../build.js');
+  const { defaultCacheDir } = await import('../../models/fetch.js');
+  const dir = mkdtempSync(join(parent, 'limen-install-'));
+  try {
+    const { entry } = await buildDist({ outdir: join(dir, 'dist') });
+    mkdirSync(join(dir, 'board'));
+    const launcher = join(dir, 'board', 'limen-launch');
+    copyFileSync(join(ROOT, 'board', 'limen-launch'), launcher);
+    chmodSync(launcher, 0o755);
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    return { dir, launcher, entry, env: { LIMEN_MODEL_DIR: defaultCacheDir() }, close: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Runs `node ...args` from the repo root and parses the JSON report it prints; `what` names it if it fails. */

@@ -12,6 +12,8 @@ export type CardFormat = 'wiegand26' | 'wiegand34' | 'wiegand37' | 'em4100' | 'm
  * - em4100: bitLength 40 (version byte + 32-bit id); value = the 40-bit tag number; no facility.
  * - mifare-uid: bitLength 32, 56 or 80 (4, 7 or 10-byte UID); value = the UID bytes read big-endian.
  * - osdp: bitLength as the reader reports it; value = the card data bits as an unsigned number.
+ *   An osdp_RAW read that is a 26/34/37-bit Wiegand frame with good parity is reported in
+ *   that Wiegand format instead, so the card matches whichever reader reads it.
  * - keypad: value = the PIN digits as typed, leading zeros kept; bitLength = 4 × digits.
  */
 export interface CardRead {

@@ -5,6 +5,7 @@ import { closedError, HalError } from '../errors.js';
 import { Listeners, type Unsubscribe } from '../events.js';
 import { Sleeper, Stopped } from '../sleeper.js';
 import { OsdpBus } from './bus.js';
+import { osdpCardRead } from './card.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
 import { buzzerRecord, ledRecord, parsePdCap, parsePdId, parseRaw, type BuzzerCommand, type LedCommand, type PdCapability, type PdId } from './messages.js';
@@ -46,7 +47,8 @@ interface QueuedCommand {
 /**
  * An OSDP control panel for one reader (PD) on an RS-485 line. It identifies the
  * PD (osdp_ID, osdp_CAP), sets up the secure channel when it has the PD's SCBK,
- * then polls; card reads (osdp_RAW) come out as CardReads in the `osdp` format.
+ * then polls; card reads (osdp_RAW) come out as CardReads: Wiegand frames (parity checked)
+ * as wiegand26/34/37, so they match cards enrolled at a Wiegand reader; other bits as `osdp`.
  * `led` and `buzz` queue commands between polls and resolve on the PD's ACK.
  */
 export class OsdpControlPanel extends CardReaderBase {
@@ -203,7 +205,7 @@ export class OsdpControlPanel extends CardReaderBase {
       case REPLY.RAW: {
         const card = parseRaw(reply.data);
         if ('error' in card) return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${card.error}`));
-        this.reads.emit({ format: 'osdp', bitLength: card.bitLength, value: card.value.toString(), timestamp: this.clock.now() });
+        this.reads.emit(osdpCardRead(card.bitLength, card.value, this.clock.now()));
         return;
       }
       case REPLY.NAK:

@@ -64,8 +64,11 @@ export class OsdpPdSim {
     return this.session !== null;
   }
 
-  /** Queues a card read for the next poll (raw bits, format code 0). */
-  presentCard(value: bigint, bitLength = 26): void {
+  /**
+   * Queues a card read for the next poll (raw bits, format code 0). The default 32 bits is
+   * no Wiegand length, so the value comes out unchanged as an `osdp` read.
+   */
+  presentCard(value: bigint, bitLength = 32): void {
     this.cards.push(encodeRaw({ reader: 0, formatCode: 0, bitLength, value }));
   }
 

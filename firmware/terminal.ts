@@ -221,7 +221,7 @@ export class Terminal {
   async present(credential: PresentedCredential): Promise<PresentOutcome> {
     if (this.closed) throw new Error('terminal is closed');
     const { decision, event } = this.access.present(credential, { terminalId: this.config.terminal.id });
-    if (decision.result === 'granted') this.door.grant({ source: 'grant', durationMs: this.config.door.unlockMs });
+    if (decision.result === 'granted') this.door.grant({ source: 'grant' });
     const name = decision.personId ? this.access.repository.getPerson(decision.personId)?.name : undefined;
     await this.showFeedback(
       decision.result === 'granted'
@@ -273,6 +273,7 @@ export class Terminal {
       ...(options.reboot && { reboot: options.reboot }),
       applyConfig: (next) => {
         const nameChanged = next.terminal.name !== this.currentConfig.terminal.name;
+        this.door.reconfigure(next.door);
         this.currentConfig = next;
         if (nameChanged && this.board.devices.display.current.mode === 'idle') void this.show({ mode: 'idle', title: this.idleTitle() });
       },

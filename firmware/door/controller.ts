@@ -78,7 +78,7 @@ interface Unlock {
  */
 export class DoorController {
   private readonly clock: Clock;
-  private readonly config: DoorConfig;
+  private config: DoorConfig;
   private readonly log: Logger;
   private readonly guard: RelayGuard;
   private readonly handlers = new Set<(event: DoorEvent) => void>();
@@ -94,6 +94,8 @@ export class DoorController {
   private isOpen = false;
   private openedAt: number | null = null;
   private heldTimer: TimerHandle | null = null;
+  /** When the running held-open timer started counting. */
+  private heldFrom = 0;
   private fireActive = false;
   private tamperActive = false;
   private readonly alarms: DoorAlarm[] = [];
@@ -160,6 +162,29 @@ export class DoorController {
       return;
     }
     this.unlockFor(durationMs, source);
+  }
+
+  /**
+   * Changes door settings while running (a fleet config change, say). An unlock under way
+   * keeps its end time; a door already open is held to the new heldOpenMs from when it
+   * opened; a lower maxEnergiseMs shortens the unlock under way. `lock` is wiring (how the lock fails without power) and needs a restart.
+   * Throws TypeError for a bad setting; nothing changes then.
+   */
+  reconfigure(patch: Partial<DoorConfig>): void {
+    const next = resolveDoorConfig({ ...this.config, ...patch });
+    if (next.lock !== this.config.lock) throw new TypeError(`door config: lock: is wiring and cannot change while running (is ${this.config.lock})`);
+    this.config = next;
+    if (this.closed) return;
+    // A lower cap shortens the unlock under way, so the state machine relocks before the guard must cut.
+    if (this.unlock && this.unlock.until !== null) {
+      const until = Math.min(this.unlock.until, this.unlock.since + next.maxEnergiseMs);
+      if (until < this.unlock.until) {
+        this.unlock.until = until;
+        this.armRelock(Math.max(0, until - this.clock.now()));
+      }
+    }
+    this.guard.setMaxEnergiseMs(next.maxEnergiseMs);
+    if (this.heldTimer) this.armHeldOpen(this.heldFrom);
   }
 
   /** Subscribes to door events. Handlers run synchronously; one that throws is logged and skipped. */
@@ -253,16 +278,20 @@ export class DoorController {
     if (this.clear('forced-open')) this.emit({ type: 'alarm.forced-open-cleared', at: now });
   }
 
-  /** Starts the held-open timer for an open door (not during a fire: doors are meant to be open then). */
-  private armHeldOpen(): void {
+  /**
+   * Starts the held-open timer for an open door, counting from `from` (not during a fire:
+   * doors are meant to be open then).
+   */
+  private armHeldOpen(from = this.clock.now()): void {
     this.heldTimer?.cancel();
     this.heldTimer = null;
     if (!this.isOpen || this.fireActive || this.alarms.includes('held-open')) return;
+    this.heldFrom = from;
     this.heldTimer = this.clock.setTimeout(() => {
       this.heldTimer = null;
       const now = this.clock.now();
       this.raise('held-open', { type: 'alarm.held-open', at: now, openMs: now - (this.openedAt ?? now) });
-    }, this.config.heldOpenMs);
+    }, Math.max(0, from + this.config.heldOpenMs - this.clock.now()));
   }
 
   private onFire(active: boolean): void {

@@ -33,7 +33,7 @@ export interface RelayGuardOptions {
 export class RelayGuard {
   private readonly relay: DigitalOutput;
   private readonly clock: Clock;
-  private readonly maxEnergiseMs: number;
+  private maxEnergiseMs: number;
   private readonly fire: DigitalInput | undefined;
   private readonly failSafe: boolean;
   private readonly onCut: (energisedMs: number) => void;
@@ -70,6 +70,16 @@ export class RelayGuard {
   /** When the current stretch of energising began, or null when released. */
   get energisedSince(): number | null {
     return this.since;
+  }
+
+  /**
+   * Changes the cap while running. A stretch already under way is held to the new cap
+   * from when it began, so lowering it below the time already energised cuts at once.
+   */
+  setMaxEnergiseMs(ms: number): void {
+    if (!(Number.isInteger(ms) && ms > 0)) throw new TypeError(`RelayGuard: maxEnergiseMs must be a whole number > 0, got ${ms}`);
+    this.maxEnergiseMs = ms;
+    this.scheduleCheck();
   }
 
   /** Asks for the relay energised (true) or released (false). Ignored after close. */

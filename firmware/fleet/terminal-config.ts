@@ -8,8 +8,15 @@ import type { Store } from '../store/index.js';
 import { CommandError } from './errors.js';
 import type { ConfigHandler, ConfigState } from './interfaces.js';
 
-/** Settings the fleet may change while the terminal runs. Anything else needs a restart. */
-export const LIVE_SETTINGS = ['terminal.name', 'door.unlockMs'] as const;
+/** Settings the fleet may change while the terminal runs. Anything else (door.lock is wiring) needs a restart. */
+export const LIVE_SETTINGS = [
+  'terminal.name',
+  'door.unlockMs',
+  'door.maxEnergiseMs',
+  'door.heldOpenMs',
+  'door.relockOnOpen',
+  'door.exitButtonUnlocks',
+] as const;
 
 const VERSION_KEY = 'fleet.config_version';
 const DOCUMENT_KEY = 'fleet.config_document';

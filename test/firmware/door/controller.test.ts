@@ -412,4 +412,52 @@ test('an energised relay left over from before start is released', async () => {
   await door.close();
 });
 
+test('reconfigure: a new unlockMs applies to the next grant and exit press', async () => {
+  const r = rig({ config: { unlockMs: 5_000 } });
+  r.door.reconfigure({ unlockMs: 2_000 });
+  r.door.grant({ source: 'grant' });
+  assert.is(r.door.state.unlockedUntil, r.clock.now() + 2_000);
+  r.clock.advance(2_000);
+  assert.is(r.relay.state, false);
+  r.pressExit(); // the press registers one debounce before the release does
+  assert.is(r.door.state.unlockedUntil, r.clock.now() - DEBOUNCE_MS + 2_000);
+  await r.close();
+});
+
+test('reconfigure: a door already open is held to the new heldOpenMs from when it opened', async () => {
+  const r = rig({ config: { heldOpenMs: 30_000 } });
+  r.door.grant({ source: 'grant' });
+  r.open();
+  r.clock.advance(5_000);
+  r.door.reconfigure({ heldOpenMs: 8_000 });
+  r.clock.advance(2_999);
+  assert.ok(!r.types().includes('alarm.held-open'));
+  r.clock.advance(1);
+  assert.equal(r.events.find((e) => e.type === 'alarm.held-open'), { type: 'alarm.held-open', at: r.clock.now(), openMs: 8_000 });
+  await r.close();
+});
+
+test('reconfigure: a lower maxEnergiseMs relocks the unlock under way without a relay cut', async () => {
+  const r = rig({ config: { unlockMs: 20_000, maxEnergiseMs: 30_000 } });
+  r.door.grant({ source: 'grant' });
+  r.clock.advance(6_000);
+  r.door.reconfigure({ unlockMs: 5_000, maxEnergiseMs: 10_000 });
+  r.clock.advance(3_999);
+  assert.is(r.relay.state, true);
+  r.clock.advance(1);
+  assert.is(r.relay.state, false);
+  assert.equal(r.types(), ['door.unlocked', 'door.locked']);
+  assert.equal(r.door.state.alarms, []);
+  await r.close();
+});
+
+test('reconfigure refuses a bad value or a lock change and keeps the settings in force', async () => {
+  const r = rig({ config: { unlockMs: 5_000 } });
+  assert.throws(() => r.door.reconfigure({ unlockMs: -1 }), /unlockMs/);
+  assert.throws(() => r.door.reconfigure({ lock: 'fail-secure' }), /lock/);
+  r.door.grant({ source: 'grant' });
+  assert.is(r.door.state.unlockedUntil, r.clock.now() + 5_000);
+  await r.close();
+});
+
 test.run();

@@ -45,8 +45,9 @@ test('schema problems are refused as CONFIG_REJECTED with path: message', () => 
 });
 
 test('settings that need a restart are refused, unchanged values are fine', () => {
-  const held = refusal(() => mergeFleetConfig(base, { door: { heldOpenMs: 1000 } }));
-  assert.is(held.message, 'door.heldOpenMs: cannot be changed remotely while the terminal runs');
+  const lock = refusal(() => mergeFleetConfig(base, { door: { lock: 'fail-secure' } }));
+  assert.is(lock.message, 'door.lock: cannot be changed remotely while the terminal runs');
+  assert.is(mergeFleetConfig(base, { door: { heldOpenMs: 1000, relockOnOpen: true } }).door.heldOpenMs, 1000);
   const id = refusal(() => mergeFleetConfig(base, { terminal: { id: 'other' } }));
   assert.match(id.message, /^terminal\.id: cannot be changed remotely/);
   assert.is(mergeFleetConfig(base, { door: { ...base.door } }).door.unlockMs, base.door.unlockMs);

@@ -137,7 +137,7 @@ s('persons.upsert with a card, then that card at the sim reader grants; remove e
   await close(ctx, terminal);
 });
 
-s('config.desire changes door.unlockMs live and reports it; a bad config is rejected with path: message', async (ctx) => {
+s('config.desire changes door timings live and reports them; a bad config is rejected with path: message', async (ctx) => {
   const dir = ctx.dir;
   const file = join(dir, 'door-2.json');
   const cfg = config(ctx, 'door-2');
@@ -145,8 +145,12 @@ s('config.desire changes door.unlockMs live and reports it; a bad config is reje
   const terminal = await online(ctx, cfg, { configPath: file });
   const t = ctx.fleet.terminal('door-2');
 
-  const { reported } = await t.config.desire({ door: { unlockMs: 3000 }, terminal: { name: 'Lobby' } });
+  const { reported } = await t.config.desire({ door: { unlockMs: 3000, heldOpenMs: 20_000 }, terminal: { name: 'Lobby' } });
   assert.is(reported?.status, 'applied');
+  // The door itself runs on the new timings: a grant now unlocks for 3 s.
+  terminal.door.grant({ source: 'grant' });
+  const { unlockedUntil } = terminal.door.state;
+  assert.ok(unlockedUntil !== null && unlockedUntil - Date.now() <= 3000, 'unlocks for at most 3 s, not the default 5 s');
   assert.is((reported?.config as { door: { unlockMs: number } }).door.unlockMs, 3000);
   assert.is(terminal.config.door.unlockMs, 3000);
   assert.is(terminal.config.terminal.name, 'Lobby');

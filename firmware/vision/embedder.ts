@@ -13,6 +13,22 @@ export function l2Normalise(v: Float32Array): Float32Array {
   return out;
 }
 
+/** The image mirrored left–right (a new buffer). */
+export function mirrorImage(img: RgbImage): RgbImage {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const row = y * w * 3;
+    for (let x = 0, m = (w - 1) * 3; x < w; x++, m -= 3) {
+      const o = row + x * 3;
+      out[o] = data[row + m]!;
+      out[o + 1] = data[row + m + 1]!;
+      out[o + 2] = data[row + m + 2]!;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
 /** Cosine similarity of two L2-normalised vectors. */
 export function cosine(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new TypeError(`cosine: lengths ${a.length} and ${b.length} differ`);
@@ -49,5 +65,17 @@ export class Embedder {
     const out = (await this.session.run(this.tensor))[this.spec.output];
     if (!out || out.length !== this.spec.dims) throw new TypeError(`embed: output ${this.spec.output} is not ${this.spec.dims}-d`);
     return l2Normalise(out);
+  }
+
+  /**
+   * The L2-normalised mean of the embeddings of the aligned face and of its mirror image
+   * (flip test-time augmentation, as in the ArcFace evaluation protocol). It costs a second
+   * inference; on small, low-resolution faces it averages out part of the noise the
+   * enlargement and compression leave in either view.
+   */
+  async embedMirrorAveraged(aligned: RgbImage): Promise<Float32Array> {
+    const a = await this.embed(aligned);
+    const b = await this.embed(mirrorImage(aligned));
+    return meanEmbedding([a, b]);
   }
 }

@@ -12,7 +12,7 @@ import { VisionError } from './errors.js';
 import type { RgbImage } from './image.js';
 import { Landmarker } from './landmarks.js';
 import { livenessCrops, LivenessScorer, type LivenessCropScorer, type LivenessScore } from './liveness.js';
-import { assessQuality, type Quality, type QualityThresholds } from './quality.js';
+import { assessQuality, DEFAULT_QUALITY, type Quality, type QualityThresholds } from './quality.js';
 import { availableParallelism } from 'node:os';
 import { WorkerLivenessScorer } from './parallel-liveness.js';
 import { ModelSession, defaultIntraOpThreads, type RuntimeOptions } from './runtime.js';
@@ -54,6 +54,8 @@ export interface FaceAnalysis {
   aligned: RgbImage;
   quality: Quality;
   embedding?: Float32Array;
+  /** Whether the embedding averages the face and its mirror image (small faces, see AnalyseOptions.mirrorBelow). */
+  mirrorAveraged: boolean;
   liveness?: LivenessScore;
   timings: StageTimings;
 }
@@ -64,6 +66,13 @@ export interface AnalyseOptions {
   embed?: 'always' | 'if-ok' | 'never';
   /** Compute liveness, same choices (default 'if-ok'). */
   liveness?: 'always' | 'if-ok' | 'never';
+  /**
+   * Faces whose box is narrower than this (px) are embedded as the mean of the face and
+   * its mirror image, at the cost of a second embedding. Default: the default quality
+   * gate's `minFaceSize`, the size below which a face is too small to decide on as it is;
+   * 0 turns it off.
+   */
+  mirrorBelow?: number;
 }
 
 export class FaceEngine {
@@ -167,9 +176,11 @@ export class FaceEngine {
     // onnxruntime-node runs one inference at a time per thread: with the worker, liveness
     // runs there while the embedding runs here.
     const pendingLive = early ?? (want(options.liveness) && crops && this.livenessWorker ? runLiveness(crops) : undefined);
+    // Small faces: the mean of the face and its mirror image (one more embedding).
+    const mirrorAveraged = want(options.embed) && quality.metrics.faceSize < (options.mirrorBelow ?? DEFAULT_QUALITY.minFaceSize);
     if (want(options.embed)) {
       const t0 = performance.now();
-      embedding = await this.embedder.embed(aligned);
+      embedding = mirrorAveraged ? await this.embedder.embedMirrorAveraged(aligned) : await this.embedder.embed(aligned);
       tEmbed = performance.now() - t0;
     }
     if (pendingLive) liveness = await pendingLive;
@@ -182,6 +193,7 @@ export class FaceEngine {
       aligned,
       quality,
       ...(embedding && { embedding }),
+      mirrorAveraged,
       ...(liveness && { liveness }),
       timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: tLive, embed: tEmbed, livenessAndEmbed: tBoth },
     };

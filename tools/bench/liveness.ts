@@ -21,7 +21,7 @@ import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
 import { histogram, percentile } from '../../firmware/vision/eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
-import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, type LivenessLevel } from '../../firmware/vision/liveness.js';
+import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, type LivenessLevel } from '../../firmware/vision/liveness.js';
 import { ensureAssets } from '../../models/fetch.js';
 import { FACE_API_DEMO_ASSETS } from '../../models/manifest.js';
 import { BACKLIT_DEFAULTS, DIM_DEFAULTS, WEBCAM_DEFAULTS, WEBCAM_NOISE, backlit, cheapWebcam, dim } from './pad-synth.js';
@@ -225,7 +225,12 @@ interface LiveRow {
   reason?: string;
   faceLuma?: number;
   surroundLuma?: number;
+  /** Context the liveness crop got: its width over the face box's, after shrinking to fit the frame. */
+  context?: number;
 }
+
+/** Minimum liveness-crop context of the what-if "too close" gate the bench reports. */
+const TOO_CLOSE_WHAT_IF = [1.5, 2] as const;
 
 /** The detection in `found` that overlaps `expected` most (IoU ≥ 0.3), each used once. */
 function matchFaces(expected: readonly Box[], found: readonly ScoredBox[]): Array<ScoredBox | undefined> {
@@ -271,9 +276,16 @@ function printVariant(v: Variant, rows: readonly LiveRow[], upscaled: number): v
     if (s.length === 0) continue;
     w(`     ${label.padEnd(13)}${String(s.length).padStart(4)}  ${[0, 0.25, 0.5, 0.75, 1].map((q) => fmt(percentile(s, q))).join('  ')}  [${histogram(s).join(' ')}]`);
   }
+  // What-if: a gate reason "too close" (hint "step back") when the frame cannot hold the
+  // liveness crop's context; the model was trained on crops of 2.7× and 4× the face box.
+  const whatIf = TOO_CLOSE_WHAT_IF.map((c) => {
+    const kept = passed.filter((r) => r.context! >= c);
+    return `context < ${c}× → stops ${passed.length - kept.length} more, BPCER ${bpcer(kept, opts.level).trim()}`;
+  });
+  w(`   what-if "too close" gate, ${opts.level}: ${whatIf.join('; ')}`);
   const t = LIVENESS_THRESHOLDS[opts.level];
   const misses = passed.filter((r) => r.live! < t).sort((a, b) => a.live! - b.live!);
-  if (misses.length) w(`   called spoof at ${opts.level} (gate passed): ${misses.slice(0, 8).map((r) => `${r.face} ${fmt(r.live!)}`).join(', ')}${misses.length > 8 ? ', …' : ''}`);
+  if (misses.length) w(`   called spoof at ${opts.level} (gate passed; face, context, score): ${misses.slice(0, 8).map((r) => `${r.face} ${r.context!.toFixed(2)}× ${fmt(r.live!)}`).join(', ')}${misses.length > 8 ? ', …' : ''}`);
 }
 
 async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<void> {
@@ -304,6 +316,7 @@ async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<v
   process.stdout.write(`machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared CPU)\n`);
   process.stdout.write('every face the detector finds in the photo counts as one live face; in a variant it is matched to a detection by IoU ≥ 0.3\n');
   const variants = hardLightVariants(factors);
+  const maxScale = Math.max(...engine.modelSet.models.liveness.cropScales);
   const rows = new Map<string, LiveRow[]>(variants.map((v) => [v.name, []]));
   const upscaled = new Map<string, number>();
   const started = Date.now();
@@ -333,6 +346,7 @@ async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<v
           live: a.liveness!.live,
           faceLuma: a.quality.metrics.brightness,
           surroundLuma: a.quality.metrics.surround,
+          context: livenessCrop(box, maxScale, made.image.width, made.image.height).width / (box.x2 - box.x1),
           ...(a.quality.reason && { reason: a.quality.reason }),
         });
       }
@@ -343,20 +357,20 @@ async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<v
   for (const v of variants) printVariant(v, rows.get(v.name)!, upscaled.get(v.name) ?? 0);
 
   process.stdout.write(`\nsummary at level "${opts.level}" (threshold ${LIVENESS_THRESHOLDS[opts.level]}); target BPCER ≤ 5% on faces passing the gate\n`);
-  process.stdout.write('   variant              faces  lost  gate-stopped  pass  BPCER (gate passed)   BPCER (gate ignored)\n');
+  process.stdout.write(`   variant              faces  lost  gate-stopped  pass  BPCER (gate passed)   BPCER (gate ignored)  BPCER (what-if too-close gate at ${TOO_CLOSE_WHAT_IF[0]}×)\n`);
   for (const v of variants) {
     const r = rows.get(v.name)!;
     const det = r.filter((x) => x.live !== undefined);
     const passed = det.filter((x) => !x.reason);
     process.stdout.write(
-      `   ${v.name.padEnd(21)}${String(r.length).padStart(5)}${String(r.length - det.length).padStart(6)}${String(det.length - passed.length).padStart(14)}${String(passed.length).padStart(6)}  ${bpcer(passed, opts.level).padEnd(20)}  ${bpcer(det, opts.level)}\n`,
+      `   ${v.name.padEnd(21)}${String(r.length).padStart(5)}${String(r.length - det.length).padStart(6)}${String(det.length - passed.length).padStart(14)}${String(passed.length).padStart(6)}  ${bpcer(passed, opts.level).padEnd(20)}  ${bpcer(det, opts.level).padEnd(20)}  ${bpcer(passed.filter((x) => x.context! >= TOO_CLOSE_WHAT_IF[0]), opts.level)}\n`,
     );
   }
   if (opts.perFace) {
-    process.stdout.write('\nper face: variant  face  quality  face/surround luma  live\n');
+    process.stdout.write('\nper face: variant  face  quality  face/surround luma  liveness-crop context  live\n');
     for (const v of variants) {
       for (const r of rows.get(v.name)!) {
-        process.stdout.write(`   ${v.name.padEnd(21)}${r.face.padEnd(44)}${r.live === undefined ? 'lost' : `${(r.reason ?? 'ok').padEnd(11)}${r.faceLuma!.toFixed(0).padStart(4)}/${r.surroundLuma!.toFixed(0).padEnd(5)}${fmt(r.live)}`}\n`);
+        process.stdout.write(`   ${v.name.padEnd(21)}${r.face.padEnd(44)}${r.live === undefined ? 'lost' : `${(r.reason ?? 'ok').padEnd(11)}${r.faceLuma!.toFixed(0).padStart(4)}/${r.surroundLuma!.toFixed(0).padEnd(5)}${r.context!.toFixed(2).padStart(5)}×  ${fmt(r.live)}`}\n`);
       }
     }
   }

@@ -235,7 +235,7 @@ export class Terminal {
    * Shows what the person at the camera should do ("come closer"), unless granted /
    * denied feedback or a fire alarm is on the screen; null returns a shown prompt to idle.
    */
-  prompt(message: string | null): void {
+  prompt(message: string | null, reason?: string): void {
     if (this.closed || this.idleTimer !== null || this.door.state.fireActive) return;
     const current = this.board.devices.display.current;
     if (message === null) {
@@ -244,7 +244,7 @@ export class Terminal {
     }
     const title = message.charAt(0).toUpperCase() + message.slice(1);
     if (current.mode === 'prompt' && current.title === title) return;
-    void this.show({ mode: 'prompt', title });
+    void this.show({ mode: 'prompt', title, ...(reason !== undefined && { reason }) });
   }
 
   close(): Promise<void> {
@@ -300,7 +300,7 @@ export class Terminal {
         }),
       sink: {
         present: (credential: FaceCredential) => this.present(credential),
-        prompt: (message) => this.prompt(message),
+        prompt: (p) => this.prompt(p?.message ?? null, p?.reason),
       },
       ...(engine && { engine }),
       clock: this.clock,
@@ -337,7 +337,10 @@ export class Terminal {
   private onDoorEvent(event: DoorEvent): void {
     const { type, at, ...details } = event;
     this.record({ type, ts: at, data: Object.keys(details).length ? details : null });
-    if (type === 'fire.release') void this.show({ mode: 'alert', title: 'Fire alarm', detail: event.doorReleased ? 'Door released' : 'Door stays locked' });
+    if (type === 'fire.release') {
+      const [detail, reason] = event.doorReleased ? ['Door released', 'fire-release'] : ['Door stays locked', 'fire-locked'];
+      void this.show({ mode: 'alert', title: 'Fire alarm', detail, reason });
+    }
     if (type === 'fire.cleared') void this.show({ mode: 'idle', title: this.idleTitle() });
   }
 

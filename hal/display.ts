@@ -9,8 +9,10 @@ export interface DisplayState {
   /** Optional QR code payload to draw (visitor self-registration, passes). */
   qr?: string;
   /**
-   * For `denied`: the access reason code (e.g. 'stranger'), so a screen that speaks
-   * another language can say it its own way instead of showing `detail`.
+   * A code for what is shown, so a screen that speaks another language can say it its
+   * own way instead of showing the English title and detail: for `denied` the access
+   * reason (e.g. 'stranger'), for `prompt` the quality reason (e.g. 'too_small'), for
+   * `alert` the alert (e.g. 'fire-release').
    */
   reason?: string;
 }

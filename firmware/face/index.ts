@@ -15,6 +15,6 @@ export {
 export { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 export { LiveGallery, type GalleryWriter, type GallerySyncResult } from './gallery.js';
 export { openFaceCamera, faceCameraSource, commandAvailable, type FaceCamera, type FaceCameraOptions } from './camera.js';
-export { faceCredential, promptFor } from './decision.js';
+export { faceCredential, promptFor, type FacePrompt } from './decision.js';
 export { faceThresholds, type FaceThresholds } from './thresholds.js';
 export { FaceError, type FaceErrorCode } from './errors.js';

@@ -12,7 +12,7 @@ import { FaceEngine, FacePipeline, FaceRecognizer, type FaceDecision, type Liven
 import { Matcher, storeExactTemplates, type SearchHit } from '../vision/matcher/index.js';
 import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
 import type { FaceCamera } from './camera.js';
-import { faceCredential, promptFor } from './decision.js';
+import { faceCredential, promptFor, type FacePrompt } from './decision.js';
 import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 import { FaceError, type FaceErrorCode } from './errors.js';
 import { LiveGallery, type GallerySyncResult } from './gallery.js';
@@ -25,7 +25,7 @@ export interface FaceSink {
   /** Decides a face credential, logs one event, opens the door on a grant, shows the outcome. */
   present(credential: FaceCredential): Promise<{ decision: AccessDecision; event: StoredEvent }>;
   /** Asks the person for something ("come closer"), or withdraws the request (null). */
-  prompt(message: string | null): void;
+  prompt(prompt: FacePrompt | null): void;
 }
 
 export interface FaceServiceOptions {
@@ -385,7 +385,7 @@ export class FaceService {
     for (const decision of result.decisions) await this.decide(decision, arrived);
     const prompt = this.state === 'running' ? promptFor(result.frame) : null;
     if (this.state === 'running') this.options.sink.prompt(prompt);
-    this.frameListeners.emit({ result, prompt, ms: performance.now() - arrived });
+    this.frameListeners.emit({ result, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
   }
 
   private async decide(decision: FaceDecision, arrived: number): Promise<void> {

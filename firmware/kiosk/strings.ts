@@ -1,5 +1,6 @@
 // Every text the kiosk page shows, one table per language (config.terminal.language).
 import { REASON_TEXT_EN } from '../access/reason-text.js';
+import type { QualityReason } from '../vision/quality.js';
 
 export type KioskLanguage = 'en' | 'zh-CN';
 
@@ -25,12 +26,14 @@ export interface KioskStrings {
   webcamDenied: string;
   offline: string;
   faceUnavailable: string;
-  /** Quality prompts, keyed by the firmware's English message. */
-  prompts: Record<string, string>;
+  /** Quality prompts, keyed by the quality reason code. */
+  prompts: Record<QualityReason, string>;
   /** Denial reasons, keyed by the access core's reason code. */
   reasons: Record<string, string>;
-  /** Alert titles and details, keyed by the firmware's English text. */
+  /** Door alarms, keyed by alarm code. */
   alerts: Record<string, string>;
+  /** Alert screens, keyed by the display's alert code. */
+  alertScreens: Record<string, { title: string; detail?: string }>;
 }
 
 const en: KioskStrings = {
@@ -56,21 +59,22 @@ const en: KioskStrings = {
   offline: 'Connecting to the terminal…',
   faceUnavailable: 'Face recognition unavailable',
   prompts: {
-    'come closer': 'Come closer',
-    'move into view': 'Move into view',
-    'face the camera': 'Face the camera',
-    'too dark': 'Too dark',
-    'too bright': 'Too bright',
-    'step out of backlight': 'Step out of the backlight',
-    'hold still': 'Hold still',
+    too_small: 'Come closer',
+    partial: 'Move into view',
+    pose: 'Face the camera',
+    too_dark: 'Too dark',
+    too_bright: 'Too bright',
+    backlit: 'Step out of the backlight',
+    blur: 'Hold still',
   },
   reasons: { ...REASON_TEXT_EN, 'terminal-error': 'Terminal error' },
   alerts: {
-    'Fire alarm': 'Fire alarm',
-    'Door released': 'Door released',
-    'Door stays locked': 'Door stays locked',
     'forced-open': 'Door forced open',
     'held-open': 'Door held open',
+  },
+  alertScreens: {
+    'fire-release': { title: 'Fire alarm', detail: 'Door released' },
+    'fire-locked': { title: 'Fire alarm', detail: 'Door stays locked' },
   },
 };
 
@@ -97,13 +101,13 @@ const zhCN: KioskStrings = {
   offline: '正在连接终端…',
   faceUnavailable: '人脸识别不可用',
   prompts: {
-    'come closer': '请靠近一点',
-    'move into view': '请移入画面',
-    'face the camera': '请正对摄像头',
-    'too dark': '光线太暗',
-    'too bright': '光线太亮',
-    'step out of backlight': '请避开逆光',
-    'hold still': '请保持不动',
+    too_small: '请靠近一点',
+    partial: '请移入画面',
+    pose: '请正对摄像头',
+    too_dark: '光线太暗',
+    too_bright: '光线太亮',
+    backlit: '请避开逆光',
+    blur: '请保持不动',
   },
   reasons: {
     'unknown-credential': '未登记的卡',
@@ -128,11 +132,12 @@ const zhCN: KioskStrings = {
     'terminal-error': '终端故障',
   },
   alerts: {
-    'Fire alarm': '火警',
-    'Door released': '门已释放',
-    'Door stays locked': '门保持锁定',
     'forced-open': '门被强行打开',
     'held-open': '门长时间未关',
+  },
+  alertScreens: {
+    'fire-release': { title: '火警', detail: '门已释放' },
+    'fire-locked': { title: '火警', detail: '门保持锁定' },
   },
 };
 

@@ -1,5 +1,5 @@
-// What the kiosk page shows, derived from the terminal's display state and translated:
-// denials by their reason code, prompts and alerts by the firmware's English text.
+// What the kiosk page shows, derived from the terminal's display state and translated by
+// its code (denial reason, quality reason, alert); states without a known code show as sent.
 import type { DisplayState } from '../../hal/display.js';
 import type { KioskStrings } from './strings.js';
 
@@ -15,6 +15,11 @@ export interface KioskView {
   qr?: string;
 }
 
+/** `table[key]` when the table has that key of its own. */
+function own<T>(table: Readonly<Record<string, T>>, key: string | undefined): T | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Translates one display state for the page. */
 export function kioskView(state: DisplayState, strings: KioskStrings, idleTitle: string): KioskView {
   const qr = state.qr !== undefined ? { qr: state.qr } : {};
@@ -22,8 +27,8 @@ export function kioskView(state: DisplayState, strings: KioskStrings, idleTitle:
     case 'idle':
       return { screen: 'idle', title: state.title === 'Present your card' || state.title === '' ? idleTitle : state.title, ...qr };
     case 'prompt': {
-      const text = strings.prompts[state.title.toLowerCase()] ?? state.title;
-      return { screen: 'prompt', title: text, ...qr };
+      const text = own(strings.prompts, state.reason);
+      return { screen: 'prompt', title: text ?? state.title, ...qr };
     }
     case 'granted':
       return { screen: 'granted', title: state.title === 'Welcome' ? strings.welcome : state.title, detail: strings.granted, ...qr };
@@ -33,12 +38,10 @@ export function kioskView(state: DisplayState, strings: KioskStrings, idleTitle:
       if (reason === 'spoof-suspected') return { screen: 'liveness', title: strings.livenessFailed, detail: strings.livenessHint, reason, ...qr };
       return { screen: 'denied', title: strings.denied, detail, ...(reason && { reason }), ...qr };
     }
-    case 'alert':
-      return {
-        screen: 'alert',
-        title: strings.alerts[state.title] ?? state.title,
-        ...(state.detail !== undefined && { detail: strings.alerts[state.detail] ?? state.detail }),
-        ...qr,
-      };
+    case 'alert': {
+      const known = own(strings.alertScreens, state.reason);
+      const detail = known ? known.detail : state.detail;
+      return { screen: 'alert', title: known?.title ?? state.title, ...(detail !== undefined && { detail }), ...qr };
+    }
   }
 }

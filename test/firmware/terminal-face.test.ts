@@ -163,7 +163,7 @@ test('quality prompts show while a face is unusable, never over granted/denied f
   const tooSmall = await faceFrame(ALICE[0], await box(ALICE), { faceWidth: 60 });
   const r = await t.push(tooSmall);
   assert.is(r.prompt, 'come closer');
-  assert.equal(t.display.current, { mode: 'prompt', title: 'Come closer' });
+  assert.equal(t.display.current, { mode: 'prompt', title: 'Come closer', reason: 'too_small' });
   await t.leave();
   assert.is(t.display.current.mode, 'idle', 'prompt withdrawn when the face is gone');
   assert.is(t.face.status.stats.unusable, 1, 'a face that was never usable is no access attempt');
@@ -178,7 +178,7 @@ test('quality prompts show while a face is unusable, never over granted/denied f
   t.clock.advance(3_000);
   assert.is(t.display.current.mode, 'idle');
   await t.push(tooSmall);
-  assert.equal(t.display.current, { mode: 'prompt', title: 'Come closer' });
+  assert.equal(t.display.current, { mode: 'prompt', title: 'Come closer', reason: 'too_small' });
   await t.terminal.close();
 });
 

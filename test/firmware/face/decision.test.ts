@@ -46,8 +46,8 @@ test('the prompt is the largest unusable face\'s message; none for usable, decid
   assert.is(promptFor(frame([track({ w: 100 })])), null);
   const small = track({ w: 50, quality: { ok: false, reason: 'too_small', message: 'come closer' } });
   const dark = track({ w: 120, trackId: 2, quality: { ok: false, reason: 'too_dark', message: 'too dark' } });
-  assert.is(promptFor(frame([small, dark])), 'too dark');
-  assert.is(promptFor(frame([small])), 'come closer');
+  assert.equal(promptFor(frame([small, dark])), { reason: 'too_dark', message: 'too dark' });
+  assert.equal(promptFor(frame([small])), { reason: 'too_small', message: 'come closer' });
   assert.is(promptFor(frame([{ ...dark, analysed: false }])), null);
   assert.is(promptFor(frame([{ ...dark, goodFrames: 2 }])), null, 'a face already seen well needs no prompt');
 });

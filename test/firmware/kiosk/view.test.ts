@@ -10,8 +10,8 @@ const zh = kioskStrings('zh-CN');
 test('both languages have every string, prompt, reason and alert', () => {
   const keys = (o: object) => Object.keys(o).sort();
   assert.equal(keys(zh), keys(en));
-  for (const part of ['prompts', 'reasons', 'alerts'] as const) assert.equal(keys(zh[part]), keys(en[part]), part);
-  for (const message of Object.values(QUALITY_MESSAGES)) assert.ok(en.prompts[message], `prompt "${message}" translated`);
+  for (const part of ['prompts', 'reasons', 'alerts', 'alertScreens'] as const) assert.equal(keys(zh[part]), keys(en[part]), part);
+  assert.equal(keys(en.prompts), keys(QUALITY_MESSAGES), 'a prompt for every quality reason');
   for (const table of Object.values(KIOSK_STRINGS)) for (const [k, v] of Object.entries(table)) if (typeof v === 'string') assert.ok(v.length > 0, k);
 });
 
@@ -33,8 +33,11 @@ test('display states become translated screens', () => {
     reason: 'stranger',
   });
   assert.is(kioskView({ mode: 'denied', title: 'Access denied', detail: 'Liveness check failed', reason: 'spoof-suspected' }, en, '').screen, 'liveness');
-  assert.equal(kioskView({ mode: 'prompt', title: 'Come closer' }, zh, ''), { screen: 'prompt', title: '请靠近一点' });
-  assert.equal(kioskView({ mode: 'alert', title: 'Fire alarm', detail: 'Door released' }, zh, ''), { screen: 'alert', title: '火警', detail: '门已释放' });
+  assert.equal(kioskView({ mode: 'prompt', title: 'Come closer', reason: 'too_small' }, zh, ''), { screen: 'prompt', title: '请靠近一点' });
+  assert.equal(kioskView({ mode: 'alert', title: 'Fire alarm', detail: 'Door released', reason: 'fire-release' }, zh, ''), { screen: 'alert', title: '火警', detail: '门已释放' });
+  // Without a known code the English text shows as sent (and inherited keys are no codes).
+  assert.equal(kioskView({ mode: 'prompt', title: 'Wave', reason: 'toString' }, zh, ''), { screen: 'prompt', title: 'Wave' });
+  assert.equal(kioskView({ mode: 'alert', title: 'Flood', detail: 'Leave' }, zh, ''), { screen: 'alert', title: 'Flood', detail: 'Leave' });
   assert.equal(kioskView({ mode: 'idle', title: 'Present your card' }, en, 'Gate'), { screen: 'idle', title: 'Gate' });
   assert.equal(kioskView({ mode: 'idle', title: 'x', qr: 'https://v' }, en, 'Gate'), { screen: 'idle', title: 'x', qr: 'https://v' });
   assert.throws(() => kioskStrings('fr' as never), TypeError);

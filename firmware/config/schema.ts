@@ -124,6 +124,10 @@ export const ConfigSchema = z
       .strict()
       .default({ path: 'var/terminal.db', maxEvents: 1_000_000, encryptTemplates: true }),
     door: DoorConfigSchema.default(DoorConfigSchema.parse({})),
+    /**
+     * Where the terminal's pages listen: the kiosk screen under `limen run`, the kiosk and
+     * its simulator control panel under `limen sim`. Loopback by default.
+     */
     panel: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -60,6 +60,7 @@ const en: KioskStrings = {
   faceUnavailable: 'Face recognition unavailable',
   prompts: {
     too_small: 'Come closer',
+    too_close: 'Step back',
     partial: 'Move into view',
     pose: 'Face the camera',
     too_dark: 'Too dark',
@@ -102,6 +103,7 @@ const zhCN: KioskStrings = {
   faceUnavailable: '人脸识别不可用',
   prompts: {
     too_small: '请靠近一点',
+    too_close: '请后退一点',
     partial: '请移入画面',
     pose: '请正对摄像头',
     too_dark: '光线太暗',

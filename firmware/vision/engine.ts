@@ -166,7 +166,9 @@ export class FaceEngine {
     const tLandmarks = lap();
     const aligned = alignFace(img, points5, this.embedder.size);
     const tAlign = lap();
-    const quality = assessQuality({ img, box, points5, aligned }, options.quality);
+    // Without liveness a close face is fine: the context check only guards the liveness crop.
+    const gate = liveWanted === 'never' ? { minLivenessContext: 0, ...options.quality } : options.quality;
+    const quality = assessQuality({ img, box, points5, aligned }, gate);
     const tQuality = lap();
     const want = (mode: AnalyseOptions['embed']) => mode === 'always' || ((mode ?? 'if-ok') === 'if-ok' && quality.ok);
     let liveness: LivenessScore | undefined;

@@ -4,11 +4,12 @@ import type { Point } from './align.js';
 import type { Box } from './box.js';
 import type { RgbImage } from './image.js';
 
-export type QualityReason = 'too_small' | 'partial' | 'pose' | 'too_dark' | 'too_bright' | 'backlit' | 'blur';
+export type QualityReason = 'too_small' | 'too_close' | 'partial' | 'pose' | 'too_dark' | 'too_bright' | 'backlit' | 'blur';
 
 /** What the terminal's display shows for each reason. */
 export const QUALITY_MESSAGES: Readonly<Record<QualityReason, string>> = {
   too_small: 'come closer',
+  too_close: 'step back',
   partial: 'move into view',
   pose: 'face the camera',
   too_dark: 'too dark',
@@ -20,6 +21,13 @@ export const QUALITY_MESSAGES: Readonly<Record<QualityReason, string>> = {
 export interface QualityThresholds {
   /** Minimum face box width in pixels. */
   minFaceSize: number;
+  /**
+   * How many times the face box the frame must hold around the face (the smaller of its
+   * width and height ratios) for liveness to be scored: MiniFASNet was trained on crops
+   * of 2.7× and 4× the box, and a face that fills the frame leaves crops with no
+   * background, which it calls spoofs. 0 turns the check off (it is off when liveness is).
+   */
+  minLivenessContext: number;
   /** Faces whose box is cut by the image edge by more than this fraction are partial. */
   maxOutside: number;
   /** |nose offset from the eye midpoint| / eye distance, in the face's own frame. */
@@ -40,6 +48,7 @@ export interface QualityThresholds {
 
 export const DEFAULT_QUALITY: Readonly<QualityThresholds> = {
   minFaceSize: 80,
+  minLivenessContext: 1.5,
   maxOutside: 0.1,
   maxYaw: 0.35,
   pitchRange: [0.25, 0.75],
@@ -53,6 +62,8 @@ export const DEFAULT_QUALITY: Readonly<QualityThresholds> = {
 
 export interface QualityMetrics {
   faceSize: number;
+  /** Frame size over face box size (the smaller of the two axes). */
+  context: number;
   outside: number;
   yaw: number;
   pitch: number;
@@ -174,6 +185,7 @@ export function assessQuality(input: QualityInput, thresholds: Partial<QualityTh
   const exposure = faceExposure(img, box);
   const metrics: QualityMetrics = {
     faceSize: w,
+    context: w > 0 && h > 0 ? Math.min(img.width / w, img.height / h) : 0,
     outside,
     yaw: pose.yaw,
     pitch: pose.pitch,
@@ -185,6 +197,7 @@ export function assessQuality(input: QualityInput, thresholds: Partial<QualityTh
   const fail = (reason: QualityReason): Quality => ({ ok: false, reason, metrics });
   if (outside > t.maxOutside) return fail('partial');
   if (w < t.minFaceSize) return fail('too_small');
+  if (metrics.context < t.minLivenessContext) return fail('too_close');
   if (Math.abs(pose.yaw) > t.maxYaw || pose.pitch < t.pitchRange[0] || pose.pitch > t.pitchRange[1] || Math.abs(pose.rollDeg) > t.maxRollDeg) return fail('pose');
   if (exposure.face < t.backlitFaceMax && exposure.surround - exposure.face > t.backlightDelta) return fail('backlit');
   if (exposure.face < t.minBrightness) return fail('too_dark');

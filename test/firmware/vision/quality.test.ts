@@ -75,6 +75,7 @@ test('pose proxies: frontal template is yaw 0, pitch ≈ 0.49, roll 0', () => {
 test('each problem gives its reason and display message', () => {
   const cases: Array<[QualityReason, Scene]> = [
     ['too_small', scene({ size: 50 })],
+    ['too_close', scene({ size: 180, at: [70, 30] })], // the 240-px frame holds only 1.33× the face
     ['partial', scene({ at: [250, 60] })],
     ['pose', scene({ points: (p) => p.map((q, i) => (i === 2 ? [q[0] + 30, q[1]] as const : q)) })], // nose far to the side: turned head
     ['pose', scene({ points: (p) => p.map((q, i) => (i === 2 ? [q[0], q[1] - 18] as const : q)) })], // nose near the eyes: head tilted back
@@ -85,10 +86,18 @@ test('each problem gives its reason and display message', () => {
   ];
   for (const [reason, s] of cases) assert.equal(verdict(s), { ok: false, reason }, reason);
   assert.is(QUALITY_MESSAGES.too_small, 'come closer');
+  assert.is(QUALITY_MESSAGES.too_close, 'step back');
   assert.is(QUALITY_MESSAGES.pose, 'face the camera');
   assert.is(QUALITY_MESSAGES.too_dark, 'too dark');
   assert.is(QUALITY_MESSAGES.blur, 'hold still');
   assert.ok(QUALITY_MESSAGES.backlit.includes('backlight'));
+});
+
+test('the liveness-context check measures frame over face and can be turned off', () => {
+  const close = scene({ size: 180, at: [70, 30] });
+  const q = assessQuality({ ...close, aligned: alignFace(close.img, close.points5) }, { minLivenessContext: 0 });
+  assert.ok(Math.abs(q.metrics.context - 240 / 180) < 1e-9);
+  assert.equal([q.ok, q.reason], [true, undefined]);
 });
 
 test('sharpness does not depend on contrast', () => {

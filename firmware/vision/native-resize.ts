@@ -1,8 +1,8 @@
 // Crop-and-resize in libvips (sharp): SIMD code on libuv's thread pool, so the big
 // shrinks of a frame (the detector's input, liveness crops at 4× the face) cost the JS
 // thread nothing and run beside inference. Measured 2–3.5× faster than the plain-JS
-// area filter in resample.ts on 1–1.5 Mpx photos; the JS filter stays for small work
-// (landmark crops, the alignment warp) where a thread hop costs more than it saves.
+// area filter in resample.ts on 1–1.5 Mpx photos; the JS filter stays for VGA frames and
+// smaller work (landmark crops, the alignment warp) where a thread hop costs as much as it saves.
 import sharp from 'sharp';
 import type { RgbImage } from './image.js';
 import { cropResize, type Rect } from './resample.js';
@@ -17,10 +17,11 @@ export function pixelBounds(rect: Rect, width: number, height: number): { left: 
 }
 
 /**
- * Below this many source pixels the JS filter wins: a libvips pipeline costs ~0.5–2 ms to
- * set up and hop threads, the JS filter ~0.3 ms on a 250×250 region.
+ * Below this many source pixels the JS filter is used: up to a VGA frame (307k px) it
+ * keeps pace with libvips once the pipeline set-up and thread hops are counted, and it
+ * leaves the thread pool to inference (bench:vision frame-to-decision, measured both ways).
  */
-export const NATIVE_MIN_PIXELS = 250 * 250;
+export const NATIVE_MIN_PIXELS = 350_000;
 
 /**
  * `rect` of `img` (rounded to whole pixels and clipped to the image, as Silent-Face crops)

@@ -1,4 +1,4 @@
-// npm run bench:vision -- --dataset DIR [--degrade] [--no-peer] [--threads N] [--gallery N]
+// npm run bench:vision -- --dataset DIR [--degrade] [--no-peer] [--threads N] [--gallery N] [--mirror-below PX]
 //
 // DIR holds one folder per identity. Prints, for Limen and for the peer
 // @vladmandic/human (tfjs-wasm) on the same images in the same run: detection rate,
@@ -32,8 +32,9 @@ const program = new Command()
   .option('--no-peer', 'skip the @vladmandic/human peer')
   .option('--threads <n>', 'onnxruntime intra-op threads per session', (v) => Number(v))
   .option('--gallery <n>', 'synthetic templates in the matcher for the latency run', (v) => Number(v), 1000)
+  .option('--mirror-below <px>', 'embed faces narrower than this as the mean of the face and its mirror image (default off)', (v) => Number(v))
   .parse();
-const opts = program.opts<{ dataset: string; degrade: boolean; peer: boolean; threads?: number; gallery: number }>();
+const opts = program.opts<{ dataset: string; degrade: boolean; peer: boolean; threads?: number; gallery: number; mirrorBelow?: number }>();
 
 interface Sample {
   identity: string;
@@ -120,7 +121,7 @@ async function runLimen(engine: FaceEngine, samples: Sample[], variant: string, 
     const box = chooseFace(boxes.map((b) => ({ box: b })))?.box;
     if (!box) continue;
     r.detected++;
-    const a = await engine.analyseFace(img, box, { embed: 'always', liveness });
+    const a = await engine.analyseFace(img, box, { embed: 'always', liveness, ...(opts.mirrorBelow !== undefined && { mirrorBelow: opts.mirrorBelow }) });
     push(r.stages, 'TOTAL', performance.now() - start);
     for (const [k, v] of Object.entries(a.timings)) push(r.stages, k === 'livenessAndEmbed' ? 'liveness ∥ embed' : k, v);
     if (a.quality.ok) gated++;

@@ -43,24 +43,25 @@ test('the mirror-averaged embedding is the unit mean of both views and the same 
   assert.ok(cosine(both, ofMirror) > 1 - 1e-5, 'mirroring the input does not change it');
 });
 
-test('faces below the minimum size are embedded mirror-averaged; larger faces, or mirrorBelow 0, once', async () => {
+test('with mirrorBelow, smaller faces are embedded mirror-averaged; larger faces, or by default, once', async () => {
   const engine = await sharedEngine();
   const small = await smallFacesPhoto();
-  const faces = await engine.analyseImage(small, { embed: 'always', liveness: 'never', minScore: 0.5 });
+  const mirrorBelow = DEFAULT_QUALITY.minFaceSize;
+  const faces = await engine.analyseImage(small, { embed: 'always', liveness: 'never', minScore: 0.5, mirrorBelow });
   assert.ok(faces.length >= 2, `faces found in the shrunk photo: ${faces.length}`);
   for (const f of faces) {
     assert.ok(f.quality.metrics.faceSize < DEFAULT_QUALITY.minFaceSize, `face ${f.quality.metrics.faceSize} px`);
     assert.is(f.quality.reason, 'too_small');
     assert.ok(f.mirrorAveraged);
     assert.ok(cosine(f.embedding!, await engine.embedder.embedMirrorAveraged(f.aligned)) > 1 - 1e-5);
-    const once = await engine.analyseFace(small, f.box, { embed: 'always', liveness: 'never', mirrorBelow: 0 });
+    const once = await engine.analyseFace(small, f.box, { embed: 'always', liveness: 'never' });
     assert.not.ok(once.mirrorAveraged);
     assert.ok(cosine(once.embedding!, await engine.embedder.embed(f.aligned)) > 1 - 1e-5);
     const none = await engine.analyseFace(small, f.box, { embed: 'never', liveness: 'never' });
     assert.not.ok(none.mirrorAveraged);
     assert.is(none.embedding, undefined);
   }
-  const large = await engine.analyseImage(await decodeImage(await demoPhoto(3)), { embed: 'always', liveness: 'never' });
+  const large = await engine.analyseImage(await decodeImage(await demoPhoto(3)), { embed: 'always', liveness: 'never', mirrorBelow });
   for (const f of large) {
     assert.ok(f.quality.metrics.faceSize >= DEFAULT_QUALITY.minFaceSize);
     assert.not.ok(f.mirrorAveraged);

@@ -13,9 +13,18 @@ export interface DetectOptions {
   maxFaces?: number;
 }
 
+/** A shrunk copy of an image: `img` is the source scaled by `sx` × `sy`. */
+export interface ReducedImage {
+  img: RgbImage;
+  sx: number;
+  sy: number;
+}
+
 export class FaceDetector {
   private readonly canvas: Uint8Array;
   private readonly tensor: Float32Array;
+  /** The shrunk copy made for each image detected on, kept while the image lives. */
+  private readonly reduced = new WeakMap<RgbImage, ReducedImage>();
 
   constructor(
     private readonly session: ModelSession,
@@ -30,12 +39,21 @@ export class FaceDetector {
    * Faces in `img`, best first, in image pixels (boxes may extend past the edges). The image is letterboxed (aspect kept,
    * padded with the normalisation mean so padding reads as zero) into the model input.
    */
+  /**
+   * The anti-aliased shrunk copy of `img` made as the detector's input, if `img` was
+   * detected on and is larger than that input: liveness crops come from it for free.
+   */
+  reducedCopy(img: RgbImage): ReducedImage | undefined {
+    return this.reduced.get(img);
+  }
+
   async detect(img: RgbImage, options: DetectOptions = {}): Promise<ScoredBox[]> {
     const { width: iw, height: ih } = this.spec.input;
     const scale = Math.min(iw / img.width, ih / img.height);
     const rw = Math.max(1, Math.min(iw, Math.round(img.width * scale)));
     const rh = Math.max(1, Math.min(ih, Math.round(img.height * scale)));
     const resized = (await cropResizeNative(img, { x: 0, y: 0, width: img.width, height: img.height }, rw, rh)).data;
+    if (rw < img.width) this.reduced.set(img, { img: { width: rw, height: rh, data: resized }, sx: rw / img.width, sy: rh / img.height });
     const pad = this.spec.input.mean.map((m) => Math.round(m));
     const canvas = this.canvas;
     for (let i = 0; i < canvas.length; i += 3) {

@@ -153,13 +153,15 @@ export class FaceEngine {
     // while the landmarks and alignment run here. With 'always', the worker starts at once.
     const liveStart = performance.now();
     const liveWanted = options.liveness ?? 'if-ok';
-    const crops = liveWanted === 'never' ? undefined : livenessCrops(img, box, this.livenessScorer.spec);
+    const crops = liveWanted === 'never' ? undefined : livenessCrops(img, box, this.livenessScorer.spec, this.detector.reducedCopy(img));
     crops?.catch(() => undefined); // awaited below when liveness is wanted; dropped otherwise
     const liveScorer: LivenessCropScorer = this.livenessWorker ?? this.livenessScorer;
     let tLive = 0;
-    const runLiveness = (c: Promise<RgbImage[]>) =>
-      c.then((cs) => liveScorer.scoreCrops(cs)).then((r) => ((tLive = performance.now() - liveStart), r));
-    const early = liveWanted === 'always' && this.livenessWorker && crops ? runLiveness(crops) : undefined;
+    const scoreCrops = (cs: RgbImage[]) => liveScorer.scoreCrops(cs).then((r) => ((tLive = performance.now() - liveStart), r));
+    const runLiveness = (c: Promise<RgbImage[]>) => c.then(scoreCrops);
+    // The worker request goes out before the landmarks run: onnxruntime-node infers on the
+    // calling thread, so a request queued behind them would wait until they finish.
+    const early = liveWanted === 'always' && this.livenessWorker && crops ? scoreCrops(await crops) : undefined;
     early?.catch(() => undefined);
     const landmarks = await this.landmarker.landmarks(img, box);
     const points5 = landmarks68To5(landmarks);

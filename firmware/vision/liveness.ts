@@ -4,8 +4,9 @@ import type { LivenessModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import type { Box } from './box.js';
 import type { RgbImage } from './image.js';
+import type { ReducedImage } from './detector.js';
 import { cropResizeNative, pixelBounds } from './native-resize.js';
-import type { Rect } from './resample.js';
+import { cropResize, type Rect } from './resample.js';
 import type { ModelSession } from './runtime.js';
 
 export type LivenessLevel = 'off' | 'low' | 'medium' | 'high';
@@ -109,15 +110,20 @@ function softmax(logits: Float32Array): Float32Array {
 }
 
 /**
- * The exposure-normalised model inputs for `box`, one per crop scale. The resizing runs in
- * libvips off the JS thread, so callers can cut crops while the thread does other work.
+ * The exposure-normalised model inputs for `box`, one per crop scale. A crop that still
+ * shrinks when cut from `reduced` (the detector's shrunk copy of the frame) is cut from it,
+ * which costs a fraction of a millisecond; others come from the full image, resized in
+ * libvips off the JS thread when large.
  */
-export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModelSpec): Promise<RgbImage[]> {
+export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModelSpec, reduced?: ReducedImage): Promise<RgbImage[]> {
   const { width: iw, height: ih } = spec.input;
   return Promise.all(
     spec.cropScales.map(async (scale) => {
       const rect = pixelBounds(livenessCrop(box, scale, img.width, img.height), img.width, img.height);
-      const crop = await cropResizeNative(img, { x: rect.left, y: rect.top, width: rect.width, height: rect.height }, iw, ih);
+      const fromReduced = reduced !== undefined && rect.width * reduced.sx >= iw && rect.height * reduced.sy >= ih;
+      const crop = fromReduced
+        ? cropResize(reduced.img, { x: rect.left * reduced.sx, y: rect.top * reduced.sy, width: rect.width * reduced.sx, height: rect.height * reduced.sy }, iw, ih)
+        : await cropResizeNative(img, { x: rect.left, y: rect.top, width: rect.width, height: rect.height }, iw, ih);
       // The face's own box inside the crop decides the exposure correction.
       const fx = iw / rect.width;
       const fy = ih / rect.height;

@@ -10,7 +10,8 @@ import { cosine } from '../../../firmware/vision/embedder.js';
 import { FaceEngine, type FaceAnalysis } from '../../../firmware/vision/engine.js';
 import { VisionError } from '../../../firmware/vision/errors.js';
 import { decodeImage } from '../../../firmware/vision/image.js';
-import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, passesLiveness } from '../../../firmware/vision/liveness.js';
+import { cropResize } from '../../../firmware/vision/resample.js';
+import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrops, passesLiveness } from '../../../firmware/vision/liveness.js';
 import { closeSharedEngine, cropAround, demoPhoto, sharedEngine } from './fixtures.js';
 
 const PEOPLE = [3, 3, 3, 4, 5, 4] as const;
@@ -114,6 +115,32 @@ test('liveness in the worker thread scores like in-process liveness', async () =
     assert.ok(Math.abs(inWorker.live - inProcess.live) < 0.02, `${inWorker.live} vs ${inProcess.live}`);
   }
   if (engine !== shared) await engine.close();
+});
+
+test('liveness crops cut from the detector\'s shrunk copy match crops from the full photo', async () => {
+  const engine = await sharedEngine();
+  const spec = engine.livenessScorer.spec;
+  const img = await decodeImage(await demoPhoto(2));
+  const boxes = await engine.detect(img);
+  const reduced = engine.detector.reducedCopy(img);
+  assert.ok(reduced && reduced.img.width < img.width && Math.abs(reduced.sx - reduced.img.width / img.width) < 1e-12);
+  let compared = 0;
+  for (const box of boxes) {
+    const fromReduced = await livenessCrops(img, box, spec, reduced);
+    const fromFull = await livenessCrops(img, box, spec);
+    for (let k = 0; k < fromFull.length; k++) {
+      let sum = 0;
+      for (let i = 0; i < fromFull[k]!.data.length; i++) sum += Math.abs(fromFull[k]!.data[i]! - fromReduced[k]!.data[i]!);
+      const mean = sum / fromFull[k]!.data.length;
+      assert.ok(mean < 4, `face ${compared}, scale ${spec.cropScales[k]}: mean difference ${mean.toFixed(2)}`);
+    }
+    compared++;
+  }
+  assert.ok(compared >= 3);
+  // An image no larger than the detector input needs no shrunk copy.
+  const small = cropResize(img, { x: 0, y: 0, width: img.width, height: img.height }, 300, 200);
+  await engine.detect(small);
+  assert.is(engine.detector.reducedCopy(small), undefined);
 });
 
 test('a dark copy of a real face is rejected as too dark', async () => {

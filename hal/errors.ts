@@ -1,3 +1,5 @@
+import { CodedError } from './coded-error.js';
+
 export type HalErrorCode =
   | 'DEVICE_CLOSED'
   | 'DEVICE_NOT_FOUND'
@@ -6,15 +8,8 @@ export type HalErrorCode =
   | 'UNKNOWN_DRIVER';
 
 /** An error from a hardware device or driver, with a stable code. */
-export class HalError extends Error {
+export class HalError extends CodedError<HalErrorCode> {
   override readonly name = 'HalError';
-  constructor(
-    readonly code: HalErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function closedError(device: string): HalError {

@@ -1,3 +1,5 @@
+import { CodedError } from '../hal/coded-error.js';
+
 export type ModelErrorCode =
   | 'BAD_MANIFEST'
   | 'UNKNOWN_MODEL_SET'
@@ -9,13 +11,6 @@ export type ModelErrorCode =
   | 'MODEL_MISSING';
 
 /** A model or asset could not be described, fetched, verified or found. */
-export class ModelError extends Error {
+export class ModelError extends CodedError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 export type AccessErrorCode =
   /** A field failed validation; the message reads `path: message`. */
   | 'INVALID_INPUT'
@@ -13,13 +15,6 @@ export type AccessErrorCode =
   | 'IN_USE';
 
 /** An error from the access repository or service, with a stable code. */
-export class AccessError extends Error {
+export class AccessError extends CodedError<AccessErrorCode> {
   override readonly name = 'AccessError';
-  constructor(
-    readonly code: AccessErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

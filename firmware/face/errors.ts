@@ -1,3 +1,5 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 export type FaceErrorCode =
   /** Face enrolment was asked for without the person's consent. */
   | 'CONSENT_REQUIRED'
@@ -13,13 +15,6 @@ export type FaceErrorCode =
   | 'NOT_RUNNING';
 
 /** An error from the face service or enrolment, with a stable code. */
-export class FaceError extends Error {
+export class FaceError extends CodedError<FaceErrorCode> {
   override readonly name = 'FaceError';
-  constructor(
-    readonly code: FaceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

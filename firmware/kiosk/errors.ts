@@ -1,11 +1,7 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 export type KioskErrorCode = 'BAD_JSON' | 'BAD_COMMAND' | 'BAD_FRAME' | 'NOT_SIMULATED';
 
-export class KioskError extends Error {
+export class KioskError extends CodedError<KioskErrorCode> {
   override readonly name = 'KioskError';
-  constructor(
-    readonly code: KioskErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -2,15 +2,10 @@ import type { CardFormat } from '../../hal/reader.js';
 import type { StoredEvent } from '../store/index.js';
 import type { Terminal } from '../terminal.js';
 import type { PanelCommand, PanelEvent, PanelState, PanelTarget } from './protocol.js';
+import { CodedError } from '../../hal/coded-error.js';
 
-export class PanelError extends Error {
+export class PanelError extends CodedError<'NOT_SIMULATED'> {
   override readonly name = 'PanelError';
-  constructor(
-    readonly code: 'NOT_SIMULATED',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Smallest reader format that carries a card number, as a real reader would send it. */

@@ -1,3 +1,5 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 /** Errors of the security layer; `code` is stable and safe to show or send. */
 export type SecurityErrorCode =
   | 'OPENSSL_MISSING'
@@ -8,12 +10,6 @@ export type SecurityErrorCode =
   | 'DECRYPT_FAILED'
   | 'BAD_CIPHERTEXT';
 
-export class SecurityError extends Error {
+export class SecurityError extends CodedError<SecurityErrorCode> {
   override readonly name = 'SecurityError';
-  constructor(
-    readonly code: SecurityErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 export type StoreErrorCode =
   /** The database was written by newer firmware; this code must not touch it. */
   | 'SCHEMA_TOO_NEW'
@@ -11,13 +13,6 @@ export type StoreErrorCode =
   | 'CLOSED';
 
 /** An error from the terminal's SQLite store, with a stable code. */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../../hal/coded-error.js';
+
 export type VisionErrorCode =
   | 'BAD_FRAME'
   | 'BAD_IMAGE'
@@ -9,13 +11,6 @@ export type VisionErrorCode =
   | 'CLOSED';
 
 /** An error from the vision pipeline, with a stable code. */
-export class VisionError extends Error {
+export class VisionError extends CodedError<VisionErrorCode> {
   override readonly name = 'VisionError';
-  constructor(
-    readonly code: VisionErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

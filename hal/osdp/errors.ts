@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error.js';
+
 export type OsdpErrorCode =
   /** The PD answered with osdp_NAK. */
   | 'NAK'
@@ -8,12 +10,6 @@ export type OsdpErrorCode =
   /** A reply that is well framed but makes no sense (wrong code, wrong length). */
   | 'PROTOCOL';
 
-export class OsdpError extends Error {
+export class OsdpError extends CodedError<OsdpErrorCode> {
   override readonly name = 'OsdpError';
-  constructor(
-    readonly code: OsdpErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }

@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import type { Box } from '../../firmware/vision/box.js';
 import type { RgbImage } from '../../firmware/vision/image.js';
+import { rng } from '../../test/firmware/vision/matcher/fixtures.js';
 
 /** Sensor noise in linear light (0..1 full scale): σ² = shot·L + read². */
 export interface SensorNoise {
@@ -58,16 +59,7 @@ export interface WebcamOptions {
 export const WEBCAM_DEFAULTS: Readonly<WebcamOptions> = { width: 640, height: 480, jpegQuality: 60 };
 
 /** Deterministic uniform [0, 1) generator (mulberry32), so a run is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = rng;
 
 function gaussian(rand: () => number): () => number {
   let spare: number | undefined;

@@ -1,3 +1,5 @@
+import { CodedError } from '../../../hal/coded-error.js';
+
 export type MatcherErrorCode =
   /** A template or query has a different length than the gallery's dimension. */
   | 'DIMENSION_MISMATCH'
@@ -11,13 +13,6 @@ export type MatcherErrorCode =
   | 'CLOSED';
 
 /** An error from the face matcher, with a stable code. */
-export class MatcherError extends Error {
+export class MatcherError extends CodedError<MatcherErrorCode> {
   override readonly name = 'MatcherError';
-  constructor(
-    readonly code: MatcherErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -11,21 +11,11 @@ import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Store } from '../../../firmware/store/index.js';
+import { rng } from '../vision/matcher/fixtures.js'; // seeded, so a failing run can be replayed
 
 const KILLS = 20;
 const writer = fileURLToPath(new URL('./durability-writer.ts', import.meta.url));
 
-/** Seeded PRNG (mulberry32) so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   acked: number[];

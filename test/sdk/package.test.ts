@@ -6,7 +6,7 @@
  *
  * Layout in a temp dir, mirroring the repo:
  *   tsconfig.json                          copy of the root tsconfig (tsconfig.build.json extends it)
- *   sdk/                                   copy of package.json, README.md, tsconfig.build.json, src/
+ *   sdk/                                   copy of package.json, README.md, LICENSE, tsconfig.build.json, src/
  *   node_modules/@limen/sdk -> ../../sdk   as installed
  *   node_modules/<dependency>              links to the repo's copies, only what sdk/package.json
  *                                          declares (plus @types/node), so an undeclared import fails
@@ -61,7 +61,7 @@ let packed: { files: { path: string }[] }[] = [];
 
 test.before(() => {
   cpSync(join(ROOT, 'tsconfig.json'), join(dir, 'tsconfig.json'));
-  for (const f of ['package.json', 'README.md', 'tsconfig.build.json', 'src']) cpSync(join(SDK, f), join(pkg, f), { recursive: true });
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'tsconfig.build.json', 'src']) cpSync(join(SDK, f), join(pkg, f), { recursive: true });
   for (const dep of [...Object.keys(manifest.dependencies ?? {}), '@types/node']) {
     link(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
   }
@@ -97,10 +97,10 @@ test('the exports map points consumers at dist/ only', () => {
 
 test('npm pack ships dist/, the README and package.json, and no sources or build config', () => {
   const files = (packed[0]?.files ?? []).map((f) => f.path);
-  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/protocol/index.js']) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/protocol/index.js']) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
-  const unwanted = files.filter((f) => !(f === 'package.json' || f === 'README.md' || f.startsWith('dist/')));
+  const unwanted = files.filter((f) => !(f === 'package.json' || f === 'README.md' || f === 'LICENSE' || f.startsWith('dist/')));
   assert.equal(unwanted, []);
   assert.not.ok(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'a .ts source is packed');
   assert.not.ok(files.some((f) => /\.test\./.test(f)), 'a test file is packed');

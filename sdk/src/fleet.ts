@@ -5,7 +5,7 @@
  * and acknowledges the terminals' event streams.
  */
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { ClosedError, DisconnectedError, FleetError, OfflineError, ProtocolError, RejectedError, TimeoutError } from './errors.js';
 import { EventConsumer, type EventConsumerStats, type EventGap, type EventHandler, type FleetEvent } from './event-consumer.js';
 import type { GallerySource, SyncOptions, SyncResult } from './gallery-sync.js';
@@ -103,6 +103,9 @@ export interface FleetStats {
 /** A target for fleet-wide calls: a terminal id, a handle, a group, or a list of ids. */
 export type Target = string | Terminal | Group | readonly string[];
 
+/** Retained state topics, with the prefix their drops are counted under. */
+const STATE_DROP_PREFIX = { presence: 'presence', health: 'health', configReported: 'config', configDesired: 'desired' } as const;
+
 interface Pending {
   terminal: string;
   command: string;
@@ -124,6 +127,8 @@ export class Fleet {
   private readonly pending = new Map<string, Pending>();
   private readonly barriers = new Map<string, () => void>();
   private readonly dropped = new Map<string, number>();
+  /** `{kind}/{terminal}` of state topics that got a live message since the last SUBSCRIBE. */
+  private readonly liveSinceSubscribe = new Set<string>();
   private readonly eventHandlers = new Set<EventHandler>();
   private readonly presenceListeners: Listeners<PresenceUpdate>;
   private readonly healthListeners: Listeners<HealthUpdate>;
@@ -135,7 +140,7 @@ export class Fleet {
   private eventsSubscribed = false;
   private eventsReady: Promise<void> | null = null;
   private closed = false;
-  private readonly onMessageBound = (topic: string, payload: Buffer) => this.onMessage(topic, payload);
+  private readonly onMessageBound = (topic: string, payload: Buffer, packet: IPublishPacket) => this.onMessage(topic, payload, packet.retain);
   private readonly onConnectBound = () => {
     this.noDelay();
     void this.resubscribe();
@@ -235,19 +240,44 @@ export class Fleet {
     await this.subscribeState();
   }
 
+  private stateFilters(): string[] {
+    return [
+      filters.allTerminals(this.site, 'presence'),
+      filters.allTerminals(this.site, 'health'),
+      filters.allTerminals(this.site, 'config/reported'),
+      filters.allTerminals(this.site, 'config/desired'),
+      filters.replies(this.site, this.clientId),
+    ];
+  }
+
+  /**
+   * Subscribes to the site's state and waits until its retained messages are in.
+   *
+   * The barrier is itself a retained message, published before the SUBSCRIBE whose last
+   * filter is the barrier topic: brokers send the retained messages of one SUBSCRIBE filter
+   * by filter, so ours comes after the site's. A barrier published live after SUBACK is not
+   * enough: aedes streams retained messages after SUBACK, and a live message overtakes all
+   * but the first few, so a terminal online for long was still unknown (hence "offline",
+   * OfflineError) when a second `Fleet.connect` resolved.
+   */
   private async subscribeState(): Promise<void> {
-    await this.client.subscribeAsync(
-      [
-        filters.allTerminals(this.site, 'presence'),
-        filters.allTerminals(this.site, 'health'),
-        filters.allTerminals(this.site, 'config/reported'),
-        filters.allTerminals(this.site, 'config/desired'),
-        filters.replies(this.site, this.clientId),
-        topics.barrier(this.site, this.clientId),
-      ],
-      { qos: 1 },
-    );
-    await this.barrier();
+    const topic = topics.barrier(this.site, this.clientId);
+    const id = newMessageId();
+    const arrived = new Promise<void>((resolve) => this.barriers.set(id, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // MQTT 5 brokers drop the barrier by themselves should this process die before clearing it.
+      const expiry = this.client.options.protocolVersion === 5 ? { properties: { messageExpiryInterval: 300 } } : {};
+      await this.client.publishAsync(topic, encode(makeMessage({ id, ts: Date.now() }, {})), { qos: 1, retain: true, ...expiry });
+      this.liveSinceSubscribe.clear();
+      await this.client.subscribeAsync([...this.stateFilters(), topic], { qos: 1 });
+      const came = await Promise.race([arrived.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), this.timeoutMs)))]);
+      // Clear our retained barrier only once it came back: a later one may have replaced it otherwise.
+      if (came && this.client.connected) this.client.publish(topic, Buffer.alloc(0), { qos: 1, retain: true }, () => undefined);
+    } finally {
+      clearTimeout(timer);
+      this.barriers.delete(id);
+    }
   }
 
   /** After a reconnect (clean session): subscribe again, and have terminals resend what is unacknowledged. */
@@ -259,17 +289,6 @@ export class Fleet {
     } catch (err) {
       this.log.warn({ err }, 'limen sdk: resubscribing failed');
     }
-  }
-
-  /** Waits for a message sent to ourselves: the broker delivers in order, so retained state is in. */
-  private async barrier(): Promise<void> {
-    const id = newMessageId();
-    const arrived = new Promise<void>((resolve) => this.barriers.set(id, resolve));
-    await this.client.publishAsync(topics.barrier(this.site, this.clientId), encode(makeMessage({ id, ts: Date.now() }, {})), { qos: 1 });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([arrived, new Promise<void>((r) => (timer = setTimeout(r, this.timeoutMs)))]);
-    clearTimeout(timer);
-    this.barriers.delete(id);
   }
 
   // ------------------------------------------------------------ terminals
@@ -510,10 +529,19 @@ export class Fleet {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (this.closed) return;
     const t = parseTopic(topic);
     if (!t || t.site !== this.site) return; // not ours (a shared client may carry other traffic)
+    const state = 'terminal' in t ? STATE_DROP_PREFIX[t.kind as keyof typeof STATE_DROP_PREFIX] : undefined;
+    if (state !== undefined && 'terminal' in t) {
+      // A retained copy is the state when we subscribed; a live message on the same topic is
+      // newer. aedes may deliver the copy after live messages (it streams retained state
+      // after SUBACK), and a terminal that restarted meanwhile would stay "offline" here.
+      const key = `${t.kind}/${t.terminal}`;
+      if (!retained) this.liveSinceSubscribe.add(key);
+      else if (this.liveSinceSubscribe.has(key)) return this.drop(`${state}.stale_retained`);
+    }
     try {
       switch (t.kind) {
         case 'presence':
@@ -561,6 +589,9 @@ export class Fleet {
           return;
         }
         case 'barrier': {
+          // Only the retained copy, sent on SUBSCRIBE after the site's state, counts (a client we
+          // were given may resubscribe by itself and then get our barrier live, before that state).
+          if (!retained) return;
           const m = decode(payload, envelope);
           if (m.ok) this.barriers.get(m.value.id)?.();
           return;
@@ -608,11 +639,7 @@ export class Fleet {
       await new Promise<void>((resolve) => this.client.end(!this.client.connected, () => resolve()));
     } else if (this.client.connected) {
       const subs = [
-        filters.allTerminals(this.site, 'presence'),
-        filters.allTerminals(this.site, 'health'),
-        filters.allTerminals(this.site, 'config/reported'),
-        filters.allTerminals(this.site, 'config/desired'),
-        filters.replies(this.site, this.clientId),
+        ...this.stateFilters(),
         topics.barrier(this.site, this.clientId),
         ...(this.eventsSubscribed ? [filters.events(this.site, this.shareGroup)] : []),
       ];

@@ -15,7 +15,7 @@
  * | `{terminal}/cmd/{command}`          | backend  | no       | 1   |
  * | `{terminal}/reply/{clientId}`       | terminal | no       | 1   |
  * | `_fleet/resync`                     | backend  | no       | 1   |
- * | `_fleet/barrier/{clientId}`         | backend (to itself) | no | 1 |
+ * | `_fleet/barrier/{clientId}`         | backend (to itself) | yes, until it is back | 1 |
  *
  * Replies go under the terminal's subtree (not the backend's) so that the terminal
  * only ever publishes below its own prefix.
@@ -68,9 +68,10 @@ export const topics = {
     return `${TOPIC_PREFIX}/${site}/${FLEET_SEGMENT}/resync`;
   },
   /**
-   * A backend publishes to its own barrier topic after subscribing: when the message
-   * comes back, the broker has delivered every retained message of the earlier
-   * subscriptions.
+   * A backend publishes a retained message to its own barrier topic, then subscribes
+   * to the site's state with the barrier topic as the last filter: when its retained
+   * copy comes back, the broker has delivered the retained state before it. The backend
+   * then clears it.
    */
   barrier(site: string, clientId: string): string {
     assertId('site', site);

@@ -93,6 +93,10 @@ export class FleetAgent {
   private readonly dispatcher: CommandDispatcher;
   private readonly dropped = new Map<string, number>();
   private readonly connectionChanges = new Listeners<boolean>();
+  /** The broker acknowledged this connection's online presence. */
+  private announced = false;
+  /** Connections made so far: tells a late acknowledgement from an earlier connection. */
+  private connections = 0;
   private healthTimer: TimerHandle | null = null;
   private connectedSince = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -175,9 +179,9 @@ export class FleetAgent {
     return this.connection.connected;
   }
 
-  /** Resolves when the agent is connected and announced (at once if it already is). */
+  /** Resolves when the agent is connected and the broker has its online presence (at once if so). */
   whenConnected(): Promise<void> {
-    if (this.connected && this.connectedSince > 0) return Promise.resolve();
+    if (this.connected && this.announced) return Promise.resolve();
     return new Promise((resolve) => {
       const off = this.connectionChanges.add((up) => {
         if (up) {
@@ -188,7 +192,7 @@ export class FleetAgent {
     });
   }
 
-  /** Called with true after each connect (once presence is out) and false after each disconnect. */
+  /** Called with true after each connect (once the broker acknowledged the presence) and false after each disconnect. */
   onConnectionChange(handler: (connected: boolean) => void): Unsubscribe {
     return this.connectionChanges.add(handler);
   }
@@ -217,16 +221,26 @@ export class FleetAgent {
   private onConnect(): void {
     this.connectedSince = this.clock.now();
     const retained = { qos: 1 as const, retain: true };
-    this.connection.publish(topics.presence(this.site, this.terminalId), this.presence('online'), retained).catch(() => undefined);
+    const connection = ++this.connections;
+    // "Connected" is announced once the broker holds the online presence (its PUBACK), so a
+    // backend told the terminal is up finds it online; a connection lost first says nothing.
+    this.connection.publish(topics.presence(this.site, this.terminalId), this.presence('online'), retained).then(
+      () => {
+        if (connection !== this.connections || !this.connected) return;
+        this.announced = true;
+        this.connectionChanges.emit(true);
+      },
+      () => undefined,
+    );
     if (this.configSync) void this.configSync.announce().catch((err: unknown) => this.log.error({ err }, 'fleet: reading config failed'));
     void this.publishHealth();
     this.outbox.setOnline(true);
     this.log.info({ site: this.site, terminal: this.terminalId }, 'fleet: connected');
-    this.connectionChanges.emit(true);
   }
 
   private onDisconnect(): void {
     this.connectedSince = 0;
+    this.announced = false;
     this.outbox.setOnline(false);
     // Going offline on purpose (stop) is not worth a warning.
     if (this.state === 'stopped') this.log.info('fleet: disconnected');

@@ -122,6 +122,9 @@ export function mosquittoConf(o: { port: number; bind?: string; brokerDir: strin
     'require_certificate true',
     'use_identity_as_username true',
     'tls_version tlsv1.2',
+    // A backend gets the site's retained state (about 4 messages a terminal) through this
+    // per-client queue when it subscribes; the default 1000 drops it beyond ~250 terminals.
+    'max_queued_messages 100000',
     '',
   ].join('\n');
 }

@@ -121,6 +121,7 @@ export class FaceService {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly frameListeners = new Listeners<FaceFrameReport>();
+  private readonly rawFrameListeners = new Listeners<Frame>();
   private readonly decisionListeners = new Listeners<FaceDecisionReport>();
   private readonly stats: FaceStats = { frames: 0, decisions: 0, unusable: 0, errors: 0, lastFrameMs: null, lastDecisionMs: null };
   private state: FaceState = 'starting';
@@ -181,6 +182,14 @@ export class FaceService {
   /** Resolves when start-up has finished (running or failed); starts the service if needed. */
   whenReady(): Promise<FaceStatus> {
     return this.start();
+  }
+
+  /**
+   * Every frame the service's camera delivers (the board's or a played one), before it is
+   * analysed: what a snapshot shows.
+   */
+  onCameraFrame(handler: (frame: Frame) => void): Unsubscribe {
+    return this.rawFrameListeners.add(handler);
   }
 
   /** Every analysed frame, after its decisions were handled. */
@@ -295,7 +304,7 @@ export class FaceService {
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
       this.running = { engine, ownsEngine, gallery, recognizer, camera, thresholds };
       this.state = 'running';
-      this.unsubscribeCamera = camera.camera.onFrame((frame) => this.onCameraFrame(frame));
+      this.unsubscribeCamera = camera.camera.onFrame((frame) => this.receive(frame));
       try {
         await camera.camera.start();
       } catch (err) {
@@ -362,7 +371,8 @@ export class FaceService {
     }
   }
 
-  private onCameraFrame(frame: Frame): Promise<void> {
+  private receive(frame: Frame): Promise<void> {
+    this.rawFrameListeners.emit(frame);
     // The camera paces this handler: while it runs, newer frames replace the waiting one.
     const run = this.handleFrame(frame);
     this.inflight = run;

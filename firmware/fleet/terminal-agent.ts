@@ -114,10 +114,12 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
   const gallery = new SqliteGallery(store, persons);
   const camera = board.devices.camera;
 
-  // The latest frame of the board camera, for snapshots (only while something runs the camera).
+  // The latest camera frame, for snapshots: the board camera's, or the one face recognition
+  // reads (a played file in the simulator). Only while something runs a camera.
   let latest: Frame | null = null;
   const unsubscribes: Unsubscribe[] = [];
   if (camera) unsubscribes.push(camera.onFrame((f) => void (latest = f)));
+  if (face) unsubscribes.push(face.onCameraFrame((f) => void (latest = f)));
 
   const handlers: CommandHandlers = {
     unlock: (req) => {
@@ -136,7 +138,7 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
         return { at };
       },
     }),
-    ...(camera && {
+    ...((camera || face) && {
       snapshot: async (req): Promise<Snapshot> => {
         const frame = latest;
         if (!frame) throw new CommandError('NOT_SUPPORTED', 'the camera has delivered no frame yet (it runs while face recognition does)');

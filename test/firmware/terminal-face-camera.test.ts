@@ -120,9 +120,17 @@ if (!commandAvailable('ffmpeg')) {
     await terminal.close();
   });
 
-  test('the test pattern streams frames through the pipeline without a decision', async () => {
+  test('the test pattern streams frames through the pipeline without a decision; each raw frame is offered first', async () => {
     const terminal = await open({ source: 'test-pattern' });
+    const raw = new Promise<{ width: number; height: number; format: string; bytes: number }>((resolve) => {
+      const off = terminal.face!.onCameraFrame((f) => {
+        off();
+        resolve({ width: f.width, height: f.height, format: f.format, bytes: f.data.length });
+      });
+    });
     assert.is((await terminal.face!.whenReady()).state, 'running');
+    // What a fleet snapshot shows while face recognition plays a file: the played frames.
+    assert.equal(await raw, { width: 640, height: 480, format: 'rgb24', bytes: 640 * 480 * 3 });
     const frames = await new Promise<number>((resolve) => {
       let n = 0;
       const off = terminal.face!.onFrame((r) => {

@@ -18,6 +18,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { consoleAppOptions } from './console/app-options.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -130,16 +131,7 @@ function prebuiltConsoleAppPlugin(appJs: string): Plugin {
 }
 
 async function consoleApp(): Promise<string> {
-  // The same options as tools/console/server.ts appBundle().
-  const result = await build({
-    entryPoints: [join(ROOT, CONSOLE_APP)],
-    bundle: true,
-    format: 'esm',
-    minify: true,
-    write: false,
-    target: 'es2022',
-    logLevel: 'silent',
-  });
+  const result = await build(consoleAppOptions(join(ROOT, CONSOLE_APP)));
   return result.outputFiles[0]!.text;
 }
 

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Fleet, type PersonRecord } from '../../sdk/src/index.js';
 import { ConsoleError, PersonInputSchema, UnlockInputSchema } from './api.js';
 import { toConsoleEvent, toConsoleTerminal, type ConsoleEvent, type ConsoleMessage, type ConsolePerson } from './model.js';
+import { consoleAppOptions } from './app-options.js';
 
 const PAGE = readFileSync(new URL('./web/index.html', import.meta.url), 'utf8');
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -33,15 +34,7 @@ export interface RunningConsole {
 /** Bundles the browser app (preact + htm + Chart.js) once per process. */
 let bundle: Promise<string> | undefined;
 function appBundle(): Promise<string> {
-  bundle ??= build({
-    entryPoints: [fileURLToPath(new URL('./web/app.js', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    minify: true,
-    write: false,
-    target: 'es2022',
-    logLevel: 'silent',
-  }).then((r) => r.outputFiles[0]!.text);
+  bundle ??= build(consoleAppOptions(fileURLToPath(new URL('./web/app.js', import.meta.url)))).then((r) => r.outputFiles[0]!.text);
   return bundle;
 }
 

@@ -149,11 +149,14 @@ export class FaceEngine {
       t = now;
       return dt;
     };
-    // Liveness crops come from the detector box alone: libvips cuts them off this thread
-    // while the landmarks and alignment run here. With 'always', the worker starts at once.
+    // Liveness crops come from the detector box alone, so they are cut while the landmarks
+    // and alignment run (large ones in libvips, off this thread). With 'if-ok', not for a
+    // face the gate will stop for its size anyway. With 'always', the worker starts at once.
     const liveStart = performance.now();
     const liveWanted = options.liveness ?? 'if-ok';
-    const crops = liveWanted === 'never' ? undefined : livenessCrops(img, box, this.livenessScorer.spec, this.detector.reducedCopy(img));
+    const cutCrops = () => livenessCrops(img, box, this.livenessScorer.spec, this.detector.reducedCopy(img));
+    const bigEnough = box.x2 - box.x1 >= (options.quality?.minFaceSize ?? DEFAULT_QUALITY.minFaceSize);
+    let crops = liveWanted === 'always' || (liveWanted === 'if-ok' && bigEnough) ? cutCrops() : undefined;
     crops?.catch(() => undefined); // awaited below when liveness is wanted; dropped otherwise
     const liveScorer: LivenessCropScorer = this.livenessWorker ?? this.livenessScorer;
     let tLive = 0;
@@ -179,6 +182,7 @@ export class FaceEngine {
     const tailStart = performance.now();
     // onnxruntime-node runs one inference at a time per thread: with the worker, liveness
     // runs there while the embedding runs here.
+    if (want(options.liveness)) crops ??= cutCrops();
     const pendingLive = early ?? (want(options.liveness) && crops && this.livenessWorker ? runLiveness(crops) : undefined);
     // Small faces: the mean of the face and its mirror image (one more embedding).
     const mirrorAveraged = want(options.embed) && quality.metrics.faceSize < (options.mirrorBelow ?? 0);

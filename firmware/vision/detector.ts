@@ -36,10 +36,6 @@ export class FaceDetector {
   }
 
   /**
-   * Faces in `img`, best first, in image pixels (boxes may extend past the edges). The image is letterboxed (aspect kept,
-   * padded with the normalisation mean so padding reads as zero) into the model input.
-   */
-  /**
    * The anti-aliased shrunk copy of `img` made as the detector's input, if `img` was
    * detected on and is larger than that input: liveness crops come from it for free.
    */
@@ -47,6 +43,10 @@ export class FaceDetector {
     return this.reduced.get(img);
   }
 
+  /**
+   * Faces in `img`, best first, in image pixels (boxes may extend past the edges). The image is letterboxed (aspect kept,
+   * padded with the normalisation mean so padding reads as zero) into the model input.
+   */
   async detect(img: RgbImage, options: DetectOptions = {}): Promise<ScoredBox[]> {
     const { width: iw, height: ih } = this.spec.input;
     const scale = Math.min(iw / img.width, ih / img.height);

@@ -149,10 +149,6 @@ export class LivenessScorer implements LivenessCropScorer {
     this.tensor = new Float32Array(3 * spec.input.width * spec.input.height);
   }
 
-  crops(img: RgbImage, box: Box): Promise<RgbImage[]> {
-    return livenessCrops(img, box, this.spec);
-  }
-
   async scoreCrops(crops: readonly RgbImage[]): Promise<LivenessScore> {
     if (crops.length !== this.spec.cropScales.length) throw new TypeError(`liveness: ${crops.length} crops for ${this.spec.cropScales.length} scales`);
     const perScale: number[] = [];
@@ -166,6 +162,6 @@ export class LivenessScorer implements LivenessCropScorer {
   }
 
   async score(img: RgbImage, box: Box): Promise<LivenessScore> {
-    return this.scoreCrops(await this.crops(img, box));
+    return this.scoreCrops(await livenessCrops(img, box, this.spec));
   }
 }

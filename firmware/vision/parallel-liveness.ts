@@ -1,10 +1,9 @@
 // Liveness scored in a worker thread; the caller overlaps it with the embedding.
 import { Worker } from 'node:worker_threads';
 import type { LivenessModelSpec } from '../../models/manifest.js';
-import type { Box } from './box.js';
 import { VisionError } from './errors.js';
 import type { RgbImage } from './image.js';
-import { livenessCrops, type LivenessCropScorer, type LivenessScore } from './liveness.js';
+import type { LivenessCropScorer, LivenessScore } from './liveness.js';
 import type { LivenessReply, LivenessRequest, LivenessWorkerData } from './liveness-worker.js';
 
 export class WorkerLivenessScorer implements LivenessCropScorer {
@@ -77,10 +76,6 @@ export class WorkerLivenessScorer implements LivenessCropScorer {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(req);
     });
-  }
-
-  async score(img: RgbImage, box: Box): Promise<LivenessScore> {
-    return this.scoreCrops(await livenessCrops(img, box, this.spec));
   }
 
   async close(): Promise<void> {

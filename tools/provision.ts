@@ -1,7 +1,7 @@
 // `limen provision`: fleet CA, broker / terminal / backend certificates, the fleet
 // signing key and a Mosquitto config + ACL. Prints what it did; errors exit 1.
 import type { Command } from 'commander';
-import { provisionFleet } from '../firmware/security/provision.js';
+import { MAX_CERT_DAYS, provisionFleet } from '../firmware/security/provision.js';
 
 interface ProvisionCliOptions {
   out: string;
@@ -17,10 +17,17 @@ interface ProvisionCliOptions {
   reissue?: boolean;
   rotateSigningKey?: boolean;
   retireKey: string[];
-  days?: string;
+  days?: number;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
+
+/** `--days`: a whole number of days in 1..MAX_CERT_DAYS (a certificate expired at issue is useless). */
+function days(v: string): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_CERT_DAYS)) throw new Error(`--days ${v}: give a whole number of days from 1 to ${MAX_CERT_DAYS}`);
+  return n;
+}
 
 export function registerProvision(program: Command): void {
   program
@@ -28,7 +35,7 @@ export function registerProvision(program: Command): void {
     .description('create (or extend) the fleet PKI, signing key and Mosquitto config/ACL')
     .requiredOption('-o, --out <dir>', 'output directory (re-running keeps what exists)')
     .requiredOption('-s, --site <site>', 'site id')
-    .option('-t, --terminal <ids>', 'terminal id(s), repeat or comma-separate', collect, [])
+    .option('-t, --terminal <ids...>', 'terminal id(s): space- or comma-separated, or repeat the option', collect, [])
     .option('--ca-cert <pem>', 'use this CA certificate instead of creating one')
     .option('--ca-key <pem>', 'the key of --ca-cert')
     .option('--broker-host <host>', 'broker host name or IP for its certificate, repeatable (default localhost,127.0.0.1)', collect, [])
@@ -39,7 +46,7 @@ export function registerProvision(program: Command): void {
     .option('--reissue', 're-issue certificates that already exist')
     .option('--rotate-signing-key', 'make a new fleet signing key; terminals trust old and new until --retire-key')
     .option('--retire-key <kid>', 'stop trusting a signing key id, repeatable', collect, [])
-    .option('--days <n>', 'certificate validity in days (default 825)')
+    .option('--days <n>', `certificate validity in days, 1 to ${MAX_CERT_DAYS} (default 825)`, days)
     .action((o: ProvisionCliOptions) => {
       if (!!o.caCert !== !!o.caKey) throw new Error('--ca-cert and --ca-key go together');
       const r = provisionFleet({
@@ -55,7 +62,7 @@ export function registerProvision(program: Command): void {
         reissue: o.reissue,
         rotateSigningKey: o.rotateSigningKey,
         retireKeys: o.retireKey,
-        days: o.days ? Number.parseInt(o.days, 10) : undefined,
+        days: o.days,
       });
       console.log(`fleet ${o.site} in ${r.outDir}${r.caCreated ? ' (new CA)' : ''}`);
       if (r.issued.length) console.log(`issued: ${r.issued.join(', ')}`);

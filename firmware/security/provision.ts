@@ -40,8 +40,12 @@ export interface ProvisionOptions {
   rotateSigningKey?: boolean;
   /** Key ids to stop trusting. */
   retireKeys?: string[];
+  /** Validity of the certificates issued now, whole days in 1..MAX_CERT_DAYS (default 825). */
   days?: number;
 }
+
+/** The CA is made for 3650 days: a leaf cannot usefully outlive it. */
+export const MAX_CERT_DAYS = 3650;
 
 export interface ProvisionResult {
   outDir: string;
@@ -137,6 +141,9 @@ function readKeys(path: string): FleetKeysFile['keys'] {
 export function provisionFleet(o: ProvisionOptions): ProvisionResult {
   assertId('site', o.site);
   for (const t of o.terminals) assertId('terminal id', t);
+  if (o.days !== undefined && !(Number.isInteger(o.days) && o.days >= 1 && o.days <= MAX_CERT_DAYS)) {
+    throw new TypeError(`days: ${o.days} is not a whole number of days from 1 to ${MAX_CERT_DAYS}`);
+  }
   const backendId = o.backendId ?? `_backend.${o.site}`;
   if (o.terminals.includes(backendId)) throw new TypeError(`backend id ${backendId} collides with a terminal id`);
   const out = resolve(o.outDir);

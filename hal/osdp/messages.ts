@@ -16,13 +16,15 @@ export interface LedCommand {
  * osdp_LED record (14 bytes): reader, LED, temporary settings (control code 0 =
  * leave them alone, on/off time, on/off colour, timer), then permanent settings
  * (control code 1 = set, on time, off time, on colour, off colour). Steady on is
- * on time 1, off time 0.
+ * on time 1, off time 0 in the colour; dark is on time 0, off time 1 with the off
+ * colour black. On and off time both zero is no state at all: conforming PDs
+ * (libosdp) refuse it.
  */
 export function ledRecord(cmd: LedCommand): Uint8Array {
   const color = COLOR_CODES[cmd.color];
   if (color === undefined) throw new TypeError(`unknown OSDP LED colour ${String(cmd.color)}`);
-  const on = color === 0 ? 0 : 1;
-  return Uint8Array.from([cmd.reader ?? 0, cmd.led ?? 0, 0, 0, 0, 0, 0, 0, 0, 1, on, 0, color, 0]);
+  const [onTime, offTime] = color === 0 ? [0, 1] : [1, 0];
+  return Uint8Array.from([cmd.reader ?? 0, cmd.led ?? 0, 0, 0, 0, 0, 0, 0, 0, 1, onTime, offTime, color, 0]);
 }
 
 export interface BuzzerCommand {

@@ -93,6 +93,21 @@ if (socatOrSkip('OSDP control panel over a pty pair')) {
     }
   });
 
+  test('LED off is a record a conforming PD accepts (not on time 0 with off time 0)', async () => {
+    const { cp, pd } = await setup();
+    try {
+      await online(cp);
+      const led = new OsdpLedOutput({ panel: cp, color: 'green' });
+      await led.set(true);
+      assert.equal(pd.led, { color: 2, on: true });
+      await led.set(false);
+      assert.equal(pd.led, { color: 0, on: false });
+      assert.equal(pd.refusals, []);
+    } finally {
+      await cp.close();
+    }
+  });
+
   test('a wrong SCBK never gets online and never falls back to plain text', async () => {
     const { cp, pd } = await setup({ scbk: KEY, requireSecure: true }, { scbk: OTHER_KEY });
     try {

@@ -34,6 +34,8 @@ export class OsdpPdSim {
   /** Which key each completed handshake used. */
   readonly handshakes: Array<'scbk' | 'scbk-d'> = [];
   led = { color: 0, on: false };
+  /** Why commands were refused (LED records a conforming PD rejects). */
+  readonly refusals: string[] = [];
   buzzer = false;
   silent = false;
   private session: SecureSession | null = null;
@@ -133,9 +135,19 @@ export class OsdpPdSim {
         const card = this.cards.shift();
         return card ? this.reply(p.sqn, REPLY.RAW, card) : this.reply(p.sqn, REPLY.ACK);
       }
-      case CMD.LED:
-        this.led = { color: data[12] ?? 0, on: (data[10] ?? 0) > 0 && (data[12] ?? 0) > 0 };
+      case CMD.LED: {
+        const problem = ledProblem(data);
+        if (problem) {
+          this.refusals.push(problem);
+          return this.reply(p.sqn, REPLY.NAK, Uint8Array.of(0x09));
+        }
+        if (data[9] === 1) {
+          // permanent state: the LED shows the on colour while it has on time, else the off colour
+          const color = (data[10] ?? 0) > 0 ? (data[12] ?? 0) : (data[13] ?? 0);
+          this.led = { color, on: color !== 0 };
+        }
         return this.reply(p.sqn, REPLY.ACK);
+      }
       case CMD.BUZ:
         this.buzzer = data[1] === 2;
         return this.reply(p.sqn, REPLY.ACK);
@@ -201,4 +213,26 @@ export class OsdpPdSim {
     }
     this.port.write(wire);
   }
+}
+
+/**
+ * The checks a conforming PD makes on an osdp_LED record before it ACKs it (libosdp's
+ * PD refuses the same): 14 bytes, known control codes and colours, and a state that
+ * sets a flash pattern must not have both its on time and its off time zero.
+ */
+function ledProblem(data: Uint8Array): string | null {
+  if (data.length !== 14) return `LED record of ${data.length} bytes`;
+  const [tempCode, tempOn, tempOff, tempOnColor, tempOffColor, timerLo, timerHi, permCode, permOn, permOff, permOnColor, permOffColor] = [...data.subarray(2)] as number[];
+  if ((tempCode as number) > 2) return `temporary control code ${tempCode}`;
+  if ((permCode as number) > 1) return `permanent control code ${permCode}`;
+  if (tempCode === 2) {
+    if (tempOn === 0 && tempOff === 0) return 'temporary ON time and OFF time cannot both be zero';
+    if (timerLo === 0 && timerHi === 0) return 'temporary timer cannot be zero';
+    if ((tempOnColor as number) > 7 || (tempOffColor as number) > 7) return 'temporary colour out of range';
+  }
+  if (permCode === 1) {
+    if (permOn === 0 && permOff === 0) return 'permanent ON time and OFF time cannot both be zero';
+    if ((permOnColor as number) > 7 || (permOffColor as number) > 7) return 'permanent colour out of range';
+  }
+  return null;
 }

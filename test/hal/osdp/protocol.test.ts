@@ -133,6 +133,7 @@ test('osdp_RAW, PDID and LED/BUZ payloads', () => {
   assert.ok('error' in parseRaw(Uint8Array.from([0, 0, 0, 0])));
   assert.equal(parsePdId(hex('5C260A 01 02 78563412 010402')), { vendor: 0x0a265c, model: 1, version: 2, serial: 0x12345678, firmware: '1.4.2' });
   assert.equal([...ledRecord({ color: 'red', led: 1 })], [0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0]);
+  assert.equal([...ledRecord({ color: 'off' })], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0], 'dark: on time 0, off time 1, off colour black');
   assert.equal([...buzzerRecord({ on: true })], [0, 2, 1, 0, 0]);
   assert.throws(() => ledRecord({ color: 'ultraviolet' as 'red' }), TypeError);
 });

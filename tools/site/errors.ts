@@ -1,0 +1,16 @@
+/** Errors the site reports to its callers: a code for programs, a message for people. */
+export type SiteErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'UNAUTHORIZED' | 'FORBIDDEN';
+
+const STATUS: Record<SiteErrorCode, number> = { NOT_FOUND: 404, CONFLICT: 409, INVALID: 400, UNAUTHORIZED: 401, FORBIDDEN: 403 };
+
+export class SiteError extends Error {
+  constructor(
+    readonly code: SiteErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+  get statusCode(): number {
+    return STATUS[this.code];
+  }
+}

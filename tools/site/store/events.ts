@@ -1,0 +1,247 @@
+/**
+ * Entry records: terminal events as the site keeps them. Writing is idempotent on
+ * (terminal, seq) so at-least-once delivery stores each event once; reading is a
+ * filtered, newest-first, keyset-paged search.
+ */
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import { SiteError } from '../errors.js';
+import { normaliseCard } from './residents.js';
+import type { Database, PassageDirection, Terminal } from './schema.js';
+import { getZone } from './zones.js';
+
+/** An event as it comes off the fleet (the SDK's `FleetEvent` fits). */
+export interface IncomingEvent {
+  terminal: string;
+  seq: number;
+  ts: number;
+  type: string;
+  result?: 'granted' | 'denied' | null;
+  reason?: string | null;
+  personId?: string | null;
+  credentialType?: string | null;
+  credentialRef?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+/**
+ * The zone and direction of an event from where its terminal sits: an `in` or `out`
+ * terminal gives its own direction; a `both` terminal's event may say which way
+ * (`data.direction`), else the direction is unknown.
+ */
+export function placeEvent(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined): { zoneId: number | null; direction: PassageDirection | null } {
+  if (!terminal) return { zoneId: null, direction: null };
+  const said = e.data?.direction;
+  const direction = terminal.direction !== 'both' ? terminal.direction : said === 'in' || said === 'out' ? said : null;
+  return { zoneId: terminal.zone_id, direction };
+}
+
+/** Stores the event unless (terminal, seq) is already there; true when it was new. */
+export async function insertEvent(
+  db: Kysely<Database>,
+  e: IncomingEvent,
+  terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined,
+  now = Date.now(),
+): Promise<boolean> {
+  const { zoneId, direction } = placeEvent(e, terminal);
+  const r = await db
+    .insertInto('events')
+    .values({
+      terminal_id: e.terminal,
+      seq: e.seq,
+      ts: e.ts,
+      type: e.type,
+      result: e.result ?? null,
+      reason: e.reason ?? null,
+      person_id: e.personId ?? null,
+      credential_type: e.credentialType ?? null,
+      credential_ref: e.credentialRef ?? null,
+      zone_id: zoneId,
+      direction,
+      data: e.data == null ? null : JSON.stringify(e.data),
+      received_at: now,
+    })
+    .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export interface RecordQuery {
+  personId?: string;
+  /** Events of persons while they lived in this unit. */
+  unitId?: number;
+  card?: string;
+  terminalId?: string;
+  /** The zone with all its sub-zones. */
+  zoneId?: number;
+  direction?: PassageDirection;
+  result?: 'granted' | 'denied';
+  type?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+}
+
+export interface PageOptions {
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** `next` of the previous page. */
+  cursor?: string;
+}
+
+export interface RecordRow {
+  id: number;
+  terminal: string;
+  seq: number;
+  ts: number;
+  type: string;
+  result: 'granted' | 'denied' | null;
+  reason: string | null;
+  personId: string | null;
+  personName: string | null;
+  credentialType: string | null;
+  credentialRef: string | null;
+  zoneId: number | null;
+  direction: PassageDirection | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface RecordPage {
+  records: RecordRow[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  next: string | null;
+}
+
+export const MAX_PAGE = 1000;
+
+interface Cursor {
+  ts: number;
+  id: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(`${c.ts}.${c.id}`).toString('base64url');
+}
+
+function decodeCursor(s: string): Cursor {
+  const m = /^(\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(s, 'base64url').toString());
+  if (!m) throw new SiteError('INVALID', 'cursor: not one this server gave');
+  return { ts: Number(m[1]), id: Number(m[2]) };
+}
+
+type EventsQuery = SelectQueryBuilder<Database, 'events', object>;
+
+/** The WHERE clause of a search; the zone's path is looked up first (unknown zone: NOT_FOUND). */
+async function filtered(db: Kysely<Database>, q: RecordQuery): Promise<EventsQuery> {
+  let s: EventsQuery = db.selectFrom('events');
+  if (q.personId !== undefined) s = s.where('events.person_id', '=', q.personId);
+  if (q.card !== undefined) s = s.where('events.credential_ref', '=', normaliseCard(q.card)).where('events.credential_type', '=', 'card');
+  if (q.terminalId !== undefined) s = s.where('events.terminal_id', '=', q.terminalId);
+  if (q.direction !== undefined) s = s.where('events.direction', '=', q.direction);
+  if (q.result !== undefined) s = s.where('events.result', '=', q.result);
+  if (q.type !== undefined) s = s.where('events.type', '=', q.type);
+  if (q.from !== undefined) s = s.where('events.ts', '>=', q.from);
+  if (q.to !== undefined) s = s.where('events.ts', '<', q.to);
+  if (q.zoneId !== undefined) {
+    const { path } = await getZone(db, q.zoneId);
+    s = s.where('events.zone_id', 'in', (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('zones').select('zones.id').where('zones.path', 'like', `${path}%`));
+  }
+  if (q.unitId !== undefined) {
+    const unitId = q.unitId;
+    // IN lets the person index drive; EXISTS keeps only events inside a residency.
+    s = s
+      .where('events.person_id', 'in', (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('residencies').select('residencies.person_id').where('residencies.unit_id', '=', unitId))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('residencies as r')
+            .select('r.id')
+            .whereRef('r.person_id', '=', 'events.person_id')
+            .where('r.unit_id', '=', unitId)
+            .whereRef('r.move_in', '<=', 'events.ts')
+            .where((eb) => eb.or([eb('r.move_out', 'is', null), eb('r.move_out', '>', eb.ref('events.ts'))])),
+        ),
+      );
+  }
+  return s;
+}
+
+function toRow(r: {
+  id: number;
+  terminal_id: string;
+  seq: number;
+  ts: number;
+  type: string;
+  result: 'granted' | 'denied' | null;
+  reason: string | null;
+  person_id: string | null;
+  person_name: string | null;
+  credential_type: string | null;
+  credential_ref: string | null;
+  zone_id: number | null;
+  direction: PassageDirection | null;
+  data: string | null;
+}): RecordRow {
+  return {
+    id: r.id,
+    terminal: r.terminal_id,
+    seq: r.seq,
+    ts: r.ts,
+    type: r.type,
+    result: r.result,
+    reason: r.reason,
+    personId: r.person_id,
+    personName: r.person_name,
+    credentialType: r.credential_type,
+    credentialRef: r.credential_ref,
+    zoneId: r.zone_id,
+    direction: r.direction,
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+  };
+}
+
+/** One page of records, newest first. */
+export async function searchRecords(db: Kysely<Database>, q: RecordQuery, page: PageOptions = {}): Promise<RecordPage> {
+  const limit = Math.min(Math.max(1, page.limit ?? 50), MAX_PAGE);
+  let s = await filtered(db, q);
+  if (page.cursor !== undefined) {
+    const c = decodeCursor(page.cursor);
+    s = s.where(({ or, and, eb }) => or([eb('events.ts', '<', c.ts), and([eb('events.ts', '=', c.ts), eb('events.id', '<', c.id)])]));
+  }
+  const rows = await s
+    .leftJoin('persons', 'persons.id', 'events.person_id')
+    .select([
+      'events.id',
+      'events.terminal_id',
+      'events.seq',
+      'events.ts',
+      'events.type',
+      'events.result',
+      'events.reason',
+      'events.person_id',
+      'persons.name as person_name',
+      'events.credential_type',
+      'events.credential_ref',
+      'events.zone_id',
+      'events.direction',
+      'events.data',
+    ])
+    .orderBy('events.ts', 'desc')
+    .orderBy('events.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const more = rows.length > limit;
+  const records = rows.slice(0, limit).map(toRow);
+  const last = records.at(-1);
+  return { records, next: more && last ? encodeCursor({ ts: last.ts, id: last.id }) : null };
+}
+
+/** Every matching record, newest first, fetched a page at a time (for exports of any size). */
+export async function* allRecords(db: Kysely<Database>, q: RecordQuery, pageSize = 1000): AsyncGenerator<RecordRow> {
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await searchRecords(db, q, { limit: pageSize, ...(cursor !== undefined && { cursor }) });
+    yield* page.records;
+    if (page.next === null) return;
+    cursor = page.next;
+  }
+}

@@ -1,0 +1,10 @@
+/** The site store: schema, migrations and the queries of each concern. */
+export * from './schema.js';
+export { openSiteStore, parseDatabaseUrl, migrateToLatest, DEFAULT_DATABASE, DatabaseUrlError, MigrationError, type SiteStore, type OpenOptions } from './open.js';
+export { siteMigrations, SITE_TABLES, type Dialect } from './migrations.js';
+export * from './zones.js';
+export * from './terminals.js';
+export * from './residents.js';
+export * from './events.js';
+export * from './staff.js';
+export * from './audit.js';

@@ -1,0 +1,167 @@
+/**
+ * The site schema as ordered migrations, kept in code (no migration folder to ship or
+ * scan). Names sort in the order they run; never edit one that has shipped — add the
+ * next. The same migrations run on SQLite and PostgreSQL; only id columns differ.
+ */
+import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+type AnyTable = CreateTableBuilder<string, never>;
+
+/** An auto-numbered primary key: `integer primary key autoincrement` / `serial` or `bigserial`. */
+function withId(t: AnyTable, dialect: Dialect, big = false): AnyTable {
+  return dialect === 'sqlite'
+    ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    : t.addColumn('id', big ? 'bigserial' : 'serial', (c) => c.primaryKey());
+}
+
+const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+
+function initial(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await withId(db.schema.createTable('zones'), dialect)
+        .addColumn('parent_id', 'integer', (c) => c.references('zones.id').onDelete('restrict'))
+        .addColumn('kind', 'text', notNull)
+        .addColumn('name', 'text', notNull)
+        .addColumn('path', 'text', notNull)
+        .addColumn('created_at', 'bigint', notNull)
+        .execute();
+      await db.schema.createIndex('zones_parent').on('zones').column('parent_id').execute();
+      await db.schema.createIndex('zones_path').on('zones').column('path').execute();
+
+      await db.schema
+        .createTable('terminals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('zone_id', 'integer', (c) => c.references('zones.id').onDelete('set null'))
+        .addColumn('role', 'text', notNull)
+        .addColumn('direction', 'text', notNull)
+        .addColumn('name', 'text')
+        .execute();
+      await db.schema.createIndex('terminals_zone').on('terminals').column('zone_id').execute();
+
+      await withId(db.schema.createTable('units'), dialect)
+        .addColumn('zone_id', 'integer', (c) => c.notNull().references('zones.id').onDelete('restrict'))
+        .addColumn('kind', 'text', notNull)
+        .addColumn('label', 'text', notNull)
+        .addUniqueConstraint('units_zone_label', ['zone_id', 'label'])
+        .execute();
+
+      await db.schema
+        .createTable('persons')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', notNull)
+        .addColumn('phone', 'text')
+        .addColumn('id_doc_masked', 'text')
+        .addColumn('id_doc_hash', 'text')
+        .addColumn('created_at', 'bigint', notNull)
+        .addColumn('updated_at', 'bigint', notNull)
+        .execute();
+      await db.schema.createIndex('persons_id_doc_hash').on('persons').column('id_doc_hash').execute();
+      await db.schema.createIndex('persons_name').on('persons').column('name').execute();
+
+      await withId(db.schema.createTable('residencies'), dialect)
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id').onDelete('cascade'))
+        .addColumn('unit_id', 'integer', (c) => c.notNull().references('units.id').onDelete('cascade'))
+        .addColumn('role', 'text', notNull)
+        .addColumn('move_in', 'bigint', notNull)
+        .addColumn('move_out', 'bigint')
+        .execute();
+      await db.schema.createIndex('residencies_unit').on('residencies').column('unit_id').execute();
+      await db.schema.createIndex('residencies_person').on('residencies').column('person_id').execute();
+
+      await withId(db.schema.createTable('credentials'), dialect)
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id').onDelete('cascade'))
+        .addColumn('type', 'text', notNull)
+        .addColumn('ref', 'text', notNull)
+        .addColumn('created_at', 'bigint', notNull)
+        .addUniqueConstraint('credentials_type_ref', ['type', 'ref'])
+        .execute();
+      await db.schema.createIndex('credentials_person').on('credentials').column('person_id').execute();
+
+      // No foreign keys on events: they are history, kept when a terminal, zone or
+      // person goes, and written at the ingest rate.
+      await withId(db.schema.createTable('events'), dialect, true)
+        .addColumn('terminal_id', 'text', notNull)
+        .addColumn('seq', 'bigint', notNull)
+        .addColumn('ts', 'bigint', notNull)
+        .addColumn('type', 'text', notNull)
+        .addColumn('result', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('person_id', 'text')
+        .addColumn('credential_type', 'text')
+        .addColumn('credential_ref', 'text')
+        .addColumn('zone_id', 'integer')
+        .addColumn('direction', 'text')
+        .addColumn('data', 'text')
+        .addColumn('received_at', 'bigint', notNull)
+        .addUniqueConstraint('events_terminal_seq', ['terminal_id', 'seq'])
+        .execute();
+      // One index per way the records are searched, each ending in ts so that a
+      // filter plus a time range plus newest-first paging is one index range.
+      for (const [name, cols] of [
+        ['events_ts', ['ts']],
+        ['events_person_ts', ['person_id', 'ts']],
+        ['events_zone_ts', ['zone_id', 'ts']],
+        ['events_terminal_ts', ['terminal_id', 'ts']],
+        ['events_credential_ts', ['credential_ref', 'ts']],
+        ['events_result_ts', ['result', 'ts']],
+      ] as const) {
+        await db.schema.createIndex(name).on('events').columns([...cols]).execute();
+      }
+
+      await withId(db.schema.createTable('staff'), dialect)
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', notNull)
+        .addColumn('password_hash', 'text', notNull)
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', notNull)
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('staff_id', 'integer', (c) => c.notNull().references('staff.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', notNull)
+        .addColumn('expires_at', 'bigint', notNull)
+        .addColumn('ip', 'text')
+        .execute();
+      await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+
+      await withId(db.schema.createTable('audit'), dialect, true)
+        .addColumn('at', 'bigint', notNull)
+        .addColumn('staff_id', 'integer')
+        .addColumn('username', 'text')
+        .addColumn('action', 'text', notNull)
+        .addColumn('subject', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('audit_at').on('audit').column('at').execute();
+      await db.schema.createIndex('audit_staff_at').on('audit').columns(['staff_id', 'at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['audit', 'sessions', 'staff', 'events', 'credentials', 'residencies', 'persons', 'units', 'terminals', 'zones']) {
+        await db.schema.dropTable(t).execute();
+      }
+    },
+  };
+}
+
+/** Every migration, by name, for one dialect. */
+export function siteMigrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+  };
+}
+
+export class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return siteMigrations(this.dialect);
+  }
+}
+
+/** Exposed for tests: the tables the schema creates, in creation order. */
+export const SITE_TABLES = ['zones', 'terminals', 'units', 'persons', 'residencies', 'credentials', 'events', 'staff', 'sessions', 'audit'] as const;

@@ -1,0 +1,160 @@
+/**
+ * The site store's tables, as Kysely sees them: one `Database` interface that types
+ * every query. Times are epoch milliseconds (integers) on both dialects, so that
+ * ordering, ranges and paging work the same on SQLite and PostgreSQL.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export const ZONE_KINDS = ['community', 'compound', 'building', 'unit-door', 'other'] as const;
+export type ZoneKind = (typeof ZONE_KINDS)[number];
+export const TERMINAL_ROLES = ['gate', 'compound-entrance', 'building-door', 'vehicle-gate'] as const;
+export type TerminalRole = (typeof TERMINAL_ROLES)[number];
+export const DIRECTIONS = ['in', 'out', 'both'] as const;
+export type TerminalDirection = (typeof DIRECTIONS)[number];
+/** The direction of one passage: a `both` terminal's events carry their own, or none. */
+export type PassageDirection = 'in' | 'out';
+export const UNIT_KINDS = ['flat', 'rented-room', 'shop'] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number];
+export const RESIDENCY_ROLES = ['owner', 'tenant', 'family'] as const;
+export type ResidencyRole = (typeof RESIDENCY_ROLES)[number];
+export const CREDENTIAL_TYPES = ['card', 'pin', 'face', 'qr'] as const;
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+export const STAFF_ROLES = ['admin', 'guard', 'registrar', 'inspector', 'viewer'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export interface ZoneTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  kind: ZoneKind;
+  name: string;
+  /** Materialised path of ids, `/1/4/9/`: a subtree is `path LIKE '/1/4/%'`. */
+  path: string;
+  created_at: number;
+}
+
+export interface TerminalTable {
+  /** The fleet terminal id. */
+  id: string;
+  zone_id: number | null;
+  role: TerminalRole;
+  direction: TerminalDirection;
+  name: string | null;
+}
+
+export interface UnitTable {
+  id: Generated<number>;
+  /** A building zone. */
+  zone_id: number;
+  kind: UnitKind;
+  /** As written on the door: `3-1201`. */
+  label: string;
+}
+
+export interface PersonTable {
+  /** The id terminals know the person by (events carry it as `personId`). */
+  id: string;
+  name: string;
+  phone: string | null;
+  /** Identity-document number, masked for display (`110***********1234`); never in clear. */
+  id_doc_masked: string | null;
+  /** HMAC-SHA256 of the normalised number under the site's secret, to find a person by it. */
+  id_doc_hash: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ResidencyTable {
+  id: Generated<number>;
+  person_id: string;
+  unit_id: number;
+  role: ResidencyRole;
+  move_in: number;
+  move_out: number | null;
+}
+
+export interface CredentialTable {
+  id: Generated<number>;
+  person_id: string;
+  type: CredentialType;
+  /**
+   * What identifies it: a card number, a face template or photo reference, a pass
+   * id. For a PIN, the keyed hash (a PIN is never stored in clear).
+   */
+  ref: string;
+  created_at: number;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  terminal_id: string;
+  seq: number;
+  ts: number;
+  type: string;
+  result: 'granted' | 'denied' | null;
+  reason: string | null;
+  person_id: string | null;
+  credential_type: string | null;
+  credential_ref: string | null;
+  /** The terminal's zone when the event was ingested. */
+  zone_id: number | null;
+  direction: PassageDirection | null;
+  /** The event's `data` as JSON text. */
+  data: string | null;
+  received_at: number;
+}
+
+export interface StaffTable {
+  id: Generated<number>;
+  username: string;
+  role: StaffRole;
+  /** argon2id PHC string. */
+  password_hash: string;
+  disabled: ColumnType<number, number | undefined, number>;
+  created_at: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session token: a copy of the table opens no session. */
+  id: string;
+  staff_id: number;
+  created_at: number;
+  expires_at: number;
+  ip: string | null;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: number;
+  staff_id: number | null;
+  username: string | null;
+  action: string;
+  subject: string | null;
+  ip: string | null;
+  /** JSON text: the query of a search, the fields of a change. */
+  detail: string | null;
+}
+
+export interface Database {
+  zones: ZoneTable;
+  terminals: TerminalTable;
+  units: UnitTable;
+  persons: PersonTable;
+  residencies: ResidencyTable;
+  credentials: CredentialTable;
+  events: EventTable;
+  staff: StaffTable;
+  sessions: SessionTable;
+  audit: AuditTable;
+}
+
+export type Zone = Selectable<ZoneTable>;
+export type Terminal = Selectable<TerminalTable>;
+export type Unit = Selectable<UnitTable>;
+export type Person = Selectable<PersonTable>;
+export type Residency = Selectable<ResidencyTable>;
+export type Credential = Selectable<CredentialTable>;
+export type StoredEvent = Selectable<EventTable>;
+export type Staff = Selectable<StaffTable>;
+export type AuditEntry = Selectable<AuditTable>;
+export type NewEvent = Insertable<EventTable>;
+export type TerminalUpdate = Updateable<TerminalTable>;

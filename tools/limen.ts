@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { AccessRepository } from '../firmware/access/index.js';
-import { defaultConfig, loadConfigFile, type Config } from '../firmware/config/index.js';
+import { ConfigError, defaultConfig, describeConfigError, loadConfigFile, type Config } from '../firmware/config/index.js';
 import { createLogger, silentLogger } from '../firmware/log.js';
 import { Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
@@ -244,6 +244,6 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`limen: ${(err as Error).message}`);
+  console.error(`limen: ${err instanceof ConfigError ? describeConfigError(err) : (err as Error).message}`);
   process.exitCode = 1;
 }

@@ -15,6 +15,19 @@ function isTimeZone(tz: string): boolean {
 const id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+/**
+ * `when` for a cross-field rule: run it even though other fields have problems, as long
+ * as the object itself and the fields it reads parsed, so that one run reports every
+ * problem (zod skips refinements after any problem by default).
+ */
+function fieldsParsed(...keys: string[]) {
+  return (payload: z.core.ParsePayload): boolean =>
+    payload.issues.every((issue) => {
+      const head = issue.path?.[0];
+      if (head === undefined) return issue.code === 'unrecognized_keys';
+      return !keys.includes(String(head));
+    });
+}
 const ms = (max: number) => z.number().int().min(1).max(max);
 
 export const DoorConfigSchema = z
@@ -27,7 +40,11 @@ export const DoorConfigSchema = z
     exitButtonUnlocks: z.boolean().default(true),
   })
   .strict()
-  .refine((d) => d.unlockMs <= d.maxEnergiseMs, { message: 'unlockMs must not exceed maxEnergiseMs', path: ['unlockMs'] });
+  .refine((d) => d.unlockMs <= d.maxEnergiseMs, {
+    message: 'unlockMs must not exceed maxEnergiseMs',
+    path: ['unlockMs'],
+    when: fieldsParsed('unlockMs', 'maxEnergiseMs'),
+  });
 
 const fps = z.number().min(1).max(60).default(10);
 const mediaPath = z.string().min(1);
@@ -83,7 +100,7 @@ export const FleetConfigSchema = z
         key: mediaPath.optional(),
       })
       .strict()
-      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] })
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'], when: fieldsParsed('cert', 'key') })
       .optional(),
     /**
      * The fleet's public signing keys (`fleet-keys.json`, see firmware/security). Set:
@@ -155,6 +172,7 @@ export const ConfigSchema = z
   .refine((c) => !c.passes.enabled || c.fleet?.trustedKeys !== undefined, {
     message: 'visitor passes need the fleet signing keys: set fleet.trustedKeys',
     path: ['passes', 'enabled'],
+    when: fieldsParsed('passes', 'fleet'),
   });
 
 /** A validated config with defaults filled in. */

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BoardError } from '../../board/index.js';
-import { ConfigError, loadConfigFile, type Config } from '../../firmware/config/index.js';
+import { ConfigError, describeConfigError, loadConfigFile, type Config } from '../../firmware/config/index.js';
 import { KioskServer } from '../../firmware/kiosk/index.js';
 import { child, createLogger, type Logger } from '../../firmware/log.js';
 import { Terminal } from '../../firmware/terminal.js';
@@ -101,12 +101,11 @@ function configFileFrom(opts: { config?: string }): string | undefined {
   return opts.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
 }
 
-/** One line for stderr; config and board problems list every issue. */
+/** For stderr: one line, or for a config with several problems, one line per problem. */
 function describeStartFailure(err: unknown): string {
-  const e = err as Error & { code?: unknown; issues?: string[] };
+  const e = err as Error & { code?: unknown };
   const code = typeof e.code === 'string' ? `${e.code}: ` : '';
-  const more = err instanceof ConfigError && e.issues && e.issues.length > 1 ? `\n${e.issues.slice(1).map((i) => `  ${i}`).join('\n')}` : '';
-  return `limen run: ${code}${e.message ?? String(err)}${more}`;
+  return `limen run: ${code}${err instanceof ConfigError ? describeConfigError(err) : (e.message ?? String(err))}`;
 }
 
 /** Registers `limen run` on the CLI; it reads the global --config / --db. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, defaultConfig, loadConfigFile, parseConfigText } from '../../../firmware/config/index.js';
+import { ConfigError, defaultConfig, describeConfigError, loadConfigFile, parseConfigText } from '../../../firmware/config/index.js';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -57,6 +57,47 @@ test('malformed JSON and missing files name the file', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('every problem is reported at once, cross-field rules included', () => {
+  const err = errorOf(() =>
+    parseConfigText(
+      JSON.stringify({
+        version: 1,
+        terminal: { id: 't', timeZone: 'Mars/Olympus' },
+        door: { unlockMs: 60_000, maxEnergiseMs: 1_000, colour: 'red' },
+        face: { enabled: 'yes' },
+        passes: { enabled: true },
+        dor: {},
+      }),
+      'site.json',
+    ),
+  );
+  assert.is(err.code, 'CONFIG_INVALID');
+  assert.equal([...err.issues].sort(), [
+    'config: Unrecognized key: "dor"',
+    'door.unlockMs: unlockMs must not exceed maxEnergiseMs',
+    'door: Unrecognized key: "colour"',
+    'face.enabled: Invalid input: expected boolean, received string',
+    'passes.enabled: visitor passes need the fleet signing keys: set fleet.trustedKeys',
+    'terminal.timeZone: must be an IANA time zone such as "Europe/Berlin"',
+  ]);
+  assert.is(err.message, err.issues[0]);
+  const text = describeConfigError(err).split('\n');
+  assert.is(text[0], '6 problems in site.json:');
+  assert.equal(text.slice(1), err.issues.map((issue) => `  ${issue}`));
+});
+
+test('a cross-field rule does not speak about a field that is itself wrong', () => {
+  const err = errorOf(() => parseConfigText('{"version":1,"terminal":{"id":"t"},"door":{"unlockMs":"5s","maxEnergiseMs":1000}}'));
+  assert.equal(err.issues, ['door.unlockMs: Invalid input: expected number, received string']);
+  assert.is(describeConfigError(err), err.message);
+});
+
+test('a missing version is reported with the other problems', () => {
+  const err = errorOf(() => parseConfigText('{"terminal":{"id":"t"},"door":{"unlockMs":"soon"}}'));
+  assert.is(err.code, 'CONFIG_VERSION');
+  assert.equal(err.issues, ['version: missing (this firmware reads version 1)', 'door.unlockMs: Invalid input: expected number, received string']);
 });
 
 test.run();

@@ -15,7 +15,8 @@ import { kioskView } from './view.js';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 const SIM_PAGE = readFileSync(new URL('./sim.html', import.meta.url), 'utf8');
-const MAX_MESSAGE_BYTES = 1 << 20;
+/** Larger page messages (a webcam frame is the largest) close the socket. */
+export const KIOSK_MAX_MESSAGE_BYTES = 1 << 20;
 
 export interface KioskServerOptions {
   terminal: Terminal;
@@ -70,7 +71,9 @@ export class KioskServer {
     const clients = new Set<Client>();
 
     const server: PageServer<KioskMessage> = new PageServer({
-      maxPayload: MAX_MESSAGE_BYTES,
+      role: 'kiosk',
+      logger: log,
+      maxPayload: KIOSK_MAX_MESSAGE_BYTES,
       respond: (req, res) => respond(req, res),
       onConnection: (ws) => connected(ws),
     });

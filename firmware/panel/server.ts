@@ -4,7 +4,8 @@ import { failure, PageServer, parseCommand, sendHtml, sendJsonBody } from '../pa
 import { PanelCommandSchema, type PanelMessage, type PanelTarget } from './protocol.js';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
-const MAX_MESSAGE_BYTES = 4096;
+/** Larger page messages close the socket: a panel command is a few dozen bytes. */
+export const PANEL_MAX_MESSAGE_BYTES = 4096;
 
 export interface PanelServerOptions {
   target: PanelTarget;
@@ -29,7 +30,9 @@ export class PanelServer {
     const log = child(options.logger, 'panel');
     const { target } = options;
     const server: PageServer<PanelMessage> = new PageServer({
-      maxPayload: MAX_MESSAGE_BYTES,
+      role: 'control panel',
+      logger: log,
+      maxPayload: PANEL_MAX_MESSAGE_BYTES,
       respond: (req, res) => {
         if (req.method !== 'GET') return false;
         if (req.url === '/' || req.url === '/index.html') sendHtml(res, PAGE);

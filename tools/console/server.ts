@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { silentLogger, type Logger } from '../../firmware/log.js';
+import { createWebServer, listenHttp } from '../../firmware/page-server.js';
 import { Fleet, type PersonRecord } from '../../sdk/src/index.js';
 import { ConsoleError, PersonInputSchema, UnlockInputSchema } from './api.js';
 import { toConsoleEvent, toConsoleTerminal, type ConsoleEvent, type ConsoleMessage, type ConsolePerson } from './model.js';
@@ -13,6 +14,8 @@ import { consoleAppOptions } from './app-options.js';
 const PAGE = readFileSync(new URL('./web/index.html', import.meta.url), 'utf8');
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const KEEP_EVENTS = 5000;
+/** The page only listens: larger messages close its socket. */
+export const CONSOLE_MAX_MESSAGE_BYTES = 1024;
 
 export interface ConsoleOptions {
   /** A connected Fleet to use (not closed by the console), or… */
@@ -23,6 +26,7 @@ export interface ConsoleOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  logger?: Logger;
 }
 
 export interface RunningConsole {
@@ -125,12 +129,6 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     return fleet.terminal(id).unlock({ durationMs: parsed.data.durationMs });
   };
 
-  const http = createServer((req, res) => {
-    route(req, res).catch((err: Error & { code?: string; status?: number }) => {
-      const status = err instanceof ConsoleError ? err.status : 502;
-      json(res, status, { error: errorBody(err) });
-    });
-  });
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {
@@ -154,20 +152,30 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     throw new ConsoleError('NOT_FOUND', `no route ${req.method} ${path}`, 404);
   };
 
-  const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: 1024 });
-  wss.on('connection', (ws) => {
-    clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
-    ws.on('message', () => {}); // the page only listens
-    const msg: ConsoleMessage = { type: 'snapshot', site, terminals: terminals(), events: events.slice(-500), persons: [...persons.values()] };
-    ws.send(JSON.stringify(msg));
+  const { http, wss } = createWebServer({
+    role: 'console',
+    logger: options.logger ?? silentLogger(),
+    maxPayload: CONSOLE_MAX_MESSAGE_BYTES,
+    onRequest: (req, res) =>
+      route(req, res).catch((err: Error & { code?: string; status?: number }) => {
+        const status = err instanceof ConsoleError ? err.status : 502;
+        json(res, status, { error: errorBody(err) });
+      }),
+    onConnection: (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      const msg: ConsoleMessage = { type: 'snapshot', site, terminals: terminals(), events: events.slice(-500), persons: [...persons.values()] };
+      ws.send(JSON.stringify(msg));
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = http.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;
+  let url: string;
+  try {
+    url = await listenHttp(http, options.port ?? 0, options.host ?? '127.0.0.1', 'console');
+  } catch (err) {
+    for (const off of offs) off();
+    if (ownsFleet) await fleet.close();
+    throw err;
+  }
   return {
     url,
     fleet,

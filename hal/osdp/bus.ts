@@ -6,7 +6,7 @@ import { SerialLink } from '../serial/link.js';
 import { open, seal, type SecureSession } from './channel.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
-import { encodePacket, MARK, nextSqn, OsdpParser, type OsdpPacket } from './packet.js';
+import { encodePacket, MARK, MAX_REPLY_PACKET, nextSqn, OsdpParser, type OsdpPacket } from './packet.js';
 import { clientCryptogram, deriveSessionKeys, initialRmac, sameBytes, SCBK_D, serverCryptogram } from './secure.js';
 
 export interface OsdpBusOptions {
@@ -54,7 +54,7 @@ export class OsdpBus {
   private readonly clock: Clock;
   private readonly options: OsdpBusOptions;
   private readonly link: SerialLink;
-  private readonly parser = new OsdpParser();
+  private readonly parser = new OsdpParser({ maxLength: MAX_REPLY_PACKET });
   private sqn = 0;
   private session: SecureSession | null = null;
   private waiter: ((e: { packet?: OsdpPacket; bad?: string }) => void) | null = null;
@@ -91,10 +91,14 @@ export class OsdpBus {
     return this.link.whenOpen();
   }
 
-  /** Starts over: the next command carries sequence number 0 (which resets the PD) and the session is dropped. */
+  /**
+   * Starts over: the next command carries sequence number 0 (which resets the PD),
+   * the session is dropped and whatever was half received is discarded.
+   */
   reset(): void {
     this.sqn = 0;
     this.session = null;
+    this.discardReceived();
   }
 
   /**
@@ -117,7 +121,9 @@ export class OsdpBus {
     const retries = this.options.retries ?? 3;
     let lastProblem = 'no reply';
     for (let attempt = 0; attempt <= retries; attempt++) {
-      this.queue = [];
+      // Anything received before this command (a reply that came too late, a half
+      // packet behind a corrupt header) can only be stale: resynchronise on what follows.
+      this.discardReceived();
       await this.link.write(frame);
       let packet: OsdpPacket;
       try {
@@ -229,6 +235,11 @@ export class OsdpBus {
         if (handle(e)) this.waiter = null;
       };
     });
+  }
+
+  private discardReceived(): void {
+    this.parser.reset();
+    this.queue = [];
   }
 
   private deliver(event: { packet?: OsdpPacket; bad?: string }): void {

@@ -157,7 +157,7 @@ export class OsdpControlPanel extends CardReaderBase {
           const next = this.commands.shift();
           if (next) await this.send(next);
           else {
-            await this.handle(await this.bus.transact(CMD.POLL));
+            this.handle(await this.bus.transact(CMD.POLL));
             if (this.commands.length === 0) await this.sleeper.sleep(this.pollIntervalMs);
           }
         }
@@ -178,9 +178,14 @@ export class OsdpControlPanel extends CardReaderBase {
     const cap = await this.bus.transact(CMD.CAP, Uint8Array.of(0));
     this.capabilities = cap.code === REPLY.PDCAP ? (parsePdCap(cap.data) ?? []) : [];
     if (this.scbk) await this.bus.handshake({ scbk: this.scbk });
+    // Online means the PD takes our polls: a PD that NAKs them (encryption required,
+    // no key here) stays offline instead of flapping online → offline on every retry.
+    const first = await this.bus.transact(CMD.POLL);
+    if (first.code === REPLY.NAK) throw new OsdpError('NAK', `${this.name}: poll refused: ${nakReason(first.data[0])}`);
     this.outageReported = false;
     this.setStatus('online');
     this.log?.debug({ pd: this.pdId, secure: this.bus.secure }, `${this.name}: online`);
+    this.handle(first);
   }
 
   private async send(cmd: QueuedCommand): Promise<void> {

@@ -5,7 +5,7 @@ export { OsdpBus, type OsdpBusOptions, type OsdpReply, type HandshakeKey } from 
 export { OsdpError, type OsdpErrorCode } from './errors.js';
 export { CMD, REPLY, SCS, NAK_REASONS, nakReason } from './codes.js';
 export { crc16, checksum8 } from './crc.js';
-export { encodePacket, OsdpParser, nextSqn, hasMac, SOM, MARK, MAX_PACKET, type OsdpPacket, type PacketFields, type OsdpParseEvent } from './packet.js';
+export { encodePacket, OsdpParser, nextSqn, hasMac, SOM, MARK, MAX_PACKET, MAX_REPLY_PACKET, type OsdpPacket, type PacketFields, type OsdpParseEvent } from './packet.js';
 export { seal, open, type SecureSession, type SealInput, type OpenResult } from './channel.js';
 export {
   SCBK_D,

@@ -13,6 +13,12 @@ export const SOM = 0x53;
 export const MARK = 0xff;
 /** Packets longer than this are refused (the spec lets the PD state its buffer size; 1440 is generous). */
 export const MAX_PACKET = 1440;
+/**
+ * The longest reply a control panel accepts: what the replies it asks for can be (an
+ * osdp_RAW of 1024 bits, encrypted and MAC'd, is under 170 bytes), and libosdp's
+ * default packet buffer. A header claiming more is noise, not a reply to wait for.
+ */
+export const MAX_REPLY_PACKET = 256;
 
 export interface OsdpPacket {
   /** PD address, 0–0x7F (0x7F = broadcast). */
@@ -76,10 +82,23 @@ export type OsdpParseEvent = { kind: 'packet'; packet: OsdpPacket } | { kind: 'b
 /**
  * Incremental OSDP framer. Mark bytes and noise between packets are skipped; a
  * packet with a bad length, CRC or checksum comes out as `bad` and scanning goes
- * on after its SOM.
+ * on after its SOM. `maxLength` bounds the length a header may claim (default
+ * MAX_PACKET), so a corrupt header cannot make the framer wait for bytes that
+ * never come; `reset` drops a half-read packet.
  */
 export class OsdpParser {
   private buffer = Buffer.alloc(0);
+  private readonly maxLength: number;
+
+  constructor(options: { maxLength?: number } = {}) {
+    this.maxLength = options.maxLength ?? MAX_PACKET;
+    if (!(Number.isInteger(this.maxLength) && this.maxLength >= 8 && this.maxLength <= MAX_PACKET)) throw new TypeError(`OsdpParser: maxLength must be 8–${MAX_PACKET}, got ${this.maxLength}`);
+  }
+
+  /** Forgets everything received so far (a half-read packet included). */
+  reset(): void {
+    this.buffer = Buffer.alloc(0);
+  }
 
   push(chunk: Uint8Array): OsdpParseEvent[] {
     this.buffer = Buffer.concat([this.buffer, chunk]);
@@ -99,7 +118,7 @@ export class OsdpParser {
       const ctrl = b[4] as number;
       const useCrc = (ctrl & 0x04) !== 0;
       const min = 5 + 1 + (useCrc ? 2 : 1);
-      if (length < min || length > MAX_PACKET) {
+      if (length < min || length > this.maxLength) {
         events.push({ kind: 'bad', reason: `length ${length} out of range` });
         this.buffer = b.subarray(1);
         continue;

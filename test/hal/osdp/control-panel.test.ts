@@ -148,14 +148,20 @@ if (socatOrSkip('OSDP control panel over a pty pair')) {
     }
   });
 
-  test('a PD that needs encryption NAKs a plain panel, which reports it', async () => {
-    const { cp } = await setup({ scbk: KEY, requireSecure: true });
+  test('a PD that needs encryption NAKs a plain panel, which reports it once and never calls it online', async () => {
+    const { cp, pd } = await setup({ scbk: KEY, requireSecure: true });
     try {
       const errors = new Collector<Error>();
+      const statuses: OsdpStatus[] = [];
       cp.onError(errors.push);
+      cp.onStatus((s) => statuses.push(s));
       const [err] = await errors.until(1, 'errors');
       assert.is((err as OsdpError).code, 'NAK');
       assert.match(err?.message ?? '', /encrypted communication required/);
+      await until(() => pd.commands.filter((c) => c === 0x60).length >= 3, 'three refused polls');
+      assert.equal(statuses, [], 'no online → offline flapping');
+      assert.is(cp.status, 'offline');
+      assert.is(errors.values.length, 1);
     } finally {
       await cp.close();
     }

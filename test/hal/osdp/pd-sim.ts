@@ -46,6 +46,8 @@ export class OsdpPdSim {
   private corruptCrc = false;
   private corruptMac = false;
   private readonly parser = new OsdpParser();
+  private received = 0;
+  private answered = 0;
 
   private constructor(
     private readonly port: SerialPort,
@@ -74,6 +76,16 @@ export class OsdpPdSim {
     this.cards.push(encodeRaw({ reader: 0, formatCode: 0, bitLength, value }));
   }
 
+  /** Writes bytes onto the line as they are (noise, a corrupt header). */
+  inject(bytes: Uint8Array): void {
+    this.port.write(Buffer.from(bytes));
+  }
+
+  /** True when every command the PD received has been answered (or ignored while silent). */
+  get idle(): boolean {
+    return this.answered >= this.received;
+  }
+
   /** Queues an osdp_RAW reply whose data is malformed (bit count and data disagree). */
   presentMalformedCard(): void {
     this.cards.push(Uint8Array.from([0, 0, 26, 0, 0xff]));
@@ -98,6 +110,7 @@ export class OsdpPdSim {
       if (event.kind !== 'packet' || this.silent) continue;
       const p = event.packet;
       if (p.reply || (p.address !== this.address && p.address !== 0x7f)) continue;
+      this.received++;
       this.command(p);
     }
   }
@@ -107,6 +120,7 @@ export class OsdpPdSim {
       this.session = null;
       this.lastSqn = null;
     } else if (p.sqn === this.lastSqn && this.lastReply) {
+      this.answered++;
       this.port.write(this.lastReply);
       return;
     }
@@ -201,6 +215,7 @@ export class OsdpPdSim {
     }
     this.lastSqn = sqn;
     this.lastReply = bytes;
+    this.answered++;
     const wire = Buffer.from(bytes);
     if (this.corruptMac && this.session && !plain) {
       this.corruptMac = false;

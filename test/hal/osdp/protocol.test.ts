@@ -19,6 +19,7 @@ import {
   open,
   nextSqn,
   OsdpParser,
+  MAX_REPLY_PACKET,
   parseRaw,
   parsePdId,
   SCBK_D,
@@ -136,6 +137,22 @@ test('osdp_RAW, PDID and LED/BUZ payloads', () => {
   assert.equal([...ledRecord({ color: 'off' })], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0], 'dark: on time 0, off time 1, off colour black');
   assert.equal([...buzzerRecord({ on: true })], [0, 2, 1, 0, 0]);
   assert.throws(() => ledRecord({ color: 'ultraviolet' as 'red' }), TypeError);
+});
+
+test('parser: a length beyond maxLength is refused at once; reset drops a half-read packet', () => {
+  const good = hex('53 00 09 00 04 61 00 C0 66');
+  const bounded = new OsdpParser({ maxLength: MAX_REPLY_PACKET });
+  const events = bounded.push(Buffer.concat([hex('FF 53 80 A0 05 04'), good]));
+  assert.equal(
+    events.map((e) => (e.kind === 'packet' ? `packet ${e.packet.code.toString(16)}` : e.reason)),
+    ['length 1440 out of range', 'packet 61'],
+  );
+  const waiting = new OsdpParser({ maxLength: MAX_REPLY_PACKET });
+  assert.equal(waiting.push(hex('FF 53 80 00 01 04')), [], 'a 256-byte claim is within bounds: the parser waits');
+  assert.equal(waiting.push(good), [], 'the good packet is swallowed by the claim');
+  waiting.reset();
+  assert.equal(waiting.push(good).map((e) => e.kind), ['packet']);
+  assert.throws(() => new OsdpParser({ maxLength: 4 }), TypeError);
 });
 
 test('sequence numbers: 0 only resets, then 1, 2, 3, 1, …', () => {

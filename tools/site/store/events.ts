@@ -199,15 +199,17 @@ function toRow(r: {
   };
 }
 
-/** One page of records, newest first. */
-export async function searchRecords(db: Kysely<Database>, q: RecordQuery, page: PageOptions = {}): Promise<RecordPage> {
-  const limit = Math.min(Math.max(1, page.limit ?? 50), MAX_PAGE);
+const pageSize = (page: PageOptions) => Math.min(Math.max(1, page.limit ?? 50), MAX_PAGE);
+
+/** The query of one page (one row more than the page, to tell whether another follows). */
+export async function searchQuery(db: Kysely<Database>, q: RecordQuery, page: PageOptions = {}) {
+  const limit = pageSize(page);
   let s = await filtered(db, q);
   if (page.cursor !== undefined) {
     const c = decodeCursor(page.cursor);
     s = s.where(({ or, and, eb }) => or([eb('events.ts', '<', c.ts), and([eb('events.ts', '=', c.ts), eb('events.id', '<', c.id)])]));
   }
-  const rows = await s
+  return s
     .leftJoin('persons', 'persons.id', 'events.person_id')
     .select([
       'events.id',
@@ -227,8 +229,13 @@ export async function searchRecords(db: Kysely<Database>, q: RecordQuery, page: 
     ])
     .orderBy('events.ts', 'desc')
     .orderBy('events.id', 'desc')
-    .limit(limit + 1)
-    .execute();
+    .limit(limit + 1);
+}
+
+/** One page of records, newest first. */
+export async function searchRecords(db: Kysely<Database>, q: RecordQuery, page: PageOptions = {}): Promise<RecordPage> {
+  const limit = pageSize(page);
+  const rows = await (await searchQuery(db, q, page)).execute();
   const more = rows.length > limit;
   const records = rows.slice(0, limit).map(toRow);
   const last = records.at(-1);

@@ -104,9 +104,13 @@ export async function testDatabases(): Promise<TestDatabases[]> {
 
 /**
  * Defines the same tests once per database: `define(test, open)` where `open()` gives
- * a migrated store on a fresh database, closed after the test.
+ * a migrated store on a fresh database, closed after the test. Call it once per file
+ * (uvu runs the suites while a second call would still be starting its cluster).
  */
-export async function onEveryDatabase(title: string, define: (test: Test, open: () => Promise<SiteStore>) => void): Promise<void> {
+export async function onEveryDatabase(
+  title: string,
+  define: (test: Test, open: () => Promise<SiteStore>, dialect: 'sqlite' | 'postgres') => void,
+): Promise<void> {
   for (const dbs of await testDatabases()) {
     const s = suite(`${title} [${dbs.name}]`);
     const opened: SiteStore[] = [];
@@ -119,7 +123,7 @@ export async function onEveryDatabase(title: string, define: (test: Test, open: 
       for (const store of opened.splice(0)) await store.close();
     });
     s.after(() => dbs.close());
-    define(s, open);
+    define(s, open, dbs.name);
     s.run();
   }
 }

@@ -1,11 +1,19 @@
 import { z } from 'zod';
+import { ID_PATTERN, ID_RULE, displayNameProblem } from '../../sdk/src/protocol/ids.js';
 import { AccessError } from './errors.js';
 import { parseInterval, WEEKDAYS } from './schedule.js';
 import type { Weekday } from './types.js';
 
-/** Caller-given ids: short and URL-safe, so they travel in MQTT topics and URLs unchanged. */
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -');
-const nameSchema = z.string().trim().min(1, 'must not be empty').max(200);
+/** Caller-given ids: the protocol's one id grammar, so every id here travels in topics, URLs and the fleet unchanged. */
+export const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
+/** Names people read: the protocol's display-name rule (no controls, no bidirectional overrides). */
+const nameSchema = z
+  .string()
+  .trim()
+  .superRefine((s, ctx) => {
+    const problem = displayNameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const instant = z.number().int().nonnegative().nullable();
 const jsonData = z.record(z.string(), z.unknown()).nullable();
 
@@ -93,6 +101,7 @@ export const credentialPatchSchema = z.strictObject({
 export const consentSchema = z.strictObject({
   source: z.string().min(1).max(200),
   grantedAt: z.number().int().nonnegative().optional(),
+  record: jsonData.optional(),
 });
 
 export const holidayNameSchema = z.string().max(200);

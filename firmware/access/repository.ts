@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ID_PATTERN } from '../../sdk/src/protocol/ids.js';
 import type { Database, Statement } from 'better-sqlite3';
 import { META_KEYS } from '../store/meta.js';
 import { truncateWal } from '../security/secure-erase.js';
@@ -112,6 +113,7 @@ interface ConsentRow {
   kind: string;
   granted_at: number;
   source: string;
+  record: string | null;
 }
 
 const toPerson = (r: PersonRow): Person => ({
@@ -147,11 +149,15 @@ const toConsent = (r: ConsentRow): Consent => ({
   kind: r.kind,
   grantedAt: r.granted_at,
   source: r.source,
+  record: r.record === null ? null : (JSON.parse(r.record) as Record<string, unknown>),
 });
 
-/** A short random URL-safe id (12 characters, 72 bits). */
+/** A short random id (12 characters, about 72 bits) in the protocol's id grammar: it starts with a letter or digit. */
 export function generateId(): string {
-  return randomBytes(9).toString('base64url');
+  for (;;) {
+    const id = randomBytes(9).toString('base64url');
+    if (ID_PATTERN.test(id)) return id;
+  }
 }
 
 const bit = (b: boolean) => (b ? 1 : 0);
@@ -467,18 +473,18 @@ export class AccessRepository implements DecisionLookups {
   // ---- consents ----
 
   /** Records (or renews) a consent. */
-  grantConsent(personId: string, kind: string, input: { source: string; grantedAt?: number }): Consent {
+  grantConsent(personId: string, kind: string, input: { source: string; grantedAt?: number; record?: Record<string, unknown> | null }): Consent {
     const k = parse(consentKindSchema, kind, 'consent kind');
     const c = parse(consentSchema, input, 'consent');
     return this.store.transaction(() => {
       this.requirePerson(personId);
-      const consent: Consent = { personId, kind: k, grantedAt: c.grantedAt ?? this.store.clock.now(), source: c.source };
+      const consent: Consent = { personId, kind: k, grantedAt: c.grantedAt ?? this.store.clock.now(), source: c.source, record: c.record ?? null };
       this
         .sql(
-          `INSERT INTO consents (person_id, kind, granted_at, source) VALUES (?, ?, ?, ?)
-           ON CONFLICT (person_id, kind) DO UPDATE SET granted_at = excluded.granted_at, source = excluded.source`,
+          `INSERT INTO consents (person_id, kind, granted_at, source, record) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (person_id, kind) DO UPDATE SET granted_at = excluded.granted_at, source = excluded.source, record = excluded.record`,
         )
-        .run(personId, k, consent.grantedAt, consent.source);
+        .run(personId, k, consent.grantedAt, consent.source, consent.record === null ? null : JSON.stringify(consent.record));
       return consent;
     });
   }

@@ -74,6 +74,8 @@ export interface Consent {
   kind: string;
   grantedAt: number;
   source: string;
+  /** The record the consent was given with (who, how, where the proof is), when one came with it. */
+  record: Record<string, unknown> | null;
 }
 
 export const FACE_CONSENT = 'face';

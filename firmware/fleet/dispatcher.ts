@@ -13,6 +13,7 @@ import {
   describeIssues,
   encode,
   isCommandName,
+  isConsentIssue,
   isSupportedVersion,
   isValidId,
   makeErrorReply,
@@ -24,6 +25,7 @@ import {
   topics,
   type AnyErrorCode,
   type CommandName,
+  type CommandRequest,
   type ReplyEnvelope,
   type TrustedKeys,
   type VersionRange,
@@ -160,7 +162,11 @@ export class CommandDispatcher {
     }
     if (!isCommandName(name)) return this.fail(id, replyTo, req.v, 'UNKNOWN_COMMAND', `unknown command "${name}"`);
     const body = commandSchemas[name].request.safeParse(req.body);
-    if (!body.success) return this.fail(id, replyTo, req.v, 'BAD_REQUEST', describeIssues(body.error, 'body'));
+    if (!body.success) {
+      // A face without its consent record gets its own code: the backend must fix its data, not its encoder.
+      const code = body.error.issues.some(isConsentIssue) ? 'CONSENT_REQUIRED' : 'BAD_REQUEST';
+      return this.fail(id, replyTo, req.v, code, describeIssues(body.error, 'body'));
+    }
     if (!this.supported().includes(name)) return this.fail(id, replyTo, req.v, 'NOT_SUPPORTED', `this terminal does not implement "${name}"`);
     if (this.inProgress >= this.o.maxConcurrent) return this.fail(id, replyTo, req.v, 'BUSY', 'too many requests in progress');
 
@@ -215,8 +221,9 @@ export class CommandDispatcher {
       case 'gallery.status':
         return this.gallery(() => h.gallery!.status());
       case 'gallery.begin': {
-        const { total: _total, ...session } = body as { session: string; mode: 'delta' | 'replace'; fromVersion: number; toVersion: number; total?: number };
-        return this.gallery(() => h.gallery!.begin({ id: session.session, mode: session.mode, fromVersion: session.fromVersion, toVersion: session.toVersion }));
+        const b = body as CommandRequest<'gallery.begin'>;
+        const session = { id: b.session, mode: b.mode, fromVersion: b.fromVersion, toVersion: b.toVersion, ...(b.total !== undefined && { total: b.total }) };
+        return this.gallery(() => h.gallery!.begin(session));
       }
       case 'gallery.chunk': {
         const b = body as { session: string; offset: number; changes: never[] };

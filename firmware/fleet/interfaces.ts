@@ -71,8 +71,11 @@ export interface Snapshot {
  */
 export interface GalleryStore {
   status(): MaybePromise<{ version: number; size: number; session: GallerySession | null }>;
-  /** Starts a session, or resumes the unfinished one with the same id (returning its `applied`). */
-  begin(session: Omit<GallerySession, 'applied'>): MaybePromise<{ applied: number }>;
+  /**
+   * Starts a session, or resumes the unfinished one with the same id (returning its `applied`).
+   * `total` is the number of changes the backend announced, when it did.
+   */
+  begin(session: Omit<GallerySession, 'applied'> & { total?: number }): MaybePromise<{ applied: number }>;
   /** Applies changes at `offset` (which must equal the session's `applied`). */
   apply(session: string, offset: number, changes: GalleryChange[]): MaybePromise<{ applied: number }>;
   /** Moves the gallery to the session's `toVersion`; `replace` sessions drop persons they did not upsert. */

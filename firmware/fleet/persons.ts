@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
 import { truncateWal } from '../security/secure-erase.js';
 import { META_KEYS, type Store } from '../store/index.js';
-import type { FaceTemplate, PersonRecord } from '../../sdk/src/protocol/index.js';
+import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '../../sdk/src/protocol/index.js';
 import { CommandError } from './errors.js';
 
 /** Enrols photos of a person on this terminal (face detection, alignment, embedding). */
@@ -29,9 +29,11 @@ export interface WrittenPerson {
   created: boolean;
   /** Face templates the person had were deleted (their bytes may linger in the WAL). */
   erasedTemplates: boolean;
+  /** The consent the record's faces came with, stored again once its photos are enrolled. */
+  consent: FaceConsent | null;
 }
 
-const ACCESS_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ACCESS_ID = ID_PATTERN;
 /** In `persons.data`: the fleet manages this person (a `replace` gallery sync removes only these). */
 export const FLEET_MARK = 'fleet';
 /** In `persons.data`: the gallery sync session that last upserted the person. */
@@ -49,6 +51,13 @@ export function templateVector(t: FaceTemplate): Float32Array {
   const out = new Float32Array(t.dim);
   for (let i = 0; i < t.dim; i++) out[i] = bytes.readInt8(i) * scale;
   return out;
+}
+
+/** The most recently given consent among a record's faces (the one in force). */
+function latestConsent(p: PersonRecord): FaceConsent | null {
+  let latest: FaceConsent | null = null;
+  for (const f of p.faces ?? []) if (f.consent && (!latest || f.consent.givenAt > latest.givenAt)) latest = f.consent;
+  return latest;
 }
 
 /** An access-layer refusal as the command error the backend sees, naming the record. */
@@ -97,11 +106,13 @@ export class FleetPersons {
   /** Refuses, before anything is written, records this terminal cannot take. */
   check(persons: readonly PersonRecord[], path = 'persons'): void {
     persons.forEach((p, i) => {
-      if (!ACCESS_ID.test(p.id)) throw new CommandError('REJECTED', `${path}.${i}.id: must be 1-64 characters of A-Z a-z 0-9 _ - on this terminal`);
+      if (!ACCESS_ID.test(p.id)) throw new CommandError('REJECTED', `${path}.${i}.id: must be ${ID_RULE}`);
       p.credentials?.forEach((c, j) => {
         if (c.type === 'qr') throw new CommandError('NOT_SUPPORTED', `${path}.${i}.credentials.${j}: this terminal has no QR credentials`);
       });
       p.faces?.forEach((f, j) => {
+        // The schema requires it; this guards callers that skip the schema.
+        if (!f.consent) throw new CommandError('CONSENT_REQUIRED', `${path}.${i}.faces.${j}.consent: every face needs the consent record of its person`);
         if ('photo' in f && !this.o.enrolPhotos) {
           throw new CommandError('NOT_SUPPORTED', `${path}.${i}.faces.${j}: face recognition is off on this terminal; send templates instead of photos`);
         }
@@ -135,12 +146,13 @@ export class FleetPersons {
       }
       const photos: Uint8Array[] = [];
       let erasedTemplates = false;
+      const consent = latestConsent(p);
       if (p.faces) {
         const templates = p.faces.flatMap((f) => ('template' in f ? [f.template] : []));
         for (const f of p.faces) if ('photo' in f) photos.push(Buffer.from(f.photo.data, 'base64'));
-        erasedTemplates = this.replaceTemplates(p.id, templates);
+        erasedTemplates = this.replaceTemplates(p.id, templates, consent);
       }
-      return { id: p.id, photos, created: !existing, erasedTemplates };
+      return { id: p.id, photos, created: !existing, erasedTemplates, consent };
     } catch (err) {
       throw refusal(err, where);
     }
@@ -171,6 +183,8 @@ export class FleetPersons {
       if (!this.o.enrolPhotos) throw new CommandError('NOT_SUPPORTED', `${path}.${i}.faces: face recognition is off on this terminal`);
       try {
         await this.o.enrolPhotos(w.id, w.photos);
+        // Enrolment records a bare consent; the one the backend sent replaces it.
+        if (w.consent) this.grantFaceConsent(w.id, w.consent);
       } catch (err) {
         if (err instanceof CommandError) throw err;
         const code = (err as { code?: string }).code ?? 'ENROL_FAILED';
@@ -193,8 +207,14 @@ export class FleetPersons {
     return { removed };
   }
 
+  /** Stores the consent record as the backend sent it. */
+  private grantFaceConsent(personId: string, c: FaceConsent): void {
+    const record = { subject: c.subject, method: c.method, ...(c.reference !== undefined && { reference: c.reference }) };
+    this.repository.grantConsent(personId, FACE_CONSENT, { source: `fleet:${c.method}`, grantedAt: c.givenAt, record });
+  }
+
   /** Returns whether earlier templates were deleted. */
-  private replaceTemplates(personId: string, templates: readonly FaceTemplate[]): boolean {
+  private replaceTemplates(personId: string, templates: readonly FaceTemplate[], consent: FaceConsent | null): boolean {
     const had = this.sql.count.get(personId) ?? 0;
     if (had > 0) this.sql.drop.run(personId);
     templates.forEach((t, i) => {
@@ -203,9 +223,10 @@ export class FleetPersons {
       this.sql.insert.run(id, personId, t.model, t.dim, this.store.templateCodec.encode(id, templateVector(t)), this.store.clock.now());
     });
     if (templates.length > 0) {
-      // Templates from the backend come with its consent record: the person may enter by face.
+      // Each template came with the backend's consent record (check() refused any without).
+      if (!consent) throw new CommandError('CONSENT_REQUIRED', `${personId}: face templates came without a consent record`);
       this.repository.addFaceCredential(personId);
-      this.repository.grantConsent(personId, FACE_CONSENT, { source: 'fleet' });
+      this.grantFaceConsent(personId, consent);
     }
     // The live gallery reloads when this version moves.
     if (had > 0 || templates.length > 0) this.store.meta.increment(META_KEYS.galleryVersion);

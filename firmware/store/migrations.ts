@@ -131,8 +131,21 @@ const v1: Migration = {
   },
 };
 
+/**
+ * v2: a consent keeps the record it was given with (JSON: who gave it, how, and
+ * where the proof is), so a face sent by the fleet carries the backend's own
+ * consent record instead of a bare source. NULL for consents given before.
+ */
+const v2: Migration = {
+  version: 2,
+  name: 'consent records',
+  up(db) {
+    db.exec('ALTER TABLE consents ADD COLUMN record TEXT');
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1];
+export const migrations: readonly Migration[] = [v1, v2];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -25,6 +25,6 @@ export {
   type FleetErrorCode,
 } from './errors.js';
 export { issueVisitorPass, type IssuedPass } from './passes.js';
-export { signerFromPem, type Signer, type PassSpec } from './protocol/index.js';
+export { signerFromPem, CONSENT_METHODS, ID_PATTERN, ID_RULE, isValidId, displayNameProblem, type Signer, type PassSpec } from './protocol/index.js';
 export * as protocol from './protocol/index.js';
-export type { PersonRecord, GalleryChange, WireEvent, HealthBody, PresenceBody, ConfigReportedBody, ErrorCode } from './protocol/index.js';
+export type { PersonRecord, Face, FaceConsent, ConsentMethod, GalleryChange, WireEvent, HealthBody, PresenceBody, ConfigReportedBody, ErrorCode } from './protocol/index.js';

@@ -18,6 +18,8 @@ import {
   requestEnvelope,
   resyncMessage,
 } from '../../sdk/src/protocol/index.js';
+import { defaultConfig } from '../../firmware/config/index.js';
+import { fleetView, mergeFleetConfig } from '../../firmware/fleet/terminal-config.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const examples = [...doc.matchAll(/<!-- example: (\S+)(?: (\S+))? -->\n```json\n([\s\S]*?)\n```/g)].map((m) => ({
@@ -72,6 +74,30 @@ test('every example matches its schema', () => {
     }
   }
   assert.ok(examples.length >= 15, `found ${examples.length} examples`);
+});
+
+test('every config example is one the Limen firmware applies, and reports as the firmware does', () => {
+  const base = defaultConfig('door-1');
+  const desired = examples.filter((e) => parseTopic(e.topic)?.kind === 'configDesired');
+  const reported = examples.filter((e) => parseTopic(e.topic)?.kind === 'configReported');
+  assert.ok(desired.length > 0 && reported.length > 0);
+  const applied = desired.map((e) => fleetView(mergeFleetConfig(base, (JSON.parse(e.json) as { body: { config: Record<string, unknown> } }).body.config)));
+  for (const e of reported) {
+    const body = (JSON.parse(e.json) as { body: { config: Record<string, unknown>; rejected?: { message: string } } }).body;
+    assert.ok(applied.some((a) => JSON.stringify(a) === JSON.stringify(body.config)), `reported config ${JSON.stringify(body.config)} is what the firmware reports`);
+    if (body.rejected) {
+      // The refusal quoted is the firmware's own message for some config.
+      const [path, value] = [body.rejected.message.split(':')[0]!, 600_000];
+      const [section, key] = path.split('.') as [string, string];
+      let message = '';
+      try {
+        mergeFleetConfig(base, { [section]: { [key]: value } });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      assert.is(message, body.rejected.message);
+    }
+  }
 });
 
 test.run();

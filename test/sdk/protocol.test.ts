@@ -72,9 +72,9 @@ test('replies: ok with a body or an error with a code', () => {
 test('schemas: templates must match their declared size; batches must ascend', () => {
   const data = Buffer.alloc(16 * 4).toString('base64');
   assert.is(base64Bytes(data), 64);
-  const ok = { id: 'p1', faces: [{ template: { model: 'm', format: 'f32', dim: 16, data } }] };
+  const ok = { id: 'p1', faces: [{ template: { model: 'm', format: 'f32', dim: 16, data }, consent: { subject: 'P One', givenAt: 1, method: 'app' } }] };
   assert.ok(personRecord.safeParse(ok).success);
-  assert.not.ok(personRecord.safeParse({ ...ok, faces: [{ template: { model: 'm', format: 'i8', dim: 16, data } }] }).success);
+  assert.not.ok(personRecord.safeParse({ ...ok, faces: [{ ...ok.faces[0], template: { model: 'm', format: 'i8', dim: 16, data } }] }).success);
   assert.ok(eventBatchBody.safeParse({ prev: 0, ackedThrough: 0, events: [{ seq: 1, ts: 1, type: 'a' }, { seq: 3, ts: 1, type: 'a' }] }).success);
   assert.not.ok(eventBatchBody.safeParse({ prev: 2, ackedThrough: 0, events: [{ seq: 2, ts: 1, type: 'a' }] }).success);
   assert.not.ok(commandSchemas.unlock.request.safeParse({ durationMs: 10 }).success);

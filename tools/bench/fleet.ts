@@ -364,7 +364,7 @@ async function galleryBench(url: string): Promise<void> {
           id: `person-${i}`,
           name: `Person ${i}`,
           credentials: [{ type: 'card', value: String(10_000_000 + i) }],
-          faces: [{ template: { model: 'mobilefacenet', format: 'f32', dim, data: templateData(i, dim) } }],
+          faces: [{ template: { model: 'mobilefacenet', format: 'f32', dim, data: templateData(i, dim) }, consent: { subject: `Person ${i}`, givenAt: 1_700_000_000_000, method: 'app' } }],
         };
       }
     },

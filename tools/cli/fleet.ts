@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { loadSigner } from '../../firmware/security/fleet-keys.js';
-import { Fleet, type FleetEvent, type PersonRecord, type TerminalInfo, type WireEvent } from '../../sdk/src/index.js';
+import { CONSENT_METHODS, Fleet, type FaceConsent, type FleetEvent, type PersonRecord, type TerminalInfo, type WireEvent } from '../../sdk/src/index.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';
 const DEFAULT_SITE = 'demo';
@@ -54,10 +54,30 @@ export function describeEvent(e: WireEvent & { terminal?: string }): string {
 
 const MIME: Record<string, 'image/jpeg' | 'image/png' | 'image/webp'> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 
-function photoFace(path: string): NonNullable<PersonRecord['faces']>[number] {
+function photoFace(path: string, consent: FaceConsent): NonNullable<PersonRecord['faces']>[number] {
   const mime = MIME[extname(path).toLowerCase()];
   if (!mime) throw new Error(`--photo ${path}: use a .jpg, .png or .webp file`);
-  return { photo: { mime, data: readFileSync(path).toString('base64') } };
+  return { photo: { mime, data: readFileSync(path).toString('base64') }, consent };
+}
+
+interface ConsentOptions {
+  name?: string;
+  consentMethod?: string;
+  consentBy?: string;
+  consentAt?: string;
+  consentRef?: string;
+}
+
+/** The consent record the operator states for `--photo`; refuses rather than invent one. */
+export function consentFromOptions(opts: ConsentOptions, now = Date.now()): FaceConsent {
+  const method = opts.consentMethod;
+  if (method === undefined) throw new Error(`--photo needs the person's consent: --consent-method ${CONSENT_METHODS.join('|')} (and --consent-by NAME unless --name is the person who agreed)`);
+  if (!(CONSENT_METHODS as readonly string[]).includes(method)) throw new Error(`--consent-method: one of ${CONSENT_METHODS.join(', ')}`);
+  const subject = opts.consentBy ?? opts.name;
+  if (subject === undefined) throw new Error('--consent-by: who gave the consent (or give --name)');
+  const givenAt = opts.consentAt === undefined ? now : Date.parse(opts.consentAt);
+  if (!Number.isFinite(givenAt)) throw new Error(`--consent-at: not a date: ${opts.consentAt}`);
+  return { subject, givenAt, method: method as FaceConsent['method'], ...(opts.consentRef !== undefined && { reference: opts.consentRef }) };
 }
 
 const int = (v: string) => {
@@ -112,18 +132,23 @@ export function registerFleet(program: Command, out: Out = (line) => console.log
     .option('--access <group>', 'access group on the terminal (repeatable; default residents)', collect)
     .option('--card <number>', 'card number (repeatable; replaces the person\'s cards)', collect)
     .option('--pin <pin>', 'PIN (replaces the person\'s PINs)')
-    .option('--photo <file>', 'photo to enrol on the terminal (repeatable; needs face recognition there)', collect)
+    .option('--photo <file>', 'photo to enrol on the terminal (repeatable; needs face recognition there and --consent-method)', collect)
+    .option('--consent-method <how>', `how the person agreed to face recognition: ${CONSENT_METHODS.join(', ')}`)
+    .option('--consent-by <name>', 'who gave the consent (default: --name)')
+    .option('--consent-at <date>', 'when it was given, ISO 8601 (default: now)')
+    .option('--consent-ref <ref>', 'where the proof is kept (form number, document id)')
     .action(
-      (id: string, opts: { terminal?: string; group?: string; name?: string; access?: string[]; card?: string[]; pin?: string; photo?: string[] }) =>
+      (id: string, opts: { terminal?: string; group?: string; name?: string; access?: string[]; card?: string[]; pin?: string; photo?: string[] } & ConsentOptions) =>
         withFleet(conn(), async (fleet) => {
           if (!opts.terminal === !opts.group) throw new Error('give exactly one of --terminal or --group');
           const credentials = [...(opts.card ?? []).map((value) => ({ type: 'card' as const, value })), ...(opts.pin ? [{ type: 'pin' as const, value: opts.pin }] : [])];
+          const consent = opts.photo ? consentFromOptions(opts) : undefined;
           const person: PersonRecord = {
             id,
             ...(opts.name !== undefined && { name: opts.name }),
             ...(opts.access && { groups: opts.access }),
             ...(credentials.length > 0 && { credentials }),
-            ...(opts.photo && { faces: opts.photo.map(photoFace) }),
+            ...(consent && { faces: opts.photo!.map((path) => photoFace(path, consent)) }),
           };
           if (opts.terminal) {
             await fleet.terminal(opts.terminal).persons.upsert([person]);

@@ -1,12 +1,19 @@
 import { z } from 'zod';
+import { ID_PATTERN, ID_RULE, displayNameProblem } from '../../sdk/src/protocol/ids.js';
 
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'ids are 1-64 letters, digits, ".", "_" or "-"');
+const id = z.string().regex(ID_PATTERN, `ids are ${ID_RULE}`);
 
 /** Enrol or update a person. The photo (JPEG/PNG/WebP, base64) is enrolled by each terminal. */
 export const PersonInputSchema = z
   .object({
     id: id.optional(),
-    name: z.string().trim().min(1).max(200),
+    name: z
+      .string()
+      .trim()
+      .superRefine((s, ctx) => {
+        const problem = displayNameProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     groups: z.array(id).max(32).default([]),
     cards: z.array(z.string().regex(/^[0-9]{1,20}$/, 'card numbers are digits')).max(16).default([]),
     photo: z.object({ mime: z.enum(['image/jpeg', 'image/png', 'image/webp']), data: z.string().max(8_000_000) }).optional(),

@@ -92,7 +92,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       name: input.name,
       groups: input.groups,
       credentials: input.cards.map((value) => ({ type: 'card' as const, value })),
-      ...(input.photo && { faces: [{ photo: input.photo }] }),
+      // The consent the person gave by ticking the console's box, sent with the photo as the record of it.
+      ...(input.photo && { faces: [{ photo: input.photo, consent: { subject: input.name, givenAt: Date.now(), method: 'web' as const, reference: 'limen console consent box' } }] }),
     };
     const targets = input.terminals ?? fleet.terminals().filter((t) => t.online).map((t) => t.id);
     const results = await fleet.group(targets).persons.upsert([record], { timeoutMs: 60_000 });

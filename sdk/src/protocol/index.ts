@@ -1,5 +1,6 @@
 /** The wire contract shared by the terminal's fleet agent and the SDK. */
 export * from './version.js';
+export * from './ids.js';
 export * from './limits.js';
 export * from './codes.js';
 export * from './topics.js';

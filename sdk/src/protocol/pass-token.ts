@@ -7,11 +7,11 @@
  */
 import { sign, verify } from 'node:crypto';
 import { z } from 'zod';
+import { ID_PATTERN as ID, hasUnsafeText } from './ids.js';
 import type { Signer, TrustedKeys } from './signature.js';
 
 export const PASS_PREFIX = 'LP1';
 export const MAX_PASS_TOKEN_CHARS = 1200;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export const passClaims = z.strictObject({
   /** Key id of the signer. */
@@ -19,7 +19,7 @@ export const passClaims = z.strictObject({
   /** Pass id (uses are counted per id). */
   i: z.string().regex(ID),
   /** Holder, as shown and logged. */
-  h: z.string().min(1).max(80).regex(/^[^\u0000-\u001f]+$/),
+  h: z.string().min(1).max(80).refine((s) => !hasUnsafeText(s), 'must not contain control or bidirectional-override characters'),
   /** Terminals it opens; absent = any terminal in `z` (or, with neither, none). */
   t: z.array(z.string().regex(ID)).min(1).max(16).optional(),
   /** Zones it opens. */

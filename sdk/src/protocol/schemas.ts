@@ -5,6 +5,7 @@
  * older readers.
  */
 import { z } from 'zod';
+import { DISPLAY_NAME_MAX, ID_PATTERN, ID_RULE, displayNameProblem, hasUnsafeText } from './ids.js';
 import { LIMITS } from './limits.js';
 
 // ---------------------------------------------------------------- primitives
@@ -14,9 +15,21 @@ export const messageId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64
 /** Milliseconds since the Unix epoch. */
 export const timestamp = z.number().int().nonnegative().max(8.64e15);
 export const protocolVersion = z.number().int().positive().max(1000);
-export const entityId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 of [A-Za-z0-9_.-], starting with a letter or digit');
-/** Person ids come from the backend's own database: any printable text up to 128 characters. */
-export const personId = z.string().min(1).max(128).regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters');
+/** Group, session, terminal and site ids: the one id grammar (`ID_PATTERN`). */
+export const entityId = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
+/** Person ids: the same grammar, so every id a backend sends is one a terminal can store. */
+export const personId = entityId;
+/** A name people read (a person's, a consent's subject): no controls, no bidirectional overrides. */
+export const displayName = z
+  .string()
+  .max(DISPLAY_NAME_MAX)
+  .superRefine((s, ctx) => {
+    const problem = displayNameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/** Free text that is printed or logged: no controls or bidirectional overrides. */
+const plainText = (max: number) =>
+  z.string().min(1).max(max).refine((s) => !hasUnsafeText(s), 'must not contain control or bidirectional-override characters');
 export const seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const seqOrZero = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
@@ -232,8 +245,40 @@ export const facePhoto = z.object({
 });
 export type FacePhoto = z.infer<typeof facePhoto>;
 
-export const face = z.union([z.object({ template: faceTemplate }), z.object({ photo: facePhoto })]);
+/** How a person (or whoever may consent for them) agreed to face recognition. */
+export const CONSENT_METHODS = ['signed-form', 'kiosk', 'app', 'web', 'recorded-verbal', 'other'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+/**
+ * The consent record that every face carries: who gave it, when and how, and where
+ * the backend keeps the proof. The terminal stores it as sent; it never assumes one.
+ */
+export const faceConsent = z.object(
+  {
+    /** Who gave it, as the record names them: the person, or a parent or guardian. */
+    subject: displayName,
+    /** When it was given (the backend's record, not the time of sending). */
+    givenAt: timestamp,
+    method: z.enum(CONSENT_METHODS),
+    /** Where the proof is kept: a form number, a document id, an app receipt. */
+    reference: plainText(200).optional(),
+  },
+  { error: (issue) => (issue.input === undefined ? 'required: every face needs the consent record of its person' : undefined) },
+);
+export type FaceConsent = z.infer<typeof faceConsent>;
+
+/** A template or a photo, each with its consent record. */
+export const face = z.intersection(
+  z.object({ consent: faceConsent }),
+  z.union([z.object({ template: faceTemplate }), z.object({ photo: facePhoto })]),
+);
 export type Face = z.infer<typeof face>;
+
+/** Whether a schema issue is about a face's consent record (answered CONSENT_REQUIRED, not BAD_REQUEST). */
+export function isConsentIssue(issue: { path: readonly PropertyKey[] }): boolean {
+  const i = issue.path.indexOf('consent');
+  return i >= 2 && typeof issue.path[i - 1] === 'number' && issue.path[i - 2] === 'faces';
+}
 
 export const credential = z.object({
   type: z.enum(['card', 'pin', 'qr']),
@@ -242,7 +287,7 @@ export const credential = z.object({
 
 export const personRecord = z.object({
   id: personId,
-  name: z.string().max(200).optional(),
+  name: displayName.optional(),
   groups: z.array(entityId).max(32).optional(),
   validFrom: timestamp.nullable().optional(),
   validUntil: timestamp.nullable().optional(),

@@ -20,18 +20,14 @@
  * Replies go under the terminal's subtree (not the backend's) so that the terminal
  * only ever publishes below its own prefix.
  */
+import { ID_RULE, isValidId } from './ids.js';
+
 export const TOPIC_PREFIX = 'limen/v1';
 
-/** Site, terminal and client ids: 1-64 of `[A-Za-z0-9_.-]`, starting with a letter or digit. */
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Command names: dotted lower-case words (`persons.upsert`). */
 const COMMAND_RE = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$/;
 /** The reserved segment for site-wide topics; it cannot clash with an id (ids never start with `_`). */
 export const FLEET_SEGMENT = '_fleet';
-
-export function isValidId(s: unknown): s is string {
-  return typeof s === 'string' && ID_RE.test(s);
-}
 
 export function isValidCommandName(s: unknown): s is string {
   return typeof s === 'string' && s.length <= 64 && COMMAND_RE.test(s);
@@ -39,7 +35,7 @@ export function isValidCommandName(s: unknown): s is string {
 
 /** Throws TypeError for a bad id: ids come from the program, so a bad one is a programming error. */
 export function assertId(kind: string, s: unknown): asserts s is string {
-  if (!isValidId(s)) throw new TypeError(`${kind} must match ${ID_RE} (got ${JSON.stringify(s)})`);
+  if (!isValidId(s)) throw new TypeError(`${kind} must be ${ID_RULE} (got ${JSON.stringify(s)})`);
 }
 
 function base(site: string, terminal: string): string {

@@ -185,7 +185,11 @@ test('consents: grant, renew, list; withdrawing face consent erases the template
   clock.advance(1_000);
   const renewed = repo.grantConsent('ada', 'face', { source: 'backend' });
   assert.equal(repo.listConsents('ada'), [renewed]);
-  assert.equal(renewed, { personId: 'ada', kind: 'face', grantedAt: T0 + 1_000, source: 'backend' });
+  assert.equal(renewed, { personId: 'ada', kind: 'face', grantedAt: T0 + 1_000, source: 'backend', record: null });
+  // The record a consent came with is kept as given, and a renewal replaces it.
+  const recorded = repo.grantConsent('ada', 'face', { source: 'fleet:app', grantedAt: T0, record: { subject: 'Ada', method: 'app' } });
+  assert.equal(repo.listConsents('ada'), [recorded]);
+  assert.equal(recorded.record, { subject: 'Ada', method: 'app' });
   assert.is(codeOf(() => repo.grantConsent('nobody', 'face', { source: 'x' })), 'NOT_FOUND');
   assert.is(codeOf(() => repo.grantConsent('ada', 'Face Scan!', { source: 'x' })), 'INVALID_INPUT');
   addTemplate(store, 't1', 'ada');

@@ -14,6 +14,8 @@ import { DATA_KEY_BYTES } from '../../../firmware/security/data-key.js';
 import { isSealed, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
 import { decodeTemplate } from '../../../firmware/vision/matcher/index.js';
 
+const CONSENT = { subject: 'Ann Example', givenAt: 1_700_000_000_000, method: 'signed-form' as const, reference: 'F-2231' };
+
 function open(withPhotos = false) {
   const store = Store.open({ path: ':memory:', terminalId: 't1' });
   const repository = new AccessRepository(store);
@@ -56,7 +58,7 @@ test('an upsert writes person, groups, card, PIN and templates, and bumps the ga
         { type: 'card', value: '0042' },
         { type: 'pin', value: '1234' },
       ],
-      faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') } }],
+      faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') }, consent: CONSENT }],
     },
   ]);
   assert.is(repository.getPerson('ann')?.name, 'Ann');
@@ -75,7 +77,7 @@ test('templates are written through the store codec: sealed on a terminal with a
   const store = Store.open({ path: ':memory:', terminalId: 't1', templateCodec: sealedTemplateCodec(randomBytes(DATA_KEY_BYTES)) });
   const persons = new FleetPersons({ store, repository: new AccessRepository(store) });
   const v = Float32Array.from({ length: 16 }, (_, i) => i - 8);
-  await persons.upsert([{ id: 'hal', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') } }] }]);
+  await persons.upsert([{ id: 'hal', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') }, consent: CONSENT }] }]);
   const row = store.db.prepare('SELECT id, dim, template FROM face_templates').get() as { id: string; dim: number; template: Buffer };
   assert.ok(isSealed(row.template));
   assert.is(decodeTemplate(row.template, row.dim), null, 'not readable as plain float32');
@@ -86,8 +88,11 @@ test('templates are written through the store codec: sealed on a terminal with a
 test('refusals are coded and nothing of the request is written', async () => {
   const { store, repository, persons } = open();
   assert.match(await code(persons.upsert([{ id: 'ok' }, { id: 'has space' }])), /^REJECTED persons\.1\.id: /);
+  // A face without its consent record (a caller that skipped the schema): refused with its own code.
+  const bare = { template: { model: 'mf', format: 'f32' as const, dim: 16, data: Buffer.alloc(64).toString('base64') } };
+  assert.match(await code(persons.upsert([{ id: 'nc', faces: [bare as never] }])), /^CONSENT_REQUIRED persons\.0\.faces\.0\.consent: /);
   assert.match(await code(persons.upsert([{ id: 'q', credentials: [{ type: 'qr', value: 'x' }] }])), /^NOT_SUPPORTED persons\.0\.credentials\.0: /);
-  assert.match(await code(persons.upsert([{ id: 'p', faces: [{ photo: { mime: 'image/jpeg', data: 'AAAA' } }] }])), /^NOT_SUPPORTED persons\.0\.faces\.0: /);
+  assert.match(await code(persons.upsert([{ id: 'p', faces: [{ photo: { mime: 'image/jpeg', data: 'AAAA' }, consent: CONSENT }] }])), /^NOT_SUPPORTED persons\.0\.faces\.0: /);
   assert.match(await code(persons.upsert([{ id: 'a', credentials: [{ type: 'card', value: '12x' }] }])), /^REJECTED persons\.0: /);
   // A card taken by someone else refuses the whole request.
   await persons.upsert([{ id: 'b', credentials: [{ type: 'card', value: '7' }] }]);
@@ -98,15 +103,15 @@ test('refusals are coded and nothing of the request is written', async () => {
 
 test('photos go to the enroller after the record is written; enrolment errors name the record', async () => {
   const { store, repository, persons, enrolled } = open(true);
-  const photo = { photo: { mime: 'image/jpeg' as const, data: Buffer.from('jpeg').toString('base64') } };
+  const photo = { photo: { mime: 'image/jpeg' as const, data: Buffer.from('jpeg').toString('base64') }, consent: CONSENT };
   await persons.upsert([{ id: 'eve', faces: [photo, photo] }]);
   assert.equal(enrolled, [{ id: 'eve', n: 2 }]);
   assert.ok(repository.getPerson('eve'));
-  const message = await code(persons.upsert([{ id: 'fay', faces: [{ photo: { mime: 'image/jpeg', data: '' } }] }]));
+  const message = await code(persons.upsert([{ id: 'fay', faces: [{ photo: { mime: 'image/jpeg', data: '' }, consent: CONSENT }] }]));
   assert.is(message, 'REJECTED persons.0.faces: no face in the photo');
   assert.is(repository.getPerson('fay'), undefined, 'a person created by the refused request is erased again');
   // An existing person keeps the update.
-  const again = await code(persons.upsert([{ id: 'eve', name: 'Eve', faces: [{ photo: { mime: 'image/jpeg', data: '' } }] }]));
+  const again = await code(persons.upsert([{ id: 'eve', name: 'Eve', faces: [{ photo: { mime: 'image/jpeg', data: '' }, consent: CONSENT }] }]));
   assert.match(again, /^REJECTED /);
   assert.is(repository.getPerson('eve')?.name, 'Eve');
   store.close();
@@ -126,7 +131,7 @@ test('erasing a person truncates the WAL, so the template leaves no copy there',
   try {
     const persons = new FleetPersons({ store, repository: new AccessRepository(store) });
     const v = Float32Array.from({ length: 16 }, (_, i) => 0.1 + i);
-    await persons.upsert([{ id: 'gus', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') } }] }]);
+    await persons.upsert([{ id: 'gus', faces: [{ template: { model: 'mf', format: 'f32', dim: 16, data: Buffer.from(v.buffer).toString('base64') }, consent: CONSENT }] }]);
     assert.ok(statSync(`${path}-wal`).size > 0);
     assert.equal(persons.remove(['gus']), { removed: 1 });
     assert.is(statSync(`${path}-wal`).size, 0);
@@ -134,6 +139,20 @@ test('erasing a person truncates the WAL, so the template leaves no copy there',
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the consent stored is the record the backend sent, the latest of several faces', async () => {
+  const { store, repository, persons } = open();
+  const t = { model: 'mf', format: 'f32' as const, dim: 16, data: Buffer.from(new Float32Array(16).fill(0.5).buffer).toString('base64') };
+  const older = { subject: 'Ann Example', givenAt: 1_600_000_000_000, method: 'kiosk' as const };
+  await persons.upsert([{ id: 'ann', faces: [{ template: t, consent: older }, { template: t, consent: CONSENT }] }]);
+  assert.equal(repository.listConsents('ann'), [
+    { personId: 'ann', kind: 'face', grantedAt: CONSENT.givenAt, source: 'fleet:signed-form', record: { subject: 'Ann Example', method: 'signed-form', reference: 'F-2231' } },
+  ]);
+  // A person sent without faces gets no consent row at all.
+  await persons.upsert([{ id: 'bo', credentials: [{ type: 'card', value: '99' }] }]);
+  assert.equal(repository.listConsents('bo'), []);
+  store.close();
 });
 
 test.run();

@@ -16,6 +16,8 @@ import { emptyFrame, faceFrame, facesOf, portraitPhoto } from '../face/frames.js
 import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
 import sharp from 'sharp';
 
+const CONSENT = { subject: 'Alice Example', givenAt: 1_700_000_000_000, method: 'kiosk' as const };
+
 test('a photo sent with persons.upsert is enrolled on the terminal and the face then opens the door', async () => {
   const broker = await startAedes();
   const fleet = await Fleet.connect({ url: broker.url, site: 'hq', requestTimeoutMs: 30_000 });
@@ -36,15 +38,19 @@ test('a photo sent with persons.upsert is enrolled on the terminal and the face 
     const alice = (await facesOf(3))[0]!;
     const photo = await portraitPhoto(3, alice);
     const gate = fleet.terminal('gate-1');
-    await gate.persons.upsert([{ id: 'alice', name: 'Alice', faces: [{ photo: { mime: 'image/jpeg', data: photo.toString('base64') } }] }]);
+    await gate.persons.upsert([{ id: 'alice', name: 'Alice', faces: [{ photo: { mime: 'image/jpeg', data: photo.toString('base64') }, consent: CONSENT }] }]);
     const rows = terminal.store.db.prepare('SELECT person_id, model_id FROM face_templates').all();
     assert.equal(rows, [{ person_id: 'alice', model_id: face.engine!.modelSet.name }]);
     assert.is(face.status.templates, 1);
+    // The consent stored is the one the backend sent with the photo, not one the terminal made up.
+    assert.equal(terminal.access.repository.listConsents('alice').map((c) => [c.source, c.grantedAt, c.record]), [
+      ['fleet:kiosk', CONSENT.givenAt, { subject: 'Alice Example', method: 'kiosk' }],
+    ]);
 
     // A photo without a face: refused with the record and the vision error named.
     const blank = emptyFrame(320, 240);
     const jpeg = await sharp(Buffer.from(blank.data), { raw: { width: 320, height: 240, channels: 3 } }).jpeg().toBuffer();
-    const refused = await gate.persons.upsert([{ id: 'bob', faces: [{ photo: { mime: 'image/jpeg', data: jpeg.toString('base64') } }] }]).catch((e: unknown) => e);
+    const refused = await gate.persons.upsert([{ id: 'bob', faces: [{ photo: { mime: 'image/jpeg', data: jpeg.toString('base64') }, consent: CONSENT }] }]).catch((e: unknown) => e);
     assert.instance(refused, RejectedError);
     assert.is((refused as RejectedError).code, 'REJECTED');
     assert.match((refused as Error).message, /^persons\.0\.faces: /);

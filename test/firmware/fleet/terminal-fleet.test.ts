@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, type Config } from '../../../firmware/config/index.js';
 import { silentLogger } from '../../../firmware/log.js';
-import type { StoredEvent } from '../../../firmware/store/index.js';
+import { FLEET_GALLERY_SESSION_KEY, type StoredEvent } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import { Fleet, RejectedError, type FleetEvent, type GalleryChange, type GallerySource, type PersonRecord } from '../../../sdk/src/index.js';
 import { startAedes, type TestBroker } from '../../sdk/helpers/brokers.js';
@@ -26,10 +26,11 @@ interface Ctx {
 
 const s = suite<Ctx>('terminal with config.fleet');
 const DIM = 128;
+const CONSENT = { subject: 'Carol Jones', givenAt: 1_700_000_000_000, method: 'signed-form' as const, reference: 'form 17' };
 
 function faces(seed: number): PersonRecord['faces'] {
   const v = new Float32Array(DIM).map((_, i) => Math.sin(seed + i));
-  return [{ template: { model: 'test-model', format: 'f32', dim: DIM, data: Buffer.from(v.buffer).toString('base64') } }];
+  return [{ template: { model: 'test-model', format: 'f32', dim: DIM, data: Buffer.from(v.buffer).toString('base64') }, consent: CONSENT }];
 }
 
 function config(ctx: Ctx, id: string, overrides: Record<string, unknown> = {}): Config {
@@ -126,7 +127,7 @@ s('persons.upsert with a card, then that card at the sim reader grants; remove e
 
   // A photo on a terminal without face recognition: a coded refusal, nothing written.
   const refused = await t.persons
-    .upsert([{ id: 'dave', faces: [{ photo: { mime: 'image/jpeg', data: Buffer.from('not a jpeg').toString('base64') } }] }])
+    .upsert([{ id: 'dave', faces: [{ photo: { mime: 'image/jpeg', data: Buffer.from('not a jpeg').toString('base64') }, consent: CONSENT }] }])
     .catch((e: unknown) => e);
   assert.instance(refused, RejectedError);
   assert.is((refused as RejectedError).code, 'NOT_SUPPORTED');
@@ -216,11 +217,15 @@ s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
             }
           })(),
     snapshot: () => persons,
+    count: (from) => (from === 0 ? persons.length : undefined),
   };
   const first = await ctx.fleet.terminal('door-4').gallery.sync(source, { chunkBytes: 1800, window: 1 }).catch((e: unknown) => e);
   assert.match((first as Error).message, /backend went away/);
   const held = (await ctx.fleet.terminal('door-4').gallery.status()).session?.applied ?? 0;
   assert.ok(held > 0 && held <= 5, `session holds ${held}`);
+  // The total the backend announced in gallery.begin is kept with the session.
+  const open = JSON.parse(terminal.store.meta.get(FLEET_GALLERY_SESSION_KEY) ?? 'null') as { total: number | null } | null;
+  assert.is(open?.total, 10);
 
   await close(ctx, terminal);
   terminal = await online(ctx, cfg);
@@ -239,7 +244,12 @@ s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
   const replaced = await ctx.fleet.terminal('door-4').gallery.sync({ version: 9, changesSince: () => null, snapshot: () => persons.slice(0, 3) });
   assert.is(replaced.mode, 'replace');
   assert.equal(terminal.access.repository.listPersons().map((p) => p.id).sort(), ['local', 'p0', 'p1', 'p2']);
+  assert.is(replaced.size, 4, 'the size counts the local person');
   assert.is(terminal.store.db.prepare('SELECT count(*) FROM face_templates').pluck().get(), 3);
+  // Once the fleet has sent a person, the fleet manages them: the next replace without them removes them.
+  await ctx.fleet.terminal('door-4').persons.upsert([{ id: 'local', name: 'Now from the backend' }]);
+  await ctx.fleet.terminal('door-4').gallery.sync({ version: 10, changesSince: () => null, snapshot: () => persons.slice(0, 2) });
+  assert.equal(terminal.access.repository.listPersons().map((p) => p.id).sort(), ['p0', 'p1']);
   await close(ctx, terminal);
 });
 

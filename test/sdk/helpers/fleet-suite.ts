@@ -14,7 +14,7 @@ import { guard, until } from './wait.js';
 
 function template(seed: number, dim = 128): PersonRecord['faces'] {
   const v = new Float32Array(dim).map((_, i) => Math.sin(seed + i));
-  return [{ template: { model: 'mobilefacenet', format: 'f32', dim, data: Buffer.from(v.buffer).toString('base64') } }];
+  return [{ template: { model: 'mobilefacenet', format: 'f32', dim, data: Buffer.from(v.buffer).toString('base64') }, consent: { subject: `Person ${seed}`, givenAt: 1_700_000_000_000, method: 'app' } }];
 }
 
 export function person(i: number): PersonRecord {

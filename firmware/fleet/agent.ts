@@ -29,7 +29,7 @@ import {
   type VersionRange,
   verifyMessage,
 } from '../../sdk/src/protocol/index.js';
-import { ReplayCache } from './replay-cache.js';
+import { ReplayCache, type ReplayLedger } from './replay-cache.js';
 import { child, type Logger } from '../log.js';
 import { ConfigSync } from './config-sync.js';
 import { Connection, type MqttConnectionOptions } from './connection.js';
@@ -67,7 +67,12 @@ export interface FleetAgentOptions {
    * agent runs in development mode and accepts unsigned messages: production
    * terminals are provisioned with `fleet-keys.json` (`limen provision`).
    */
-  security?: { trustedKeys: TrustedKeys; maxReplayEntries?: number };
+  security?: {
+    trustedKeys: TrustedKeys;
+    maxReplayEntries?: number;
+    /** Keeps accepted command ids across restarts (the terminal's store); without it they live in memory. */
+    replayLedger?: ReplayLedger;
+  };
   clock?: Clock;
   logger: Logger;
 }
@@ -144,7 +149,12 @@ export class FleetAgent {
       security: o.security
         ? {
             trustedKeys: () => this.trustedKeys!,
-            replay: new ReplayCache({ startedAt: this.clock.now(), clockSkewMs: skew, maxEntries: o.security.maxReplayEntries }),
+            replay: new ReplayCache({
+              startedAt: this.clock.now(),
+              clockSkewMs: skew,
+              maxEntries: o.security.maxReplayEntries,
+              ...(o.security.replayLedger && { ledger: o.security.replayLedger }),
+            }),
           }
         : null,
     });

@@ -31,7 +31,7 @@ import {
   type VersionRange,
   verifyMessage,
 } from '../../sdk/src/protocol/index.js';
-import type { ReplayCache } from './replay-cache.js';
+import { replayRefusal, type ReplayCache } from './replay-cache.js';
 import type { Logger } from '../log.js';
 import type { ConfigSync } from './config-sync.js';
 import { CommandError } from './errors.js';
@@ -148,10 +148,8 @@ export class CommandDispatcher {
       return this.fail(id, replyTo, req.v, 'BAD_REQUEST', `expiresAt: more than ${LIMITS.maxRequestTtlMs} ms ahead`);
     }
     if (sec) {
-      const verdict = sec.replay.check(id, req.ts, req.expiresAt, now);
-      if (verdict === 'replayed') return this.fail(id, replyTo, req.v, 'REPLAYED', 'a request with this id was already accepted; not executed');
-      if (verdict === 'before-start') return this.fail(id, replyTo, req.v, 'REPLAYED', 'issued before this terminal started; send it again with a new id');
-      if (verdict === 'full') return this.fail(id, replyTo, req.v, 'BUSY', 'too many recent signed requests');
+      const refusal = replayRefusal(sec.replay.check(id, req.ts, req.expiresAt, now), req.ts, now);
+      if (refusal) return this.fail(id, replyTo, req.v, refusal.code, refusal.message);
     }
     const seen = this.recent.get(id);
     if (seen) {

@@ -4,7 +4,8 @@ export type { MqttConnectionOptions, TlsOptions } from './connection.js';
 export type { BackoffOptions } from './backoff.js';
 export { Backoff } from './backoff.js';
 export { CommandError } from './errors.js';
-export { ReplayCache, type ReplayCacheOptions, type ReplayVerdict } from './replay-cache.js';
+export { ReplayCache, replayRefusal, type ReplayCacheOptions, type ReplayLedger, type ReplayVerdict } from './replay-cache.js';
+export { StoreReplayLedger } from './store-replay-ledger.js';
 export type {
   CommandContext,
   CommandHandlers,

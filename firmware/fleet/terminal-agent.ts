@@ -14,6 +14,7 @@ import { CommandError } from './errors.js';
 import type { CommandHandlers, HealthSample, Snapshot } from './interfaces.js';
 import { FleetPersons, type PhotoEnroller } from './persons.js';
 import { SqliteGallery } from './sqlite-gallery.js';
+import { StoreReplayLedger } from './store-replay-ledger.js';
 import { TerminalConfigHandler } from './terminal-config.js';
 
 /** Reported in presence and health. */
@@ -184,7 +185,8 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
     handlers,
     config,
     health,
-    ...(security && { security }),
+    // Accepted signed command ids are kept in the store: a restart does not reopen replays.
+    ...(security && { security: { ...security, replayLedger: new StoreReplayLedger(store) } }),
     healthIntervalMs: fleet.healthIntervalMs,
     ...(store.path !== ':memory:' && { diskPath: '/' }),
     clock: store.clock,

@@ -10,6 +10,11 @@ export const META_KEYS = {
   pinHmacKey: 'secrets.pin_hmac_key',
   /** Bumped whenever the face gallery changes (templates added or erased). */
   galleryVersion: 'gallery.version',
+  /** Signed commands: when replay protection began (ms), and the largest `expiresAt` of forgotten ids. */
+  replaySince: 'replay.since',
+  replayFloor: 'replay.floor',
+  /** Prefix of one key per accepted signed request id (value: its `expiresAt`). */
+  replayIdPrefix: 'replay.id.',
 } as const;
 
 /** Small string key/value settings stored beside the data they describe. */

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'UNKNOWN_KEY',
   /** A signed request with this id was already accepted, or it was issued before the terminal's replay window began. */
   'REPLAYED',
+  /** A signed request's `ts` lies further ahead of the terminal's clock than the tolerated skew; nothing was executed. */
+  'CLOCK_SKEW',
   /** A face came without a valid consent record (`faces.N.consent`: who, when, how); nothing was written. */
   'CONSENT_REQUIRED',
   /** The terminal failed while executing; the request may or may not have taken effect. */

@@ -1,6 +1,6 @@
 /**
- * Signed-command mode: tampered, expired, replayed, unsigned, foreign-key and
- * re-targeted requests are each refused with their own code and change nothing;
+ * Signed-command mode: tampered, expired, replayed, future-dated, unsigned,
+ * foreign-key and re-targeted requests are each refused with their own code and change nothing;
  * the SDK signs with the fleet key; keys rotate without a restart.
  */
 import { generateKeyPairSync, createPublicKey } from 'node:crypto';
@@ -118,6 +118,7 @@ test('unsigned, tampered, foreign-key, re-targeted and expired requests each get
   // Signed for reboot, sent as unlock.
   codes.otherCommand = codeOf(await send('unlock', signMessage(cmd('reboot'), request({ durationMs: 2000 }), fleetKey)));
   codes.expired = codeOf(await send('unlock', signMessage(cmd('unlock'), request({ durationMs: 2000 }, { expiresAt: Date.now() - 60_000 }), fleetKey)));
+  codes.future = codeOf(await send('unlock', signMessage(cmd('unlock'), request({ durationMs: 2000 }, { ts: Date.now() + 600_000, expiresAt: Date.now() + 610_000 }), fleetKey)));
   codes.beforeStart = codeOf(await send('unlock', signMessage(cmd('unlock'), request({ durationMs: 2000 }, { ts: startedAt - 3_600_000 }), fleetKey)));
   const person = { id: 'p1', name: 'Mallory', credentials: [], templates: [] };
   codes.unsignedPersons = codeOf(await send('persons.upsert', request({ persons: [person] })));
@@ -132,6 +133,7 @@ test('unsigned, tampered, foreign-key, re-targeted and expired requests each get
     retargeted: 'SIGNATURE_INVALID',
     otherCommand: 'SIGNATURE_INVALID',
     expired: 'EXPIRED',
+    future: 'CLOCK_SKEW',
     beforeStart: 'REPLAYED',
     unsignedPersons: 'SIGNATURE_MISSING',
     tamperedConfig: 'SIGNATURE_INVALID',

@@ -204,6 +204,30 @@ if (socatOrSkip('OSDP control panel over a pty pair')) {
     }
   });
 
+  test('install mode: a reader with no key offers SCBK-D, takes the new key by KEYSET, then opens sessions only with it', async () => {
+    const pair = await openPtyPair();
+    const pd = await OsdpPdSim.open(pair.b); // fresh from the box: no key, nothing else said
+    try {
+      const plain = new OsdpControlPanel({ path: pair.a, clock: systemClock, pollIntervalMs: 10, replyTimeoutMs: 150, retries: 2 });
+      await online(plain);
+      assert.ok(plain.capabilities.some((c) => c.function === 9 && c.compliance === 1), 'PDCAP says secure channel');
+      await plain.close();
+      await provisionOsdpScbk({ path: pair.a, clock: systemClock, newScbk: KEY, replyTimeoutMs: 150 });
+      assert.equal(pd.handshakes, ['scbk-d', 'scbk']);
+      assert.not.ok(pd.installMode);
+      const keyed = new OsdpControlPanel({ path: pair.a, clock: systemClock, pollIntervalMs: 10, replyTimeoutMs: 150, retries: 2, scbk: KEY });
+      await online(keyed);
+      assert.ok(keyed.secure);
+      await keyed.close();
+      const again = await provisionOsdpScbk({ path: pair.a, clock: systemClock, newScbk: OTHER_KEY, replyTimeoutMs: 150 }).catch((e: unknown) => e);
+      assert.is((again as OsdpError).code, 'SECURE_CHANNEL', 'SCBK-D no longer opens a session');
+      assert.equal(pd.scbk, KEY);
+    } finally {
+      await pd.close();
+      await pair.close();
+    }
+  });
+
   test('provisioning: SCBK-D only for the install-mode PD, then the new key works and SCBK-D no longer does', async () => {
     const pair = await openPtyPair();
     const pd = await OsdpPdSim.open(pair.b, { installMode: true });

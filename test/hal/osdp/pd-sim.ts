@@ -10,9 +10,13 @@ import { closePort, openPort } from '../serial/pty.js';
 
 export interface PdSimOptions {
   address?: number;
-  /** The PD's key; without one it has no secure channel at all. */
+  /** The PD's key. Without one the PD is in install mode, as a real reader fresh from the box. */
   scbk?: Uint8Array;
-  /** Accepts SCBK-D (and osdp_KEYSET) while true. */
+  /**
+   * Accepts a secure channel under SCBK-D, and osdp_KEYSET inside it, while true.
+   * Default: true when the PD has no key (what libosdp's PD and shipped readers do);
+   * it ends when a KEYSET is accepted, after which only the new key opens a session.
+   */
   installMode?: boolean;
   /** NAKs plain-text polls once it has a key (encrypted communication required). */
   requireSecure?: boolean;
@@ -55,7 +59,7 @@ export class OsdpPdSim {
   ) {
     this.address = options.address ?? 0;
     this.scbk = options.scbk;
-    this.installMode = options.installMode ?? false;
+    this.installMode = options.installMode ?? options.scbk === undefined;
     this.requireSecure = options.requireSecure ?? false;
     port.on('data', (chunk: Buffer) => this.data(chunk));
   }
@@ -143,7 +147,9 @@ export class OsdpPdSim {
       case CMD.ID:
         return this.reply(p.sqn, REPLY.PDID, Uint8Array.from([0x5c, 0x26, 0x0a, 0x01, 0x02, 0x78, 0x56, 0x34, 0x12, 1, 4, 2]));
       case CMD.CAP:
-        return this.reply(p.sqn, REPLY.PDCAP, Uint8Array.from([9, this.scbk ? 1 : 0, 1, 8, 1, 0, 3, 1, 0]));
+        // function 9 (communication security): compliance 1 = AES-128 secure channel,
+        // which a PD in install mode offers under SCBK-D
+        return this.reply(p.sqn, REPLY.PDCAP, Uint8Array.from([9, this.scbk || this.installMode ? 1 : 0, 1, 8, 1, 0, 3, 1, 0]));
       case CMD.POLL: {
         if (this.requireSecure && this.scbk && !this.session) return this.reply(p.sqn, REPLY.NAK, Uint8Array.of(0x06));
         const card = this.cards.shift();

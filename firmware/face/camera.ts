@@ -93,12 +93,8 @@ export function openFaceCamera(options: FaceCameraOptions): FaceCamera {
       `face.camera source "${config.source}" plays through ${source.command}, which is not installed (install the ${source.command} package)`,
     );
   }
-  const log = child(options.logger, 'face:camera');
-  const camera = new ProcessCamera({ source, clock: options.clock, logger: log, name: 'face camera' });
-  camera.onStatus((s) => {
-    // An image folder ends after its last image (code 0) and plays again: not a problem.
-    if (s.kind === 'exited') log[s.code === 0 ? 'debug' : 'warn']({ code: s.code, signal: s.signal, stderr: s.stderr.slice(-500), restartInMs: s.restartInMs }, `${source.command} stopped; restarting`);
-    if (s.kind === 'spawn-failed') log.warn({ err: s.error, restartInMs: s.restartInMs }, `${source.command} could not be restarted`);
-  });
+  // The camera logs its child's life itself: a crash at warn, the end of a played folder
+  // or video (which then plays again) at debug.
+  const camera = new ProcessCamera({ source, clock: options.clock, logger: child(options.logger, 'face:camera'), name: 'face camera' });
   return { camera, description: source.description, owned: true };
 }

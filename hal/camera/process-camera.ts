@@ -61,6 +61,11 @@ export type ProcessCameraStatus =
       kind: 'exited';
       code: number | null;
       signal: NodeJS.Signals | null;
+      /**
+       * The child finished its input (exit code 0 after at least one frame): a played file
+       * or folder came to its end and plays again. Not a failure: no backoff, no warning.
+       */
+      endOfInput: boolean;
       /** The end of what the child wrote to stderr. */
       stderr: string;
       restartInMs: number;
@@ -71,6 +76,8 @@ interface ChildRun {
   proc: ChildProcess;
   stderr: string;
   spawned: boolean;
+  /** Frames this child delivered. */
+  frames: number;
   failedToSpawn: boolean;
   exited: Promise<void>;
 }
@@ -128,6 +135,8 @@ export class ProcessCamera implements Camera {
   private restartTimer: TimerHandle | null = null;
   private failures = 0;
   private seq = 0;
+  /** The next spawn plays the same input again after it ended normally. */
+  private replaying = false;
 
   constructor(options: ProcessCameraOptions) {
     const source = options?.source;
@@ -187,6 +196,7 @@ export class ProcessCamera implements Camera {
     this.isRunning = true;
     this.seq = 0;
     this.failures = 0;
+    this.replaying = false;
     this.fpsMeter.reset(this.clock.now());
     this.dispatcher.resume();
     this.starting = this.spawnChild()
@@ -238,6 +248,7 @@ export class ProcessCamera implements Camera {
       proc,
       stderr: '',
       spawned: false,
+      frames: 0,
       failedToSpawn: false,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
@@ -258,7 +269,9 @@ export class ProcessCamera implements Camera {
     return new Promise<void>((resolve, reject) => {
       proc.once('spawn', () => {
         run.spawned = true;
-        this.log.info({ pid: proc.pid, command, args }, 'camera process started');
+        // Playing the same input again is routine; a first start or a restart after a crash is news.
+        const level = this.replaying ? 'debug' : 'info';
+        this.log[level]({ pid: proc.pid, command, args }, this.replaying ? 'camera process started again' : 'camera process started');
         this.emitStatus({ kind: 'spawned', pid: proc.pid! });
         resolve();
       });
@@ -286,6 +299,7 @@ export class ProcessCamera implements Camera {
     if (this.child !== run || !this.isRunning) return;
     this.slicer.push(chunk, (data) => {
       this.failures = 0;
+      run.frames++;
       const now = this.clock.now();
       this.fpsMeter.record(now);
       const { width, height, format } = this.source;
@@ -297,9 +311,14 @@ export class ProcessCamera implements Camera {
     if (this.child !== run) return; // stopped on purpose, or an older child
     this.child = null;
     if (!this.isRunning) return;
-    const delay = this.nextDelay();
-    this.log.warn({ code, signal, stderr: run.stderr, restartInMs: delay }, 'camera process died');
-    this.emitStatus({ kind: 'exited', code, signal, stderr: run.stderr, restartInMs: delay });
+    // Exit 0 after frames is a source that reached the end of its input (an image folder,
+    // a video without -stream_loop): it plays again. Exit 0 before any frame is not that.
+    const endOfInput = code === 0 && signal === null && run.frames > 0;
+    this.replaying = endOfInput;
+    const delay = endOfInput ? this.restart.initialDelayMs : this.nextDelay();
+    if (endOfInput) this.log.debug({ frames: run.frames, restartInMs: delay }, 'camera input ended; playing it again');
+    else this.log.warn({ code, signal, frames: run.frames, stderr: run.stderr, restartInMs: delay }, 'camera process died');
+    this.emitStatus({ kind: 'exited', code, signal, endOfInput, stderr: run.stderr, restartInMs: delay });
     this.scheduleRestart(delay);
   }
 

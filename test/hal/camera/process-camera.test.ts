@@ -13,9 +13,12 @@ import {
   imageFolderSource,
   imageSource,
   videoSource,
+  type CameraLogger,
   type ProcessCameraStatus,
   type ProcessSource,
 } from '../../../hal/camera/index.js';
+import type { Clock } from '../../../hal/clock.js';
+import { systemClock } from '../../../hal/clock.js';
 import { HalError } from '../../../hal/errors.js';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { Collector, rejection } from '../contracts/util.js';
@@ -47,14 +50,25 @@ function writer(width: number, height: number, frames: number, mode: 'stay' | 'e
 }
 
 const cameras: ProcessCamera[] = [];
-function camera(source: ProcessSource, clock = new FakeClock()): ProcessCamera {
-  const cam = new ProcessCamera({ source, clock });
+function camera(source: ProcessSource, clock: Clock = new FakeClock(), logger?: CameraLogger): ProcessCamera {
+  const cam = new ProcessCamera({ source, clock, ...(logger && { logger }) });
   cameras.push(cam);
   return cam;
 }
 test.after(async () => {
   await Promise.all(cameras.map((c) => c.close()));
 });
+
+/** A logger that keeps what the camera logged, by level. */
+function recordingLogger(): CameraLogger & { lines: Record<'debug' | 'info' | 'warn', string[]> } {
+  const lines = { debug: [] as string[], info: [] as string[], warn: [] as string[] };
+  return {
+    lines,
+    debug: (_obj, msg) => void lines.debug.push(msg ?? ''),
+    info: (_obj, msg) => void lines.info.push(msg ?? ''),
+    warn: (_obj, msg) => void lines.warn.push(msg ?? ''),
+  };
+}
 
 function statuses(cam: ProcessCamera): Collector<ProcessCameraStatus> {
   const c = new Collector<ProcessCameraStatus>();
@@ -101,7 +115,7 @@ test('a killed child is restarted after the backoff, and frames flow again', asy
   await status.until(2, 'statuses');
   const exited = status.values[1]!;
   assert.is(exited.kind, 'exited');
-  assert.equal(exited.kind === 'exited' && [exited.signal, exited.restartInMs], ['SIGKILL', 250]);
+  assert.equal(exited.kind === 'exited' && [exited.signal, exited.restartInMs, exited.endOfInput], ['SIGKILL', 250, false]);
   assert.is(cam.running, true, 'still running: it will restart');
   clock.advance(249);
   assert.is(status.values.length, 2, 'not before the delay');
@@ -125,6 +139,7 @@ test('a child that keeps dying without frames backs off: 250, 500, 1000 ms', asy
     assert.is(s.kind, 'exited');
     if (s.kind === 'exited') {
       assert.is(s.code, 0);
+      assert.is(s.endOfInput, false, 'exit 0 before any frame is not the end of an input');
       delays.push(s.restartInMs);
       if (delays.length < 3) clock.advance(s.restartInMs);
     }
@@ -134,6 +149,49 @@ test('a child that keeps dying without frames backs off: 250, 500, 1000 ms', asy
   assert.is(clock.pendingTimers, 0, 'stop cancels the pending restart');
   clock.advance(10_000);
   assert.is(cam.pid, null, 'nothing spawned after stop');
+});
+
+test('a source that reaches the end of its input (exit 0 after frames) plays again: no warning, no backoff', async () => {
+  const clock = new FakeClock();
+  const log = recordingLogger();
+  const cam = camera(writer(8, 8, 2, 'exit'), clock, log);
+  const status = statuses(cam);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  const ends: ProcessCameraStatus[] = [];
+  for (let n = 2; ends.length < 3; n += 2) {
+    await status.until(n, 'statuses');
+    const s = status.values[n - 1]!;
+    ends.push(s);
+    if (s.kind === 'exited') clock.advance(s.restartInMs);
+  }
+  await frames.until(6, 'frames of three passes');
+  assert.equal(
+    ends.map((s) => s.kind === 'exited' && [s.code, s.endOfInput, s.restartInMs]),
+    [[0, true, 250], [0, true, 250], [0, true, 250]],
+  );
+  assert.equal(log.lines.warn, [], 'a normal end is not a death');
+  assert.equal(log.lines.info, ['camera process started'], 'only the first start is news');
+  assert.ok(log.lines.debug.includes('camera input ended; playing it again'));
+  assert.ok(log.lines.debug.includes('camera process started again'));
+});
+
+test('a crash is still logged as a death, and the next start is news again', async () => {
+  const clock = new FakeClock();
+  const log = recordingLogger();
+  const cam = camera(writer(8, 8, 1, 'stay'), clock, log);
+  const status = statuses(cam);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  await frames.until(1, 'frames');
+  process.kill(cam.pid!, 'SIGKILL');
+  await status.until(2, 'statuses');
+  clock.advance(250);
+  await status.until(3, 'statuses');
+  assert.equal(log.lines.warn, ['camera process died']);
+  assert.equal(log.lines.info, ['camera process started', 'camera process started']);
 });
 
 test('a command that does not exist rejects start with DEVICE_NOT_FOUND', async () => {
@@ -215,6 +273,25 @@ if (hasFfmpeg) {
       assert.ok(Buffer.from(frame.data).equals(rgb), 'ffmpeg frame equals the PNG pixels');
       const fromFolder = await firstFrame(imageFolderSource({ dir, width: 64, height: 48, fps: 10 }));
       assert.ok(Buffer.from(fromFolder.data).equals(rgb), 'folder frame equals the PNG pixels');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an image folder played by ffmpeg loops: each end of the folder is logged at debug, not as a death', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+    try {
+      await testCard(dir);
+      const log = recordingLogger();
+      const cam = camera(imageFolderSource({ dir, width: 64, height: 48, fps: 10, secondsPerImage: 0.2 }), systemClock, log);
+      const status = statuses(cam);
+      await cam.start();
+      // spawned, exited, spawned, exited: two whole passes.
+      await status.until(4, 'statuses of two passes');
+      const exits = status.values.filter((s) => s.kind === 'exited');
+      assert.equal(exits.map((s) => s.kind === 'exited' && [s.code, s.signal, s.endOfInput]), [[0, null, true], [0, null, true]]);
+      assert.equal(log.lines.warn, []);
+      await cam.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,76 @@
+/**
+ * The site server: a Fastify app of one plugin per concern (auth, staff, audit, zones,
+ * units and residents, terminals, records, live), JSON schema on every route, and the
+ * OpenAPI document those schemas make at `/api/openapi.json`.
+ */
+import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Fleet } from '@limen/sdk';
+import type { Logger } from 'pino';
+import type { Ingest } from '../ingest.js';
+import type { SiteStore } from '../store/index.js';
+import { auditDecorator, auditRoutes } from './audit.js';
+import { authPlugin, type AuthOptions } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { liveRoutes } from './live.js';
+import { recordRoutes } from './records.js';
+import { residentRoutes } from './residents.js';
+import { staffRoutes } from './staff.js';
+import { terminalRoutes } from './terminals.js';
+import './types.js';
+import { zoneRoutes } from './zones.js';
+
+export interface SiteServerOptions extends AuthOptions {
+  store: SiteStore;
+  /** The site secret (`loadOrCreateSecret`). */
+  secret: Buffer;
+  /** For terminals' online state. */
+  fleet?: Fleet;
+  /** For live events. */
+  ingest?: Ingest;
+  logger?: Logger;
+  now?: () => number;
+  /** Honour X-Forwarded-For from a reverse proxy in front (default false: the peer address is audited). */
+  trustProxy?: boolean;
+}
+
+export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
+    trustProxy: o.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  }) as unknown as FastifyInstance;
+  app.decorate('site', {
+    store: o.store,
+    secret: o.secret,
+    ...(o.fleet && { fleet: o.fleet }),
+    ...(o.ingest && { ingest: o.ingest }),
+    now: o.now ?? Date.now,
+  });
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Limen Site', version: '0.1.0', description: "The community's back office: zones, terminals, residents, entry records, staff and audit." },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'limen_session' } } },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(auditDecorator);
+  await app.register(authPlugin, {
+    ...(o.secureCookies !== undefined && { secureCookies: o.secureCookies }),
+    ...(o.loginLimit !== undefined && { loginLimit: o.loginLimit }),
+  });
+  await app.register(staffRoutes);
+  await app.register(auditRoutes);
+  await app.register(zoneRoutes);
+  await app.register(terminalRoutes);
+  await app.register(residentRoutes);
+  await app.register(recordRoutes);
+  await app.register(liveRoutes);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,32 @@
+/** What the site's plugins add to Fastify: the logged-in staff member, role checks, the audit function. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Fleet } from '@limen/sdk';
+// Their type augmentations: `summary`/`tags` on route schemas, `websocket: true` routes.
+import type {} from '@fastify/swagger';
+import type {} from '@fastify/websocket';
+import type { Ingest } from '../ingest.js';
+import type { SessionStaff, SiteStore, StaffRole } from '../store/index.js';
+
+export interface SiteContext {
+  store: SiteStore;
+  /** The site secret: keyed hashes of identity numbers and PINs, CSRF tokens. */
+  secret: Buffer;
+  fleet?: Fleet;
+  ingest?: Ingest;
+  now: () => number;
+}
+
+export type AuditFn = (request: FastifyRequest, action: string, subject: string | null, detail?: Record<string, unknown> | null) => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    site: SiteContext;
+    /** A preHandler: 401 without a session, 403 unless the staff member has one of these roles. */
+    requireRole(...roles: StaffRole[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** The one way personal-data reads, exports and changes reach the audit log. */
+    audit: AuditFn;
+  }
+  interface FastifyRequest {
+    staff: SessionStaff | null;
+  }
+}

@@ -1,6 +1,7 @@
 // `limen sim` without --db / --config: the broker and the sim terminals, their URLs
 // printed, until SIGINT / SIGTERM.
 import type { Logger } from '../../firmware/log.js';
+import { printFaceDecisions } from './face-decisions.js';
 import { startSimulation, type Simulation, type SimulationOptions } from './simulation.js';
 
 /** The broker port `npm start` prefers, so `limen fleet` finds it without --url. */
@@ -32,6 +33,8 @@ export async function runSimulation(options: SimulationOptions & { logger: Logge
   const sim = await startOnPreferredPort(options);
   for (const line of describeSimulation(sim)) console.log(line);
   for (const t of sim.terminals) {
+    const names = { terminalId: t.id, personName: (id: string) => t.terminal.access.repository.getPerson(id)?.name };
+    if (t.terminal.face) printFaceDecisions(t.terminal.face, (line) => console.log(line), names);
     void t.terminal.face?.whenReady().then((s) => {
       if (s.state === 'running') console.log(`${t.id}: face recognition on (${s.modelSet}, ${s.templates} enrolled, camera: ${s.camera})`);
       else if (s.state === 'failed') console.log(`${t.id}: face recognition unavailable: ${s.error?.message} (cards and the door work)`);

@@ -6,6 +6,7 @@ import type { Logger } from '../../firmware/log.js';
 import { PanelServer } from '../../firmware/panel/server.js';
 import { simPanelTarget } from '../../firmware/panel/sim-target.js';
 import { Terminal } from '../../firmware/terminal.js';
+import { printFaceDecisions } from './face-decisions.js';
 
 export interface RunSimulatorOptions {
   config: Config;
@@ -27,6 +28,9 @@ export async function runSimulator({ config, logger, configPath }: RunSimulatorO
   console.log(`Limen sim terminal "${config.terminal.id}" (board ${config.board}, database ${config.store.path})`);
   console.log(`Control panel: ${panel.url}`);
   if (config.fleet) console.log(`Fleet: ${config.fleet.url} (site ${config.fleet.site ?? config.terminal.site})`);
+  // Each face decision as a line, so that a face played into the camera (--play) gets an answer.
+  const { face, access } = terminal;
+  if (face) printFaceDecisions(face, (line) => console.log(line), { personName: (id) => access.repository.getPerson(id)?.name });
   void terminal.face?.whenReady().then((s) => {
     if (s.state === 'running') console.log(`Face recognition: on (${s.modelSet}, ${s.templates} enrolled, liveness ${s.livenessLevel}, camera: ${s.camera})`);
     else if (s.state === 'failed') console.log(`Face recognition unavailable: ${s.error?.message} (cards and the door work)`);

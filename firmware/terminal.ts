@@ -9,6 +9,7 @@ import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
 import { VisitorPasses } from './access/passes.js';
 import { describeReason } from './access/reason-text.js';
+import { PinEntry } from './access/pin-entry.js';
 import { QrScanner } from './access/qr-scanner.js';
 import { loadFleetKeys, loadOrCreateDataKey, RetentionPolicy, sealedTemplateCodec } from './security/index.js';
 import type { Config } from './config/index.js';
@@ -112,6 +113,9 @@ export class Terminal {
     if (devices.cardReader) {
       this.unsubscribes.push(devices.cardReader.onRead((read) => void this.onCardRead(read)));
       this.unsubscribes.push(devices.cardReader.onError((err) => this.onReaderError(err)));
+      // Keypads that send keys one by one (OSDP, Wiegand): `#` enters the PIN typed so far.
+      const pins = new PinEntry({ clock: this.clock, onPin: (pin) => void this.presentSafely({ type: 'pin', value: pin }) });
+      this.unsubscribes.push(devices.cardReader.onKey((press) => pins.press(press.key)), () => pins.close());
     }
     this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine) : null;
     if (passes && devices.camera) {

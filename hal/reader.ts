@@ -30,17 +30,36 @@ export interface CardRead {
   timestamp: number;
 }
 
+/** A key on a reader's keypad. */
+export type KeypadKey = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#';
+
+export interface KeyPress {
+  key: KeypadKey;
+  timestamp: number;
+}
+
 /**
  * A card (or PIN keypad) reader.
  *
  * Contract:
  * - `onRead` fires once per valid read. Frames that fail parity or framing never
  *   reach it; they go to `onError` with HalError BAD_FRAME.
+ * - `onKey` fires once per key pressed on a keypad that sends keys one by one
+ *   (osdp_KEYPAD, Wiegand 4- and 8-bit bursts). Putting keys together into a PIN
+ *   (`#` enters, `*` clears, a pause abandons) is the firmware's job
+ *   (firmware/access/pin-entry.ts). Readers without such a keypad never call it.
  * - `close()` releases the device; afterwards no handler is called and `close()`
  *   resolves and does nothing.
  */
 export interface CardReader {
   onRead(handler: (read: CardRead) => void): Unsubscribe;
+  onKey(handler: (key: KeyPress) => void): Unsubscribe;
   onError(handler: (error: Error) => void): Unsubscribe;
   close(): Promise<void>;
+}
+
+const KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'];
+
+export function isKeypadKey(value: unknown): value is KeypadKey {
+  return typeof value === 'string' && KEYS.includes(value);
 }

@@ -8,7 +8,7 @@ import { OsdpBus } from './bus.js';
 import { osdpCardRead } from './card.js';
 import { CMD, nakReason, REPLY } from './codes.js';
 import { OsdpError } from './errors.js';
-import { buzzerRecord, ledRecord, parsePdCap, parsePdId, parseRaw, type BuzzerCommand, type LedCommand, type PdCapability, type PdId } from './messages.js';
+import { buzzerRecord, ledRecord, parseKeypad, parsePdCap, parsePdId, parseRaw, type BuzzerCommand, type LedCommand, type PdCapability, type PdId } from './messages.js';
 
 export interface OsdpControlPanelOptions {
   /** RS-485 adapter, e.g. /dev/ttyAMA0 behind an auto-direction transceiver, or /dev/ttyUSB0. */
@@ -49,6 +49,7 @@ interface QueuedCommand {
  * PD (osdp_ID, osdp_CAP), sets up the secure channel when it has the PD's SCBK,
  * then polls; card reads (osdp_RAW) come out as CardReads: Wiegand frames (parity checked)
  * as wiegand26/34/37, so they match cards enrolled at a Wiegand reader; other bits as `osdp`.
+ * Keys typed on the reader's keypad (osdp_KEYPAD) come out one by one through `onKey`.
  * `led` and `buzz` queue commands between polls and resolve on the PD's ACK.
  */
 export class OsdpControlPanel extends CardReaderBase {
@@ -131,6 +132,7 @@ export class OsdpControlPanel extends CardReaderBase {
     if (this.closed) return;
     this.closed = true;
     this.reads.clear();
+    this.keys.clear();
     this.errors.clear();
     this.statuses.clear();
     for (const c of this.commands.splice(0)) c.reject(closedError(this.name));
@@ -211,6 +213,13 @@ export class OsdpControlPanel extends CardReaderBase {
         const card = parseRaw(reply.data);
         if ('error' in card) return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${card.error}`));
         this.reads.emit(osdpCardRead(card.bitLength, card.value, this.clock.now()));
+        return;
+      }
+      case REPLY.KEYPAD: {
+        const entry = parseKeypad(reply.data);
+        if ('error' in entry) return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${entry.error}`));
+        const timestamp = this.clock.now();
+        for (const key of entry.keys) this.keys.emit({ key, timestamp });
         return;
       }
       case REPLY.NAK:

@@ -24,6 +24,8 @@ export {
   buzzerRecord,
   parseRaw,
   encodeRaw,
+  parseKeypad,
+  encodeKeypad,
   parsePdId,
   parsePdCap,
   keysetData,
@@ -32,6 +34,7 @@ export {
   type BuzzerCommand,
   type OsdpColor,
   type RawCard,
+  type KeypadEntry,
   type PdId,
   type PdCapability,
 } from './messages.js';

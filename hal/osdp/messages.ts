@@ -1,4 +1,6 @@
 /** Payloads of the OSDP commands and replies this control panel uses (pure). */
+import type { KeypadKey } from '../reader.js';
+
 
 export type OsdpColor = 'off' | 'red' | 'green' | 'amber' | 'blue' | 'magenta' | 'cyan' | 'white';
 export const COLOR_CODES: Record<OsdpColor, number> = { off: 0, red: 1, green: 2, amber: 3, blue: 4, magenta: 5, cyan: 6, white: 7 };
@@ -63,6 +65,35 @@ export function encodeRaw(card: RawCard): Uint8Array {
   const shifted = card.value << BigInt(nbytes * 8 - card.bitLength);
   const bytes = Buffer.from(shifted.toString(16).padStart(nbytes * 2, '0'), 'hex');
   return Uint8Array.from([card.reader, card.formatCode, card.bitLength & 0xff, card.bitLength >> 8, ...bytes]);
+}
+
+export interface KeypadEntry {
+  reader: number;
+  keys: KeypadKey[];
+}
+
+/** Key codes of osdp_KEYPAD: ASCII digits, '*' as 0x7F and '#' as 0x0D (SIA OSDP 2.2); readers that send '*' / '#' as printed are understood too. */
+const KEY_CODES: Record<number, KeypadKey> = { 0x7f: '*', 0x0d: '#', 0x2a: '*', 0x23: '#' };
+for (let d = 0; d <= 9; d++) KEY_CODES[0x30 + d] = String(d) as KeypadKey;
+
+/** osdp_KEYPAD: reader, key count, one byte per key. */
+export function parseKeypad(data: Uint8Array): KeypadEntry | { error: string } {
+  if (data.length < 2) return { error: `osdp_KEYPAD of ${data.length} bytes is too short` };
+  const count = data[1] as number;
+  if (data.length !== 2 + count) return { error: `osdp_KEYPAD says ${count} keys and carries ${data.length - 2}` };
+  const keys: KeypadKey[] = [];
+  for (const code of data.subarray(2)) {
+    const key = KEY_CODES[code];
+    if (key === undefined) return { error: `osdp_KEYPAD key 0x${code.toString(16).padStart(2, '0')} is not a digit, * or #` };
+    keys.push(key);
+  }
+  return { reader: data[0] as number, keys };
+}
+
+/** The osdp_KEYPAD a reader sends for `keys` (for simulated readers). */
+export function encodeKeypad(reader: number, keys: readonly KeypadKey[]): Uint8Array {
+  const codes = keys.map((k) => (k === '*' ? 0x7f : k === '#' ? 0x0d : 0x30 + Number(k)));
+  return Uint8Array.from([reader, codes.length, ...codes]);
 }
 
 export interface PdId {

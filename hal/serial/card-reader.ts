@@ -50,6 +50,7 @@ export abstract class SerialCardReader extends CardReaderBase {
     if (this.closed) return;
     this.closed = true;
     this.reads.clear();
+    this.keys.clear();
     this.errors.clear();
     this.stopping();
     await this.link.close();

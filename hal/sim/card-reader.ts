@@ -1,7 +1,7 @@
 import { CardReaderBase } from '../reader-base.js';
 import type { Clock } from '../clock.js';
 import { closedError, HalError } from '../errors.js';
-import type { CardFormat, CardRead } from '../reader.js';
+import { isKeypadKey, type CardFormat, type CardRead, type KeyPress } from '../reader.js';
 
 export interface SimCardReaderOptions {
   /** Stamps the reads. */
@@ -52,8 +52,18 @@ export class SimCardReader extends CardReaderBase {
   close(): Promise<void> {
     this.closed = true;
     this.reads.clear();
+    this.keys.clear();
     this.errors.clear();
     return Promise.resolve();
+  }
+
+  /** Presses one key on the keypad (a digit, `*` or `#`), as a reader that sends keys one by one does. */
+  pressKey(key: string): PresentResult | { ok: true; key: KeyPress } {
+    if (!isKeypadKey(key)) return this.fail(`no key ${describe(key)} on the keypad`);
+    if (this.closed) return { ok: false, error: closedError(this.name) };
+    const press: KeyPress = { key, timestamp: this.clock.now() };
+    this.keys.emit(press);
+    return { ok: true, key: press };
   }
 
   /**

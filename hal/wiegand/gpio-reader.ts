@@ -24,7 +24,8 @@ export interface GpioWiegandReaderOptions {
  * low marks the frame as noise. Linux delivers sysfs edges late and can merge
  * 50 µs pulses under load, so on real boards a Wiegand-to-serial converter
  * (WiegandSerialReader) is the reliable choice; this driver suits readers with
- * long pulses and lightly loaded boards.
+ * long pulses and lightly loaded boards. Keypad bursts (4 or 8 bits per key) come
+ * out through `onKey`.
  */
 export class GpioWiegandReader extends CardReaderBase {
   readonly name: string;
@@ -54,6 +55,7 @@ export class GpioWiegandReader extends CardReaderBase {
       onBurst: (burst) => {
         const outcome = interpretBurst(burst, this.name);
         if (outcome.kind === 'read') this.reads.emit(outcome.read);
+        else if (outcome.kind === 'key') this.keys.emit(outcome.key);
         else if (outcome.kind === 'bad') this.errors.emit(outcome.error);
         else log?.debug({ bits: burst.bits.length }, `${this.name}: ${outcome.reason}`);
       },
@@ -73,6 +75,7 @@ export class GpioWiegandReader extends CardReaderBase {
     this.closed = true;
     this.assembler.close();
     this.reads.clear();
+    this.keys.clear();
     this.errors.clear();
     for (const line of this.lines) line.release();
   }

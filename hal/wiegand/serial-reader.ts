@@ -13,7 +13,8 @@ const MAX_LINE = 256;
 /**
  * A Wiegand reader behind a Wiegand-to-serial converter (a microcontroller that
  * times the 50 µs pulses and prints each frame as a line; see converter.ts for
- * the line formats). Frames get the same parity and length checks as on GPIO.
+ * the line formats). Frames get the same parity and length checks as on GPIO;
+ * keypad bursts (4 or 8 bits per key) come out through `onKey`.
  */
 export class WiegandSerialReader extends SerialCardReader {
   private pending = '';
@@ -53,6 +54,7 @@ export class WiegandSerialReader extends SerialCardReader {
     if (parsed.kind === 'bad') return this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.reason}`));
     const outcome = interpretBurst({ bits: parsed.bits, noise: false, timestamp: this.clock.now() }, this.name);
     if (outcome.kind === 'read') this.reads.emit(outcome.read);
+    else if (outcome.kind === 'key') this.keys.emit(outcome.key);
     else if (outcome.kind === 'bad') this.errors.emit(outcome.error);
     else this.errors.emit(new HalError('BAD_FRAME', `${this.name}: ${parsed.bits.length}-bit frame is too short`));
   }

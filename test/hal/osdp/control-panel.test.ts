@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { systemClock } from '../../../hal/clock.js';
 import { HalError } from '../../../hal/errors.js';
 import { OsdpBuzzerOutput, OsdpControlPanel, OsdpError, OsdpLedOutput, provisionOsdpScbk, type OsdpStatus } from '../../../hal/osdp/index.js';
-import type { CardRead } from '../../../hal/reader.js';
+import type { CardRead, KeyPress } from '../../../hal/reader.js';
 import { outputContract } from '../contracts/output.js';
 import { readerContract } from '../contracts/reader.js';
 import { Collector } from '../contracts/util.js';
@@ -182,6 +182,27 @@ if (socatOrSkip('OSDP control panel over a pty pair')) {
       await online(cp);
       await cp.led({ color: 'green' });
       assert.is(errors.values.length, 1);
+    } finally {
+      await cp.close();
+    }
+  });
+
+  test('keys typed on the reader come out one by one through onKey; a malformed osdp_KEYPAD is BAD_FRAME', async () => {
+    const { cp, pd } = await setup({ scbk: KEY, requireSecure: true }, { scbk: KEY });
+    try {
+      const keys = new Collector<KeyPress>();
+      const errors = new Collector<Error>();
+      cp.onKey(keys.push);
+      cp.onError(errors.push);
+      await online(cp);
+      pd.presentKeypadReply(Uint8Array.from([0, 2, 0x31]));
+      pd.presentKeypadReply(Uint8Array.from([0, 1, 0x41]));
+      pd.typeKeys('1*90#');
+      await keys.until(5, 'keys');
+      assert.equal(keys.values.map((k) => k.key), ['1', '*', '9', '0', '#']);
+      assert.equal(errors.values.map((e) => (e as HalError).code), ['BAD_FRAME', 'BAD_FRAME']);
+      assert.match(errors.values[0]?.message ?? '', /says 2 keys and carries 1/);
+      assert.match(errors.values[1]?.message ?? '', /key 0x41 is not a digit/);
     } finally {
       await cp.close();
     }

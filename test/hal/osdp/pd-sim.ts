@@ -3,7 +3,8 @@ import type { SerialPort } from 'serialport';
 import { open, seal, type SecureSession } from '../../../hal/osdp/channel.js';
 import { CMD, REPLY } from '../../../hal/osdp/codes.js';
 import { crc16 } from '../../../hal/osdp/crc.js';
-import { encodeRaw } from '../../../hal/osdp/messages.js';
+import { encodeKeypad, encodeRaw } from '../../../hal/osdp/messages.js';
+import { isKeypadKey, type KeypadKey } from '../../../hal/reader.js';
 import { encodePacket, hasMac, OsdpParser, type OsdpPacket } from '../../../hal/osdp/packet.js';
 import { clientCryptogram, deriveSessionKeys, initialRmac, sameBytes, SCBK_D, serverCryptogram, type SessionKeys } from '../../../hal/osdp/secure.js';
 import { closePort, openPort } from '../serial/pty.js';
@@ -44,7 +45,8 @@ export class OsdpPdSim {
   silent = false;
   private session: SecureSession | null = null;
   private pending: { keys: SessionKeys; rndA: Uint8Array; rndB: Uint8Array; flag: number } | null = null;
-  private cards: Uint8Array[] = [];
+  /** Replies waiting for a poll: card reads and keys, in the order they happened. */
+  private queued: Array<{ code: number; data: Uint8Array }> = [];
   private lastSqn: number | null = null;
   private lastReply: Buffer | null = null;
   private corruptCrc = false;
@@ -77,7 +79,20 @@ export class OsdpPdSim {
    * no Wiegand length, so the value comes out unchanged as an `osdp` read.
    */
   presentCard(value: bigint, bitLength = 32): void {
-    this.cards.push(encodeRaw({ reader: 0, formatCode: 0, bitLength, value }));
+    this.queued.push({ code: REPLY.RAW, data: encodeRaw({ reader: 0, formatCode: 0, bitLength, value }) });
+  }
+
+  /** Types keys on the reader's keypad (digits, `*`, `#`): one osdp_KEYPAD per key, as a person types. */
+  typeKeys(keys: string): void {
+    for (const key of keys) {
+      if (!isKeypadKey(key)) throw new TypeError(`no key ${JSON.stringify(key)} on the keypad`);
+      this.queued.push({ code: REPLY.KEYPAD, data: encodeKeypad(0, [key as KeypadKey]) });
+    }
+  }
+
+  /** Queues an osdp_KEYPAD reply as it is (a malformed one, a key the panel does not know). */
+  presentKeypadReply(data: Uint8Array): void {
+    this.queued.push({ code: REPLY.KEYPAD, data });
   }
 
   /** Writes bytes onto the line as they are (noise, a corrupt header). */
@@ -92,7 +107,7 @@ export class OsdpPdSim {
 
   /** Queues an osdp_RAW reply whose data is malformed (bit count and data disagree). */
   presentMalformedCard(): void {
-    this.cards.push(Uint8Array.from([0, 0, 26, 0, 0xff]));
+    this.queued.push({ code: REPLY.RAW, data: Uint8Array.from([0, 0, 26, 0, 0xff]) });
   }
 
   /** The next reply goes out with a broken CRC (a resend gets the good one). */
@@ -152,8 +167,8 @@ export class OsdpPdSim {
         return this.reply(p.sqn, REPLY.PDCAP, Uint8Array.from([9, this.scbk || this.installMode ? 1 : 0, 1, 8, 1, 0, 3, 1, 0]));
       case CMD.POLL: {
         if (this.requireSecure && this.scbk && !this.session) return this.reply(p.sqn, REPLY.NAK, Uint8Array.of(0x06));
-        const card = this.cards.shift();
-        return card ? this.reply(p.sqn, REPLY.RAW, card) : this.reply(p.sqn, REPLY.ACK);
+        const next = this.queued.shift();
+        return next ? this.reply(p.sqn, next.code, next.data) : this.reply(p.sqn, REPLY.ACK);
       }
       case CMD.LED: {
         const problem = ledProblem(data);

@@ -64,6 +64,25 @@ test('a read carries format, facility and the time of its first bit', async () =
   await reader.close();
 });
 
+test('keypad bursts: a 4-bit and an 8-bit key per press come out through onKey, a garbled 8-bit key is BAD_FRAME', async () => {
+  const { reader, play } = setup();
+  const keys: string[] = [];
+  const errors: Error[] = [];
+  reader.onKey((k) => keys.push(k.key));
+  reader.onError((e) => errors.push(e));
+  reader.onRead(() => assert.unreachable('a key is not a card'));
+  const burst = (bits: string): Edge[] => [...bits].flatMap((b, i): Edge[] => [[i * 2000, b === '1' ? 'D1' : 'D0', 0], [i * 2000 + 50, b === '1' ? 'D1' : 'D0', 1]]);
+  play(burst('0111')); // 4-bit 7
+  play(burst('1011')); // 4-bit 11 = #
+  play(burst('01011010')); // 8-bit: complement 0101, value 1010 = *
+  play(burst('11100001')); // 8-bit 1
+  play(burst('11110001')); // complement of 1 would be 1110: garbled
+  assert.equal(keys, ['7', '#', '*', '1']);
+  assert.is(errors.length, 1);
+  assert.match(errors[0]?.message ?? '', /fails its complement check/);
+  await reader.close();
+});
+
 test('close releases both lines and a half-received frame is dropped', async () => {
   const { reader, native, clock } = setup();
   const out: unknown[] = [];

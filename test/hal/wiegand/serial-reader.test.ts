@@ -51,7 +51,7 @@ if (socatOrSkip('WiegandSerialReader over a pty pair')) {
       await send(`${frame.slice(10)}\n`);
       await send('garbage!\n');
       await send(`${'x'.repeat(300)}`);
-      await send('\n1010\n');
+      await send('\n101\n');
       await send(`${encodeWiegand('wiegand26', 1, 1).join('')}\n`);
       await reads.until(2, 'reads');
       await errors.until(3, 'errors');
@@ -59,7 +59,24 @@ if (socatOrSkip('WiegandSerialReader over a pty pair')) {
       for (const e of errors.values) assert.is((e as HalError).code, 'BAD_FRAME');
       assert.match(errors.values[0]?.message ?? '', /unrecognised converter line "garbage!"/);
       assert.match(errors.values[1]?.message ?? '', /longer than 256/);
-      assert.match(errors.values[2]?.message ?? '', /4-bit frame is too short/);
+      assert.match(errors.values[2]?.message ?? '', /3-bit frame is too short/);
+    } finally {
+      await device.close();
+    }
+  });
+
+  test('keypad bursts from the converter (4-bit and 8-bit per key) come out through onKey', async () => {
+    const { device, send } = await setup();
+    try {
+      const keys = new Collector<string>();
+      const errors = new Collector<Error>();
+      device.onKey((k) => keys.push(k.key));
+      device.onError(errors.push);
+      await send('4:1\n4:2\n0011\n8:B4\n8:5A\n8:4B\n4:C\n');
+      await keys.until(6, 'keys');
+      await errors.until(1, 'errors');
+      assert.equal(keys.values, ['1', '2', '3', '4', '*', '#']);
+      assert.match(errors.values[0]?.message ?? '', /4-bit key value 12 is not a digit/);
     } finally {
       await device.close();
     }

@@ -15,6 +15,7 @@ import { registerDoctor } from './doctor.js';
 import { registerProvision } from './provision.js';
 import { DEFAULT_SIM_TERMINALS } from './cli/simulation.js';
 import { registerFleet } from './cli/fleet.js';
+import { registerSite } from './site/cli.js';
 import { registerRun } from './cli/run.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
@@ -111,6 +112,7 @@ registerRun(program);
 registerDoctor(program);
 registerProvision(program);
 registerFleet(program);
+registerSite(program);
 
 program
   .command('enrol')

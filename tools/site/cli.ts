@@ -1,0 +1,133 @@
+// `limen site`: runs the site server (store + HTTP API + live events; with --fleet, the
+// event ingest from the site's terminals), and `limen site admin create` makes staff
+// accounts from the command line (the first admin cannot be made any other way).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { Fleet } from '@limen/sdk';
+import { pino } from 'pino';
+import { startIngest, type Ingest } from './ingest.js';
+import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
+import { buildSiteServer } from './server/index.js';
+import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type StaffRole } from './store/index.js';
+
+type Out = (line: string) => void;
+
+const port = (v: string) => {
+  const n = Number.parseInt(v, 10);
+  if (!(/^\d+$/.test(v) && n <= 65_535)) throw new Error(`not a port number: ${v}`);
+  return n;
+};
+
+/** The secret lives beside a SQLite database; for PostgreSQL, in var/. */
+export function defaultSecretFile(database: string): string {
+  const t = parseDatabaseUrl(database);
+  return t.dialect === 'sqlite' && t.location !== ':memory:' ? join(dirname(t.location), 'site.key') : DEFAULT_SECRET_FILE;
+}
+
+export interface SiteOptions {
+  database?: string;
+  port?: number;
+  host?: string;
+  fleet?: string;
+  site?: string;
+  secretFile?: string;
+  secureCookies?: boolean;
+}
+
+export interface RunningSite {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
+  const database = o.database ?? DEFAULT_DATABASE;
+  const logger = pino({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn', base: { ns: 'limen:site' } });
+  const secret = loadOrCreateSecret(o.secretFile ?? defaultSecretFile(database));
+  const store = await openSiteStore(database);
+  let fleet: Fleet | undefined;
+  let ingest: Ingest | undefined;
+  try {
+    if (o.fleet) {
+      fleet = await Fleet.connect({ url: o.fleet, site: o.site ?? 'demo', logger, connectTimeoutMs: 10_000 });
+      ingest = startIngest({ store, fleet, logger });
+    }
+    const app = await buildSiteServer({ store, secret, logger, ...(fleet && { fleet }), ...(ingest && { ingest }), ...(o.secureCookies && { secureCookies: true }) });
+    const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8090 });
+    const url = `${address}/`;
+    out(`Limen site: ${url}`);
+    out(`Database: ${store.describe}`);
+    out(fleet ? `Fleet: ${o.fleet} (site ${o.site ?? 'demo'}), ingesting events` : 'Fleet: not connected (--fleet URL to ingest events)');
+    out(`API: ${address}/api/openapi.json`);
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      stop: () =>
+        (stopping ??= (async () => {
+          await app.close();
+          ingest?.stop();
+          await fleet?.close();
+          await store.close();
+        })()),
+    };
+  } catch (err) {
+    await fleet?.close();
+    await store.close();
+    throw err;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new Error('give the password on stdin (echo ... |) or with --password-file');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A password as read from a file or stdin: one trailing newline is not part of it. */
+export function passwordFrom(text: string): string {
+  return text.replace(/\r?\n$/, '');
+}
+
+export function registerSite(program: Command, out: Out = (l) => console.log(l)): void {
+  const site = program
+    .command('site')
+    .description("run the site server: the community's back office (HTTP API, staff, records; with --fleet, ingests the terminals' events)")
+    .option('--database <url>', `SQLite file (or sqlite:PATH) or postgres://... (default ${DEFAULT_DATABASE})`)
+    .option('-p, --port <port>', 'HTTP port (default 8090; 0 picks a free one)', port)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--fleet <url>', 'MQTT broker of the site terminals (e.g. mqtt://127.0.0.1:1883)')
+    .option('--site <site>', 'fleet site name (default demo)')
+    .option('--secret-file <file>', 'site secret for keyed hashes and CSRF tokens (default site.key beside a SQLite database, else var/site.key; made when missing)')
+    .option('--secure-cookies', 'mark cookies Secure (serve behind HTTPS)')
+    .action(async (opts: SiteOptions) => {
+      const running = await runSite(opts, out);
+      await new Promise<void>((resolve) => {
+        const stop = () => void running.stop().then(resolve, resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  site
+    .command('admin')
+    .description('staff accounts')
+    .command('create')
+    .description('create a staff account (default role admin); the password comes from stdin or --password-file')
+    .requiredOption('--username <name>', 'login name')
+    .option('--role <role>', `one of ${STAFF_ROLES.join(', ')} (default admin)`)
+    .option('--password-file <file>', 'read the password from this file')
+    .option('--database <url>', `SQLite file or postgres://... (default ${DEFAULT_DATABASE})`)
+    .action(async (opts: { username: string; role?: string; passwordFile?: string; database?: string }) => {
+      const role = (opts.role ?? 'admin') as StaffRole;
+      if (!STAFF_ROLES.includes(role)) throw new Error(`--role: one of ${STAFF_ROLES.join(', ')}`);
+      const password = passwordFrom(opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await readStdin());
+      const store = await openSiteStore(opts.database ?? site.opts<SiteOptions>().database ?? DEFAULT_DATABASE);
+      try {
+        const staff = await createStaff(store.db, { username: opts.username, role, password });
+        out(`created ${staff.role} ${staff.username} in ${store.describe}`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadBoard, openBoard, type BoardDefinition, type OpenedBoard } from '../board/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../hal/clock.js';
 import type { DisplayState } from '../hal/display.js';
@@ -11,7 +8,7 @@ import { VisitorPasses } from './access/passes.js';
 import { describeReason } from './access/reason-text.js';
 import { PinEntry } from './access/pin-entry.js';
 import { QrScanner } from './access/qr-scanner.js';
-import { loadFleetKeys, loadOrCreateDataKey, RetentionPolicy, sealedTemplateCodec } from './security/index.js';
+import { loadFleetKeys, RetentionPolicy } from './security/index.js';
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
 import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
@@ -19,8 +16,7 @@ import type { FleetAgent } from './fleet/index.js';
 import { createTerminalAgent } from './fleet/terminal-agent.js';
 import { mergeFleetConfig, storedFleetConfig } from './fleet/terminal-config.js';
 import { child, silentLogger, type Logger } from './log.js';
-import type { TemplateCodec } from './security/sealed.js';
-import { Store, type StoredEvent } from './store/index.js';
+import { FaceSnapshots, openConfiguredStore, type Store, type StoredEvent } from './store/index.js';
 import type { FaceEngine } from './vision/index.js';
 
 export interface TerminalOptions {
@@ -47,8 +43,6 @@ export interface TerminalOptions {
    * terminal answers `reboot` with NOT_SUPPORTED.
    */
   reboot?: (reason: string | undefined) => void | Promise<void>;
-  /** How face templates are stored (sealed under the terminal's data key); default plain float32. */
-  templateCodec?: TemplateCodec;
 }
 
 export interface PresentOutcome {
@@ -87,7 +81,14 @@ export class Terminal {
   private readonly retention: RetentionPolicy;
 
   private constructor(
-    options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & { board: OpenedBoard; store: Store; feedbackMs: number; faceEngine?: FaceEngine },
+    options: Required<Pick<TerminalOptions, 'config' | 'clock' | 'logger'>> & {
+      board: OpenedBoard;
+      store: Store;
+      feedbackMs: number;
+      faceEngine?: FaceEngine;
+      /** Sealed face snapshots of stranger / spoof events; null when templates are not sealed (no data key). */
+      snapshots: FaceSnapshots | null;
+    },
   ) {
     this.currentConfig = options.config;
     this.clock = options.clock;
@@ -117,7 +118,7 @@ export class Terminal {
       const pins = new PinEntry({ clock: this.clock, onPin: (pin) => void this.presentSafely({ type: 'pin', value: pin }) });
       this.unsubscribes.push(devices.cardReader.onKey((press) => pins.press(press.key)), () => pins.close());
     }
-    this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine) : null;
+    this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine, options.snapshots) : null;
     if (passes && devices.camera) {
       this.qrScanner = new QrScanner({ camera: devices.camera, clock: this.clock, onCode: (value) => void this.presentSafely({ type: 'qr', value }) });
     }
@@ -146,15 +147,8 @@ export class Terminal {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger();
     const definition = options.board ?? loadBoard(config.board);
-    if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
-    const store = Store.open({
-      path: config.store.path,
-      terminalId: config.terminal.id,
-      maxEvents: config.store.maxEvents,
-      clock,
-      logger,
-      templateCodec: options.templateCodec ?? templateCodecFor(config),
-    });
+    // Templates sealed under the data key (plain ones found are sealed now), as the CLI opens it.
+    const { store, dataKey } = openConfiguredStore(config, { clock, logger });
     let board: OpenedBoard | undefined;
     let terminal: Terminal | undefined;
     try {
@@ -177,6 +171,7 @@ export class Terminal {
         store,
         feedbackMs: options.feedbackMs ?? 3_000,
         ...(options.faceEngine && { faceEngine: options.faceEngine }),
+        snapshots: dataKey ? new FaceSnapshots(store, dataKey) : null,
       });
       await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
       terminal.retention.start();
@@ -288,7 +283,7 @@ export class Terminal {
     agent.start();
   }
 
-  private createFaceService(logger: Logger, engine: FaceEngine | undefined): FaceService {
+  private createFaceService(logger: Logger, engine: FaceEngine | undefined, snapshots: FaceSnapshots | null): FaceService {
     const { devices, definition } = this.board;
     const size = definition.roles.camera;
     return new FaceService({
@@ -307,6 +302,7 @@ export class Terminal {
         prompt: (p) => this.prompt(p?.message ?? null, p?.reason),
       },
       ...(engine && { engine }),
+      ...(snapshots && { snapshots }),
       clock: this.clock,
       logger,
     });
@@ -376,16 +372,4 @@ export class Terminal {
     }
     this.displayListeners.emit(this.board.devices.display.current);
   }
-}
-
-/**
- * Face templates are sealed (AES-256-GCM) under the terminal's data key, a 0600
- * file beside the database unless the config names one; an in-memory store gets
- * a key that lives as long as the process.
- */
-function templateCodecFor(config: Config): TemplateCodec | undefined {
-  const { store } = config;
-  if (!store.encryptTemplates) return undefined;
-  if (store.path === ':memory:') return sealedTemplateCodec(randomBytes(32));
-  return sealedTemplateCodec(loadOrCreateDataKey(store.dataKeyPath ?? `${store.path}.key`));
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The `limen` command line: run a simulated terminal, and manage a terminal's
 // database (persons, cards, PINs, faces, events). Errors print one line and exit 1.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AccessRepository } from '../firmware/access/index.js';
 import { ConfigError, defaultConfig, describeConfigError, loadConfigFile, type Config } from '../firmware/config/index.js';
 import { createLogger, silentLogger } from '../firmware/log.js';
-import { Store } from '../firmware/store/index.js';
+import { erasePerson } from '../firmware/security/secure-erase.js';
+import { openConfiguredStore, type Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
 import { kioskService } from '../firmware/kiosk/index.js';
 import { consoleService } from './console/index.js';
@@ -40,8 +40,10 @@ function resolveConfig(opts: GlobalOptions): Config {
 
 function withStore<T>(opts: GlobalOptions, fn: (store: Store, repo: AccessRepository, config: Config) => T): T {
   const config = resolveConfig(opts);
-  if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
-  const store = Store.open({ path: config.store.path, terminalId: config.terminal.id, maxEvents: config.store.maxEvents, logger: silentLogger() });
+  // The same opening as the terminal's: templates sealed when the config says so.
+  const { store, created } = openConfiguredStore(config, { logger: silentLogger() });
+  // Which file a command works on, so a forgotten --db is noticed.
+  console.error(`limen: database ${config.store.path}${created ? ' (created)' : ''}`);
   let result: T;
   try {
     result = fn(store, new AccessRepository(store), config);
@@ -176,8 +178,9 @@ person
   .command('remove <id>')
   .description('erase a person and everything about them')
   .action((id: string) =>
-    withStore(globals(), (_store, repo) => {
-      if (!repo.removePerson(id)) throw new Error(`no person with id "${id}"`);
+    withStore(globals(), (store, repo) => {
+      // Their events stay, under a pseudonym and without card numbers (secure-erase).
+      if (!erasePerson(store, repo, id).removed) throw new Error(`no person with id "${id}"`);
       console.log(`removed person ${id}`);
     }),
   );

@@ -7,7 +7,9 @@ import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import type { AccessDecision } from '../access/index.js';
 import type { FaceConfig } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
-import type { Store, StoredEvent } from '../store/index.js';
+import type { FaceSnapshots, Store, StoredEvent } from '../store/index.js';
+import { STRANGER_EVENT_TYPES } from '../security/retention.js';
+import type { Box } from '../vision/box.js';
 import { FaceEngine, FacePipeline, FaceRecognizer, type FaceDecision, type LivenessLevel, type RecognitionResult } from '../vision/index.js';
 import { Matcher, storeExactTemplates, type SearchHit } from '../vision/matcher/index.js';
 import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
@@ -16,6 +18,7 @@ import { faceCredential, promptFor, type FacePrompt } from './decision.js';
 import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 import { FaceError, type FaceErrorCode } from './errors.js';
 import { LiveGallery, type GallerySyncResult } from './gallery.js';
+import { faceSnapshotJpeg } from './snapshot.js';
 import { faceThresholds, type FaceThresholds } from './thresholds.js';
 
 export type FaceCredential = NonNullable<ReturnType<typeof faceCredential>>;
@@ -40,6 +43,8 @@ export interface FaceServiceOptions {
   logger?: Logger;
   /** How often the gallery is checked against the store for enrolments and erasures elsewhere. Default 1000 ms. */
   gallerySyncMs?: number;
+  /** Where a face snapshot of each stranger / spoof event is kept (sealed); none kept without it. */
+  snapshots?: FaceSnapshots;
 }
 
 export type FaceState = 'starting' | 'running' | 'failed' | 'closed';
@@ -392,13 +397,13 @@ export class FaceService {
     }
     this.stats.frames++;
     this.stats.lastFrameMs = result.frame.timings.total;
-    for (const decision of result.decisions) await this.decide(decision, arrived);
+    for (const decision of result.decisions) await this.decide(decision, arrived, frame, result);
     const prompt = this.state === 'running' ? promptFor(result.frame) : null;
     if (this.state === 'running') this.options.sink.prompt(prompt);
     this.frameListeners.emit({ result, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
   }
 
-  private async decide(decision: FaceDecision, arrived: number): Promise<void> {
+  private async decide(decision: FaceDecision, arrived: number, frame: Frame, result: RecognitionResult): Promise<void> {
     const credential = faceCredential(decision);
     let outcome: FaceDecisionReport['outcome'] = null;
     if (!credential) this.stats.unusable++;
@@ -414,6 +419,22 @@ export class FaceService {
     }
     const latencyMs = performance.now() - arrived;
     if (outcome) this.stats.lastDecisionMs = latencyMs;
+    if (outcome && (STRANGER_EVENT_TYPES as readonly string[]).includes(outcome.event.type)) {
+      const box = result.frame.tracks.find((t) => t.trackId === decision.trackId)?.box;
+      if (box) await this.keepSnapshot(frame, box, outcome.event);
+    }
     this.decisionListeners.emit({ decision, credential, outcome, latencyMs });
+  }
+
+  /** Keeps a sealed crop of the face a stranger / spoof event is about (after the door and the log). */
+  private async keepSnapshot(frame: Frame, box: Box, event: StoredEvent): Promise<void> {
+    const snapshots = this.options.snapshots;
+    if (!snapshots) return;
+    try {
+      const jpeg = await faceSnapshotJpeg(frame, box, snapshots.limits.maxBytes);
+      if (jpeg) snapshots.add({ jpeg, ts: event.ts, eventSeq: event.seq, personId: event.personId });
+    } catch (err) {
+      this.log.warn({ err, seq: event.seq }, 'face snapshot could not be kept');
+    }
   }
 }

@@ -4,7 +4,7 @@
 // follows the store's gallery version), photos through face enrolment.
 import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
-import { truncateWal } from '../security/secure-erase.js';
+import { erasePersonRecords, truncateWal } from '../security/secure-erase.js';
 import { META_KEYS, type Store } from '../store/index.js';
 import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '../../sdk/src/protocol/index.js';
 import { CommandError } from './errors.js';
@@ -194,14 +194,15 @@ export class FleetPersons {
   }
 
   /**
-   * `persons.remove`: erases each person (credentials, groups, templates, consents).
-   * Unknown ids count 0. Outside a transaction the WAL is truncated after the commit,
-   * so no copy of the erased rows stays in it; inside one, the caller does that.
+   * `persons.remove`: erases each person as `limen person remove` does (credentials,
+   * groups, templates, consents; their events keep a pseudonym only). Unknown ids
+   * count 0. Outside a transaction the WAL is truncated after the commit, so no copy
+   * of the erased rows stays in it; inside one, the caller does that.
    */
   remove(ids: readonly string[]): { removed: number } {
     let removed = 0;
     this.store.transaction(() => {
-      for (const id of ids) if (ACCESS_ID.test(id) && this.repository.removePerson(id)) removed++;
+      for (const id of ids) if (ACCESS_ID.test(id) && erasePersonRecords(this.store, this.repository, id).removed) removed++;
     });
     if (removed > 0 && !this.store.db.inTransaction) truncateWal(this.store);
     return { removed };

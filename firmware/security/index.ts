@@ -5,6 +5,6 @@ export { mosquittoAcl, mosquittoConf, provisionFleet, type ProvisionOptions, typ
 export { fleetKeysFile, loadFleetKeys, loadSigner, newSigningKeyPem, parseFleetKeys, trustedEntryFor, type FleetKeysFile } from './fleet-keys.js';
 export { DATA_KEY_BYTES, loadDataKey, loadOrCreateDataKey } from './data-key.js';
 export { SEAL_OVERHEAD, isSealed, open, openTemplate, plainTemplateCodec, seal, sealTemplate, sealedTemplateCodec, type TemplateCodec } from './sealed.js';
-export { enableSecureDelete, erasePerson, sealPlainTemplates, truncateWal, type CheckpointResult } from './secure-erase.js';
+export { enableSecureDelete, erasePerson, erasePersonRecords, erasurePseudonym, sealPlainTemplates, truncateWal, type CheckpointResult, type ErasedPerson } from './secure-erase.js';
 export { RetentionPolicy, STRANGER_EVENT_TYPES, type RetentionOptions, type RetentionResult } from './retention.js';
 export { readQrFromFrame } from './qr-reader.js';

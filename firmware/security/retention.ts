@@ -3,13 +3,12 @@
  * spoof events, and kept snapshot images. After `strangerDays` such events are
  * deleted once the backend has them (acknowledged); an older one still waiting in
  * the outbox keeps its row (so event numbering stays gapless for the backend) but
- * loses its data. Snapshot files older than `snapshotDays` are deleted. Freed
- * database pages are zeroed (secure_delete) and the WAL truncated.
+ * loses its data. Face snapshots (sealed, in the store) older than `snapshotDays`
+ * are deleted. Freed database pages are zeroed (secure_delete) and the WAL truncated.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
+import { purgeSnapshotsBefore } from '../store/face-snapshots.js';
 import { META_KEYS } from '../store/meta.js';
 import type { Store } from '../store/store.js';
 import { enableSecureDelete, truncateWal } from './secure-erase.js';
@@ -23,8 +22,7 @@ export interface RetentionOptions {
   clock: Clock;
   /** Days stranger and spoof events are kept (default 7). */
   strangerDays?: number;
-  /** Directory of kept snapshot images, and how many days they are kept (default 7). */
-  snapshotDir?: string;
+  /** Days face snapshots are kept (default 7). */
   snapshotDays?: number;
   /** How often the policy runs (default hourly). */
   intervalMs?: number;
@@ -72,32 +70,16 @@ export class RetentionPolicy {
     enableSecureDelete(this.o.store);
     const cutoff = now - this.strangerMs;
     const types = STRANGER_EVENT_TYPES.map(() => '?').join(',');
-    const { deleted, stripped } = this.o.store.transaction(() => {
+    const { deleted, stripped, snapshotsDeleted } = this.o.store.transaction(() => {
       const acked = this.o.store.meta.getInt(META_KEYS.outboxAckedSeq);
       const deleted = db.prepare(`DELETE FROM events WHERE type IN (${types}) AND ts < ? AND seq <= ?`).run(...STRANGER_EVENT_TYPES, cutoff, acked).changes;
       const stripped = db
         .prepare(`UPDATE events SET data = NULL, person_id = NULL, credential_ref = NULL WHERE type IN (${types}) AND ts < ? AND data IS NOT NULL`)
         .run(...STRANGER_EVENT_TYPES, cutoff).changes;
-      return { deleted, stripped };
+      const snapshotsDeleted = purgeSnapshotsBefore(this.o.store, now - this.snapshotMs);
+      return { deleted, stripped, snapshotsDeleted };
     });
-    let snapshotsDeleted = 0;
-    if (this.o.snapshotDir) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(this.o.snapshotDir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      for (const name of names) {
-        const p = join(this.o.snapshotDir, name);
-        const st = statSync(p, { throwIfNoEntry: false });
-        if (st?.isFile() && st.mtimeMs < now - this.snapshotMs) {
-          rmSync(p, { force: true });
-          snapshotsDeleted++;
-        }
-      }
-    }
-    if (deleted + stripped > 0) truncateWal(this.o.store);
+    if (deleted + stripped + snapshotsDeleted > 0) truncateWal(this.o.store);
     return { strangerEventsDeleted: deleted, strangerEventsStripped: stripped, snapshotsDeleted };
   }
 

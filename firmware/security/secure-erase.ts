@@ -4,6 +4,7 @@
  * old page images also sit in the -wal file until a checkpoint; TRUNCATE copies
  * the zeroed pages back and empties the WAL.
  */
+import { randomBytes } from 'node:crypto';
 import type { AccessRepository } from '../access/repository.js';
 import type { Store } from '../store/store.js';
 import { decodeTemplate } from '../vision/matcher/store-gallery.js';
@@ -27,23 +28,77 @@ export function truncateWal(store: Store): CheckpointResult {
   return { busy: row!.busy !== 0, walFrames: row!.log, checkpointedFrames: row!.checkpointed };
 }
 
+/** Event `data` keys that name a person or a credential; an erased person's events lose them. */
+const PERSONAL_EVENT_DATA = ['$.credentialId', '$.personId', '$.name', '$.value', '$.claimedPersonId'];
+
+/** A fresh pseudonym for one erasure: a valid person id that resolves to nobody. */
+export function erasurePseudonym(): string {
+  return `erased-${randomBytes(8).toString('hex')}`;
+}
+
+export interface ErasedPerson {
+  removed: boolean;
+  /** Events rewritten to the pseudonym (they keep type, result, reason, door and time). */
+  eventsPseudonymised: number;
+  snapshotsDeleted: number;
+  pseudonym: string;
+}
+
 /**
- * Removes a person (credentials, templates and consents go with them by cascade)
- * and purges the freed bytes from the database and its WAL.
+ * Erases a person inside one transaction (the caller's, or its own): credentials,
+ * templates, groups and consents go by cascade; their events keep that someone
+ * passed (type, result, reason, terminal, time, credential type) but their person
+ * id becomes a per-erasure pseudonym and they lose the credential value (card
+ * number, credential id) and any name; face snapshots linked to them are deleted.
+ * Events of the person's cards logged without a person id lose the number too.
+ * It does not purge the WAL: `erasePerson` does, or the caller after its commit.
  */
-export function erasePerson(store: Store, repo: AccessRepository, personId: string): { removed: boolean; checkpoint: CheckpointResult } {
+export function erasePersonRecords(store: Store, repo: AccessRepository, personId: string): ErasedPerson {
   enableSecureDelete(store);
-  const removed = repo.removePerson(personId);
-  return { removed, checkpoint: truncateWal(store) };
+  const pseudonym = erasurePseudonym();
+  return store.transaction(() => {
+    const db = store.db;
+    const cards = db.prepare<[string], string>("SELECT value_key FROM credentials WHERE person_id = ? AND type = 'card'").pluck().all(personId);
+    const seqs = db.prepare<[string], number>('SELECT seq FROM events WHERE person_id = ?').pluck().all(personId);
+    const snapshotsDeleted = deleteLinkedSnapshots(store, personId, seqs);
+    const scrub = `credential_ref = NULL, data = CASE WHEN data IS NULL THEN NULL ELSE json_remove(data, ${PERSONAL_EVENT_DATA.map((k) => `'${k}'`).join(', ')}) END`;
+    let events = db.prepare(`UPDATE events SET person_id = ?, ${scrub} WHERE person_id = ?`).run(pseudonym, personId).changes;
+    const byCard = db.prepare(`UPDATE events SET ${scrub} WHERE person_id IS NULL AND credential_type = 'card' AND credential_ref = ?`);
+    for (const card of cards) events += byCard.run(card).changes;
+    const removed = repo.removePerson(personId);
+    return { removed, eventsPseudonymised: events, snapshotsDeleted, pseudonym };
+  });
+}
+
+/** Deletes the face snapshots of a person's events or naming them (the table may not exist in a test's bare schema). */
+function deleteLinkedSnapshots(store: Store, personId: string, seqs: readonly number[]): number {
+  const table = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'face_snapshots'").get();
+  if (!table) return 0;
+  let n = store.db.prepare('DELETE FROM face_snapshots WHERE person_id = ?').run(personId).changes;
+  const bySeq = store.db.prepare('DELETE FROM face_snapshots WHERE event_seq = ?');
+  for (const seq of seqs) n += bySeq.run(seq).changes;
+  return n;
+}
+
+/**
+ * Erases a person (see `erasePersonRecords`) and purges the freed bytes from the
+ * database and its WAL.
+ */
+export function erasePerson(store: Store, repo: AccessRepository, personId: string): ErasedPerson & { checkpoint: CheckpointResult } {
+  const erased = erasePersonRecords(store, repo, personId);
+  return { ...erased, checkpoint: truncateWal(store) };
 }
 
 /**
  * Seals every template still stored in plain (a terminal turning encryption on),
  * in one transaction, then purges the plain bytes from the file and the WAL.
  */
-export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult } {
+export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult | null } {
   enableSecureDelete(store);
-  const rows = store.db.prepare<[], { id: string; dim: number; template: Buffer }>('SELECT id, dim, template FROM face_templates').all();
+  // Sealed blobs start with the seal magic: only the others are read.
+  const rows = store.db
+    .prepare<[], { id: string; dim: number; template: Buffer }>("SELECT id, dim, template FROM face_templates WHERE substr(template, 1, 4) <> CAST('LMS1' AS BLOB)")
+    .all();
   const update = store.db.prepare<[Buffer, string]>('UPDATE face_templates SET template = ? WHERE id = ?');
   let sealed = 0;
   store.transaction(() => {
@@ -55,5 +110,6 @@ export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: num
       sealed++;
     }
   });
-  return { sealed, checkpoint: truncateWal(store) };
+  // Nothing sealed: no plain bytes to purge (this runs at every open).
+  return { sealed, checkpoint: sealed > 0 ? truncateWal(store) : null };
 }

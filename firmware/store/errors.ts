@@ -9,6 +9,8 @@ export type StoreErrorCode =
   | 'INVALID_EVENT'
   /** An event query had a bad filter. */
   | 'INVALID_QUERY'
+  /** A face snapshot was not a JPEG, or over the size cap; nothing was written. */
+  | 'INVALID_SNAPSHOT'
   /** The store was closed before the call. */
   | 'CLOSED';
 

@@ -144,8 +144,35 @@ const v2: Migration = {
   },
 };
 
+/**
+ * v3: face snapshots of stranger and spoof events, for alerts: a small JPEG crop
+ * of the face, sealed under the terminal's data key (`image`), linked to the
+ * event it shows (`event_seq`) and to the person a spoof claimed (`person_id`),
+ * so erasing that person deletes it. Bounded in count and bytes; purged after
+ * `retention.snapshotDays`.
+ */
+const v3: Migration = {
+  version: 3,
+  name: 'face snapshots',
+  up(db) {
+    db.exec(`
+      CREATE TABLE face_snapshots (
+        id        TEXT PRIMARY KEY,
+        ts        INTEGER NOT NULL,
+        event_seq INTEGER,
+        person_id TEXT,
+        bytes     INTEGER NOT NULL,
+        image     BLOB NOT NULL
+      );
+      CREATE INDEX face_snapshots_ts ON face_snapshots(ts);
+      CREATE INDEX face_snapshots_event ON face_snapshots(event_seq);
+      CREATE INDEX face_snapshots_person ON face_snapshots(person_id) WHERE person_id IS NOT NULL;
+    `);
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1, v2];
+export const migrations: readonly Migration[] = [v1, v2, v3];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -1,7 +1,7 @@
 // `limen enrol` and `limen sim --play`, as real processes on a database file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { commandAvailable } from '../../firmware/face/index.js';
+import { isSealed, loadDataKey, loadOrCreateDataKey, openTemplate, sealPlainTemplates } from '../../firmware/security/index.js';
+import { Store } from '../../firmware/store/index.js';
+import { encodeTemplate } from '../../firmware/vision/matcher/index.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine } from '../firmware/vision/fixtures.js';
 
@@ -23,7 +26,10 @@ let sim: ChildProcess | undefined;
 
 function limen(...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'tools/limen.ts'), '--db', db, ...args], { cwd: root, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
+  // The first stderr line names the database the command used; `err` is the rest.
+  const lines = r.stderr.trim().split('\n');
+  const dbLine = lines[0]?.startsWith('limen: database ') ? lines.shift()! : '';
+  return { code: r.status, out: r.stdout.trim(), err: lines.join('\n'), dbLine };
 }
 
 function query<T>(sql: string): T[] {
@@ -66,10 +72,21 @@ test('enrol --name creates the person, stores template, face credential and cons
   assert.match(r.out, /^enrolled alice \(Alice\): 1 of 2 photos used, template \S+ \(faceplugin-0\.0\.1\), face photo in .*kept\.jpg$/);
   assert.match(r.err, new RegExp(`^warning: ${notPhoto.replace(/[.]/g, '\\.')}: `));
   assert.equal([...readFileSync(kept).subarray(0, 2)], [0xff, 0xd8]);
-  assert.equal(query('SELECT person_id, model_id, length(template) AS len FROM face_templates'), [{ person_id: 'alice', model_id: 'faceplugin-0.0.1', len: 2048 }]);
+  // The default config seals templates (store.encryptTemplates): a 2048-byte template + 32 bytes of seal.
+  assert.equal(query('SELECT person_id, model_id, length(template) AS len FROM face_templates'), [{ person_id: 'alice', model_id: 'faceplugin-0.0.1', len: 2080 }]);
+  assert.is(statSync(`${db}.key`).mode & 0o777, 0o600, 'the data key sits beside the database, 0600');
+  const [row] = query<{ id: string; template: Buffer }>('SELECT id, template FROM face_templates');
+  assert.ok(isSealed(row!.template));
+  const plain = encodeTemplate(openTemplate(loadDataKey(`${db}.key`), row!.id, row!.template, 512)!);
+  const files = Buffer.concat([readFileSync(db), existsSync(`${db}-wal`) ? readFileSync(`${db}-wal`) : Buffer.alloc(0)]);
+  for (let i = 0; i + 32 <= plain.length; i += 32) assert.is(files.indexOf(plain.subarray(i, i + 32)), -1, `plain template bytes at window ${i} in the database`);
   assert.equal(query("SELECT person_id, source FROM consents WHERE kind = 'face'"), [{ person_id: 'alice', source: 'cli' }]);
   assert.match(limen('person', 'list').out, /^alice\tAlice\tenabled\t\[residents\]\tface$/);
 
+  // Sealed as a terminal would (a no-op now that the CLI seals): the duplicate check still reads it.
+  const store = Store.open({ path: db, terminalId: 'sim-1' });
+  sealPlainTemplates(store, loadOrCreateDataKey(`${db}.key`));
+  store.close();
   const dup = limen('enrol', '--person', 'bob', '--name', 'Bob', '--consent', alice);
   assert.is(dup.code, 0);
   assert.match(dup.err, /^warning: face already matches person alice \(score \d\.\d\d\)$/);

@@ -71,7 +71,9 @@ export async function runEnrol(store: Store, config: Config, cmd: EnrolCommand, 
     });
     const modelId = engine.modelSet.name;
     gallery = new LiveGallery(store, new Matcher({ dim: engine.modelSet.models.embed.dims }), modelId);
-    await gallery.load();
+    const loaded = await gallery.load();
+    // A template that does not open (another data key) would silently escape the duplicate check.
+    if (loaded.skipped.length > 0) io.warn(`warning: ${loaded.skipped.length} face template(s) in the database could not be read (sealed under another data key?); the duplicate check does not cover them`);
     const result = await enrolPerson(store, gallery, engine, {
       personId: cmd.personId,
       images,

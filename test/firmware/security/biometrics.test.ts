@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AccessRepository } from '../../../firmware/access/index.js';
+import { AccessRepository, AccessService } from '../../../firmware/access/index.js';
+import { FleetPersons } from '../../../firmware/fleet/persons.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { loadDataKey, loadOrCreateDataKey } from '../../../firmware/security/data-key.js';
 import { SecurityError } from '../../../firmware/security/errors.js';
 import { erasePerson, sealPlainTemplates, truncateWal } from '../../../firmware/security/secure-erase.js';
 import { isSealed, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
 import { encodeTemplate } from '../../../firmware/vision/matcher/store-gallery.js';
-import { Store } from '../../../firmware/store/index.js';
+import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limen-bio-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,6 +112,84 @@ test('turning encryption on: the codec reads old plain rows, sealPlainTemplates 
     // The codec seals what it writes.
     assert.ok(isSealed(codec.encode('x', rows.bob!.template)));
     assert.equal(plainTemplateCodec.decode('x', plainTemplateCodec.encode('x', rows.bob!.template), 512), rows.bob!.template);
+  } finally {
+    store.close();
+  }
+});
+
+/** True when `text` (UTF-8) occurs anywhere in the database file or its -wal. */
+function fileHoldsText(path: string, text: string): boolean {
+  const hay = Buffer.concat([readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)]);
+  return hay.indexOf(Buffer.from(text, 'utf8')) >= 0;
+}
+
+/** A person with a card, granted twice; a spoof claiming them with a snapshot; bob, granted once. */
+function withEvents(name: string) {
+  const path = join(dir, `${name}.sqlite`);
+  const store = Store.open({ path, terminalId: 't1', logger: silentLogger() });
+  const repo = new AccessRepository(store);
+  const access = new AccessService({ store, timeZone: 'UTC', repository: repo });
+  const snapshots = new FaceSnapshots(store, loadOrCreateDataKey(join(dir, `${name}.key`)));
+  const group = repo.addGroup({ id: 'residents', name: 'Residents', scheduleId: null }).id;
+  repo.addPerson({ id: 'alice-liddell', name: 'Alice Pleasance Liddell', groupIds: [group] });
+  repo.addCard('alice-liddell', '7654321');
+  repo.addPerson({ id: 'bob-dylan', name: 'Bob Dylan', groupIds: [group] });
+  repo.addCard('bob-dylan', '1111222');
+  access.present({ type: 'card', value: '7654321' });
+  access.present({ type: 'card', value: '7654321' });
+  const spoof = access.present({ type: 'face', personId: 'alice-liddell', score: 0.8, liveness: 0.1, spoofSuspected: true }).event;
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from('alice face pixels '.repeat(20)), Buffer.from([0xff, 0xd9])]);
+  const snap = snapshots.add({ jpeg, eventSeq: spoof.seq, personId: spoof.personId });
+  access.present({ type: 'card', value: '1111222' });
+  return { path, store, repo, snapshots, snap };
+}
+
+function assertErasedFromLog(path: string, store: Store, snapshots: FaceSnapshots, snapId: string) {
+  const events = store.events.query({});
+  assert.is(store.events.query({ personId: 'alice-liddell' }).length, 0, 'no event names the person any more');
+  const hers = events.filter((e) => e.personId !== 'bob-dylan');
+  assert.equal(
+    hers.map((e) => [e.type, e.result, e.credentialType, e.credentialRef]),
+    [
+      ['access.granted', 'granted', 'card', null],
+      ['access.granted', 'granted', 'card', null],
+      ['face.spoof-suspected', 'denied', 'face', null],
+    ],
+    'the events stay: someone passed, at that time, with a card',
+  );
+  const pseudonyms = new Set(hers.map((e) => e.personId));
+  assert.is(pseudonyms.size, 1, 'one pseudonym per erasure');
+  assert.match([...pseudonyms][0]!, /^erased-[0-9a-f]{16}$/);
+  for (const e of hers) assert.not.ok(e.data && ('credentialId' in e.data || 'personId' in e.data), JSON.stringify(e.data));
+  assert.equal(hers[2]!.data, { score: 0.8, liveness: 0.1 });
+  assert.is(snapshots.get(snapId), null, 'the snapshot of the spoof claiming her is gone');
+  assert.equal(events.filter((e) => e.personId === 'bob-dylan').map((e) => e.credentialRef), ['1111222'], 'bob keeps his');
+  assert.is(statSync(`${path}-wal`).size, 0);
+  for (const text of ['alice-liddell', 'Alice Pleasance Liddell', '7654321', 'alice face pixels']) {
+    assert.not.ok(fileHoldsText(path, text), `"${text}" left in the database or its WAL`);
+  }
+  assert.ok(fileHoldsText(path, '1111222'), 'control: the scan sees a card number that stays');
+}
+
+test('erasePerson reaches the event log: her events keep type, result and time under a pseudonym; no byte of her id, name, card or snapshot stays', () => {
+  const { path, store, repo, snapshots, snap } = withEvents('erase-events');
+  try {
+    const r = erasePerson(store, repo, 'alice-liddell');
+    assert.ok(r.removed);
+    assert.is(r.eventsPseudonymised, 3);
+    assert.is(r.snapshotsDeleted, 1);
+    assertErasedFromLog(path, store, snapshots, snap.id);
+  } finally {
+    store.close();
+  }
+});
+
+test("the fleet's persons.remove erases the same way", async () => {
+  const { path, store, repo, snapshots, snap } = withEvents('erase-fleet');
+  try {
+    const persons = new FleetPersons({ store, repository: repo });
+    assert.equal(persons.remove(['alice-liddell']), { removed: 1 });
+    assertErasedFromLog(path, store, snapshots, snap.id);
   } finally {
     store.close();
   }

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -6,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { AccessService, FACE_CONSENT } from '../../../firmware/access/index.js';
 import { RetentionPolicy } from '../../../firmware/security/retention.js';
-import { Store } from '../../../firmware/store/index.js';
+import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'limen-retention-'));
@@ -22,17 +23,15 @@ test('stranger data older than N days goes (deleted when acknowledged, stripped 
   store.events.append({ type: 'access.granted', ts: t0, result: 'granted', reason: 'granted', personId: 'p1' });
   const unacked = stranger(t0);
   store.events.ack(3);
-  const snaps = join(dir, 'snapshots');
-  rmSync(snaps, { recursive: true, force: true });
-  mkdirSync(snaps);
-  writeFileSync(join(snaps, 'old.jpg'), 'x');
-  utimesSync(join(snaps, 'old.jpg'), (t0 - 10 * DAY) / 1000, (t0 - 10 * DAY) / 1000);
-  writeFileSync(join(snaps, 'new.jpg'), 'y');
-  utimesSync(join(snaps, 'new.jpg'), t0 / 1000, t0 / 1000);
+  const snapshots = new FaceSnapshots(store, randomBytes(32));
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+  snapshots.add({ jpeg, ts: t0 - 10 * DAY, eventSeq: 1 });
+  const fresh = snapshots.add({ jpeg, ts: t0, eventSeq: 2 });
+  const kept = () => snapshots.list().map((s) => s.id);
 
-  const policy = new RetentionPolicy({ store, clock, strangerDays: 7, snapshotDays: 7, snapshotDir: snaps, intervalMs: DAY });
-  assert.equal(policy.run(), { strangerEventsDeleted: 0, strangerEventsStripped: 0, snapshotsDeleted: 1 }, 'nothing is 7 days old yet except old.jpg');
-  assert.equal(readdirSync(snaps), ['new.jpg']);
+  const policy = new RetentionPolicy({ store, clock, strangerDays: 7, snapshotDays: 7, intervalMs: DAY });
+  assert.equal(policy.run(), { strangerEventsDeleted: 0, strangerEventsStripped: 0, snapshotsDeleted: 1 }, 'nothing is 7 days old yet except the old snapshot');
+  assert.equal(kept(), [fresh.id]);
 
   clock.advance(7 * DAY + 1);
   policy.start(); // runs at once, then daily
@@ -41,7 +40,7 @@ test('stranger data older than N days goes (deleted when acknowledged, stripped 
     { seq: 3, type: 'access.granted', data: null },
     { seq: unacked.seq, type: 'face.stranger', data: null },
   ]);
-  assert.equal(readdirSync(snaps), [], 'new.jpg is now 7 days old too');
+  assert.equal(kept(), [], 'the fresh snapshot is now 7 days old too');
 
   // The timer keeps going: an acknowledged stranger event from today goes 7 days later.
   const later = stranger(clock.now());

@@ -21,6 +21,7 @@ const TABLES = [
   'consents',
   'credentials',
   'events',
+  'face_snapshots',
   'face_templates',
   'groups',
   'holidays',

@@ -19,6 +19,7 @@ import { registerSite } from './site/cli.js';
 import { registerRun } from './cli/run.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
+import { ListenError } from '../firmware/page-server.js';
 import { parseTimeArg } from './cli/duration.js';
 
 const DEFAULT_CONFIG_FILE = 'limen.config.json';
@@ -80,7 +81,7 @@ program
   .option('-p, --port <port>', 'control panel port (one terminal: default from the config, 8080; several: the first one, the next count up, default free ports)', port)
   .option('--host <host>', 'host the panels (and the broker) listen on')
   .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (several terminals: those with face recognition; needs ffmpeg)')
-  .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken)', port)
+  .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken; one terminal: a broker and the fleet console only with this flag, 0 picks a free port)', port)
   .option('--dir <folder>', 'databases of the simulated terminals (default var/sim)')
   .option('--site <site>', 'fleet site of the simulated terminals (default demo)')
   .option('--no-face', 'face recognition off on every simulated terminal')
@@ -107,7 +108,7 @@ program
     const panel = { ...config.panel, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) };
     const face = opts.play ? { ...config.face, enabled: true, camera: playedCamera(opts.play) } : config.face;
     const file = configFile(g);
-    await runSimulator({ config: { ...config, panel, face }, logger, ...(file !== undefined && { configPath: file }) });
+    await runSimulator({ config: { ...config, panel, face }, logger, ...(file !== undefined && { configPath: file }), ...(opts.mqttPort !== undefined && { mqttPort: opts.mqttPort }) });
   });
 
 registerRun(program);
@@ -250,5 +251,6 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   console.error(`limen: ${err instanceof ConfigError ? describeConfigError(err) : (err as Error).message}`);
-  process.exitCode = 1;
+  // A busy or forbidden port will not free itself on a retry: exit 2, as for a bad config.
+  process.exitCode = err instanceof ListenError ? 2 : 1;
 }

@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import aedesModule from 'aedes';
+import { listenError } from '../../firmware/page-server.js';
 
 // aedes is CommonJS: the default import is its constructor. Only these methods are used.
 interface AedesBroker {
@@ -50,8 +51,7 @@ export async function startBroker(options: EmbeddedBrokerOptions = {}): Promise<
     await listen(server, options.port ?? 0, host);
   } catch (err) {
     await new Promise<void>((r) => broker.close(() => r()));
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`MQTT broker: cannot listen on ${host}:${options.port ?? 0} (${code ?? (err as Error).message})`, { cause: err });
+    throw listenError(err, 'MQTT broker', host, options.port ?? 0);
   }
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 // `limen sim` without --db / --config: the broker and the sim terminals, their URLs
 // printed, until SIGINT / SIGTERM.
 import type { Logger } from '../../firmware/log.js';
+import { ListenError } from '../../firmware/page-server.js';
 import { printFaceDecisions } from './face-decisions.js';
 import { startSimulation, type Simulation, type SimulationOptions } from './simulation.js';
 
@@ -13,7 +14,7 @@ export async function startOnPreferredPort(options: SimulationOptions): Promise<
   try {
     return await startSimulation({ ...options, mqttPort: PREFERRED_MQTT_PORT });
   } catch (err) {
-    if (!/EADDRINUSE|EACCES/.test((err as Error).message)) throw err;
+    if (!(err instanceof ListenError && err.role === 'MQTT broker' && (err.code === 'PORT_IN_USE' || err.code === 'PORT_FORBIDDEN'))) throw err;
     return startSimulation({ ...options, mqttPort: 0 });
   }
 }

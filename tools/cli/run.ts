@@ -12,6 +12,7 @@ import { BoardError } from '../../board/index.js';
 import { ConfigError, describeConfigError, loadConfigFile, type Config } from '../../firmware/config/index.js';
 import { KioskServer } from '../../firmware/kiosk/index.js';
 import { child, createLogger, type Logger } from '../../firmware/log.js';
+import { ListenError } from '../../firmware/page-server.js';
 import { Terminal } from '../../firmware/terminal.js';
 
 const DEFAULT_CONFIG_FILE = 'limen.config.json';
@@ -22,7 +23,7 @@ export const RUN_EXIT = {
   ok: 0,
   /** Failed to start or to stop cleanly; systemd restarts it. */
   failed: 1,
-  /** The config (or the board it names) is unusable: restarting will not help. */
+  /** The config (or the board it names) is unusable, or its kiosk port is taken: restarting will not help. */
   badConfig: 2,
   /** The fleet asked for a reboot: the firmware stopped cleanly so that systemd starts it again. */
   restart: 75,
@@ -167,7 +168,8 @@ async function runUntilSignalled(options: RunTerminalOptions): Promise<void> {
       reboot: (reason) => requestStop(RUN_EXIT.restart, { reason, fleet: 'reboot' }),
     });
   } catch (err) {
-    const bad = err instanceof ConfigError || err instanceof BoardError;
+    // A busy port is named in one line and exits 2: restarting will not free it.
+    const bad = err instanceof ConfigError || err instanceof BoardError || err instanceof ListenError;
     if (!bad) logger.error({ err }, 'terminal could not start');
     console.error(describeStartFailure(err));
     exit(bad ? RUN_EXIT.badConfig : RUN_EXIT.failed);

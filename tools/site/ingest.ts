@@ -6,7 +6,9 @@
  * unacknowledged and the terminal sends it again.
  */
 import type { EventGap, Fleet, FleetEvent, FleetLogger, Unsubscribe } from '@limen/sdk';
-import { insertEvent, getTerminal, placeEvent, type SiteStore } from './store/index.js';
+import { insertEvents, getTerminal, placeEvent, type IncomingEvent, type SiteStore, type Terminal } from './store/index.js';
+
+export const PLACEMENT_TTL_MS = 5000;
 
 /** A newly stored event, as pushed to live views. */
 export interface IngestedEvent {
@@ -33,6 +35,8 @@ export interface Ingest {
   readonly stats: IngestStats;
   /** Called for each newly stored event. */
   onStored(listener: (e: IngestedEvent) => void): Unsubscribe;
+  /** Drops the cached placement of a terminal (it was just moved). */
+  forgetPlacement(terminalId: string): void;
   /** Stops consuming (events go on queueing at the terminals). */
   stop(): void;
 }
@@ -43,10 +47,24 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
   const stats: IngestStats = { stored: 0, duplicates: 0, gaps: 0 };
   const listeners = new Set<(e: IngestedEvent) => void>();
 
+  // Placements change rarely and every event needs one: each is read at most once per
+  // PLACEMENT_TTL_MS (a move shows in the records within that time, or at once through
+  // `forgetPlacement` from the same process).
+  const placements = new Map<string, { placed: Pick<Terminal, 'zone_id' | 'direction'> | undefined; at: number }>();
+  const placementOf = async (id: string) => {
+    const hit = placements.get(id);
+    const t = now();
+    if (hit && t - hit.at < PLACEMENT_TTL_MS) return hit.placed;
+    const row = await getTerminal(db, id);
+    const placed = row ? { zone_id: row.zone_id, direction: row.direction } : undefined;
+    placements.set(id, { placed, at: t });
+    return placed;
+  };
+
+  const commits = groupCommit(o.store);
   const handle = async (e: FleetEvent) => {
-    const terminal = await getTerminal(db, e.terminal);
-    const placed = terminal ? { zone_id: terminal.zone_id, direction: terminal.direction } : undefined;
-    const stored = await insertEvent(db, e, placed, now());
+    const placed = await placementOf(e.terminal);
+    const stored = await commits.write(e, placed, now());
     if (!stored) {
       stats.duplicates++;
       return;
@@ -86,9 +104,47 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
       listeners.add(l);
       return () => void listeners.delete(l);
     },
+    forgetPlacement(id) {
+      placements.delete(id);
+    },
     stop() {
       offEvents();
       offGaps();
+    },
+  };
+}
+
+type Placed = Pick<Terminal, 'zone_id' | 'direction'> | undefined;
+
+/**
+ * Group commit: the SDK hands over one event at a time per terminal and waits for it,
+ * but many terminals at once. Events that arrive while a commit runs go together in
+ * the next one, so a busy site pays one commit per batch, not per event; each
+ * handler still resolves only once its own event is committed.
+ */
+function groupCommit(store: SiteStore) {
+  let queue: Array<{ event: IncomingEvent; terminal: Placed; at: number; done: (stored: boolean) => void; fail: (err: unknown) => void }> = [];
+  let running = false;
+  const drain = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const stored = await insertEvents(store.db, batch, batch[0]!.at);
+        batch.forEach((b, i) => b.done(stored[i]!));
+      } catch (err) {
+        for (const b of batch) b.fail(err);
+      }
+    }
+    running = false;
+  };
+  return {
+    write(event: IncomingEvent, terminal: Placed, at: number): Promise<boolean> {
+      return new Promise((done, fail) => {
+        queue.push({ event, terminal, at, done, fail });
+        if (!running) void drain();
+      });
     },
   };
 }

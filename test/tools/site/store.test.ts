@@ -31,6 +31,7 @@ import {
   subtree,
   updateZone,
   insertEvent,
+  insertEvents,
   searchRecords,
 } from '../../../tools/site/store/index.js';
 import { SiteError } from '../../../tools/site/errors.js';
@@ -158,6 +159,19 @@ await onEveryDatabase('site store', (test, open) => {
       'door-2': ['access.granted', z.id, null],
     });
     assert.equal(records.find((r) => r.terminal === 'gate-1')!.data, { score: 0.9 });
+  });
+
+  test('a batch of events is stored in one go, each new one once, beyond one INSERT of rows', async () => {
+    const { db } = await open();
+    const ev = (terminal: string, seq: number) => ({ event: { terminal, seq, ts: seq, type: 'access.granted' }, terminal: undefined });
+    assert.equal(await insertEvents(db, [ev('a', 1)]), [true]);
+    assert.equal(await insertEvents(db, [ev('a', 2), ev('a', 2), ev('b', 2), ev('a', 1)]), [true, false, true, false]);
+    const many = Array.from({ length: 1203 }, (_, i) => ev('c', i + 1));
+    const stored = await insertEvents(db, [...many, ev('a', 1)]);
+    assert.is(stored.filter(Boolean).length, 1203);
+    assert.is(stored.at(-1), false);
+    assert.is((await searchRecords(db, { terminalId: 'c' }, { limit: 1000 })).records.length, 1000);
+    assert.is((await searchRecords(db, {}, { limit: 1000, cursor: (await searchRecords(db, {}, { limit: 1000 })).next! })).records.length, 1206 - 1000);
   });
 
   test('staff: argon2id passwords; sessions open, expire and close', async () => {

@@ -63,6 +63,7 @@ export async function terminalRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const t = await placeTerminal(db, { id: request.params.id, ...request.body });
+      app.site.ingest?.forgetPlacement(t.id);
       const online = app.site.fleet ? (app.site.fleet.terminals().find((f) => f.id === t.id)?.online ?? false) : null;
       return { id: t.id, zoneId: t.zone_id, role: t.role, direction: t.direction, name: t.name, online };
     },
@@ -75,6 +76,7 @@ export async function terminalRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await removeTerminal(db, request.params.id);
+      app.site.ingest?.forgetPlacement(request.params.id);
       return reply.status(204).send();
     },
   );

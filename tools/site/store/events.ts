@@ -42,27 +42,59 @@ export async function insertEvent(
   terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined,
   now = Date.now(),
 ): Promise<boolean> {
+  const [stored] = await insertEvents(db, [{ event: e, terminal }], now);
+  return stored!;
+}
+
+/** Rows per INSERT: 14 columns each stays under SQLite's 32766 bound parameters. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Stores several events in one transaction (one commit for the lot), each unless
+ * (terminal, seq) is already there; for each, true when it was new.
+ */
+export async function insertEvents(
+  db: Kysely<Database>,
+  items: ReadonlyArray<{ event: IncomingEvent; terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined }>,
+  now = Date.now(),
+): Promise<boolean[]> {
+  const key = (terminal: string, seq: number) => `${seq} ${terminal}`;
+  const fresh = new Set<string>();
+  const write = async (tx: Kysely<Database>) => {
+    for (let i = 0; i < items.length; i += ROWS_PER_INSERT) {
+      const rows = items.slice(i, i + ROWS_PER_INSERT).map(({ event, terminal }) => row(event, terminal, now));
+      const inserted = await tx
+        .insertInto('events')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
+        .returning(['terminal_id', 'seq'])
+        .execute();
+      for (const r of inserted) fresh.add(key(r.terminal_id, r.seq));
+    }
+  };
+  if (items.length <= ROWS_PER_INSERT) await write(db);
+  else await db.transaction().execute(write);
+  // The same event twice in one call: the first is the new one.
+  return items.map(({ event }) => fresh.delete(key(event.terminal, event.seq)));
+}
+
+function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined, now: number) {
   const { zoneId, direction } = placeEvent(e, terminal);
-  const r = await db
-    .insertInto('events')
-    .values({
-      terminal_id: e.terminal,
-      seq: e.seq,
-      ts: e.ts,
-      type: e.type,
-      result: e.result ?? null,
-      reason: e.reason ?? null,
-      person_id: e.personId ?? null,
-      credential_type: e.credentialType ?? null,
-      credential_ref: e.credentialRef ?? null,
-      zone_id: zoneId,
-      direction,
-      data: e.data == null ? null : JSON.stringify(e.data),
-      received_at: now,
-    })
-    .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  return {
+    terminal_id: e.terminal,
+    seq: e.seq,
+    ts: e.ts,
+    type: e.type,
+    result: e.result ?? null,
+    reason: e.reason ?? null,
+    person_id: e.personId ?? null,
+    credential_type: e.credentialType ?? null,
+    credential_ref: e.credentialRef ?? null,
+    zone_id: zoneId,
+    direction,
+    data: e.data == null ? null : JSON.stringify(e.data),
+    received_at: now,
+  };
 }
 
 export interface RecordQuery {

@@ -125,6 +125,9 @@ export function mosquittoConf(o: { port: number; bind?: string; brokerDir: strin
     `keyfile ${join(d, 'broker.key')}`,
     'require_certificate true',
     'use_identity_as_username true',
+    // The client id becomes the certificate CN: a terminal's certificate cannot take over
+    // (and so knock offline) another terminal's session by presenting its client id.
+    'use_username_as_clientid true',
     'tls_version tlsv1.2',
     // A backend gets the site's retained state (about 4 messages a terminal) through this
     // per-client queue when it subscribes; the default 1000 drops it beyond ~250 terminals.

@@ -11,7 +11,9 @@ import { createCa, issueCert } from '../../../firmware/security/pki.js';
 import { FleetAgent, MemoryEventSource } from '../../../firmware/fleet/index.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { Fleet } from '../../../sdk/src/index.js';
+import { makeRequest, signMessage } from '../../../sdk/src/protocol/index.js';
 import { freePort, hasMosquitto } from '../../sdk/helpers/brokers.js';
+import { guard } from '../../sdk/helpers/wait.js';
 
 const haveOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const isRoot = userInfo().uid === 0;
@@ -62,6 +64,8 @@ if (!haveOpenssl) {
     const acl = readFileSync(join(out, 'broker/acl'), 'utf8');
     assert.match(acl, /pattern readwrite limen\/v1\/s1\/%u\/#/);
     assert.not.match(acl, /%c/);
+    // The client id is the certificate CN: nobody can present another terminal's.
+    assert.match(readFileSync(join(out, 'broker/mosquitto.conf'), 'utf8'), /^use_username_as_clientid true$/m);
     // Terminals trust the backend's signing key.
     const signer = loadSigner(join(out, 'backend/signing-key.pem'));
     assert.ok(loadFleetKeys(join(out, 'terminals/A/fleet-keys.json')).has(signer.kid));
@@ -154,6 +158,59 @@ if (!haveOpenssl) {
       await a.publishAsync(`limen/v1/${site}/A/events`, 'from A', { qos: 1 });
       await aEvent;
       assert.equal(seenByBackend, [`limen/v1/${site}/B/events`, `limen/v1/${site}/A/events`]);
+    });
+
+    test("terminal A presenting B's client id cannot knock B offline: B stays connected, no offline presence, B still answers", async () => {
+      const unlocks: number[] = [];
+      const agentB = new FleetAgent({
+        site,
+        terminalId: 'B',
+        mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/B') },
+        identity: { firmware: 'limen-test', board: 'sim' },
+        events: new MemoryEventSource(),
+        handlers: {
+          unlock: (r) => {
+            unlocks.push(r.durationMs);
+            return { until: Date.now() + r.durationMs };
+          },
+        },
+        security: { trustedKeys: loadFleetKeys(join(out, 'terminals/B/fleet-keys.json')) },
+        logger: silentLogger(),
+        healthIntervalMs: 60_000,
+      });
+      let disconnects = 0;
+      agentB.onConnectionChange((up) => void (up || disconnects++));
+      agentB.start();
+      await agentB.whenConnected();
+      const backend = await connect('backend', 'backend-attack-watch');
+      const presenceB = `limen/v1/${site}/B/presence`;
+      const replyTo = `limen/v1/${site}/B/reply/watch`;
+      const states: string[] = [];
+      const replies = new Map<string, (ok: boolean) => void>();
+      backend.on('message', (topic, payload) => {
+        const m = JSON.parse(payload.toString()) as { re?: string; ok?: boolean; body?: { state?: string } };
+        if (topic === presenceB) states.push(String(m.body?.state));
+        else if (m.re) replies.get(m.re)?.(m.ok === true);
+      });
+      await backend.subscribeAsync([presenceB, replyTo], { qos: 1 });
+      try {
+        // The attack: A's certificate, B's client id, again and again (each CONNACK comes
+        // after the broker dealt with any session of that id).
+        for (let i = 0; i < 5; i++) await connect('terminals/A', `limen:${site}:B`);
+        // B answers a signed unlock sent after the attack: had it been thrown off, it
+        // could only answer on a new connection, after its disconnect was counted.
+        const signer = loadSigner(join(out, 'backend/signing-key.pem'));
+        const topic = `limen/v1/${site}/B/cmd/unlock`;
+        const req = makeRequest({ id: 'after-attack', ts: Date.now(), replyTo, expiresAt: Date.now() + 30_000 }, { durationMs: 1500 });
+        const answered = new Promise<boolean>((resolve) => replies.set('after-attack', resolve));
+        await backend.publishAsync(topic, JSON.stringify(signMessage(topic, req as unknown as Record<string, unknown>, signer)), { qos: 1 });
+        assert.ok(await guard(answered, 'the reply from B'), 'B refused the unlock');
+        assert.equal(unlocks, [1500]);
+        assert.is(disconnects, 0, 'B was disconnected');
+        assert.not.ok(states.includes('offline'), `presence of B: ${states.join(', ')}`);
+      } finally {
+        await agentB.stop();
+      }
     });
 
     test('a client with a certificate from another CA is refused', async () => {

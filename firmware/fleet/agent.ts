@@ -33,6 +33,7 @@ import { ReplayCache, type ReplayLedger } from './replay-cache.js';
 import { child, type Logger } from '../log.js';
 import { ConfigSync } from './config-sync.js';
 import { Connection, type MqttConnectionOptions } from './connection.js';
+import { DropLog } from './drop-log.js';
 import { CommandDispatcher } from './dispatcher.js';
 import type { CommandHandlers, ConfigHandler, EventSource, HealthProbe } from './interfaces.js';
 import { Outbox, type OutboxStats } from './outbox.js';
@@ -97,6 +98,7 @@ export class FleetAgent {
   private readonly configSync: ConfigSync | null;
   private readonly dispatcher: CommandDispatcher;
   private readonly dropped = new Map<string, number>();
+  private readonly dropLog: DropLog;
   private readonly connectionChanges = new Listeners<boolean>();
   /** The broker acknowledged this connection's online presence. */
   private announced = false;
@@ -116,6 +118,7 @@ export class FleetAgent {
     this.terminalId = o.terminalId;
     this.clock = o.clock ?? systemClock;
     this.log = child(o.logger, 'fleet');
+    this.dropLog = new DropLog({ clock: this.clock, logger: this.log });
     this.trustedKeys = o.security?.trustedKeys ?? null;
     const skew = o.clockSkewMs ?? 5000;
 
@@ -260,45 +263,45 @@ export class FleetAgent {
 
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
-    if (!t || t.site !== this.site || ('terminal' in t && t.terminal !== this.terminalId)) return this.drop('topic.unexpected');
+    if (!t || t.site !== this.site || ('terminal' in t && t.terminal !== this.terminalId)) return this.drop('topic.unexpected', topic);
     switch (t.kind) {
       case 'command':
         void this.dispatcher.handle(t.name, payload);
         return;
       case 'eventsAck': {
         const m = decode(payload, eventAckMessage);
-        if (!m.ok) return this.drop(`ack.${m.reason}`);
-        if (!isSupportedVersion(m.value.v, this.versions)) return this.drop('ack.unsupported_version');
+        if (!m.ok) return this.drop(`ack.${m.reason}`, topic);
+        if (!isSupportedVersion(m.value.v, this.versions)) return this.drop('ack.unsupported_version', topic);
         this.outbox.onAck(m.value.body);
         return;
       }
       case 'resync': {
         const m = decode(payload, resyncMessage);
-        if (!m.ok) return this.drop(`resync.${m.reason}`);
+        if (!m.ok) return this.drop(`resync.${m.reason}`, topic);
         this.outbox.resync();
         return;
       }
       case 'configDesired': {
         if (payload.byteLength === 0) return; // a cleared retained desired state
-        if (!this.configSync) return this.drop('config.unsupported');
+        if (!this.configSync) return this.drop('config.unsupported', topic);
         const m = decode(payload, configDesiredMessage);
-        if (!m.ok) return this.drop(`config.${m.reason}`);
-        if (!isSupportedVersion(m.value.v, this.versions)) return this.drop('config.unsupported_version');
+        if (!m.ok) return this.drop(`config.${m.reason}`, topic);
+        if (!isSupportedVersion(m.value.v, this.versions)) return this.drop('config.unsupported_version', topic);
         if (this.trustedKeys) {
           const check = verifyMessage(topic, JSON.parse(payload.toString('utf8')) as Record<string, unknown>, this.trustedKeys);
-          if (!check.ok) return this.drop(`config.${check.code.toLowerCase()}`);
+          if (!check.ok) return this.drop(`config.${check.code.toLowerCase()}`, topic);
         }
         void this.configSync.desired(m.value.body.version, m.value.body.config);
         return;
       }
       default:
-        return this.drop('topic.unexpected');
+        return this.drop('topic.unexpected', topic);
     }
   }
 
-  private drop(reason: string): void {
+  private drop(reason: string, topic?: string): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
-    this.log.debug({ reason }, 'fleet: inbound message dropped');
+    this.dropLog.note(reason, topic);
   }
 
   private presence(state: 'online' | 'offline', reason?: 'shutdown' | 'lost'): Buffer {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AccessRepository } from '../firmware/access/index.js';
+import { escapeUnsafeJson, escapeUnsafeText } from '../sdk/src/protocol/ids.js';
 import { ConfigError, defaultConfig, describeConfigError, loadConfigFile, type Config } from '../firmware/config/index.js';
 import { createLogger, silentLogger } from '../firmware/log.js';
 import { erasePerson } from '../firmware/security/secure-erase.js';
@@ -170,9 +171,11 @@ person
         groups: repo.groupsOf(p.id).map((g) => g.id),
         credentials: repo.listCredentials({ personId: p.id }).map((c) => (c.type === 'card' ? `card ${c.valueKey}` : c.type)),
       }));
-      if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+      // Names stored before the display-name rule may hold controls or bidi overrides: shown escaped, never raw.
+      if (opts.json) return console.log(escapeUnsafeJson(JSON.stringify(rows, null, 2)));
       if (rows.length === 0) return console.log('no persons');
-      for (const r of rows) console.log(`${r.id}\t${r.name}\t${r.enabled ? 'enabled' : 'disabled'}\t[${r.groups.join(', ')}]\t${r.credentials.join(', ') || '-'}`);
+      const show = escapeUnsafeText;
+      for (const r of rows) console.log(`${show(r.id)}\t${show(r.name)}\t${r.enabled ? 'enabled' : 'disabled'}\t[${r.groups.map(show).join(', ')}]\t${r.credentials.join(', ') || '-'}`);
     }),
   );
 person

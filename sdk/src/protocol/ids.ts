@@ -52,6 +52,16 @@ export function escapeUnsafeText(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(UNSAFE_IN_NAME_G, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
 }
 
+/**
+ * JSON text with every character a name may not hold written as a `\uXXXX` escape: the
+ * same data for a JSON reader, nothing that acts on a terminal that prints it. (Apart
+ * from JSON's whitespace, these characters only occur inside strings, so the text stays valid.)
+ */
+export function escapeUnsafeJson(json: string): string {
+  // Tab, line feed and carriage return outside strings are JSON's own whitespace (inside, JSON.stringify escapes them).
+  return json.replace(UNSAFE_IN_NAME_G, (c) => (c === '\n' || c === '\r' || c === '\t' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 function codePointLabel(c: string): string {
   return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }

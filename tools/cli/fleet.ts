@@ -1,7 +1,7 @@
 // `limen fleet ...`: a backend's view of a site through the SDK (terminals, remote
 // unlock, persons, events). Only `events --follow` consumes and acknowledges events.
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSigner } from '../../firmware/security/fleet-keys.js';
 import { CONSENT_METHODS, Fleet, type FaceConsent, type FleetEvent, type PersonRecord, type TerminalInfo, type WireEvent } from '../../sdk/src/index.js';
@@ -14,17 +14,60 @@ interface ConnectOptions {
   site?: string;
   timeout?: number;
   signingKey?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  provisioned?: string;
+}
+
+function readPem(path: string, option: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${option} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** The broker's TLS port in a provisioned `broker/mosquitto.conf` (`listener PORT [addr]`). */
+function provisionedUrl(dir: string): string | undefined {
+  const conf = readPem(join(dir, 'broker', 'mosquitto.conf'), '--provisioned').toString('utf8');
+  const port = /^listener\s+(\d+)/m.exec(conf)?.[1];
+  return port ? `mqtts://localhost:${port}` : undefined;
+}
+
+/**
+ * Connection settings from the options: `--provisioned DIR` takes the backend's CA,
+ * certificate, key and signing key from a `limen provision` folder and the broker port
+ * from its Mosquitto config; `--ca/--cert/--key/--signing-key/--url` override each part.
+ */
+export function connectionFrom(opts: ConnectOptions): { url: string; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }; signingKey?: string } {
+  if ((opts.cert === undefined) !== (opts.key === undefined)) throw new Error('--cert and --key go together');
+  const backend = opts.provisioned !== undefined ? join(opts.provisioned, 'backend') : undefined;
+  const file = (own: string | undefined, name: string) => own ?? (backend !== undefined ? join(backend, name) : undefined);
+  const ca = file(opts.ca, 'ca.crt');
+  const cert = file(opts.cert, 'client.crt');
+  const key = file(opts.key, 'client.key');
+  const tls = {
+    ...(ca !== undefined && { ca: readPem(ca, '--ca') }),
+    ...(cert !== undefined && { cert: readPem(cert, '--cert') }),
+    ...(key !== undefined && { key: readPem(key, '--key') }),
+  };
+  const url = opts.url ?? (process.env.LIMEN_FLEET_URL || undefined) ?? (opts.provisioned !== undefined ? provisionedUrl(opts.provisioned) : undefined) ?? DEFAULT_URL;
+  const signingKey = file(opts.signingKey, 'signing-key.pem');
+  return { url, ...(Object.keys(tls).length > 0 && { tls }), ...(signingKey !== undefined && { signingKey }) };
 }
 
 type Out = (line: string) => void;
 
 async function withFleet<T>(opts: ConnectOptions, fn: (fleet: Fleet) => Promise<T>): Promise<T> {
+  const c = connectionFrom(opts);
   const fleet = await Fleet.connect({
-    url: opts.url ?? process.env.LIMEN_FLEET_URL ?? DEFAULT_URL,
+    url: c.url,
     site: opts.site ?? process.env.LIMEN_FLEET_SITE ?? DEFAULT_SITE,
     requestTimeoutMs: opts.timeout ?? 10_000,
     connectTimeoutMs: 5_000,
-    ...(opts.signingKey && { signer: loadSigner(opts.signingKey) }),
+    ...(c.tls && { mqtt: { tls: c.tls } }),
+    ...(c.signingKey && { signer: loadSigner(c.signingKey) }),
   });
   try {
     return await fn(fleet);
@@ -95,7 +138,11 @@ export function registerFleet(program: Command, out: Out = (line) => console.log
     .option('--url <url>', `broker URL (default $LIMEN_FLEET_URL or ${DEFAULT_URL})`)
     .option('--site <site>', `site (default $LIMEN_FLEET_SITE or ${DEFAULT_SITE})`)
     .option('--timeout <ms>', 'reply deadline per request (default 10000)', int)
-    .option('--signing-key <pem>', 'sign requests with this fleet key (terminals with fleet.trustedKeys accept only signed ones)');
+    .option('--signing-key <pem>', 'sign requests with this fleet key (terminals with fleet.trustedKeys accept only signed ones)')
+    .option('--ca <pem>', 'CA certificate that signed the broker\'s certificate (mqtts://)')
+    .option('--cert <pem>', 'this backend\'s client certificate, for a broker that requires one (with --key)')
+    .option('--key <pem>', 'the key of --cert')
+    .option('--provisioned <dir>', 'a `limen provision` output folder: its backend/ CA, certificate, key and signing key, and its broker port');
   const conn = (): ConnectOptions => fleetCmd.opts<ConnectOptions>();
 
   fleetCmd

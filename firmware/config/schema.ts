@@ -1,3 +1,4 @@
+import { ID_PATTERN, ID_RULE } from '../../sdk/src/protocol/ids.js';
 import { z } from 'zod';
 
 /** The config version this firmware writes and reads. */
@@ -12,9 +13,8 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+/** Terminal, group and zone ids: the protocol's one id grammar, so the fleet can name them. */
+const id = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
 /**
  * `when` for a cross-field rule: run it even though other fields have problems, as long
  * as the object itself and the fields it reads parsed, so that one run reports every

@@ -1,3 +1,4 @@
+import { ID_RULE, isValidId } from '../../sdk/src/protocol/ids.js';
 import { randomBytes } from 'node:crypto';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../hal/clock.js';
@@ -79,8 +80,8 @@ export class Store {
    */
   static open(options: StoreOptions): Store {
     if (typeof options?.path !== 'string' || options.path === '') throw new TypeError('Store.open: path is required');
-    if (typeof options.terminalId !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(options.terminalId)) {
-      throw new TypeError(`Store.open: terminalId must be 1-64 characters of [A-Za-z0-9._:-], got ${JSON.stringify(options.terminalId)}`);
+    if (!isValidId(options.terminalId)) {
+      throw new TypeError(`Store.open: terminalId must be ${ID_RULE}, got ${JSON.stringify(options.terminalId)}`);
     }
     const maxEvents = options.maxEvents ?? 1_000_000;
     if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {

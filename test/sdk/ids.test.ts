@@ -6,6 +6,7 @@ import { AccessError, AccessRepository } from '../../firmware/access/index.js';
 import { newPersonSchema } from '../../firmware/access/inputs.js';
 import { generateId } from '../../firmware/access/repository.js';
 import { Store } from '../../firmware/store/index.js';
+import { defaultConfig } from '../../firmware/config/index.js';
 import { commandSchemas, displayName, displayNameProblem, escapeUnsafeText, isValidId, personId, personRecord } from '../../sdk/src/protocol/index.js';
 
 const ids = ['a', 'emp-1042', 'door_1', 'ada.lovelace', '9', 'x'.repeat(64)];
@@ -27,6 +28,18 @@ test('the wire and the terminal agree on every id', () => {
   // The 65-128 character ids the wire used to take and the terminal refused.
   assert.not.ok(commandSchemas['persons.remove'].request.safeParse({ ids: ['x'.repeat(100)] }).success);
   store.close();
+});
+
+test('terminal ids: the config, the store and the topics take the same ones', () => {
+  for (const id of ids) {
+    assert.is(defaultConfig(id).terminal.id, id);
+    Store.open({ path: ':memory:', terminalId: id }).close();
+    assert.ok(isValidId(id));
+  }
+  for (const id of badIds) {
+    assert.throws(() => defaultConfig(id), undefined, `config refuses ${JSON.stringify(id)}`);
+    assert.throws(() => Store.open({ path: ':memory:', terminalId: id }), TypeError);
+  }
 });
 
 test('generated ids follow the grammar', () => {

@@ -8,11 +8,12 @@ import { silentLogger, type Logger } from '../../firmware/log.js';
 import { createWebServer, listenHttp } from '../../firmware/page-server.js';
 import { Fleet, type PersonRecord } from '../../sdk/src/index.js';
 import { ConsoleError, PersonInputSchema, UnlockInputSchema } from './api.js';
+import { enrolPhoto } from './photo.js';
+import { MAX_BODY_BYTES, personInputProblem, terminalProblem } from './plain.js';
 import { toConsoleEvent, toConsoleTerminal, type ConsoleEvent, type ConsoleMessage, type ConsolePerson } from './model.js';
 import { consoleAppOptions } from './app-options.js';
 
 const PAGE = readFileSync(new URL('./web/index.html', import.meta.url), 'utf8');
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const KEEP_EVENTS = 5000;
 /** The page only listens: larger messages close its socket. */
 export const CONSOLE_MAX_MESSAGE_BYTES = 1024;
@@ -80,11 +81,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const upsertPerson = async (body: unknown) => {
     const parsed = PersonInputSchema.safeParse(body);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ConsoleError('BAD_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 400);
+      throw new ConsoleError('BAD_REQUEST', personInputProblem(parsed.error.issues[0]), 400);
     }
-    const input = parsed.data;
-    if (input.photo && !input.consent) throw new ConsoleError('BAD_REQUEST', 'consent: a photo is enrolled only with the person\'s consent', 400);
+    if (parsed.data.photo && !parsed.data.consent) throw new ConsoleError('BAD_REQUEST', "A photo is enrolled only with the person's consent: tick the consent box.", 400);
+    // Phone photos are megabytes: terminals get one shrunk to what face recognition needs.
+    const shrunk = parsed.data.photo && (await enrolPhoto(Buffer.from(parsed.data.photo.data, 'base64')));
+    const input = { ...parsed.data, ...(shrunk && { photo: { mime: shrunk.mime, data: shrunk.data } }) };
     const id = input.id ?? randomUUID();
     const previous = persons.get(id);
     const record: PersonRecord = {
@@ -110,7 +112,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     return {
       person,
       results: final.map((r) =>
-        r.ok ? { terminal: r.terminal, ok: true, face: Boolean(record.faces) && !faceless.includes(r.terminal) } : { terminal: r.terminal, ok: false, error: errorBody(r.error) },
+        r.ok ? { terminal: r.terminal, ok: true, face: Boolean(record.faces) && !faceless.includes(r.terminal) } : { terminal: r.terminal, ok: false, error: { code: errorBody(r.error).code, message: terminalProblem(r.error) } },
       ),
     };
   };
@@ -204,7 +206,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ConsoleError('TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`, 413);
+    if (size > MAX_BODY_BYTES) throw new ConsoleError('TOO_LARGE', `The upload is larger than ${MAX_BODY_BYTES / 2 ** 20} MB.`, 413);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;

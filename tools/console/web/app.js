@@ -19,7 +19,8 @@ const time = (ts) => new Date(ts).toLocaleTimeString();
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await res.json();
-  if (!res.ok) throw new Error(`${data.error?.code}: ${data.error?.message}`);
+  // The server's message is written for the person at the console; the code is for programs.
+  if (!res.ok) throw new Error(data.error?.message ?? `request failed (${res.status})`);
   return data;
 }
 
@@ -111,7 +112,7 @@ function Persons({ persons }) {
       if (photo) { const [head, data] = photo.split(','); body.photo = { mime: head.slice(5, head.indexOf(';')), data }; }
       const r = await api('POST', '/api/persons', body);
       const failed = r.results.filter((x) => !x.ok);
-      setMsg({ ok: failed.length === 0, text: failed.length ? `enrolled on ${r.results.length - failed.length} terminals; ${failed.map((x) => `${x.terminal}: ${x.error.message}`).join('; ')}` : `${name} enrolled on ${r.results.length} terminals` + (photo ? ` (face on ${r.results.filter((x) => x.face).length})` : '') });
+      setMsg({ ok: failed.length === 0, text: failed.length ? `enrolled on ${r.results.length - failed.length} terminals; ${failed.map((x) => `not on ${x.terminal}: ${x.error.message}`).join('; ')}` : `${name} enrolled on ${r.results.length} terminals` + (photo ? ` (face on ${r.results.filter((x) => x.face).length})` : '') });
       if (!failed.length) { setName(''); setCard(''); setPhoto(null); setConsent(false); }
     } catch (err) { setMsg({ ok: false, text: err.message }); }
     setBusy(false);

@@ -3,6 +3,7 @@
 // the config schema, applied live, remembered in the store and, when the terminal
 // was started from a file, written back to that file.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import deepmerge from 'deepmerge';
 import { formatIssues, ConfigSchema, type Config } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import { CommandError } from './errors.js';
@@ -24,11 +25,13 @@ const DOCUMENT_KEY = 'fleet.config_document';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `patch` over `base`, objects merged key by key, everything else replaced. */
+/**
+ * `patch` over `base`, objects merged key by key, everything else (arrays, null)
+ * replaced. The `deepmerge` package, which also skips a `__proto__` key a
+ * JSON document may carry instead of making it the result's prototype.
+ */
 export function deepMerge(base: Json, patch: Json): Json {
-  const out: Json = { ...base };
-  for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Json, v) : v;
-  return out;
+  return deepmerge<Json>(base, patch, { isMergeableObject: isObject, arrayMerge: (_base, replacement) => replacement });
 }
 
 /** Dotted paths whose values differ between two parsed configs. */

@@ -26,6 +26,14 @@ test('deepMerge merges objects key by key and replaces everything else', () => {
   assert.equal(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });
 });
 
+test("deepMerge ignores a __proto__ key in a document instead of making it the merged config's prototype", () => {
+  const document = JSON.parse('{"__proto__": {"polluted": true}, "door": {"unlockMs": 2500}}') as Record<string, unknown>;
+  const merged = deepMerge({ door: { unlockMs: 3000, heldOpenMs: 30000 } }, document);
+  assert.equal(merged, { door: { unlockMs: 2500, heldOpenMs: 30000 } });
+  assert.is(Object.getPrototypeOf(merged), Object.prototype);
+  assert.not.ok('polluted' in merged);
+});
+
 test('live settings apply; the result is a validated config', () => {
   const next = mergeFleetConfig(base, { door: { unlockMs: 2500 }, terminal: { name: 'Lobby' } });
   assert.is(next.door.unlockMs, 2500);

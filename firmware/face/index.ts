@@ -11,10 +11,13 @@ export {
   type FaceFrameReport,
   type FaceDecisionReport,
   type FaceVerifyResult,
+  type FaceOutcome,
+  type RecognitionResult,
 } from './service.js';
 export { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 export { LiveGallery, type GalleryWriter, type GallerySyncResult } from './gallery.js';
 export { openFaceCamera, faceCameraSource, commandAvailable, type FaceCamera, type FaceCameraOptions } from './camera.js';
-export { faceCredential, promptFor, type FacePrompt } from './decision.js';
+export { faceCredential } from './decision.js';
+export { promptFor, type FacePrompt } from './prompt.js';
 export { faceThresholds, type FaceThresholds } from './thresholds.js';
 export { FaceError, type FaceErrorCode } from './errors.js';

@@ -1,35 +1,30 @@
-// The glue between a camera, the vision core, the live gallery and the terminal:
-// frames in, one access decision per face out, quality prompts on the display.
+// Face recognition at one door: its lifecycle and public surface. The jobs live beside
+// it: startup.ts (gallery, models, pipeline, camera), frame-intake.ts (camera frames →
+// pipeline), approach.ts (decisions → access core), stranger-snapshot.ts, prompt.ts.
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../../hal/camera.js';
 import { systemClock, type Clock, type TimerHandle } from '../../hal/clock.js';
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
-import type { AccessDecision } from '../access/index.js';
 import type { FaceConfig } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
-import type { FaceSnapshots, Store, StoredEvent } from '../store/index.js';
-import { STRANGER_EVENT_TYPES } from '../security/retention.js';
-import type { Box } from '../vision/box.js';
-import { FaceEngine, FacePipeline, FaceRecognizer, type FaceDecision, type LivenessLevel, type RecognitionResult } from '../vision/index.js';
-import { Matcher, storeExactTemplates, type SearchHit } from '../vision/matcher/index.js';
-import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
+import type { FaceSnapshots, Store } from '../store/index.js';
+import type { FaceEngine, FrameResult, LivenessLevel } from '../vision/index.js';
+import type { SearchHit } from '../vision/matcher/index.js';
+import { ApproachDecisions } from './approach.js';
 import type { FaceCamera } from './camera.js';
-import { faceCredential, promptFor, type FacePrompt } from './decision.js';
 import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 import { FaceError, type FaceErrorCode } from './errors.js';
-import { LiveGallery, type GallerySyncResult } from './gallery.js';
-import { faceSnapshotJpeg } from './snapshot.js';
-import { faceThresholds, type FaceThresholds } from './thresholds.js';
+import { FrameIntake } from './frame-intake.js';
+import type { GallerySyncResult, LiveGallery } from './gallery.js';
+import { promptFor } from './prompt.js';
+import { emptyStats, type FaceDecisionReport, type FaceFrameReport, type FaceStats } from './reports.js';
+import type { FaceSink } from './sink.js';
+import { openFaceParts, releaseFaceParts, type FaceParts } from './startup.js';
+import { StrangerSnapshots } from './stranger-snapshot.js';
+import type { FaceThresholds } from './thresholds.js';
 
-export type FaceCredential = NonNullable<ReturnType<typeof faceCredential>>;
-
-/** Where face decisions go: the terminal (access core, door, display). */
-export interface FaceSink {
-  /** Decides a face credential, logs one event, opens the door on a grant, shows the outcome. */
-  present(credential: FaceCredential): Promise<{ decision: AccessDecision; event: StoredEvent }>;
-  /** Asks the person for something ("come closer"), or withdraws the request (null). */
-  prompt(prompt: FacePrompt | null): void;
-}
+export type { FaceCredential, FaceOutcome, FaceSink } from './sink.js';
+export type { FaceStats, FaceFrameReport, FaceDecisionReport, RecognitionResult } from './reports.js';
 
 export interface FaceServiceOptions {
   config: FaceConfig;
@@ -49,21 +44,6 @@ export interface FaceServiceOptions {
 
 export type FaceState = 'starting' | 'running' | 'failed' | 'closed';
 
-export interface FaceStats {
-  /** Frames analysed. */
-  frames: number;
-  /** Decisions passed to the access core. */
-  decisions: number;
-  /** Faces that left without one usable frame (no access attempt). */
-  unusable: number;
-  /** Frames the pipeline failed on. */
-  errors: number;
-  /** Analysis time of the latest frame, ms. */
-  lastFrameMs: number | null;
-  /** Frame arrival to the access decision being shown, ms, for the latest decision. */
-  lastDecisionMs: number | null;
-}
-
 export interface FaceStatus {
   state: FaceState;
   /** Why face recognition is not running (state 'failed'). Cards and the door keep working. */
@@ -77,23 +57,6 @@ export interface FaceStatus {
   stats: FaceStats;
 }
 
-export interface FaceFrameReport {
-  result: RecognitionResult;
-  /** The quality prompt shown for this frame, if any. */
-  prompt: string | null;
-  /** Time from the frame's arrival to the end of its handling (decisions included), ms. */
-  ms: number;
-}
-
-export interface FaceDecisionReport {
-  decision: FaceDecision;
-  /** What went to the access core; null for a face that was never usable. */
-  credential: FaceCredential | null;
-  outcome: { decision: AccessDecision; event: StoredEvent } | null;
-  /** Frame arrival to the decision being logged and shown, ms. */
-  latencyMs: number;
-}
-
 export interface FaceVerifyResult {
   match: boolean;
   /** The person's best template score, null when they have no template. */
@@ -101,17 +64,9 @@ export interface FaceVerifyResult {
   threshold: number;
 }
 
-interface Running {
-  engine: FaceEngine;
-  ownsEngine: boolean;
-  gallery: LiveGallery;
-  recognizer: FaceRecognizer;
-  camera: FaceCamera;
-  thresholds: FaceThresholds;
+interface Running extends FaceParts {
+  intake: FrameIntake;
 }
-
-/** Logs the first failure of a kind, then every hundredth, so a broken camera cannot flood the log. */
-const LOG_EVERY = 100;
 
 /**
  * Face recognition at one door. `start()` loads the gallery (decoded with the
@@ -123,32 +78,42 @@ const LOG_EVERY = 100;
  */
 export class FaceService {
   private readonly options: FaceServiceOptions;
+  private readonly syncMs: number;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly frameListeners = new Listeners<FaceFrameReport>();
   private readonly rawFrameListeners = new Listeners<Frame>();
   private readonly decisionListeners = new Listeners<FaceDecisionReport>();
-  private readonly stats: FaceStats = { frames: 0, decisions: 0, unusable: 0, errors: 0, lastFrameMs: null, lastDecisionMs: null };
+  private readonly stats: FaceStats = emptyStats();
+  private readonly approach: ApproachDecisions;
   private state: FaceState = 'starting';
   private error: FaceStatus['error'];
   private running: Running | null = null;
   private starting: Promise<FaceStatus> | null = null;
-  private unsubscribeCamera: Unsubscribe | null = null;
   private syncTimer: TimerHandle | null = null;
-  private inflight: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private modelSetName: string | undefined;
   private cameraDescription: string | undefined;
 
   constructor(options: FaceServiceOptions) {
+    // The outer edge: the service's own options are checked here; the face config was
+    // checked by its schema, and the pipeline checks what it is given once.
     if (!options?.config || !options.store || !options.camera || !options.sink) {
       throw new TypeError('FaceService: config, store, camera and sink are required');
     }
     const syncMs = options.gallerySyncMs ?? 1000;
     if (!(Number.isInteger(syncMs) && syncMs >= 1)) throw new TypeError(`FaceService: gallerySyncMs must be an integer >= 1, got ${syncMs}`);
-    this.options = { ...options, gallerySyncMs: syncMs };
+    this.options = options;
+    this.syncMs = syncMs;
     this.clock = options.clock ?? systemClock;
     this.log = child(options.logger ?? silentLogger(), 'face');
+    this.approach = new ApproachDecisions({
+      sink: options.sink,
+      stats: this.stats,
+      snapshots: new StrangerSnapshots(options.snapshots, this.log),
+      listeners: this.decisionListeners,
+      log: this.log,
+    });
   }
 
   get status(): FaceStatus {
@@ -259,80 +224,49 @@ export class FaceService {
 
   private async run(): Promise<FaceStatus> {
     const { config } = this.options;
-    let engine: FaceEngine | undefined = this.options.engine;
-    const ownsEngine = engine === undefined;
-    let gallery: LiveGallery | undefined;
-    let camera: FaceCamera | undefined;
     try {
-      // The gallery loads before the models: its transient allocations (rows,
-      // decoded templates) are returned while the heap is still small, before
-      // onnxruntime's sessions take their share of the process.
-      let modelSet: ModelSet;
-      try {
-        modelSet = engine?.modelSet ?? resolveModelSet(config.modelSet);
-      } catch (err) {
-        throw new FaceError('MODELS_UNAVAILABLE', `face models unavailable: ${(err as Error).message}`, { cause: err });
-      }
-      this.modelSetName = modelSet.name;
-      const thresholds = faceThresholds(modelSet.name, config.matchThreshold);
-      const { store } = this.options;
-      const modelId = modelSet.name;
-      const logger = this.options.logger ?? silentLogger();
-      const matcher = new Matcher({
-        dim: modelSet.models.embed.dims,
-        // Near-tied float16 candidates are settled with the stored float32 templates.
-        exactTemplates: storeExactTemplates(store.db, { modelId, decode: (id, blob, dim) => store.templateCodec.decode(id, blob, dim) }),
+      const parts = await openFaceParts({
+        config,
+        store: this.options.store,
+        camera: this.options.camera,
+        engine: this.options.engine,
         clock: this.clock,
-        logger,
+        log: this.log,
+        closed: () => this.isClosed(),
+        onModelSet: (name) => (this.modelSetName = name),
+        onCamera: (description) => (this.cameraDescription = description),
       });
-      gallery = new LiveGallery(store, matcher, modelId);
-      const loaded = await gallery.load();
-      if (loaded.skipped.length) this.log.warn({ skipped: loaded.skipped.slice(0, 10), count: loaded.skipped.length }, 'face templates skipped');
-      if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
-      if (!engine) {
-        try {
-          engine = await FaceEngine.create({ modelSet, logger });
-        } catch (err) {
-          throw new FaceError('MODELS_UNAVAILABLE', `face models unavailable: ${(err as Error).message}`, { cause: err });
-        }
-      }
-      if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
-      const level = config.livenessLevel;
-      const pipeline = new FacePipeline({ engine, liveness: level !== 'off', logger: this.log });
-      const recognizer = new FaceRecognizer({ pipeline, matcher: gallery, threshold: thresholds.identify, livenessLevel: level, logger: this.log });
-      try {
-        camera = typeof this.options.camera === 'function' ? this.options.camera() : this.options.camera;
-      } catch (err) {
-        throw err instanceof FaceError ? err : new FaceError('CAMERA_UNAVAILABLE', `face camera: ${(err as Error).message}`, { cause: err });
-      }
-      this.cameraDescription = camera.description;
-      if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
-      this.running = { engine, ownsEngine, gallery, recognizer, camera, thresholds };
+      const intake = new FrameIntake({
+        pipeline: parts.pipeline,
+        stats: this.stats,
+        rawFrames: this.rawFrameListeners,
+        active: () => this.running !== null && this.state === 'running',
+        analysed: (frame, result, arrived) => this.analysed(frame, result, arrived),
+        log: this.log,
+      });
+      this.running = { ...parts, intake };
       this.state = 'running';
-      this.unsubscribeCamera = camera.camera.onFrame((frame) => this.receive(frame));
+      const { camera, gallery, thresholds, loaded } = parts;
+      intake.attach(camera.camera);
       try {
         await camera.camera.start();
       } catch (err) {
         throw new FaceError('CAMERA_UNAVAILABLE', `face camera (${camera.description}) could not start: ${(err as Error).message}`, { cause: err });
       }
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
-      this.syncTimer = this.clock.setInterval(() => this.periodicSync(), this.options.gallerySyncMs!);
+      this.syncTimer = this.clock.setInterval(() => this.periodicSync(), this.syncMs);
       this.log.info(
-        { modelSet: modelSet.name, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), readMs: Math.round(loaded.readMs), indexMs: Math.round(loaded.indexMs), identify: thresholds.identify, liveness: level, camera: camera.description },
+        { modelSet: this.modelSetName, templates: gallery.size, loadMs: Math.round(loaded.readMs + loaded.indexMs), readMs: Math.round(loaded.readMs), indexMs: Math.round(loaded.indexMs), identify: thresholds.identify, liveness: config.livenessLevel, camera: camera.description },
         'face recognition running',
       );
     } catch (err) {
-      if (this.isClosed()) {
-        // close() arrived mid-start: release what was made; shutdown() does the rest.
-        if (!this.running) await this.release({ engine: ownsEngine ? engine : undefined, gallery, camera });
-        return this.status;
-      }
+      // Parts made before a failure were released by openFaceParts; once running, teardown does it.
+      if (this.isClosed()) return this.status; // close() arrived mid-start: shutdown() does the rest
       const e = err instanceof FaceError ? err : new FaceError('MODELS_UNAVAILABLE', (err as Error).message, { cause: err });
       this.error = { code: e.code, message: e.message };
       this.state = 'failed';
       this.log.error({ err: e.cause ?? e, code: e.code }, `face recognition unavailable: ${e.message}`);
-      if (this.running) await this.teardown();
-      else await this.release({ engine: ownsEngine ? engine : undefined, gallery, camera });
+      await this.teardown();
     }
     return this.status;
   }
@@ -345,27 +279,11 @@ export class FaceService {
   private async teardown(): Promise<void> {
     this.syncTimer?.cancel();
     this.syncTimer = null;
-    this.unsubscribeCamera?.();
-    this.unsubscribeCamera = null;
     const r = this.running;
     this.running = null;
     if (!r) return;
-    await this.inflight;
-    await this.release({ engine: r.ownsEngine ? r.engine : undefined, gallery: r.gallery, camera: r.camera });
-  }
-
-  private async release(parts: { engine?: FaceEngine | undefined; gallery?: LiveGallery | undefined; camera?: FaceCamera | undefined }): Promise<void> {
-    const { camera, gallery, engine } = parts;
-    const attempt = async (what: string, fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (err) {
-        this.log.warn({ err }, `${what} could not be released`);
-      }
-    };
-    if (camera) await attempt('face camera', () => (camera.owned ? camera.camera.close() : camera.camera.stop()));
-    if (gallery) await attempt('face gallery', () => gallery.close());
-    if (engine) await attempt('face engine', () => engine.close());
+    await r.intake.detach();
+    await releaseFaceParts({ engine: r.ownsEngine ? r.engine : undefined, gallery: r.gallery, camera: r.camera }, this.log);
   }
 
   private periodicSync(): void {
@@ -376,65 +294,11 @@ export class FaceService {
     }
   }
 
-  private receive(frame: Frame): Promise<void> {
-    this.rawFrameListeners.emit(frame);
-    // The camera paces this handler: while it runs, newer frames replace the waiting one.
-    const run = this.handleFrame(frame);
-    this.inflight = run;
-    return run;
-  }
-
-  private async handleFrame(frame: Frame): Promise<void> {
-    const r = this.running;
-    if (!r || this.state !== 'running') return;
-    const arrived = performance.now();
-    let result: RecognitionResult;
-    try {
-      result = await r.recognizer.processFrame(frame);
-    } catch (err) {
-      if (this.stats.errors++ % LOG_EVERY === 0) this.log.warn({ err, errors: this.stats.errors }, 'frame could not be analysed');
-      return;
-    }
-    this.stats.frames++;
-    this.stats.lastFrameMs = result.frame.timings.total;
-    for (const decision of result.decisions) await this.decide(decision, arrived, frame, result);
-    const prompt = this.state === 'running' ? promptFor(result.frame) : null;
+  /** An analysed frame: its decisions to the access core, then the prompt, then the report. */
+  private async analysed(frame: Frame, result: FrameResult, arrived: number): Promise<void> {
+    for (const decision of result.decisions) await this.approach.decide(decision, arrived, frame, result);
+    const prompt = this.state === 'running' ? promptFor(result) : null;
     if (this.state === 'running') this.options.sink.prompt(prompt);
-    this.frameListeners.emit({ result, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
-  }
-
-  private async decide(decision: FaceDecision, arrived: number, frame: Frame, result: RecognitionResult): Promise<void> {
-    const credential = faceCredential(decision);
-    let outcome: FaceDecisionReport['outcome'] = null;
-    if (!credential) this.stats.unusable++;
-    else {
-      // Also while closing: the terminal closes this service before itself, so a face
-      // decided in the last frame is still logged (and can still open the door).
-      try {
-        outcome = await this.options.sink.present(credential);
-        this.stats.decisions++;
-      } catch (err) {
-        this.log.error({ err, trackId: decision.trackId }, 'face decision could not be presented');
-      }
-    }
-    const latencyMs = performance.now() - arrived;
-    if (outcome) this.stats.lastDecisionMs = latencyMs;
-    if (outcome && (STRANGER_EVENT_TYPES as readonly string[]).includes(outcome.event.type)) {
-      const box = result.frame.tracks.find((t) => t.trackId === decision.trackId)?.box;
-      if (box) await this.keepSnapshot(frame, box, outcome.event);
-    }
-    this.decisionListeners.emit({ decision, credential, outcome, latencyMs });
-  }
-
-  /** Keeps a sealed crop of the face a stranger / spoof event is about (after the door and the log). */
-  private async keepSnapshot(frame: Frame, box: Box, event: StoredEvent): Promise<void> {
-    const snapshots = this.options.snapshots;
-    if (!snapshots) return;
-    try {
-      const jpeg = await faceSnapshotJpeg(frame, box, snapshots.limits.maxBytes);
-      if (jpeg) snapshots.add({ jpeg, ts: event.ts, eventSeq: event.seq, personId: event.personId });
-    } catch (err) {
-      this.log.warn({ err, seq: event.seq }, 'face snapshot could not be kept');
-    }
+    this.frameListeners.emit({ result: { frame: result, decisions: result.decisions }, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
   }
 }

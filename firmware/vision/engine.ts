@@ -11,7 +11,8 @@ import { Embedder } from './embedder.js';
 import { VisionError } from './errors.js';
 import type { RgbImage } from './image.js';
 import { Landmarker } from './landmarks.js';
-import { livenessCrops, LivenessScorer, type LivenessCropScorer, type LivenessScore } from './liveness.js';
+import { livenessCrops, LivenessScorer, type LivenessScore } from './liveness.js';
+import { scheduleLiveness, type LivenessMode } from './liveness-schedule.js';
 import { assessQuality, DEFAULT_QUALITY, type Quality, type QualityThresholds } from './quality.js';
 import { availableParallelism } from 'node:os';
 import { WorkerLivenessScorer } from './parallel-liveness.js';
@@ -64,8 +65,8 @@ export interface AnalyseOptions {
   quality?: Partial<QualityThresholds>;
   /** Compute the embedding: 'always', only when quality passes ('if-ok', default), or 'never'. */
   embed?: 'always' | 'if-ok' | 'never';
-  /** Compute liveness, same choices (default 'if-ok'). */
-  liveness?: 'always' | 'if-ok' | 'never';
+  /** Compute liveness, same choices (default 'if-ok'); when it runs: see liveness-schedule.ts. */
+  liveness?: LivenessMode;
   /**
    * Faces whose box is narrower than this (px) are embedded as the mean of the face and
    * its mirror image, at the cost of a second embedding (+7 ms). Default 0, off: the
@@ -149,23 +150,14 @@ export class FaceEngine {
       t = now;
       return dt;
     };
-    // Liveness crops come from the detector box alone, so they are cut while the landmarks
-    // and alignment run (large ones in libvips, off this thread). With 'if-ok', not for a
-    // face the gate will stop for its size anyway. With 'always', the worker starts at once.
-    const liveStart = performance.now();
     const liveWanted = options.liveness ?? 'if-ok';
-    const cutCrops = () => livenessCrops(img, box, this.livenessScorer.spec, this.detector.reducedCopy(img));
-    const bigEnough = box.x2 - box.x1 >= (options.quality?.minFaceSize ?? DEFAULT_QUALITY.minFaceSize);
-    let crops = liveWanted === 'always' || (liveWanted === 'if-ok' && bigEnough) ? cutCrops() : undefined;
-    crops?.catch(() => undefined); // awaited below when liveness is wanted; dropped otherwise
-    const liveScorer: LivenessCropScorer = this.livenessWorker ?? this.livenessScorer;
-    let tLive = 0;
-    const scoreCrops = (cs: RgbImage[]) => liveScorer.scoreCrops(cs).then((r) => ((tLive = performance.now() - liveStart), r));
-    const runLiveness = (c: Promise<RgbImage[]>) => c.then(scoreCrops);
-    // The worker request goes out before the landmarks run: onnxruntime-node infers on the
-    // calling thread, so a request queued behind them would wait until they finish.
-    const early = liveWanted === 'always' && this.livenessWorker && crops ? scoreCrops(await crops) : undefined;
-    early?.catch(() => undefined);
+    const live = await scheduleLiveness({
+      mode: liveWanted,
+      bigEnough: box.x2 - box.x1 >= (options.quality?.minFaceSize ?? DEFAULT_QUALITY.minFaceSize),
+      cutCrops: () => livenessCrops(img, box, this.livenessScorer.spec, this.detector.reducedCopy(img)),
+      scorer: this.livenessWorker ?? this.livenessScorer,
+      offThread: this.livenessWorker !== undefined,
+    });
     const landmarks = await this.landmarker.landmarks(img, box);
     const points5 = landmarks68To5(landmarks);
     const tLandmarks = lap();
@@ -175,24 +167,19 @@ export class FaceEngine {
     const gate = liveWanted === 'never' ? { minLivenessContext: 0, ...options.quality } : options.quality;
     const quality = assessQuality({ img, box, points5, aligned }, gate);
     const tQuality = lap();
-    const want = (mode: AnalyseOptions['embed']) => mode === 'always' || ((mode ?? 'if-ok') === 'if-ok' && quality.ok);
-    let liveness: LivenessScore | undefined;
+    const wantEmbedding = options.embed === 'always' || ((options.embed ?? 'if-ok') === 'if-ok' && quality.ok);
     let embedding: Float32Array | undefined;
     let tEmbed = 0;
     const tailStart = performance.now();
-    // onnxruntime-node runs one inference at a time per thread: with the worker, liveness
-    // runs there while the embedding runs here.
-    if (want(options.liveness)) crops ??= cutCrops();
-    const pendingLive = early ?? (want(options.liveness) && crops && this.livenessWorker ? runLiveness(crops) : undefined);
+    live.afterQuality(quality.ok);
     // Small faces: the mean of the face and its mirror image (one more embedding).
-    const mirrorAveraged = want(options.embed) && quality.metrics.faceSize < (options.mirrorBelow ?? 0);
-    if (want(options.embed)) {
+    const mirrorAveraged = wantEmbedding && quality.metrics.faceSize < (options.mirrorBelow ?? 0);
+    if (wantEmbedding) {
       const t0 = performance.now();
       embedding = mirrorAveraged ? await this.embedder.embedMirrorAveraged(aligned) : await this.embedder.embed(aligned);
       tEmbed = performance.now() - t0;
     }
-    if (pendingLive) liveness = await pendingLive;
-    else if (want(options.liveness) && crops) liveness = await runLiveness(crops);
+    const liveness = await live.result();
     const tBoth = performance.now() - tailStart;
     return {
       box,
@@ -203,7 +190,7 @@ export class FaceEngine {
       ...(embedding && { embedding }),
       mirrorAveraged,
       ...(liveness && { liveness }),
-      timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: tLive, embed: tEmbed, livenessAndEmbed: tBoth },
+      timings: { landmarks: tLandmarks, align: tAlign, quality: tQuality, liveness: live.ms, embed: tEmbed, livenessAndEmbed: tBoth },
     };
   }
 

@@ -6,7 +6,7 @@ import type { FaceAnalysis, FaceEngine } from './engine.js';
 import { VisionError } from './errors.js';
 import { decodeImage, encodeJpeg, type RgbImage } from './image.js';
 import type { Quality, QualityThresholds } from './quality.js';
-import { DEFAULT_MATCH_THRESHOLD, type FaceMatcher } from './recognizer.js';
+import { DEFAULT_MATCH_THRESHOLD, type FaceMatcher } from './decisions.js';
 import { cropResize } from './resample.js';
 
 export interface EnrolOptions {

@@ -1,5 +1,6 @@
 // Public surface of the vision core.
 export { FaceEngine, type FaceEngineOptions, type FaceAnalysis, type AnalyseOptions, type StageTimings } from './engine.js';
+export { scheduleLiveness, type LivenessMode, type LivenessSchedule, type LivenessScheduleOptions } from './liveness-schedule.js';
 export {
   FacePipeline,
   type FacePipelineOptions,
@@ -10,13 +11,14 @@ export {
   type PipelineTimings,
 } from './pipeline.js';
 export {
-  FaceRecognizer,
   DEFAULT_MATCH_THRESHOLD,
+  decideTrack,
+  unusableFace,
   type FaceMatcher,
   type FaceDecision,
-  type FaceRecognizerOptions,
-  type RecognitionResult,
-} from './recognizer.js';
+  type TrackEvidence,
+  type DecisionRules,
+} from './decisions.js';
 export {
   enrolFromImages,
   chooseFace,

@@ -1,17 +1,29 @@
 // The per-frame pipeline: detect → track → (per track) landmarks, align, quality gate,
-// liveness ∥ embedding; evidence is fused over each track's good frames.
+// liveness ∥ embedding; evidence is fused over each track's good frames, and each track
+// gets one decision (who, stranger, spoof, or why unusable) once it has enough.
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../../hal/camera.js';
+import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import { silentLogger, type Logger } from '../log.js';
 import { boxArea, type ScoredBox } from './box.js';
+import { DEFAULT_MATCH_THRESHOLD, decideTrack, unusableFace, type DecisionRules, type FaceDecision, type FaceMatcher, type TrackEvidence } from './decisions.js';
 import { meanEmbedding } from './embedder.js';
 import type { FaceEngine } from './engine.js';
 import { frameToRgb, type RgbImage } from './image.js';
+import { DEFAULT_LIVENESS_LEVEL, livenessThreshold, type LivenessLevel } from './liveness.js';
 import { QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
 import { IouTracker, type TrackerOptions } from './tracker.js';
 
 export interface FacePipelineOptions {
   engine: FaceEngine;
+  /** The gallery searched for each track's decision. */
+  matcher: FaceMatcher;
+  /** Identify threshold (cosine). Default DEFAULT_MATCH_THRESHOLD. */
+  threshold?: number;
+  /** Liveness level a decision must pass; 'off' does not run the liveness model. Default 'medium'. */
+  livenessLevel?: LivenessLevel;
+  /** Decide 'unusable' (with `qualityReason`) when a track ends without a usable frame (default true). */
+  reportUnusable?: boolean;
   quality?: Partial<QualityThresholds>;
   tracker?: TrackerOptions;
   /** Good (quality-passing) frames a track collects before its decision is ready. Default 3. */
@@ -23,8 +35,6 @@ export interface FacePipelineOptions {
   decisionTimeoutMs?: number;
   /** Faces analysed per frame, largest first; the others are only tracked. Default 2. */
   maxFaces?: number;
-  /** Run the liveness model (default true). Turn off when the level is 'off'. */
-  liveness?: boolean;
   logger?: Logger;
 }
 
@@ -78,6 +88,8 @@ export interface FrameResult {
   timestamp: number;
   tracks: TrackResult[];
   ended: EndedTrack[];
+  /** Decisions made on this frame (at most one per track over its lifetime). */
+  decisions: FaceDecision[];
   timings: PipelineTimings;
 }
 
@@ -86,37 +98,63 @@ interface TrackState {
   live: number[];
   reasons: Map<QualityReason, number>;
   fused?: Float32Array;
+  decided: boolean;
+}
+
+/** Validates the options once, at the pipeline's edge; the parts inside trust them. */
+function validate(o: FacePipelineOptions): void {
+  if (!o?.engine || !o.matcher) throw new TypeError('FacePipeline: engine and matcher are required');
+  const int1 = (name: string, v: number | undefined) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new TypeError(`FacePipeline: ${name} must be an integer ≥ 1`);
+  };
+  int1('framesForDecision', o.framesForDecision);
+  int1('maxFaces', o.maxFaces);
+  if (o.threshold !== undefined && !Number.isFinite(o.threshold)) throw new TypeError('FacePipeline: threshold must be a finite number');
+  if (o.livenessLevel !== undefined) livenessThreshold(o.livenessLevel); // throws TypeError for an unknown level
 }
 
 export class FacePipeline {
   private readonly engine: FaceEngine;
   private readonly tracker: IouTracker;
   private readonly state = new Map<number, TrackState>();
+  private readonly rules: DecisionRules;
   private readonly framesForDecision: number;
   private readonly decisionTimeoutMs: number;
   private readonly maxFaces: number;
-  private readonly withLiveness: boolean;
+  private readonly reportUnusable: boolean;
   private readonly quality: Partial<QualityThresholds>;
   private readonly log: Logger;
+  private readonly listeners = new Listeners<FaceDecision>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FacePipelineOptions) {
-    if (!options?.engine) throw new TypeError('FacePipeline: engine is required');
+    validate(options);
     this.engine = options.engine;
     this.tracker = new IouTracker(options.tracker);
+    this.rules = {
+      matcher: options.matcher,
+      threshold: options.threshold ?? DEFAULT_MATCH_THRESHOLD,
+      livenessLevel: options.livenessLevel ?? DEFAULT_LIVENESS_LEVEL,
+    };
     this.framesForDecision = options.framesForDecision ?? 3;
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 1500;
     this.maxFaces = options.maxFaces ?? 2;
-    this.withLiveness = options.liveness ?? true;
+    this.reportUnusable = options.reportUnusable ?? true;
     this.quality = options.quality ?? {};
     this.log = options.logger ?? silentLogger();
-    if (!(Number.isInteger(this.framesForDecision) && this.framesForDecision >= 1)) throw new TypeError('FacePipeline: framesForDecision must be an integer ≥ 1');
-    if (!(Number.isInteger(this.maxFaces) && this.maxFaces >= 1)) throw new TypeError('FacePipeline: maxFaces must be an integer ≥ 1');
   }
 
-  /** Whether the liveness model runs on good frames. */
-  get livenessEnabled(): boolean {
-    return this.withLiveness;
+  get threshold(): number {
+    return this.rules.threshold;
+  }
+
+  get livenessLevel(): LivenessLevel {
+    return this.rules.livenessLevel;
+  }
+
+  /** Every decision, as it is made. */
+  onDecision(handler: (d: FaceDecision) => void): Unsubscribe {
+    return this.listeners.add(handler);
   }
 
   /**
@@ -135,9 +173,9 @@ export class FacePipeline {
     return this.enqueue(() => this.run(img, timestamp, seq, 0));
   }
 
-  /** Ends all tracks (camera stopped or pipeline reset) and reports them. */
+  /** Ends all tracks (camera stopped or pipeline reset) and reports them; no decisions are made. */
   reset(): EndedTrack[] {
-    return this.tracker.clear().map((t) => this.endTrack(t.id));
+    return this.tracker.clear().map((t) => this.endTrack(t.id).ended);
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -146,7 +184,7 @@ export class FacePipeline {
     return next;
   }
 
-  private endTrack(id: number): EndedTrack {
+  private endTrack(id: number): { ended: EndedTrack; state: TrackState | undefined } {
     const s = this.state.get(id);
     this.state.delete(id);
     let lastReason: QualityReason | undefined;
@@ -154,7 +192,40 @@ export class FacePipeline {
       let best = 0;
       for (const [r, n] of s.reasons) if (n > best) (best = n), (lastReason = r);
     }
-    return { trackId: id, goodFrames: s?.embeddings.length ?? 0, ...(lastReason && { lastReason }) };
+    return { ended: { trackId: id, goodFrames: s?.embeddings.length ?? 0, ...(lastReason && { lastReason }) }, state: s };
+  }
+
+  private evidence(trackId: number, s: TrackState): TrackEvidence {
+    return {
+      trackId,
+      ...(s.fused && { embedding: s.fused }),
+      ...(s.live.length > 0 && { liveness: s.live.reduce((x, y) => x + y, 0) / s.live.length }),
+      goodFrames: s.embeddings.length,
+    };
+  }
+
+  /**
+   * One decision per track: when its evidence is ready, or when it ends undecided — on the
+   * good frames it had (a face that left early is still an access attempt), else as unusable.
+   */
+  private async decide(tracks: TrackResult[], ended: ReadonlyArray<{ ended: EndedTrack; state: TrackState | undefined }>, timestamp: number): Promise<FaceDecision[]> {
+    const decisions: FaceDecision[] = [];
+    for (const t of tracks) {
+      const s = this.state.get(t.trackId)!;
+      if (!t.decisionReady || s.decided) continue;
+      s.decided = true;
+      decisions.push(await decideTrack(this.rules, this.evidence(t.trackId, s), timestamp));
+    }
+    for (const { ended: e, state: s } of ended) {
+      if (!s || s.decided) continue;
+      if (e.goodFrames > 0) decisions.push(await decideTrack(this.rules, this.evidence(e.trackId, s), timestamp));
+      else if (this.reportUnusable && e.lastReason) decisions.push(unusableFace(e.trackId, e.lastReason, timestamp));
+    }
+    for (const d of decisions) {
+      this.log.debug({ trackId: d.trackId, personId: d.personId, score: d.score, liveness: d.liveness, spoof: d.spoofSuspected, reason: d.qualityReason }, 'face decision');
+      this.listeners.emit(d);
+    }
+    return decisions;
   }
 
   private async run(img: RgbImage, timestamp: number, seq: number, convert: number): Promise<FrameResult> {
@@ -163,7 +234,7 @@ export class FacePipeline {
     const boxes = await this.engine.detect(img);
     timings.detect = performance.now() - start;
     const update = this.tracker.update(boxes, timestamp);
-    const ended = update.ended.map((t) => this.endTrack(t.id));
+    const endings = update.ended.map((t) => this.endTrack(t.id));
 
     // Analyse the largest faces first: the person closest to the door.
     const order = boxes.map((_, i) => i).sort((a, b) => boxArea(boxes[b]!) - boxArea(boxes[a]!));
@@ -174,7 +245,7 @@ export class FacePipeline {
       const track = update.assigned[i]!;
       let s = this.state.get(track.id);
       if (!s) {
-        s = { embeddings: [], live: [], reasons: new Map() };
+        s = { embeddings: [], live: [], reasons: new Map(), decided: false };
         this.state.set(track.id, s);
       }
       const complete = s.embeddings.length >= this.framesForDecision;
@@ -186,7 +257,7 @@ export class FacePipeline {
         const a = await this.engine.analyseFace(img, box, {
           quality: this.quality,
           embed: 'if-ok',
-          liveness: this.withLiveness ? 'if-ok' : 'never',
+          liveness: this.rules.livenessLevel === 'off' ? 'never' : 'if-ok',
         });
         timings.landmarks += a.timings.landmarks;
         timings.align += a.timings.align;
@@ -208,19 +279,13 @@ export class FacePipeline {
       }
       const good = s.embeddings.length;
       const ready = good >= this.framesForDecision || (good >= 1 && timestamp - track.firstSeen >= this.decisionTimeoutMs);
-      tracks[i] = {
-        trackId: track.id,
-        box,
-        quality,
-        ...(s.fused && { embedding: s.fused }),
-        ...(s.live.length > 0 && { liveness: s.live.reduce((x, y) => x + y, 0) / s.live.length }),
-        goodFrames: good,
-        decisionReady: ready,
-        analysed: didAnalyse,
-      };
+      const { trackId: _, ...evidence } = this.evidence(track.id, s);
+      tracks[i] = { trackId: track.id, box, quality, ...evidence, decisionReady: ready, analysed: didAnalyse };
     }
     timings.total = performance.now() - start + convert;
+    const ended = endings.map((e) => e.ended);
     if (ended.length > 0) this.log.debug({ ended: ended.map((e) => e.trackId) }, 'tracks ended');
-    return { seq, timestamp, tracks, ended, timings };
+    const decisions = await this.decide(tracks, endings, timestamp);
+    return { seq, timestamp, tracks, ended, decisions, timings };
   }
 }

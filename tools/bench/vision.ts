@@ -22,8 +22,8 @@ import { FaceEngine } from '../../firmware/vision/engine.js';
 import { equalErrorRate, percentile, rocAuc, tarAtFar } from '../../firmware/vision/eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { Matcher } from '../../firmware/vision/matcher/index.js';
+import type { FaceDecision } from '../../firmware/vision/decisions.js';
 import { FacePipeline } from '../../firmware/vision/pipeline.js';
-import { FaceRecognizer, type FaceDecision } from '../../firmware/vision/recognizer.js';
 import { cropResize } from '../../firmware/vision/resample.js';
 
 const program = new Command()
@@ -144,8 +144,7 @@ async function latency(engine: FaceEngine, samples: Sample[], gallerySize: numbe
     matcher.add(`t${i}`, `p${i}`, v);
   }
   await matcher.flush();
-  const pipeline = new FacePipeline({ engine, framesForDecision: 1 });
-  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'medium' });
+  const pipeline = new FacePipeline({ engine, matcher, framesForDecision: 1, livenessLevel: 'medium' });
   const ms: number[] = [];
   let decisions = 0;
   let ts = 0;
@@ -153,7 +152,7 @@ async function latency(engine: FaceEngine, samples: Sample[], gallerySize: numbe
     const frame = toFrame(await decodeImage(s.bytes));
     ts += 10_000; // every photo is a new approach
     const t = performance.now();
-    const res = await recognizer.processFrame({ width: frame.width, height: frame.height, format: 'rgb24', data: frame.data, seq: 1, timestamp: ts });
+    const res = await pipeline.processFrame({ width: frame.width, height: frame.height, format: 'rgb24', data: frame.data, seq: 1, timestamp: ts });
     const dt = performance.now() - t;
     const made: FaceDecision[] = res.decisions.filter((d) => d.qualityReason === undefined);
     if (made.length > 0) {

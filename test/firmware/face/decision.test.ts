@@ -38,6 +38,7 @@ const frame = (tracks: TrackResult[]): FrameResult => ({
   timestamp: 0,
   tracks,
   ended: [],
+  decisions: [],
   timings: { convert: 0, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, livenessAndEmbed: 0, total: 0 },
 });
 

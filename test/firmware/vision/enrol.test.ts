@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { cosine } from '../../../firmware/vision/embedder.js';
 import { enrolFromImages } from '../../../firmware/vision/enrol.js';
 import { decodeImage } from '../../../firmware/vision/image.js';
-import { DEFAULT_MATCH_THRESHOLD } from '../../../firmware/vision/recognizer.js';
+import { DEFAULT_MATCH_THRESHOLD } from '../../../firmware/vision/decisions.js';
 import { ExactMatcher, closeSharedEngine, cropAround, demoPhoto, sharedEngine } from './fixtures.js';
 
 async function boxesOf(n: 1 | 3 | 5) {

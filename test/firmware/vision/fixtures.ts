@@ -7,7 +7,7 @@ import { FACE_API_DEMO_ASSETS } from '../../../models/manifest.js';
 import type { ScoredBox } from '../../../firmware/vision/box.js';
 import { FaceEngine } from '../../../firmware/vision/engine.js';
 import type { RgbImage } from '../../../firmware/vision/image.js';
-import type { FaceMatcher } from '../../../firmware/vision/recognizer.js';
+import type { FaceMatcher } from '../../../firmware/vision/decisions.js';
 
 let engine: Promise<FaceEngine> | undefined;
 

@@ -1,10 +1,10 @@
-// The frame pipeline and the recogniser on frames made from real package photos.
+// The frame pipeline and its decisions on frames made from real package photos.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Frame } from '../../../hal/camera.js';
 import { decodeImage, type RgbImage } from '../../../firmware/vision/image.js';
 import { FacePipeline, type FrameResult } from '../../../firmware/vision/pipeline.js';
-import { FaceRecognizer, type FaceDecision } from '../../../firmware/vision/recognizer.js';
+import { DEFAULT_MATCH_THRESHOLD, decideTrack, unusableFace, type FaceDecision } from '../../../firmware/vision/decisions.js';
 import { cropResize } from '../../../firmware/vision/resample.js';
 import { ExactMatcher, closeSharedEngine, cropAround, demoPhoto, placeOnCanvas, sharedEngine } from './fixtures.js';
 
@@ -36,7 +36,7 @@ function toI420(img: RgbImage): Uint8Array {
 }
 
 test('one approach is one track; the decision is ready after 3 good frames', async () => {
-  const pipeline = new FacePipeline({ engine: await sharedEngine() });
+  const pipeline = new FacePipeline({ engine: await sharedEngine(), matcher: new ExactMatcher() });
   const face = await person(3, 0, 300);
   const results: FrameResult[] = [];
   for (let f = 0; f < 5; f++) {
@@ -58,7 +58,7 @@ test('one approach is one track; the decision is ready after 3 good frames', asy
 });
 
 test('i420 and gray8 frames go through the same pipeline', async () => {
-  const pipeline = new FacePipeline({ engine: await sharedEngine(), framesForDecision: 1 });
+  const pipeline = new FacePipeline({ engine: await sharedEngine(), matcher: new ExactMatcher(), framesForDecision: 1 });
   const canvas = placeOnCanvas(await person(3, 0, 300), W, H, 160, 70);
   const yuv = await pipeline.processFrame({ width: W, height: H, format: 'i420', data: toI420(canvas), seq: 1, timestamp: 0 });
   assert.is(yuv.tracks.length, 1);
@@ -77,7 +77,7 @@ test('i420 and gray8 frames go through the same pipeline', async () => {
 });
 
 test('rejections carry a reason for the display', async () => {
-  const pipeline = new FacePipeline({ engine: await sharedEngine() });
+  const pipeline = new FacePipeline({ engine: await sharedEngine(), matcher: new ExactMatcher() });
   const dark = placeOnCanvas(await person(3, 0, 300, { brightness: 0.2 }), W, H, 150, 60, 15);
   const r = await pipeline.processFrame(rgbFrame(dark, 1, 0));
   assert.is(r.tracks[0]!.quality.reason, 'too_dark');
@@ -90,7 +90,7 @@ test('rejections carry a reason for the display', async () => {
   assert.is(t.quality.message, 'come closer');
 });
 
-test('recogniser: an enrolled face is recognised once per approach; others are strangers', async () => {
+test('decisions: an enrolled face is recognised once per approach; others are strangers', async () => {
   const engine = await sharedEngine();
   const matcher = new ExactMatcher();
   // Enrol from the original photo; recognise a shifted, smaller, re-compressed copy.
@@ -99,13 +99,12 @@ test('recogniser: an enrolled face is recognised once per approach; others are s
   const faces = (await engine.analyseImage(img, { embed: 'always' })).sort((a, b) => a.box.x1 - b.box.x1);
   matcher.add('alice', faces[0]!.embedding!);
   matcher.add('carol', faces[2]!.embedding!);
-  const pipeline = new FacePipeline({ engine, liveness: false });
-  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'off' });
+  const pipeline = new FacePipeline({ engine, matcher, livenessLevel: 'off' });
   const emitted: FaceDecision[] = [];
-  recognizer.onDecision((d) => emitted.push(d));
+  pipeline.onDecision((d) => emitted.push(d));
   const alice = await person(3, 0, 260, { jpegQuality: 50 });
   let t = 0;
-  for (let f = 0; f < 6; f++) await recognizer.processFrame(rgbFrame(placeOnCanvas(alice, W, H, 200 - 5 * f, 90), f + 1, (t += 66)));
+  for (let f = 0; f < 6; f++) await pipeline.processFrame(rgbFrame(placeOnCanvas(alice, W, H, 200 - 5 * f, 90), f + 1, (t += 66)));
   assert.is(emitted.length, 1);
   assert.is(emitted[0]!.personId, 'alice');
   assert.ok(emitted[0]!.score > 0.7, `score ${emitted[0]!.score}`);
@@ -114,7 +113,7 @@ test('recogniser: an enrolled face is recognised once per approach; others are s
   // A new approach (after a gap) of someone not enrolled.
   t += 3000;
   const stranger = await person(5, 1, 260);
-  for (let f = 0; f < 4; f++) await recognizer.processFrame(rgbFrame(placeOnCanvas(stranger, W, H, 180, 80), 10 + f, (t += 66)));
+  for (let f = 0; f < 4; f++) await pipeline.processFrame(rgbFrame(placeOnCanvas(stranger, W, H, 180, 80), 10 + f, (t += 66)));
   assert.is(emitted.length, 2); // alice's track ended silently (already decided); one stranger decision
   const last = emitted[emitted.length - 1]!;
   assert.is(last.personId, null);
@@ -122,25 +121,60 @@ test('recogniser: an enrolled face is recognised once per approach; others are s
   assert.ok(last.score < 0.5);
 });
 
-test('recogniser decision rules: spoof suspected, unusable face, one decision per track', async () => {
+test('decision rules: a match, a suspected spoof naming the claimed person, a stranger, an unusable face', async () => {
   const matcher = new ExactMatcher();
   const e = new Float32Array(512);
   e[0] = 1;
   matcher.add('alice', e);
-  const pipeline = new FacePipeline({ engine: await sharedEngine() });
-  const recognizer = new FaceRecognizer({ pipeline, matcher, livenessLevel: 'medium' });
-  const base = { seq: 1, timestamp: 10, ended: [], timings: { convert: 0, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, livenessAndEmbed: 0, total: 0 } };
-  const track = (trackId: number, liveness: number) => ({ trackId, box: { x1: 0, y1: 0, x2: 100, y2: 100, score: 1 }, quality: { ok: true }, embedding: e, liveness, goodFrames: 3, decisionReady: true, analysed: true });
-  const spoof = await recognizer.handle({ ...base, tracks: [track(1, 0.1)] });
-  assert.equal(spoof.decisions.map((d) => [d.personId, d.spoofSuspected, d.claimedPersonId]), [[null, true, 'alice']]);
-  const again = await recognizer.handle({ ...base, tracks: [track(1, 0.9)] });
-  assert.is(again.decisions.length, 0); // one decision per track
-  const live = await recognizer.handle({ ...base, tracks: [track(2, 0.9)] });
-  assert.equal(live.decisions.map((d) => [d.personId, d.spoofSuspected, d.liveness]), [['alice', false, 0.9]]);
-  const unusable = await recognizer.handle({ ...base, tracks: [], ended: [{ trackId: 3, goodFrames: 0, lastReason: 'backlit' }] });
-  assert.equal(unusable.decisions.map((d) => [d.trackId, d.personId, d.qualityReason]), [[3, null, 'backlit']]);
-  const noLive = new FacePipeline({ engine: await sharedEngine(), liveness: false });
-  assert.throws(() => new FaceRecognizer({ pipeline: noLive, matcher }), TypeError);
+  const other = new Float32Array(512);
+  other[1] = 1;
+  const rules = { matcher, threshold: DEFAULT_MATCH_THRESHOLD, livenessLevel: 'medium' as const };
+  const evidence = (trackId: number, liveness: number | undefined, embedding = e) => ({ trackId, embedding, ...(liveness !== undefined && { liveness }), goodFrames: 3 });
+  const spoof = await decideTrack(rules, evidence(1, 0.1), 10);
+  assert.equal([spoof.personId, spoof.spoofSuspected, spoof.claimedPersonId], [null, true, 'alice']);
+  const live = await decideTrack(rules, evidence(2, 0.9), 10);
+  assert.equal([live.personId, live.spoofSuspected, live.liveness, live.frames], ['alice', false, 0.9, 3]);
+  const stranger = await decideTrack(rules, evidence(3, 0.9, other), 10);
+  assert.equal([stranger.personId, stranger.spoofSuspected, stranger.claimedPersonId], [null, false, undefined]);
+  const off = await decideTrack({ ...rules, livenessLevel: 'off' }, evidence(4, undefined), 10);
+  assert.equal([off.personId, off.spoofSuspected, off.liveness], ['alice', false, null]);
+  const unusable = unusableFace(5, 'backlit', 10);
+  assert.equal([unusable.trackId, unusable.personId, unusable.qualityReason, unusable.frames], [5, null, 'backlit', 0]);
+});
+
+test('pipeline options are checked once, at its edge', async () => {
+  const engine = await sharedEngine();
+  const matcher = new ExactMatcher();
+  assert.throws(() => new FacePipeline({ engine } as never), TypeError);
+  assert.throws(() => new FacePipeline({ engine, matcher, livenessLevel: 'bogus' as never }), TypeError);
+  assert.throws(() => new FacePipeline({ engine, matcher, framesForDecision: 0 }), TypeError);
+  assert.throws(() => new FacePipeline({ engine, matcher, maxFaces: 1.5 }), TypeError);
+  assert.throws(() => new FacePipeline({ engine, matcher, threshold: Number.NaN }), TypeError);
+  const off = new FacePipeline({ engine, matcher, livenessLevel: 'off' });
+  const r = await off.processFrame(rgbFrame(placeOnCanvas(await person(3, 0, 300), W, H, 150, 60), 1, 0));
+  assert.is(r.tracks[0]!.liveness, undefined); // level 'off' does not run the liveness model
+});
+
+test('a track that ends before its decision is ready is decided on its good frames, or as unusable', async () => {
+  const engine = await sharedEngine();
+  const matcher = new ExactMatcher();
+  const faces = (await engine.analyseImage(await decodeImage(await demoPhoto(3)), { embed: 'always' })).sort((a, b) => a.box.x1 - b.box.x1);
+  matcher.add('alice', faces[0]!.embedding!);
+  const pipeline = new FacePipeline({ engine, matcher, livenessLevel: 'off' });
+  const alice = await person(3, 0, 260);
+  const empty = placeOnCanvas({ width: 1, height: 1, data: new Uint8Array(3) }, W, H, -5, -5);
+  // Two good frames, then the person is gone before the third (and before the 1.5 s timeout).
+  const seen = [await pipeline.processFrame(rgbFrame(placeOnCanvas(alice, W, H, 200, 90), 1, 66)), await pipeline.processFrame(rgbFrame(placeOnCanvas(alice, W, H, 195, 90), 2, 132))];
+  assert.equal(seen.map((r) => [r.tracks[0]!.goodFrames, r.tracks[0]!.decisionReady, r.decisions.length]), [[1, false, 0], [2, false, 0]]);
+  const gone = await pipeline.processFrame(rgbFrame(empty, 3, 132 + 1500));
+  assert.equal(gone.ended.map((e) => e.trackId), [seen[0]!.tracks[0]!.trackId]);
+  assert.equal(gone.decisions.map((d) => [d.trackId, d.personId, d.frames, d.qualityReason]), [[seen[0]!.tracks[0]!.trackId, 'alice', 2, undefined]]);
+  // A face that never passed the gate ends with why.
+  const dark = placeOnCanvas(await person(3, 0, 300, { brightness: 0.2 }), W, H, 150, 60, 15);
+  const d1 = await pipeline.processFrame(rgbFrame(dark, 4, 5000));
+  assert.is(d1.tracks[0]!.quality.reason, 'too_dark');
+  const darkGone = await pipeline.processFrame(rgbFrame(empty, 5, 5000 + 1500));
+  assert.equal(darkGone.decisions.map((d) => [d.trackId, d.personId, d.frames, d.qualityReason]), [[d1.tracks[0]!.trackId, null, 0, 'too_dark']]);
 });
 
 test.after(closeSharedEngine);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../../hal/sim/fake-clock.js';
 import { Matcher, MatcherError, type MatcherOptions } from '../../../../firmware/vision/matcher/index.js';
-import type { FaceMatcher } from '../../../../firmware/vision/recognizer.js';
+import type { FaceMatcher } from '../../../../firmware/vision/decisions.js';
 import { clusteredGallery, gaussian, jitter, randomGallery, randomUnit, rng, type Gallery } from './fixtures.js';
 
 const DIM = 512;

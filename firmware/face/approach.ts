@@ -1,0 +1,47 @@
+// Each approach's decision goes to the access core like a card: one event, the door on a
+// grant, the outcome on the display; a snapshot for strangers and spoofs.
+import { performance } from 'node:perf_hooks';
+import type { Frame } from '../../hal/camera.js';
+import type { Listeners } from '../../hal/events.js';
+import type { Logger } from '../log.js';
+import type { FaceDecision, FrameResult } from '../vision/index.js';
+import { faceCredential } from './decision.js';
+import type { FaceDecisionReport, FaceStats } from './reports.js';
+import type { FaceSink } from './sink.js';
+import type { StrangerSnapshots } from './stranger-snapshot.js';
+
+export interface ApproachDecisionsOptions {
+  sink: FaceSink;
+  stats: FaceStats;
+  snapshots: StrangerSnapshots;
+  listeners: Listeners<FaceDecisionReport>;
+  log: Logger;
+}
+
+export class ApproachDecisions {
+  constructor(private readonly o: ApproachDecisionsOptions) {}
+
+  /** Presents `decision` (made on `frame`, which arrived at `arrived`) and reports it. */
+  async decide(decision: FaceDecision, arrived: number, frame: Frame, result: FrameResult): Promise<void> {
+    const { stats } = this.o;
+    const credential = faceCredential(decision);
+    let outcome: FaceDecisionReport['outcome'] = null;
+    if (!credential) stats.unusable++;
+    else {
+      // Also while closing: the terminal closes the face service before itself, so a face
+      // decided in the last frame is still logged (and can still open the door).
+      try {
+        outcome = await this.o.sink.present(credential);
+        stats.decisions++;
+      } catch (err) {
+        this.o.log.error({ err, trackId: decision.trackId }, 'face decision could not be presented');
+      }
+    }
+    const latencyMs = performance.now() - arrived;
+    if (outcome) {
+      stats.lastDecisionMs = latencyMs;
+      await this.o.snapshots.keep(frame, result, decision.trackId, outcome.event);
+    }
+    this.o.listeners.emit({ decision, credential, outcome, latencyMs });
+  }
+}

@@ -1,0 +1,82 @@
+// One decision per track, from the evidence the pipeline fused over its good frames:
+// who it is (open-set 1:N search), whether the face looked live, or why no usable face
+// was seen.
+import { passesLiveness, type LivenessLevel } from './liveness.js';
+import type { QualityReason } from './quality.js';
+
+/** A 1:N gallery search (firmware/vision/matcher implements it). Scores are cosine similarities. */
+export interface FaceMatcher {
+  search(
+    embedding: Float32Array,
+    k: number,
+  ): ReadonlyArray<{ personId: string; score: number }> | Promise<ReadonlyArray<{ personId: string; score: number }>>;
+}
+
+/**
+ * Cosine similarity at or above which the best gallery match is accepted. A prior for
+ * MobileFaceNet-512, not fitted to local data; pass the matcher's calibrated threshold
+ * (for a stated false-positive identification rate) when there is one.
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.5;
+
+export interface FaceDecision {
+  trackId: number;
+  /** The matched person, or null for a stranger, a suspected spoof or an unusable face. */
+  personId: string | null;
+  /** Best gallery score (cosine), 0 when nothing was searched. */
+  score: number;
+  /** Fused live probability over the track's frames; null when liveness was not run. */
+  liveness: number | null;
+  /** Liveness failed at the configured level: personId is null, see `claimedPersonId`. */
+  spoofSuspected: boolean;
+  /** The person the spoof matched (for the event log; never grant on it). */
+  claimedPersonId?: string;
+  /** Set when the track ended without one usable frame: why the face was unusable. */
+  qualityReason?: QualityReason;
+  /** Good frames the decision is based on. */
+  frames: number;
+  /** Timestamp of the frame that produced the decision. */
+  timestamp: number;
+}
+
+/** What a track has shown so far. */
+export interface TrackEvidence {
+  trackId: number;
+  /** L2-normalised mean embedding over the track's good frames. */
+  embedding?: Float32Array;
+  /** Mean live probability over the track's good frames. */
+  liveness?: number;
+  goodFrames: number;
+}
+
+export interface DecisionRules {
+  matcher: FaceMatcher;
+  /** Identify threshold (validated by the pipeline). */
+  threshold: number;
+  livenessLevel: LivenessLevel;
+}
+
+/** The decision on a track's evidence: a match, a stranger, or a suspected spoof. */
+export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timestamp: number): Promise<FaceDecision> {
+  const liveness = e.liveness ?? null;
+  const hits = e.embedding ? await rules.matcher.search(e.embedding, 1) : [];
+  const best = hits[0];
+  const score = best?.score ?? 0;
+  const matched = best && score >= rules.threshold ? best.personId : null;
+  const live = rules.livenessLevel === 'off' || (liveness !== null && passesLiveness(liveness, rules.livenessLevel));
+  return {
+    trackId: e.trackId,
+    personId: live ? matched : null,
+    score,
+    liveness,
+    spoofSuspected: !live,
+    ...(!live && matched && { claimedPersonId: matched }),
+    frames: e.goodFrames,
+    timestamp,
+  };
+}
+
+/** The decision for a track that ended without one usable frame. */
+export function unusableFace(trackId: number, reason: QualityReason, timestamp: number): FaceDecision {
+  return { trackId, personId: null, score: 0, liveness: null, spoofSuspected: false, qualityReason: reason, frames: 0, timestamp };
+}

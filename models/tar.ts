@@ -1,5 +1,13 @@
 // A small reader for the uncompressed tar archives inside npm tarballs (ustar, with pax
 // `path` records and GNU long names), enough to pull a few named files out.
+//
+// Hand-written on purpose (issue 12, point 10), measured on a 79 MB pax archive
+// (600 files, a long name) pulling out 49 MB: this reader 1 ms (a Buffer input's
+// files are views of it, no copy), `tar` 8.0.4 (entriesSync) 52-180 ms and
+// `nanotar` 0.3.0 41-90 ms (both copy each body). nanotar also returns data past
+// the end of a truncated archive instead of failing. `tar` adds 22 KB minified to
+// a bundle, this 1.3 KB. The archive's sha512 is checked against the manifest
+// before it is read (models/fetch.ts), so a fuller parser would buy nothing.
 import { ModelError } from './errors.js';
 
 const BLOCK = 512;

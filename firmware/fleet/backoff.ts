@@ -1,3 +1,8 @@
+// Hand-written on purpose (issue 12, point 10): the kept library, `exponential-backoff`
+// 3.1.3, is a retry runner (`backOff(promiseFn)`) that sleeps on the global setTimeout
+// with "full" or no jitter. The fleet connection reconnects on mqtt 'close' events and
+// waits on the injected hal Clock, so tests drive it with the fake clock; only a delay
+// calculator fits that, and this one is 30 lines with its random source injectable.
 export interface BackoffOptions {
   /** First delay, ms (default 500). */
   initialMs?: number;

@@ -70,10 +70,10 @@ test('every command that opens a database names it on stderr; without --db it is
     assert.is(r.code, 0, r.err);
     assert.is(r.dbLine, `limen: database ${db}`, args.join(' '));
   }
-  // A newcomer's command without --db, in a fresh folder.
+  // A newcomer's command without --db, in a fresh folder, through the `limen` bin as npx runs it.
   const cwd = join(dir, 'newcomer');
   mkdirSync(cwd);
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'tools/limen.ts'), 'person', 'list'], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'tools/bin/limen.mjs'), 'person', 'list'], { cwd, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, 'limen: database var/terminal.db (created)\n');
   assert.ok(existsSync(join(cwd, 'var/terminal.db')));

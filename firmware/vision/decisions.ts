@@ -33,6 +33,12 @@ export interface FaceDecision {
   claimedPersonId?: string;
   /** Set when the track ended without one usable frame: why the face was unusable. */
   qualityReason?: QualityReason;
+  /**
+   * The track ended before its evidence was ready (the face left after a frame or two):
+   * the decision says what was seen, but it is no access attempt — a door must not open
+   * for someone who has already walked away.
+   */
+  departed?: boolean;
   /** Good frames the decision is based on. */
   frames: number;
   /** Timestamp of the frame that produced the decision. */

@@ -206,7 +206,7 @@ export class FacePipeline {
 
   /**
    * One decision per track: when its evidence is ready, or when it ends undecided — on the
-   * good frames it had (a face that left early is still an access attempt), else as unusable.
+   * good frames it had, marked `departed` (reported, never an access attempt), else as unusable.
    */
   private async decide(tracks: TrackResult[], ended: ReadonlyArray<{ ended: EndedTrack; state: TrackState | undefined }>, timestamp: number): Promise<FaceDecision[]> {
     const decisions: FaceDecision[] = [];
@@ -218,7 +218,7 @@ export class FacePipeline {
     }
     for (const { ended: e, state: s } of ended) {
       if (!s || s.decided) continue;
-      if (e.goodFrames > 0) decisions.push(await decideTrack(this.rules, this.evidence(e.trackId, s), timestamp));
+      if (e.goodFrames > 0) decisions.push({ ...(await decideTrack(this.rules, this.evidence(e.trackId, s), timestamp)), departed: true });
       else if (this.reportUnusable && e.lastReason) decisions.push(unusableFace(e.trackId, e.lastReason, timestamp));
     }
     for (const d of decisions) {

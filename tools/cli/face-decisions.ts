@@ -23,6 +23,7 @@ export function faceDecisionLine(report: FaceDecisionReport, options: FaceDecisi
   const { decision, credential, outcome } = report;
   const time = new Date(decision.timestamp).toTimeString().slice(0, 8);
   const head = [options.terminalId, time].filter((part) => part !== undefined).join(' ');
+  if (!credential && decision.departed) return `${head}  face left before a decision (${decision.frames} good frame${decision.frames === 1 ? '' : 's'}): no access attempt`;
   if (!credential) {
     const why = decision.qualityReason ? QUALITY_MESSAGES[decision.qualityReason] : 'no usable frame';
     return `${head}  face not usable (${why}): no access attempt`;

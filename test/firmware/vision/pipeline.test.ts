@@ -7,6 +7,7 @@ import { FacePipeline, type FrameResult } from '../../../firmware/vision/pipelin
 import { DEFAULT_MATCH_THRESHOLD, decideTrack, unusableFace, type FaceDecision } from '../../../firmware/vision/decisions.js';
 import { cropResize } from '../../../firmware/vision/resample.js';
 import { ExactMatcher, closeSharedEngine, cropAround, demoPhoto, placeOnCanvas, sharedEngine } from './fixtures.js';
+import { faceCredential } from '../../../firmware/face/decision.js';
 
 const W = 640, H = 480;
 
@@ -155,7 +156,7 @@ test('pipeline options are checked once, at its edge', async () => {
   assert.is(r.tracks[0]!.liveness, undefined); // level 'off' does not run the liveness model
 });
 
-test('a track that ends before its decision is ready is decided on its good frames, or as unusable', async () => {
+test('a track that ends before its decision is ready is reported on its good frames as departed (no access attempt), or as unusable', async () => {
   const engine = await sharedEngine();
   const matcher = new ExactMatcher();
   const faces = (await engine.analyseImage(await decodeImage(await demoPhoto(3)), { embed: 'always' })).sort((a, b) => a.box.x1 - b.box.x1);
@@ -168,7 +169,8 @@ test('a track that ends before its decision is ready is decided on its good fram
   assert.equal(seen.map((r) => [r.tracks[0]!.goodFrames, r.tracks[0]!.decisionReady, r.decisions.length]), [[1, false, 0], [2, false, 0]]);
   const gone = await pipeline.processFrame(rgbFrame(empty, 3, 132 + 1500));
   assert.equal(gone.ended.map((e) => e.trackId), [seen[0]!.tracks[0]!.trackId]);
-  assert.equal(gone.decisions.map((d) => [d.trackId, d.personId, d.frames, d.qualityReason]), [[seen[0]!.tracks[0]!.trackId, 'alice', 2, undefined]]);
+  assert.equal(gone.decisions.map((d) => [d.trackId, d.personId, d.frames, d.qualityReason, d.departed]), [[seen[0]!.tracks[0]!.trackId, 'alice', 2, undefined, true]]);
+  assert.is(faceCredential(gone.decisions[0]!), null, 'a face that has walked away opens no door');
   // A face that never passed the gate ends with why.
   const dark = placeOnCanvas(await person(3, 0, 300, { brightness: 0.2 }), W, H, 150, 60, 15);
   const d1 = await pipeline.processFrame(rgbFrame(dark, 4, 5000));

@@ -49,7 +49,8 @@ function runPg(bin: string, tool: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${tool} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
-export async function postgresDatabases(): Promise<TestDatabases | null> {
+/** `durable`: keep PostgreSQL's fsync on (benchmarks); tests run with it off. */
+export async function postgresDatabases(o: { durable?: boolean } = {}): Promise<TestDatabases | null> {
   const bin = postgresBin();
   if (!bin) return null;
   const dir = mkdtempSync(join(tmpdir(), 'limen-pg-'));
@@ -63,7 +64,8 @@ export async function postgresDatabases(): Promise<TestDatabases | null> {
   const port = await freePort();
   runPg(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'limen', '--no-sync']);
   // fsync off: a throw-away cluster, and tests should not wait on the disk.
-  runPg(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start', '-w']);
+  const fsync = o.durable ? '' : ' -c fsync=off';
+  runPg(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fsync}`, 'start', '-w']);
   let stopped = false;
   const stop = () => {
     if (stopped) return;

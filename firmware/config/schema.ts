@@ -1,5 +1,7 @@
 import { ID_PATTERN, ID_RULE } from '../../sdk/src/protocol/ids.js';
 import { z } from 'zod';
+import { DoorConfigSchema, type DoorConfig } from '../door/limits.js';
+import { fieldsParsed } from './fields-parsed.js';
 
 /** The config version this firmware writes and reads. */
 export const CONFIG_VERSION = 1;
@@ -15,36 +17,8 @@ function isTimeZone(tz: string): boolean {
 
 /** Terminal, group and zone ids: the protocol's one id grammar, so the fleet can name them. */
 const id = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`);
-/**
- * `when` for a cross-field rule: run it even though other fields have problems, as long
- * as the object itself and the fields it reads parsed, so that one run reports every
- * problem (zod skips refinements after any problem by default).
- */
-function fieldsParsed(...keys: string[]) {
-  return (payload: z.core.ParsePayload): boolean =>
-    payload.issues.every((issue) => {
-      const head = issue.path?.[0];
-      if (head === undefined) return issue.code === 'unrecognized_keys';
-      return !keys.includes(String(head));
-    });
-}
-const ms = (max: number) => z.number().int().min(1).max(max);
-
-export const DoorConfigSchema = z
-  .object({
-    unlockMs: ms(600_000).default(5_000),
-    maxEnergiseMs: ms(3_600_000).default(30_000),
-    heldOpenMs: ms(3_600_000).default(30_000),
-    relockOnOpen: z.boolean().default(false),
-    lock: z.enum(['fail-safe', 'fail-secure']).default('fail-safe'),
-    exitButtonUnlocks: z.boolean().default(true),
-  })
-  .strict()
-  .refine((d) => d.unlockMs <= d.maxEnergiseMs, {
-    message: 'unlockMs must not exceed maxEnergiseMs',
-    path: ['unlockMs'],
-    when: fieldsParsed('unlockMs', 'maxEnergiseMs'),
-  });
+/** The door's settings are defined once, in firmware/door (the DoorController checks its options with the same schema). */
+export { DoorConfigSchema };
 
 const fps = z.number().min(1).max(60).default(10);
 const mediaPath = z.string().min(1);
@@ -179,7 +153,7 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 /** What a config file may contain (defaults optional). */
 export type ConfigInput = z.input<typeof ConfigSchema>;
-export type DoorConfig = z.infer<typeof DoorConfigSchema>;
+export type { DoorConfig };
 export type FaceConfig = z.infer<typeof FaceConfigSchema>;
 export type FaceCameraConfig = z.infer<typeof FaceCameraConfigSchema>;
 export type FleetConfig = z.infer<typeof FleetConfigSchema>;

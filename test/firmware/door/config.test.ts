@@ -25,14 +25,14 @@ test('every problem is named as path: message in one TypeError', () => {
   } catch (error) {
     assert.instance(error, TypeError);
     const message = (error as Error).message;
-    for (const part of ['colour: unknown setting', 'unlockMs: must be', 'heldOpenMs: must be', 'relockOnOpen: must be true or false', 'lock: must be']) {
+    for (const part of ['door: Unrecognized key: "colour"', 'door.unlockMs: Too small', 'door.heldOpenMs: Invalid input: expected int', 'door.relockOnOpen: Invalid input: expected boolean', 'door.lock: Invalid option']) {
       assert.ok(message.includes(part), `${part} in ${message}`);
     }
   }
 });
 
 test('unlockMs may not exceed maxEnergiseMs', () => {
-  assert.throws(() => resolveDoorConfig({ unlockMs: 31_000 }), /unlockMs: must not exceed maxEnergiseMs \(30000\)/);
+  assert.throws(() => resolveDoorConfig({ unlockMs: 31_000 }), /^door\.unlockMs: unlockMs must not exceed maxEnergiseMs$/);
   assert.is(resolveDoorConfig({ unlockMs: 30_000 }).unlockMs, 30_000);
 });
 

@@ -384,7 +384,7 @@ test('bad grants and bad config are programmer mistakes: TypeError', async () =>
   const relay = new SimOutput({ clock });
   assert.throws(
     () => new DoorController({ relay, clock, logger: silentLogger(), config: { unlockMs: 40_000, maxEnergiseMs: 30_000 } }),
-    /unlockMs: must not exceed maxEnergiseMs/,
+    /^door\.unlockMs: unlockMs must not exceed maxEnergiseMs$/,
   );
 });
 

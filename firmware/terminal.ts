@@ -11,6 +11,7 @@ import { QrScanner } from './access/qr-scanner.js';
 import { loadFleetKeys, RetentionPolicy } from './security/index.js';
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
+import { doorLogEvent } from './door/log-event.js';
 import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
 import type { FleetAgent } from './fleet/index.js';
 import { createTerminalAgent } from './fleet/terminal-agent.js';
@@ -335,8 +336,8 @@ export class Terminal {
   }
 
   private onDoorEvent(event: DoorEvent): void {
-    const { type, at, ...details } = event;
-    this.record({ type, ts: at, data: Object.keys(details).length ? details : null });
+    const { type } = event;
+    this.record(doorLogEvent(event));
     if (type === 'fire.release') {
       const [detail, reason] = event.doorReleased ? ['Door released', 'fire-release'] : ['Door stays locked', 'fire-locked'];
       void this.show({ mode: 'alert', title: 'Fire alarm', detail, reason });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
+import type { AccessEventType, EventData } from '../../sdk/src/protocol/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import type { StoredEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
@@ -45,7 +46,7 @@ const presentedSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Event type per outcome: faces that are nobody, or not alive, get their own types. */
-function eventType(decision: AccessDecision): string {
+function eventType(decision: AccessDecision): AccessEventType {
   if (decision.result === 'granted') return 'access.granted';
   if (decision.reason === 'stranger') return 'face.stranger';
   if (decision.reason === 'spoof-suspected') return 'face.spoof-suspected';
@@ -61,8 +62,8 @@ function credentialRef(input: PresentedCredential, decision: AccessDecision): st
   return decision.credentialId ?? null;
 }
 
-function eventData(input: PresentedCredential, decision: AccessDecision): Record<string, unknown> | null {
-  const data: Record<string, unknown> = {};
+function eventData(input: PresentedCredential, decision: AccessDecision): EventData<AccessEventType> | null {
+  const data: EventData<AccessEventType> = {};
   if (decision.credentialId) data.credentialId = decision.credentialId;
   if (input.type === 'card') {
     if (input.format !== undefined) data.format = input.format;

@@ -3,29 +3,18 @@ import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
 import type { Unsubscribe } from '../../hal/events.js';
 import type { Logger } from '../log.js';
+import type { TypedEvent } from '../../sdk/src/protocol/index.js';
 import { StoreError } from './errors.js';
 import { META_KEYS, type MetaTable } from './meta.js';
 
 export type EventResult = 'granted' | 'denied';
 
 /**
- * What a caller hands to `append`. Types are dotted lower-case names such as
- * 'access.granted', 'access.denied', 'face.stranger', 'door.forced-open',
- * 'alarm.held-open'. `ts` defaults to the store's clock; `terminalId` to the
- * store's terminal.
+ * What a caller hands to `append`: one of the protocol's event types with its data
+ * (`sdk/src/protocol/events.ts`), so an unknown type or wrong data is a compile error.
+ * `ts` defaults to the store's clock; `terminalId` to the store's terminal.
  */
-export interface NewEvent {
-  type: string;
-  ts?: number;
-  terminalId?: string;
-  result?: EventResult | null;
-  reason?: string | null;
-  personId?: string | null;
-  credentialType?: string | null;
-  /** Which credential: a card number, a credential id. Never a PIN or an image. */
-  credentialRef?: string | null;
-  data?: Record<string, unknown> | null;
-}
+export type NewEvent = TypedEvent & { ts?: number; terminalId?: string };
 
 /** An event as stored, with its per-terminal sequence number. */
 export interface StoredEvent {

@@ -14,10 +14,18 @@
  * a seq jump the terminal itself declares (events it no longer has) is reported as
  * a gap.
  */
-import type { EventAckBody, EventBatchBody, WireEvent } from './protocol/index.js';
+import { isKnownEvent, type EventAckBody, type EventBatchBody, type TypedEvent, type WireEvent } from './protocol/index.js';
 import { RangeSet, toRanges } from './range-set.js';
 
-export type FleetEvent = WireEvent & { terminal: string };
+/** An event of a type this SDK knows, with its data typed: `switch (e.type)` narrows `e.data`. */
+export type KnownFleetEvent = Omit<WireEvent, 'type' | 'data'> & TypedEvent & { terminal: string; known: true };
+/**
+ * An event this SDK cannot type: a type it does not know, or data not of its type's
+ * shape (a terminal with newer firmware). Handed over, not dropped: `type` and `data` as sent.
+ */
+export type UnknownFleetEvent = WireEvent & { terminal: string; known: false };
+/** What an event handler receives: check `known` first, then `switch (e.type)` is exhaustive. */
+export type FleetEvent = KnownFleetEvent | UnknownFleetEvent;
 export type EventHandler = (event: FleetEvent) => void | Promise<void>;
 
 /** Seqs `from..to` (inclusive) of `terminal` will never arrive: the terminal no longer had them. */
@@ -136,7 +144,7 @@ export class EventConsumer {
   }
 
   private async deliver(terminal: string, e: WireEvent): Promise<boolean> {
-    const event: FleetEvent = { ...e, terminal };
+    const event = { ...e, terminal, known: isKnownEvent(e) } as FleetEvent;
     try {
       for (const h of this.o.handlers()) await h(event);
       this.counters.delivered++;

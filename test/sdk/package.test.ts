@@ -92,7 +92,10 @@ test('npm run build emits ESM, declarations and declaration maps into dist/', ()
 });
 
 test('the exports map points consumers at dist/ only', () => {
-  assert.equal(manifest.exports, { '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+  assert.equal(manifest.exports, {
+    '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+    './protocol': { types: './dist/protocol/index.d.ts', import: './dist/protocol/index.js' },
+  });
 });
 
 test('npm pack ships dist/, the README and package.json, and no sources or build config', () => {
@@ -112,6 +115,7 @@ test('plain node imports the built package with every runtime export of src/inde
   writeFileSync(
     join(app, 'check.mjs'),
     `import * as sdk from '@limen/sdk';
+import * as protocol from '@limen/sdk/protocol';
 const kinds = Object.fromEntries(Object.entries(sdk).map(([k, v]) => [k, typeof v]));
 const facts = {
   connect: typeof sdk.Fleet.connect,
@@ -119,6 +123,7 @@ const facts = {
   rejectedIsFleetError: sdk.RejectedError.prototype instanceof sdk.FleetError,
   snapshotVersion: sdk.gallerySnapshot(3, []).version,
   protocolVersion: typeof sdk.protocol.PROTOCOL_VERSION,
+  subpathIsTheProtocol: protocol.EVENT_TYPES === sdk.protocol.EVENT_TYPES && protocol.EVENT_TYPES.includes('door.unlocked'),
 };
 console.log(JSON.stringify({ kinds, facts }));
 `,
@@ -134,6 +139,7 @@ console.log(JSON.stringify({ kinds, facts }));
     rejectedIsFleetError: true,
     snapshotVersion: 3,
     protocolVersion: 'number',
+    subpathIsTheProtocol: true,
   });
 });
 
@@ -158,11 +164,20 @@ test('tsc (NodeNext) compiles the README example against dist/*.d.ts and rejects
     join(app, 'consumer.ts'),
     `${readmeExample()}
 import { issueVisitorPass, signerFromPem, type FleetEvent, type TerminalInfo, type PersonRecord } from '@limen/sdk';
+import type { EventType } from '@limen/sdk/protocol';
 const first: TerminalInfo | undefined = fleet.terminals()[0];
 const seq: number = ({} as FleetEvent).seq;
 const person: PersonRecord = { id: 'emp-1', name: 'Ada', credentials: [{ type: 'card', value: '04A3' }] };
 const svg: string = issueVisitorPass({} as Parameters<typeof issueVisitorPass>[0], signerFromPem('')).svg;
-export { first, seq, person, svg };
+// Known events switch exhaustively; the protocol's types come from the subpath export.
+function kind(e: FleetEvent): EventType | 'unknown' {
+  if (!e.known) return 'unknown';
+  switch (e.type) {
+    case 'door.unlocked': return e.data?.source === 'remote' ? e.type : 'door.unlocked';
+    default: return e.type;
+  }
+}
+export { first, seq, person, svg, kind };
 `,
   );
   // Each line marked `// error` must fail to compile, and nothing else may.
@@ -174,6 +189,13 @@ await fleet.terminal('door-1').unlock({ durationMs: 'soon' }); // error
 await Fleet.connect({ url: 'mqtt://broker:1883' }); // error
 const code: number = new OfflineError('door-1').code; // error
 fleet.onEvent((e) => e.sequence); // error
+fleet.onEvent((e) => {
+  if (!e.known) return;
+  switch (e.type) {
+    case 'door.opened': return;
+    default: { const missed: never = e; return missed; } // error
+  }
+});
 export {};
 `,
   );

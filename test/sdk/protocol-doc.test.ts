@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import {
+  EVENT_TYPES,
   commandSchemas,
   configDesiredMessage,
   configReportedMessage,
@@ -12,6 +13,7 @@ import {
   eventBatchMessage,
   healthMessage,
   isCommandName,
+  isKnownEvent,
   parseTopic,
   presenceMessage,
   replyEnvelope,
@@ -51,7 +53,13 @@ test('every example matches its schema', () => {
       case 'health': check(healthMessage, value, where); break;
       case 'configDesired': check(configDesiredMessage, value, where); break;
       case 'configReported': check(configReportedMessage, value, where); break;
-      case 'events': check(eventBatchMessage, value, where); break;
+      case 'events': {
+        check(eventBatchMessage, value, where);
+        for (const ev of (value as { body: { events: { type: string; data?: Record<string, unknown> }[] } }).body.events) {
+          assert.ok(isKnownEvent(ev), `${where}: ${ev.type} is a known type with data of its shape`);
+        }
+        break;
+      }
       case 'eventsAck': check(eventAckMessage, value, where); break;
       case 'resync': check(resyncMessage, value, where); break;
       case 'command': {
@@ -74,6 +82,13 @@ test('every example matches its schema', () => {
     }
   }
   assert.ok(examples.length >= 15, `found ${examples.length} examples`);
+});
+
+test('the event table lists every event type of the protocol, once, in its order', () => {
+  const table = /<!-- event types -->\n((?:\|.*\n)+)/.exec(doc);
+  assert.ok(table, 'docs/protocol.md has the event type table');
+  const types = [...table![1]!.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+  assert.equal(types, [...EVENT_TYPES]);
 });
 
 test('every config example is one the Limen firmware applies, and reports as the firmware does', () => {

@@ -5,6 +5,7 @@ export * from './limits.js';
 export * from './codes.js';
 export * from './topics.js';
 export * from './schemas.js';
+export * from './events.js';
 export * from './commands.js';
 export * from './codec.js';
 export * from './canonical.js';

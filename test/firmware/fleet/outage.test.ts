@@ -81,7 +81,7 @@ async function outage(makeBroker: () => Promise<TestBroker>): Promise<void> {
     await guard(down, 'terminal sees the outage');
     for (let chunk = 0; chunk < OUTAGE_EVENTS / 1000; chunk++) {
       store.transaction(() => {
-        for (let i = 0; i < 1000; i++) store.events.append({ type: 'access.denied', result: 'denied', reason: 'unknown-face', data: { i: chunk * 1000 + i } });
+        for (let i = 0; i < 1000; i++) store.events.append({ type: 'access.denied', result: 'denied', reason: 'unknown-face', data: { score: chunk * 1000 + i } });
       });
     }
     // The terminal restarts while the broker is still down.

@@ -13,7 +13,7 @@ for (let i = 0; ; i++) {
     reason: i % 2 ? 'granted' : 'unknown-credential',
     credentialType: 'card',
     credentialRef: String(1_000_000 + i),
-    data: { pid: process.pid, i },
+    data: { credentialId: `w${process.pid}-${i}` },
   });
   // Pipes are written synchronously on Linux, so the line has left this process when write returns.
   process.stdout.write(`${e.seq}\n`);

@@ -26,8 +26,8 @@ test('append assigns seq 1, 2, ... and stamps ts and terminal from the store', (
   const { store, clock } = memoryStore();
   const a = store.events.append({ type: 'access.granted', result: 'granted', reason: 'granted', personId: 'p1' });
   clock.advance(1_500);
-  const b = store.events.append({ type: 'door.forced-open', data: { door: 1 } });
-  const c = store.events.append({ type: 'test.explicit', ts: 42, terminalId: 'T9' });
+  const b = store.events.append({ type: 'alarm.held-open', data: { openMs: 1 } });
+  const c = store.events.append({ type: 'door.opened', ts: 42, terminalId: 'T9' });
   assert.equal(a, {
     seq: 1,
     ts: T0,
@@ -42,7 +42,7 @@ test('append assigns seq 1, 2, ... and stamps ts and terminal from the store', (
   });
   assert.is(b.seq, 2);
   assert.is(b.ts, T0 + 1_500);
-  assert.equal(b.data, { door: 1 });
+  assert.equal(b.data, { openMs: 1 });
   assert.is(c.ts, 42);
   assert.is(c.terminalId, 'T9');
   assert.equal(store.events.query(), [a, b, c], 'query returns what append returned');
@@ -89,12 +89,12 @@ test("invalid events are refused with 'INVALID_EVENT' and nothing is written", (
 test('the cap deletes oldest first, one event at a time for a small cap', () => {
   const { store } = memoryStore(10);
   for (let i = 1; i <= 25; i++) {
-    store.events.append({ type: 'test.n', data: { i } });
+    store.events.append({ type: 'alarm.held-open', data: { openMs: i } });
     assert.ok(store.events.count() <= 10);
   }
   const left = store.events.query({ limit: 100 });
   assert.equal(left.map((e) => e.seq), [16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
-  assert.equal(left.map((e) => e.data?.i), [16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+  assert.equal(left.map((e) => e.data?.openMs), [16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
   store.close();
 });
 
@@ -108,7 +108,7 @@ test('a larger cap prunes in batches (1% of the cap), never exceeding it', () =>
   store.meta.set('events.last_seq', '999');
   let before = store.events.count();
   for (let i = 0; i < 35; i++) {
-    store.events.append({ type: 'test.n' });
+    store.events.append({ type: 'door.opened' });
     const now = store.events.count();
     assert.ok(now <= 1_000, `count ${now} over the cap`);
     if (now < before) deletes.push(before + 1 - now);
@@ -125,7 +125,7 @@ function seed(store: Store, clock: FakeClock): StoredEvent[] {
     { type: 'access.granted', result: 'granted', reason: 'granted', personId: 'p1', credentialType: 'card', credentialRef: '100' },
     { type: 'access.denied', result: 'denied', reason: 'unknown-credential', credentialType: 'card', credentialRef: '999' },
     { type: 'access.granted', result: 'granted', reason: 'granted', personId: 'p2', credentialType: 'pin', credentialRef: 'cred-pin-2' },
-    { type: 'door.forced-open' },
+    { type: 'alarm.forced-open' },
     { type: 'access.denied', result: 'denied', reason: 'outside-schedule', personId: 'p1', credentialType: 'card', credentialRef: '100' },
     { type: 'face.stranger', result: 'denied', reason: 'stranger', credentialType: 'face', data: { score: 0.2 } },
   ];
@@ -148,7 +148,7 @@ test('queries filter by time range, person, credential, result and type', () => 
   assert.equal(seqs({ credentialRef: 'cred-pin-2' }), [3]);
   assert.equal(seqs({ result: 'granted' }), [1, 3]);
   assert.equal(seqs({ result: 'denied' }), [2, 5, 6]);
-  assert.equal(seqs({ type: 'door.forced-open' }), [4]);
+  assert.equal(seqs({ type: 'alarm.forced-open' }), [4]);
   assert.equal(seqs({ result: 'denied', personId: 'p1' }), [5]);
   assert.equal(seqs({ afterSeq: 4 }), [5, 6]);
   assert.equal(seqs({ beforeSeq: 3 }), [1, 2]);
@@ -182,7 +182,7 @@ test('outbox: pending events after the ack cursor, which only moves forward and 
     assert.is(store.events.ack(2), 3, 'never moves backwards');
     assert.is(store.events.ack(1_000), 6, 'never past the latest seq');
     assert.equal(store.events.pendingAfterAck(10), []);
-    store.events.append({ type: 'test.more' });
+    store.events.append({ type: 'door.closed' });
     store.close();
     store = Store.open({ path, terminalId: 'T1', clock });
     assert.is(store.events.ackedSeq(), 6);
@@ -205,10 +205,10 @@ test('onAppend handlers see each committed event; unsubscribe stops them; a thro
     assert.is(store.events.count(), e.seq, 'the event is committed when handlers run');
     seen.push(e.seq);
   });
-  store.events.append({ type: 'test.a' });
-  store.events.append({ type: 'test.b' });
+  store.events.append({ type: 'door.opened' });
+  store.events.append({ type: 'door.closed' });
   off();
-  store.events.append({ type: 'test.c' });
+  store.events.append({ type: 'door.opened' });
   assert.equal(seen, [1, 2]);
   assert.is(store.events.count(), 3);
   assert.throws(() => store.events.onAppend(null as never), TypeError);

@@ -58,7 +58,7 @@ test('an existing empty file is migrated too', () => {
     writeFileSync(path, '');
     const store = Store.open({ path, terminalId: 'T1' });
     assert.is(store.schemaVersion, latestSchemaVersion);
-    store.events.append({ type: 'test.hello' });
+    store.events.append({ type: 'door.opened' });
     store.close();
     const again = Store.open({ path, terminalId: 'T1' });
     assert.is(again.events.count(), 1);
@@ -138,15 +138,15 @@ test('seqs keep rising across reopen, even after the newest events were deleted'
     const path = join(dir, 't.db');
     const clock = new FakeClock(1_000);
     let store = Store.open({ path, terminalId: 'T1', clock });
-    for (let i = 0; i < 5; i++) store.events.append({ type: 'test.x' });
+    for (let i = 0; i < 5; i++) store.events.append({ type: 'door.opened' });
     store.close();
     store = Store.open({ path, terminalId: 'T1', clock });
     assert.is(store.events.latestSeq(), 5);
-    assert.is(store.events.append({ type: 'test.x' }).seq, 6);
+    assert.is(store.events.append({ type: 'door.opened' }).seq, 6);
     store.db.exec('DELETE FROM events WHERE seq >= 4');
     store.close();
     store = Store.open({ path, terminalId: 'T1', clock });
-    assert.is(store.events.append({ type: 'test.x' }).seq, 7, 'seq 4..6 are never handed out again');
+    assert.is(store.events.append({ type: 'door.opened' }).seq, 7, 'seq 4..6 are never handed out again');
     store.close();
   } finally {
     cleanup();
@@ -178,7 +178,7 @@ test("calls after close throw 'CLOSED'; closing twice is harmless", () => {
   store.close();
   store.close();
   assert.not.ok(store.isOpen);
-  assert.is(codeOf(() => store.events.append({ type: 'test.x' })), 'CLOSED');
+  assert.is(codeOf(() => store.events.append({ type: 'door.opened' })), 'CLOSED');
   assert.is(codeOf(() => store.events.query()), 'CLOSED');
   assert.is(codeOf(() => store.events.ack(1)), 'CLOSED');
   assert.is(codeOf(() => store.pinHmacKey), 'CLOSED');

@@ -1,0 +1,102 @@
+/**
+ * Every event type a terminal emits, with the schema of its `data`. This table is the
+ * one definition: the firmware's event log accepts only these types with their data
+ * (a compile error otherwise), and the SDK hands events to handlers typed by it.
+ *
+ * On the wire `type` stays a free string (`wireEvent`): a terminal with newer firmware
+ * may send a type this revision does not know. `classifyEvent` tells the two apart.
+ * Data objects are not strict, so a later revision can add fields to a type's data.
+ */
+import { z } from 'zod';
+
+const none = z.object({});
+
+/** Who or what unlocked the door. */
+export const UNLOCK_SOURCES = ['grant', 'exit', 'fire', 'remote'] as const;
+/** Why the door locked again. */
+export const LOCK_REASONS = ['timeout', 'opened', 'fire-cleared', 'relay-cut'] as const;
+
+/** Data of an access decision (all four decision types share it). Never a PIN or an image. */
+export const accessEventData = z.object({
+  /** The matched credential, when there is one. */
+  credentialId: z.string().max(64).optional(),
+  /** Card format as the reader reported it (`wiegand26`, ...). */
+  format: z.string().max(32).optional(),
+  /** A malformed card read, cut to 32 characters (helps diagnose a misconfigured reader). */
+  value: z.string().max(32).optional(),
+  /** Face decisions: match score and liveness score (null when liveness did not run). */
+  score: z.number().optional(),
+  liveness: z.number().nullable().optional(),
+  /** Visitor passes: which pass, whose, and the use this decision made (1-based). */
+  pass: z
+    .object({ id: z.string().max(64), holder: z.string().max(200), use: z.number().int(), maxUses: z.number().int(), validUntil: z.number() })
+    .optional(),
+});
+
+const openMs = z.object({ openMs: z.number().nonnegative() });
+
+/** Event type → schema of its `data`. */
+export const eventDataSchemas = {
+  /** A credential opened the door (`personId`, `credentialType`, `credentialRef` say whose and which). */
+  'access.granted': accessEventData,
+  /** A credential was refused; `reason` says why (`unknown-credential`, `outside-schedule`, ...). */
+  'access.denied': accessEventData,
+  /** A face matched nobody. */
+  'face.stranger': accessEventData,
+  /** A face failed the liveness check. */
+  'face.spoof-suspected': accessEventData,
+  'door.unlocked': z.object({ source: z.enum(UNLOCK_SOURCES) }),
+  'door.locked': z.object({ reason: z.enum(LOCK_REASONS) }),
+  'door.opened': none,
+  'door.closed': none,
+  /** The exit button was pressed; `unlocks` says whether it unlocked the door. */
+  'door.exit-request': z.object({ unlocks: z.boolean() }),
+  /** The door opened while locked with no grant or exit request in effect. */
+  'alarm.forced-open': none,
+  'alarm.forced-open-cleared': none,
+  'alarm.held-open': openMs,
+  'alarm.held-open-cleared': openMs,
+  'alarm.tamper': none,
+  'alarm.tamper-cleared': none,
+  /** The relay guard cut the relay after `energisedMs` of continuous energising. */
+  'alarm.relay-max-energise': z.object({ energisedMs: z.number().nonnegative() }),
+  /** The fire input went active; `doorReleased` is false on a fail-secure door. */
+  'fire.release': z.object({ doorReleased: z.boolean() }),
+  'fire.cleared': none,
+  /** The card reader sent a frame it could not read; `reason` is the reader's error code. */
+  'reader.bad-frame': z.object({ message: z.string().max(200) }),
+} as const;
+
+export type EventType = keyof typeof eventDataSchemas;
+export const EVENT_TYPES = Object.freeze(Object.keys(eventDataSchemas) as EventType[]);
+export type EventData<T extends EventType> = z.infer<(typeof eventDataSchemas)[T]>;
+export type AccessEventType = 'access.granted' | 'access.denied' | 'face.stranger' | 'face.spoof-suspected';
+
+export function isEventType(s: string): s is EventType {
+  return Object.hasOwn(eventDataSchemas, s);
+}
+
+/** The fields every event carries besides `type` and `data` (as the firmware hands them to its log). */
+export interface EventFields {
+  result?: 'granted' | 'denied' | null;
+  reason?: string | null;
+  personId?: string | null;
+  credentialType?: string | null;
+  /** Which credential (a card number, a credential id); never a PIN or an image. */
+  credentialRef?: string | null;
+}
+
+/** An event of one known type, with its data typed; `data` is null or absent when the type has none to say. */
+export type TypedEventOf<T extends EventType> = EventFields & { type: T; data?: EventData<T> | null };
+/** Any known event: `switch (e.type)` narrows `data`. */
+export type TypedEvent = { [T in EventType]: TypedEventOf<T> }[EventType];
+
+/**
+ * Whether a received event is of a type this revision knows, with data of that
+ * type's shape. The SDK does not drop the others (a newer terminal's): it hands
+ * them over with `known: false`, `type` and `data` as sent.
+ */
+export function isKnownEvent(e: { type: string; data?: Record<string, unknown> | null }): boolean {
+  if (!isEventType(e.type)) return false;
+  return e.data == null || eventDataSchemas[e.type].safeParse(e.data).success;
+}

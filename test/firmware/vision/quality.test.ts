@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { ARCFACE_TEMPLATE_112, alignFace, applyAffine, type Point } from '../../../firmware/vision/align.js';
 import type { Box } from '../../../firmware/vision/box.js';
 import type { RgbImage } from '../../../firmware/vision/image.js';
-import { QUALITY_MESSAGES, assessQuality, poseFromPoints, sharpness, type QualityReason } from '../../../firmware/vision/quality.js';
+import { QUALITY_MESSAGES, assessQuality, faceRegionExposure, poseFromPoints, sharpness, type QualityReason } from '../../../firmware/vision/quality.js';
 
 // A synthetic "face": textured (seeded noise) disc on a background, with the 5 points at
 // template positions scaled into the box. Enough for size, pose, exposure and blur checks.
@@ -81,7 +81,7 @@ test('each problem gives its reason and display message', () => {
     ['pose', scene({ points: (p) => p.map((q, i) => (i === 2 ? [q[0], q[1] - 18] as const : q)) })], // nose near the eyes: head tilted back
     ['too_dark', scene({ faceLevel: 25, background: 20, contrast: 20 })],
     ['too_bright', scene({ faceLevel: 240, background: 200, contrast: 20 })],
-    ['backlit', scene({ faceLevel: 60, background: 235, contrast: 30 })],
+    ['backlit', scene({ faceLevel: 30, background: 235, contrast: 20 })],
     ['blur', scene({ blurRadius: 3 })],
   ];
   for (const [reason, s] of cases) assert.equal(verdict(s), { ok: false, reason }, reason);
@@ -91,6 +91,26 @@ test('each problem gives its reason and display message', () => {
   assert.is(QUALITY_MESSAGES.too_dark, 'too dark');
   assert.is(QUALITY_MESSAGES.blur, 'hold still');
   assert.ok(QUALITY_MESSAGES.backlit.includes('backlight'));
+});
+
+test('light is judged on the face: a readable face in front of a bright window, or brightly lit but not clipped, passes', () => {
+  // Before the gate measured the face region, these were "step out of backlight" and "too bright".
+  assert.equal(verdict(scene({ faceLevel: 60, background: 235, contrast: 30 })), { ok: true });
+  assert.equal(verdict(scene({ faceLevel: 215, background: 250, contrast: 30 })), { ok: true });
+  // The same bright face with a third of its skin clipped to white is washed out.
+  assert.equal(verdict(scene({ faceLevel: 245, background: 250, contrast: 30 })), { ok: false, reason: 'too_bright' });
+  // A dark face is "too dark" in a dark room and "backlit" in front of a bright one.
+  assert.equal(verdict(scene({ faceLevel: 30, background: 40, contrast: 20 })), { ok: false, reason: 'too_dark' });
+  assert.equal(verdict(scene({ faceLevel: 30, background: 200, contrast: 20 })), { ok: false, reason: 'backlit' });
+});
+
+test('face-region exposure is the median and clipped share of the aligned inner face', () => {
+  const s = scene({ faceLevel: 245, contrast: 30 });
+  const e = faceRegionExposure(alignFace(s.img, s.points5));
+  assert.ok(e.median >= 240 && e.median <= 250, String(e.median));
+  assert.ok(e.clipped > 0.1 && e.clipped < 0.9, String(e.clipped));
+  const mid = faceRegionExposure(alignFace(scene().img, scene().points5));
+  assert.ok(Math.abs(mid.median - 130) <= 6 && mid.clipped === 0, JSON.stringify(mid));
 });
 
 test('the liveness-context check measures frame over face and can be turned off', () => {

@@ -33,13 +33,7 @@ export class VisitorPasses implements PassVerifier {
     if (!o?.store) throw new TypeError('VisitorPasses: store is required');
     this.trusted = o.trustedKeys;
     this.zones = new Set(o.zones ?? []);
-    // Kept beside the access data; `valid_until` lets old rows be purged.
-    o.store.db.exec(`CREATE TABLE IF NOT EXISTS visitor_pass_uses (
-      pass_id     TEXT PRIMARY KEY,
-      uses        INTEGER NOT NULL,
-      valid_until INTEGER NOT NULL,
-      last_used   INTEGER NOT NULL
-    )`);
+    // The use counts live in visitor_pass_uses (store migration v4).
   }
 
   /** Key rotation: the same keys as for signed commands. */

@@ -1,6 +1,6 @@
 // Enrolment: photos → template → store (template, face credential, consent) → live gallery.
 import { AccessRepository, FACE_CONSENT, generateId } from '../access/index.js';
-import { META_KEYS, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { enrolFromImages, type EnrolImageReport, type EnrolWarning, type FaceEngine, type QualityThresholds } from '../vision/index.js';
 import { FaceError } from './errors.js';
 import type { GalleryWriter } from './gallery.js';
@@ -34,8 +34,8 @@ export interface EnrolPersonResult {
   images: EnrolImageReport[];
   /** Problems worth showing: photos without a usable face, a face that matches another person. */
   warnings: EnrolWarning[];
-  /** Gallery version after the change. */
-  galleryVersion: number;
+  /** Templates version after the change (`store.templates.version()`). */
+  templatesVersion: number;
   /** JPEG of the chosen face, only with keepPhoto. */
   photo?: Buffer;
 }
@@ -44,9 +44,9 @@ export interface EnrolPersonResult {
  * Enrols a person's face: checks the photos' quality, builds the template (the
  * normalised mean of the usable faces' embeddings), warns when it already matches
  * someone else, then writes the template, the face credential and the consent
- * record in one transaction (the template encoded with `store.templateCodec`,
- * sealed on a terminal with a data key), bumps the gallery version and adds the template to
- * `gallery` (the live matcher, or a LiveGallery) so the next search finds it.
+ * record in one transaction through the template store (as a fleet sync does: sealed
+ * on a terminal with a data key, the templates version bumped); every LiveGallery of
+ * the store has the template when this returns. `gallery` is searched for duplicates.
  *
  * Throws FaceError CONSENT_REQUIRED (before reading any photo) without consent,
  * PERSON_NOT_FOUND for an unknown person, VisionError NO_FACE / NO_USABLE_FACE /
@@ -77,21 +77,11 @@ export async function enrolPerson(store: Store, gallery: GalleryWriter, engine: 
   const written = store.transaction(() => {
     // The person may have been erased while the photos were analysed.
     if (!repo.getPerson(personId)) throw new FaceError('PERSON_NOT_FOUND', `no person ${personId}`);
-    const replaced = replace
-      ? store.db.prepare<[string, string], string>('SELECT id FROM face_templates WHERE person_id = ? AND model_id = ?').pluck().all(personId, modelId)
-      : [];
-    if (replaced.length > 0) store.db.prepare('DELETE FROM face_templates WHERE person_id = ? AND model_id = ?').run(personId, modelId);
-    store.db
-      .prepare('INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(templateId, personId, modelId, result.template.length, store.templateCodec.encode(templateId, result.template), null, store.clock.now());
+    const replaced = store.templates.replace(personId, [{ id: templateId, modelId, template: result.template }], replace ? [modelId] : []);
     repo.addFaceCredential(personId);
     repo.grantConsent(personId, FACE_CONSENT, { source: options.consentSource ?? 'enrolment' });
-    const galleryVersion = store.meta.increment(META_KEYS.galleryVersion);
-    return { replaced, galleryVersion };
+    return { replaced, templatesVersion: store.templates.version() };
   });
-
-  for (const id of written.replaced) gallery.remove(id);
-  gallery.add(templateId, personId, result.template);
 
   return {
     personId,
@@ -100,7 +90,7 @@ export async function enrolPerson(store: Store, gallery: GalleryWriter, engine: 
     replaced: written.replaced,
     images: result.images,
     warnings: result.warnings,
-    galleryVersion: written.galleryVersion,
+    templatesVersion: written.templatesVersion,
     ...(result.photo && { photo: result.photo }),
   };
 }

@@ -1,46 +1,96 @@
-// The matcher kept in step with the store's face_templates table, also when another
-// process (the CLI, the fleet agent) enrols or erases someone.
-import type { Statement } from 'better-sqlite3';
-import { META_KEYS, type Store } from '../store/index.js';
-import { loadGallery, type LoadGalleryResult, type Matcher, type SearchHit } from '../vision/matcher/index.js';
+// The matcher kept in step with the store's face templates: changes made through this
+// store arrive as template store events; changes another process made (the CLI
+// enrolling into a running terminal's file) are found when SQLite's data_version moves.
+import type { Unsubscribe } from '../../hal/events.js';
+import type { Store, TemplateStore, TemplatesChanged } from '../store/index.js';
+import { MatcherError, type ExactTemplateSource, type Matcher, type SearchHit } from '../vision/matcher/index.js';
 
-/** What enrolment needs of a gallery: search for duplicates, add and remove templates. */
+/** What enrolment needs of a gallery: a search for duplicates. New templates reach it through the store. */
 export interface GalleryWriter {
   search(embedding: Float32Array, k: number): Promise<SearchHit[]> | SearchHit[];
-  add(templateId: string, personId: string, template: Float32Array): void;
-  remove(templateId: string): boolean;
 }
 
 export interface GallerySyncResult {
   added: number;
   removed: number;
-  /** Rows that could not be loaded (wrong length), by id. */
+  /** Rows that could not be loaded (wrong length, do not open), by id. */
   skipped: string[];
 }
 
-type IdRow = [id: string, personId: string];
-type TemplateRow = [dim: number, template: unknown];
+export interface LoadTemplatesResult {
+  loaded: number;
+  /** Rows left out, and why: a bad row never stops the others from loading. */
+  skipped: Array<{ id: string; reason: string }>;
+  /** Time reading and decoding rows into the matcher. */
+  readMs: number;
+  /** Time indexing them for the int8 scan (`matcher.flush()`). */
+  indexMs: number;
+}
+
+/** Loads every template of one model into the matcher, then indexes them, so the first search is already fast. */
+export async function loadTemplates(templates: TemplateStore, matcher: Matcher, modelId: string): Promise<LoadTemplatesResult> {
+  if (typeof modelId !== 'string' || modelId === '') throw new TypeError('loadTemplates: modelId is required');
+  const started = performance.now();
+  const skipped: Array<{ id: string; reason: string }> = [];
+  let loaded = 0;
+  for (const { id, personId, dim, template } of templates.list(modelId)) {
+    if (dim !== matcher.dim) {
+      skipped.push({ id, reason: `dim ${dim}, the matcher uses ${matcher.dim}` });
+      continue;
+    }
+    if (!template) {
+      skipped.push({ id, reason: `template does not decode to ${dim} float32 values` });
+      continue;
+    }
+    if (matcher.has(id)) {
+      // Brought in by a change event before the load (the latest values).
+      loaded++;
+      continue;
+    }
+    try {
+      matcher.add(id, personId, template);
+      loaded++;
+    } catch (err) {
+      if (!(err instanceof MatcherError) || err.code === 'CLOSED') throw err;
+      skipped.push({ id, reason: err.message });
+    }
+  }
+  const read = performance.now();
+  await matcher.flush();
+  return { loaded, skipped, readMs: read - started, indexMs: performance.now() - read };
+}
 
 /**
- * A Matcher synchronised with the store whenever the store's gallery version
- * (META_KEYS.galleryVersion, bumped by every enrolment and erasure) differs from
- * the one last seen. `sync()` is cheap when nothing changed: one read of the
- * version. Templates are decoded with the store's `templateCodec`; the matcher
- * itself is the record of which ids are loaded.
+ * An `exactTemplates` source for the Matcher: float32 templates from the store by id
+ * (the matcher asks for a few rows in the rare searches whose float16 scores are too
+ * close to rank). A missing, other-model or undecodable id gives null.
+ */
+export function exactTemplatesFrom(templates: TemplateStore, modelId: string): ExactTemplateSource {
+  return (ids) => ids.map((id) => templates.get(id, modelId)?.template ?? null);
+}
+
+/**
+ * A Matcher kept in line with the store's templates of one model. Each change made
+ * through this store is applied when its transaction commits (only the persons it
+ * touched are re-read). Before each search, one `PRAGMA data_version` tells whether
+ * another connection wrote to the file; only then is the templates version read,
+ * and only when that moved are all ids compared (`sync()`).
  */
 export class LiveGallery implements GalleryWriter {
+  /** Templates version the matcher reflects; null: unknown, the next sync compares in full. */
   private version: number | null = null;
-  private readonly idsStmt: Statement<[string], IdRow>;
-  private readonly templateStmt: Statement<[string], TemplateRow>;
+  private dataVersion: number | null = null;
+  private readonly templates: TemplateStore;
+  private readonly off: Unsubscribe;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     readonly matcher: Matcher,
     /** `face_templates.model_id` of the templates this gallery holds (the model set name). */
     readonly modelId: string,
   ) {
-    this.idsStmt = store.db.prepare<[string], IdRow>('SELECT id, person_id FROM face_templates WHERE model_id = ?').raw(true);
-    this.templateStmt = store.db.prepare<[string], TemplateRow>('SELECT dim, template FROM face_templates WHERE id = ?').raw(true);
+    this.templates = store.templates;
+    this.off = this.templates.onChange((change) => this.apply(change));
   }
 
   /** Templates in the live matcher. */
@@ -48,45 +98,51 @@ export class LiveGallery implements GalleryWriter {
     return this.matcher.size;
   }
 
-  /** The gallery version the matcher reflects. */
+  /** The templates version the matcher reflects. */
   get loadedVersion(): number | null {
     return this.version;
   }
 
-  /** Loads every template of the model (see loadGallery), remembering the version it reflects. */
-  async load(): Promise<LoadGalleryResult> {
-    const version = this.currentVersion();
-    const codec = this.store.templateCodec;
-    const result = await loadGallery(this.store.db, this.matcher, { modelId: this.modelId, decode: (id, blob, dim) => codec.decode(id, blob, dim) });
-    this.version = version;
-    return result;
+  /** Loads every template of the model (see loadTemplates), remembering the version it reflects. */
+  async load(): Promise<LoadTemplatesResult> {
+    this.dataVersion = this.templates.dataVersion();
+    this.version = this.templates.version();
+    // The rows are read before loadTemplates first awaits: a change committed while the
+    // matcher indexes arrives by its event.
+    return loadTemplates(this.templates, this.matcher, this.modelId);
   }
 
-  /** Brings the matcher in line with the store if the gallery version changed; null when it had not. */
+  /**
+   * Brings the matcher in line with changes another connection made; null when
+   * there were none (the usual case: one pragma).
+   */
   sync(): GallerySyncResult | null {
-    const version = this.currentVersion();
+    const dataVersion = this.templates.dataVersion();
+    if (this.version !== null && dataVersion === this.dataVersion) return null;
+    this.dataVersion = dataVersion;
+    const version = this.templates.version();
     if (version === this.version) return null;
     const result: GallerySyncResult = { added: 0, removed: 0, skipped: [] };
     const present = new Set<string>();
-    for (const [id, personId] of this.idsStmt.iterate(this.modelId)) {
+    for (const [id, personId] of this.templates.ids(this.modelId)) {
       present.add(id);
       if (this.matcher.has(id)) continue;
-      const template = this.readTemplate(id);
-      if (!template) {
+      const row = this.templates.get(id, this.modelId);
+      if (!row?.template || row.dim !== this.matcher.dim) {
         result.skipped.push(id);
         continue;
       }
-      this.add(id, personId, template);
+      this.matcher.add(id, personId, row.template);
       result.added++;
     }
     const gone: string[] = [];
     for (const id of this.matcher.templateIds()) if (!present.has(id)) gone.push(id);
-    for (const id of gone) if (this.remove(id)) result.removed++;
+    for (const id of gone) if (this.matcher.remove(id)) result.removed++;
     this.version = version;
     return result;
   }
 
-  /** Syncs first, so an erased person is never matched, then searches. */
+  /** Syncs first, so a person erased by another process is never matched, then searches. */
   search(embedding: Float32Array, k: number): Promise<SearchHit[]> {
     this.sync();
     return this.matcher.search(embedding, k);
@@ -97,30 +153,33 @@ export class LiveGallery implements GalleryWriter {
     return this.matcher.verify(personId, embedding);
   }
 
-  add(templateId: string, personId: string, template: Float32Array): void {
-    this.matcher.add(templateId, personId, template);
-  }
-
-  remove(templateId: string): boolean {
-    return this.matcher.remove(templateId);
-  }
-
   has(templateId: string): boolean {
     return this.matcher.has(templateId);
   }
 
   close(): Promise<void> {
+    this.off();
     return this.matcher.close();
   }
 
-  private currentVersion(): number {
-    return this.store.meta.getInt(META_KEYS.galleryVersion);
+  /** A committed change of this store: re-reads the persons it touched. */
+  private apply(change: TemplatesChanged): void {
+    try {
+      for (const personId of change.personIds) this.reconcile(personId);
+    } catch (err) {
+      // Left for a full comparison at the next sync (a closed matcher throws again there).
+      this.version = null;
+      throw err;
+    }
+    // Behind (another connection wrote in between): stay behind, the next sync compares all.
+    if (this.version === change.from) this.version = change.to;
   }
 
-  private readTemplate(id: string): Float32Array | null {
-    const row = this.templateStmt.get(id);
-    if (!row) return null;
-    const [dim, blob] = row;
-    return dim === this.matcher.dim && blob instanceof Uint8Array ? this.store.templateCodec.decode(id, blob, dim) : null;
+  /** Drops the person's templates from the matcher and adds what the store holds (a fleet upsert reuses ids). */
+  private reconcile(personId: string): void {
+    for (const id of [...this.matcher.templatesOf(personId)]) this.matcher.remove(id);
+    for (const t of this.templates.listOf(personId, this.modelId)) {
+      if (t.template && t.dim === this.matcher.dim) this.matcher.add(t.id, personId, t.template);
+    }
   }
 }

@@ -5,11 +5,11 @@ import type { FaceConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { FaceEngine, FacePipeline } from '../vision/index.js';
-import { Matcher, storeExactTemplates } from '../vision/matcher/index.js';
+import { Matcher } from '../vision/matcher/index.js';
 import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
 import type { FaceCamera } from './camera.js';
 import { FaceError } from './errors.js';
-import { LiveGallery } from './gallery.js';
+import { LiveGallery, exactTemplatesFrom } from './gallery.js';
 import { faceThresholds, type FaceThresholds } from './thresholds.js';
 
 export interface FaceParts {
@@ -69,7 +69,7 @@ export async function openFaceParts(o: FacePartsOptions): Promise<FaceParts> {
     const matcher = new Matcher({
       dim: modelSet.models.embed.dims,
       // Near-tied float16 candidates are settled with the stored float32 templates.
-      exactTemplates: storeExactTemplates(store.db, { modelId, decode: (id, blob, dim) => store.templateCodec.decode(id, blob, dim) }),
+      exactTemplates: exactTemplatesFrom(store.templates, modelId),
       clock: o.clock,
       logger: log,
     });

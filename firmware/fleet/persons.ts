@@ -1,11 +1,11 @@
 // Persons sent by the fleet (`persons.upsert`, gallery sync) written to the terminal's
 // store: the person, their groups and cards/PINs through the AccessRepository, face
-// templates into face_templates with the store's template codec (the live gallery
-// follows the store's gallery version), photos through face enrolment.
+// templates through the store's template store (as photo enrolment writes them; the
+// live gallery learns of both by its events), photos through face enrolment.
 import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
-import { erasePersonRecords, truncateWal } from '../security/secure-erase.js';
-import { META_KEYS, type Store } from '../store/index.js';
+import { erasePersonRecords } from '../security/secure-erase.js';
+import { truncateWal, type Store } from '../store/index.js';
 import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '../../sdk/src/protocol/index.js';
 import { CommandError } from './errors.js';
 
@@ -81,9 +81,6 @@ export class FleetPersons {
   private readonly store: Store;
   private readonly defaultGroup: string;
   private readonly sql: {
-    count: Statement<[string], number>;
-    drop: Statement<[string]>;
-    insert: Statement<[string, string, string, number, Buffer, number]>;
     keys: Statement<[string], string>;
   };
 
@@ -93,11 +90,6 @@ export class FleetPersons {
     this.defaultGroup = o.defaultGroup ?? 'residents';
     const { db } = o.store;
     this.sql = {
-      count: db.prepare<[string], number>('SELECT count(*) FROM face_templates WHERE person_id = ?').pluck(),
-      drop: db.prepare<[string]>('DELETE FROM face_templates WHERE person_id = ?'),
-      insert: db.prepare<[string, string, string, number, Buffer, number]>(
-        'INSERT INTO face_templates (id, person_id, model_id, dim, template, quality, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)',
-      ),
       // By person through its index (listCredentials' optional filters scan the table).
       keys: db.prepare<[string], string>("SELECT id FROM credentials WHERE person_id = ? AND type IN ('card', 'pin')").pluck(),
     };
@@ -216,21 +208,17 @@ export class FleetPersons {
 
   /** Returns whether earlier templates were deleted. */
   private replaceTemplates(personId: string, templates: readonly FaceTemplate[], consent: FaceConsent | null): boolean {
-    const had = this.sql.count.get(personId) ?? 0;
-    if (had > 0) this.sql.drop.run(personId);
-    templates.forEach((t, i) => {
-      const id = `${personId}.fleet.${i}`;
-      // Through the store's codec: sealed under the data key on a provisioned terminal.
-      this.sql.insert.run(id, personId, t.model, t.dim, this.store.templateCodec.encode(id, templateVector(t)), this.store.clock.now());
-    });
+    // Sealed under the data key on a provisioned terminal; the version bumped when anything changed.
+    const replaced = this.store.templates.replace(
+      personId,
+      templates.map((t, i) => ({ id: `${personId}.fleet.${i}`, modelId: t.model, template: templateVector(t) })),
+    );
     if (templates.length > 0) {
       // Each template came with the backend's consent record (check() refused any without).
       if (!consent) throw new CommandError('CONSENT_REQUIRED', `${personId}: face templates came without a consent record`);
       this.repository.addFaceCredential(personId);
       this.grantFaceConsent(personId, consent);
     }
-    // The live gallery reloads when this version moves.
-    if (had > 0 || templates.length > 0) this.store.meta.increment(META_KEYS.galleryVersion);
-    return had > 0;
+    return replaced.length > 0;
   }
 }

@@ -2,8 +2,7 @@
 // FleetPersons, the session and version through GallerySessions, so a sync that a
 // restart interrupted resumes at the chunk where it stopped.
 import type { GalleryChange, GallerySession } from '../../sdk/src/protocol/index.js';
-import { truncateWal } from '../security/secure-erase.js';
-import { GallerySessions, type Store } from '../store/index.js';
+import { GallerySessions, truncateWal, type Store } from '../store/index.js';
 import { CommandError } from './errors.js';
 import type { GalleryStore } from './interfaces.js';
 import { FLEET_MARK, SYNC_MARK, type FleetPersons, type WrittenPerson } from './persons.js';

@@ -1,11 +1,11 @@
 /**
- * AES-256-GCM sealing of biometric data at rest (face templates, kept photos).
+ * AES-256-GCM sealing of biometric data at rest (face templates, kept photos;
+ * the template codec is in store/template-codec.ts).
  * A sealed blob is `LMS1` | 12-byte random IV | ciphertext | 16-byte tag. The
  * additional data binds a blob to its row (the template id), so a blob copied
  * into another person's row does not open.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { encodeTemplate, decodeTemplate } from '../vision/matcher/store-gallery.js';
 import { DATA_KEY_BYTES } from './data-key.js';
 
 const MAGIC = Buffer.from('LMS1');
@@ -44,40 +44,4 @@ export function open(key: Uint8Array, blob: Uint8Array, aad: string): Buffer | n
   } catch {
     return null;
   }
-}
-
-/** The `face_templates.template` BLOB for template `id`: float32 LE, sealed. */
-export function sealTemplate(key: Uint8Array, id: string, template: Float32Array): Buffer {
-  return seal(key, encodeTemplate(template), `face_template:${id}`);
-}
-
-/** The template of row `id`, or null when the blob does not open or has the wrong length. */
-export function openTemplate(key: Uint8Array, id: string, blob: Uint8Array, dim: number): Float32Array | null {
-  const plain = open(key, blob, `face_template:${id}`);
-  return plain ? decodeTemplate(plain, dim) : null;
-}
-
-/** How `face_templates.template` BLOBs are written and read; every writer and reader goes through one. */
-export interface TemplateCodec {
-  encode(id: string, template: Float32Array): Buffer;
-  /** Null when the blob does not decode (wrong length, wrong key, altered). */
-  decode(id: string, blob: Uint8Array, dim: number): Float32Array | null;
-}
-
-/** Plain float32 (development, and databases from before encryption). */
-export const plainTemplateCodec: TemplateCodec = {
-  encode: (_id, t) => encodeTemplate(t),
-  decode: (_id, blob, dim) => decodeTemplate(blob, dim),
-};
-
-/**
- * Sealed under the terminal's data key. Reads plain rows too, so a terminal that
- * turns encryption on keeps working until `sealPlainTemplates` has run.
- */
-export function sealedTemplateCodec(key: Uint8Array): TemplateCodec {
-  if (!(key instanceof Uint8Array) || key.byteLength !== DATA_KEY_BYTES) throw new TypeError(`the data key is ${DATA_KEY_BYTES} bytes`);
-  return {
-    encode: (id, t) => sealTemplate(key, id, t),
-    decode: (id, blob, dim) => (isSealed(blob) ? openTemplate(key, id, blob, dim) : decodeTemplate(blob, dim)),
-  };
 }

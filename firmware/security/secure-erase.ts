@@ -7,25 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AccessRepository } from '../access/repository.js';
 import type { Store } from '../store/store.js';
-import { decodeTemplate } from '../vision/matcher/store-gallery.js';
-import { isSealed, sealTemplate } from './sealed.js';
+import { truncateWal, type CheckpointResult } from '../store/wal.js';
+
+export { truncateWal, type CheckpointResult };
 
 /** Per connection: deleted content is overwritten with zeros. */
 export function enableSecureDelete(store: Store): void {
   store.db.pragma('secure_delete = ON');
-}
-
-export interface CheckpointResult {
-  /** True when a reader kept the checkpoint from finishing (old pages may still be in the WAL). */
-  busy: boolean;
-  walFrames: number;
-  checkpointedFrames: number;
-}
-
-/** Copies the WAL into the database and truncates it to zero bytes. */
-export function truncateWal(store: Store): CheckpointResult {
-  const [row] = store.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-  return { busy: row!.busy !== 0, walFrames: row!.log, checkpointedFrames: row!.checkpointed };
 }
 
 /** Event `data` keys that name a person or a credential; an erased person's events lose them. */
@@ -95,21 +83,7 @@ export function erasePerson(store: Store, repo: AccessRepository, personId: stri
  */
 export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult | null } {
   enableSecureDelete(store);
-  // Sealed blobs start with the seal magic: only the others are read.
-  const rows = store.db
-    .prepare<[], { id: string; dim: number; template: Buffer }>("SELECT id, dim, template FROM face_templates WHERE substr(template, 1, 4) <> CAST('LMS1' AS BLOB)")
-    .all();
-  const update = store.db.prepare<[Buffer, string]>('UPDATE face_templates SET template = ? WHERE id = ?');
-  let sealed = 0;
-  store.transaction(() => {
-    for (const r of rows) {
-      if (isSealed(r.template)) continue;
-      const t = decodeTemplate(r.template, r.dim);
-      if (!t) continue;
-      update.run(sealTemplate(key, r.id, t), r.id);
-      sealed++;
-    }
-  });
+  const sealed = store.templates.sealPlain(key);
   // Nothing sealed: no plain bytes to purge (this runs at every open).
   return { sealed, checkpoint: sealed > 0 ? truncateWal(store) : null };
 }

@@ -6,3 +6,6 @@ export { migrations, latestSchemaVersion, type Migration } from './migrations.js
 export { GallerySessions, FLEET_GALLERY_SESSION_KEY, FLEET_GALLERY_VERSION_KEY, type StoredGallerySession } from './gallery-sessions.js';
 export { openConfiguredStore, dataKeyPathOf, type ConfiguredStore, type OpenConfiguredStoreOptions } from './open-configured.js';
 export { FaceSnapshots, DEFAULT_SNAPSHOT_LIMITS, purgeSnapshotsBefore, type FaceSnapshotInfo, type FaceSnapshotLimits, type NewFaceSnapshot } from './face-snapshots.js';
+export { TemplateStore, type NewTemplate, type StoredTemplate, type TemplatesChanged } from './templates.js';
+export { decodeTemplate, encodeTemplate, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec, type TemplateCodec } from './template-codec.js';
+export { truncateWal, type CheckpointResult } from './wal.js';

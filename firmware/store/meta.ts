@@ -8,8 +8,12 @@ export const META_KEYS = {
   outboxAckedSeq: 'outbox.acked_seq',
   /** Hex HMAC-SHA256 key that turns PINs into lookup keys; created at first open. */
   pinHmacKey: 'secrets.pin_hmac_key',
-  /** Bumped whenever the face gallery changes (templates added or erased). */
-  galleryVersion: 'gallery.version',
+  /**
+   * Bumped by every change to face_templates (the template store does it). Not the
+   * fleet's gallery version, which is the version a backend's sync last brought the
+   * gallery to (`fleet.gallery_version`, see gallery-sessions.ts).
+   */
+  templatesVersion: 'templates.version',
   /** Signed commands: when replay protection began (ms), and the largest `expiresAt` of forgotten ids. */
   replaySince: 'replay.since',
   replayFloor: 'replay.floor',

@@ -171,8 +171,38 @@ const v3: Migration = {
   },
 };
 
+/**
+ * v4: visitor pass uses, counted per pass on this terminal (`valid_until` lets
+ * rows of expired passes be purged). Firmware before v4 created the table when
+ * it first checked a pass, hence IF NOT EXISTS.
+ */
+const v4: Migration = {
+  version: 4,
+  name: 'visitor pass uses',
+  up(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS visitor_pass_uses (
+      pass_id     TEXT PRIMARY KEY,
+      uses        INTEGER NOT NULL,
+      valid_until INTEGER NOT NULL,
+      last_used   INTEGER NOT NULL
+    )`);
+  },
+};
+
+/**
+ * v5: the face templates version is named apart from the fleet's gallery version
+ * (`fleet.gallery_version`): meta `gallery.version` becomes `templates.version`.
+ */
+const v5: Migration = {
+  version: 5,
+  name: 'templates version key',
+  up(db) {
+    db.prepare("UPDATE meta SET key = 'templates.version' WHERE key = 'gallery.version'").run();
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1, v2, v3];
+export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -13,7 +13,7 @@ import type { Config } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import { DATA_KEY_BYTES, loadOrCreateDataKey } from '../security/data-key.js';
 import { sealPlainTemplates } from '../security/secure-erase.js';
-import { sealedTemplateCodec } from '../security/sealed.js';
+import { sealedTemplateCodec } from './template-codec.js';
 import { Store } from './store.js';
 
 export interface OpenConfiguredStoreOptions {

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../hal/clock.js';
 import { child, silentLogger, type Logger } from '../log.js';
-import { plainTemplateCodec, type TemplateCodec } from '../security/sealed.js';
+import { plainTemplateCodec, type TemplateCodec } from './template-codec.js';
+import { TemplateStore } from './templates.js';
 import { StoreError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { META_KEYS, MetaTable } from './meta.js';
@@ -20,9 +21,9 @@ export interface StoreOptions {
   /** Stamps events and rows; default the system clock. */
   clock?: Clock;
   /**
-   * How face template BLOBs are written and read (every face_templates writer and
-   * reader goes through it): `sealedTemplateCodec(dataKey)` on a terminal, plain
-   * float32 by default (development, tests).
+   * How face template BLOBs are written and read (`store.templates` owns the
+   * table): `sealedTemplateCodec(dataKey)` on a terminal, plain float32 by default
+   * (development, tests).
    */
   templateCodec?: TemplateCodec;
 }
@@ -50,14 +51,13 @@ export class Store {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly path: string;
-  /** How face_templates.template BLOBs are encoded (see StoreOptions.templateCodec). */
-  readonly templateCodec: TemplateCodec;
+  /** The face templates: the only reader and writer of face_templates. */
+  readonly templates: TemplateStore;
   private readonly pinKey: Buffer;
 
   private constructor(db: Database, options: Required<StoreOptions>) {
     this.db = db;
     this.path = options.path;
-    this.templateCodec = options.templateCodec;
     this.terminalId = options.terminalId;
     this.clock = options.clock;
     this.logger = options.logger;
@@ -70,6 +70,12 @@ export class Store {
       logger: options.logger,
       meta: this.meta,
       assertOpen: () => this.assertOpen(),
+    });
+    this.templates = new TemplateStore(db, this.meta, {
+      codec: options.templateCodec,
+      clock: options.clock,
+      logger: options.logger,
+      transaction: (fn) => this.transaction(fn),
     });
   }
 
@@ -135,16 +141,30 @@ export class Store {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
-  /** Runs `fn` in one write transaction (immediate lock); nests as a savepoint. */
+  /**
+   * Runs `fn` in one write transaction (immediate lock); nests as a savepoint.
+   * After the outermost one commits, the template store tells its listeners what
+   * changed.
+   */
   transaction<T>(fn: () => T): T {
     this.assertOpen();
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.templates.rolledBack();
+      throw err;
+    }
+    this.templates.committed();
+    return result;
   }
 
   /** Closes the database. Closing twice does nothing. */
   close(): void {
     if (!this.db.open) return;
     this.events.clearListeners();
+    this.templates.clearListeners();
     this.db.close();
     this.logger.info({ path: this.path }, 'store closed');
   }

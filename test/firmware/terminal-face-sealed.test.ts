@@ -17,7 +17,7 @@ import { FaceService, type FaceCredential, type FaceFrameReport } from '../../fi
 import { silentLogger } from '../../firmware/log.js';
 import { isSealed, loadOrCreateDataKey, sealedTemplateCodec } from '../../firmware/security/index.js';
 import { Store } from '../../firmware/store/index.js';
-import { encodeTemplate } from '../../firmware/vision/matcher/index.js';
+import { encodeTemplate } from '../../firmware/store/template-codec.js';
 import { emptyFrame, faceFrame, facesOf, portraitPhoto } from './face/frames.js';
 import { closeSharedEngine, sharedEngine } from './vision/fixtures.js';
 
@@ -107,7 +107,7 @@ test('sealed templates: enrol, the face opens the door, no plaintext in the file
 
     const blob = t.store.db.prepare<[string], Buffer>('SELECT template FROM face_templates WHERE id = ?').pluck().get(enrolled.templateId)!;
     assert.ok(isSealed(blob), 'the stored template is sealed');
-    const template = t.store.templateCodec.decode(enrolled.templateId, blob, 512)!;
+    const template = t.store.templates.codec.decode(enrolled.templateId, blob, 512)!;
     assert.ok(template, 'and opens with the terminal key');
     const plain = encodeTemplate(template);
     const sealed = Buffer.from(blob);

@@ -104,7 +104,7 @@ test('an enrolled face, shifted, scaled and re-compressed, opens the sim door; t
   }
   assert.equal(blobs, ['face_templates.template']);
   // 512 float32 values, sealed (AES-256-GCM) when the terminal's store encrypts templates.
-  const sealed = t.terminal.store.templateCodec !== plainTemplateCodec;
+  const sealed = t.terminal.store.templates.codec !== plainTemplateCodec;
   assert.is(db.prepare<[], number>('SELECT max(length(template)) FROM face_templates').pluck().get(), 512 * 4 + (sealed ? SEAL_OVERHEAD : 0));
   const longest = db.prepare<[], number>('SELECT max(length(data)) FROM events').pluck().get()!;
   assert.ok(longest < 200, `event data stays small (${longest} chars)`);

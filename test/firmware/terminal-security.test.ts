@@ -74,10 +74,10 @@ test('face templates are sealed by default under a 0600 key file beside the data
   const terminal = await Terminal.open({ config: defaultConfig('door-2', { store: { path } }), clock: new FakeClock() });
   try {
     const template = new Float32Array(512).map((_, i) => Math.sin(i));
-    const blob = terminal.store.templateCodec.encode('t-1', template);
+    const blob = terminal.store.templates.codec.encode('t-1', template);
     const plain = Buffer.from(template.buffer);
     assert.not.ok(Buffer.from(blob).includes(plain.subarray(0, 32)), 'no plaintext bytes in the stored blob');
-    assert.equal(Array.from(terminal.store.templateCodec.decode('t-1', blob, 512) ?? []), Array.from(template));
+    assert.equal(Array.from(terminal.store.templates.codec.decode('t-1', blob, 512) ?? []), Array.from(template));
     assert.is(statSync(`${path}.key`).mode & 0o777, 0o600);
     assert.not.ok(readFileSync(path).includes(readFileSync(`${path}.key`)), 'the key is not inside the database');
   } finally {

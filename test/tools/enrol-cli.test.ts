@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { commandAvailable } from '../../firmware/face/index.js';
 import { isSealed, loadDataKey, loadOrCreateDataKey, openTemplate, sealPlainTemplates } from '../../firmware/security/index.js';
 import { Store } from '../../firmware/store/index.js';
-import { encodeTemplate } from '../../firmware/vision/matcher/index.js';
+import { encodeTemplate } from '../../firmware/store/template-codec.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine } from '../firmware/vision/fixtures.js';
 

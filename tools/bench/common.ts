@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TemplateCodec } from '../../firmware/security/index.js';
+import type { TemplateCodec } from '../../firmware/store/index.js';
 import { Store } from '../../firmware/store/index.js';
 import type { Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
 
@@ -33,7 +33,7 @@ export function writeTemplateStore(path: string, templates: Gallery['templates']
     store.transaction(() => {
       for (const t of templates) {
         person.run(t.person, t.person);
-        tpl.run(t.id, t.person, modelId, t.vector.length, store.templateCodec.encode(t.id, t.vector));
+        tpl.run(t.id, t.person, modelId, t.vector.length, store.templates.codec.encode(t.id, t.vector));
       }
     });
   } finally {

@@ -23,7 +23,8 @@ import { Command } from 'commander';
 import { defaultCacheDir } from '../../models/fetch.js';
 import { Store } from '../../firmware/store/index.js';
 import type { FaceEngine } from '../../firmware/vision/engine.js';
-import { Matcher, loadGallery, storeExactTemplates, type TemplateStorage } from '../../firmware/vision/matcher/index.js';
+import { exactTemplatesFrom, loadTemplates } from '../../firmware/face/gallery.js';
+import { Matcher, type TemplateStorage } from '../../firmware/vision/matcher/index.js';
 import { clusteredGallery, gaussian, jitter, randomUnit, rng, type Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
 import { bundleScript, mb, residentMemory, runNodeProbe, writeTemplateStore } from './common.js';
 
@@ -163,9 +164,9 @@ async function probe({ path, dim, threads, storage, vision, modelDir }: ProbeOpt
   if (vision === 'before') await loadVision();
   const store = Store.open({ path, terminalId: 'bench' });
   // Wired as the firmware should: float16 rows, float32 from the store for near ties.
-  const matcher = new Matcher({ dim, threads, storage, exactTemplates: storeExactTemplates(store.db, { modelId: MODEL_ID }) });
+  const matcher = new Matcher({ dim, threads, storage, exactTemplates: exactTemplatesFrom(store.templates, MODEL_ID) });
   const started = performance.now();
-  const result = await loadGallery(store.db, matcher, { modelId: MODEL_ID });
+  const result = await loadTemplates(store.templates, matcher, MODEL_ID);
   const loadMs = performance.now() - started;
   if (vision === 'after') await loadVision();
   const normal = gaussian(rng(99));

@@ -16,12 +16,3 @@ export {
   verifyThreshold,
   type ImpostorScoreModel,
 } from './thresholds.js';
-export {
-  loadGallery,
-  encodeTemplate,
-  decodeTemplate,
-  storeExactTemplates,
-  type LoadGalleryOptions,
-  type LoadGalleryResult,
-  type TemplateDecoder,
-} from './store-gallery.js';

@@ -194,11 +194,11 @@ test('consents: grant, renew, list; withdrawing face consent erases the template
   assert.is(codeOf(() => repo.grantConsent('ada', 'Face Scan!', { source: 'x' })), 'INVALID_INPUT');
   addTemplate(store, 't1', 'ada');
   addTemplate(store, 't2', 'ada');
-  const galleryBefore = store.meta.getInt(META_KEYS.galleryVersion);
+  const galleryBefore = store.meta.getInt(META_KEYS.templatesVersion);
   assert.ok(repo.revokeConsent('ada', 'face'));
   assert.not.ok(repo.hasConsent('ada', 'face'));
   assert.is(store.db.prepare('SELECT count(*) FROM face_templates').pluck().get(), 0);
-  assert.is(store.meta.getInt(META_KEYS.galleryVersion), galleryBefore + 1);
+  assert.is(store.meta.getInt(META_KEYS.templatesVersion), galleryBefore + 1);
   assert.equal(repo.getCredential(f.id), f, 'the face credential stays; decisions say no-face-consent');
   store.close();
 });
@@ -216,7 +216,7 @@ test('erasing a person removes everything about them in one go and keeps events 
   addTemplate(store, 't1', 'ada');
   repo.addCard('bob', '2');
   store.events.append({ type: 'access.granted', result: 'granted', personId: 'ada', credentialType: 'card', credentialRef: '1' });
-  const gallery = store.meta.getInt(META_KEYS.galleryVersion);
+  const gallery = store.meta.getInt(META_KEYS.templatesVersion);
 
   assert.ok(repo.removePerson('ada'));
   assert.not.ok(repo.removePerson('ada'));
@@ -227,7 +227,7 @@ test('erasing a person removes everything about them in one go and keeps events 
   assert.equal(repo.groupsOf('ada'), []);
   assert.equal(repo.listConsents('ada'), []);
   assert.is(store.db.prepare("SELECT count(*) FROM face_templates WHERE person_id = 'ada'").pluck().get(), 0);
-  assert.is(store.meta.getInt(META_KEYS.galleryVersion), gallery + 1, 'vision learns the gallery changed');
+  assert.is(store.meta.getInt(META_KEYS.templatesVersion), gallery + 1, 'vision learns the gallery changed');
   const names = JSON.stringify(store.db.prepare('SELECT * FROM events').all());
   assert.not.ok(names.includes('Ada'));
   assert.is(store.events.query({ personId: 'ada' }).length, 1, 'events keep the id only');

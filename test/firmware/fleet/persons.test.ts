@@ -11,8 +11,8 @@ import { FleetPersons, templateVector } from '../../../firmware/fleet/persons.js
 import { META_KEYS, Store } from '../../../firmware/store/index.js';
 import { randomBytes } from 'node:crypto';
 import { DATA_KEY_BYTES } from '../../../firmware/security/data-key.js';
-import { isSealed, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
-import { decodeTemplate } from '../../../firmware/vision/matcher/index.js';
+import { isSealed } from '../../../firmware/security/sealed.js';
+import { decodeTemplate, sealedTemplateCodec } from '../../../firmware/store/index.js';
 
 const CONSENT = { subject: 'Ann Example', givenAt: 1_700_000_000_000, method: 'signed-form' as const, reference: 'F-2231' };
 
@@ -68,8 +68,8 @@ test('an upsert writes person, groups, card, PIN and templates, and bumps the ga
   assert.is(repository.findCredential('face', 'ann')?.personId, 'ann');
   const row = store.db.prepare('SELECT id, dim, template FROM face_templates WHERE person_id = ?').get('ann') as { id: string; dim: number; template: Buffer };
   assert.equal([...decodeTemplate(row.template, row.dim)!], [...v]);
-  assert.equal([...store.templateCodec.decode(row.id, row.template, row.dim)!], [...v]);
-  assert.is(store.meta.getInt(META_KEYS.galleryVersion), 1);
+  assert.equal([...store.templates.codec.decode(row.id, row.template, row.dim)!], [...v]);
+  assert.is(store.meta.getInt(META_KEYS.templatesVersion), 1);
   store.close();
 });
 
@@ -81,7 +81,7 @@ test('templates are written through the store codec: sealed on a terminal with a
   const row = store.db.prepare('SELECT id, dim, template FROM face_templates').get() as { id: string; dim: number; template: Buffer };
   assert.ok(isSealed(row.template));
   assert.is(decodeTemplate(row.template, row.dim), null, 'not readable as plain float32');
-  assert.equal([...store.templateCodec.decode(row.id, row.template, row.dim)!], [...v]);
+  assert.equal([...store.templates.codec.decode(row.id, row.template, row.dim)!], [...v]);
   store.close();
 });
 

@@ -10,8 +10,8 @@ import { silentLogger } from '../../../firmware/log.js';
 import { loadDataKey, loadOrCreateDataKey } from '../../../firmware/security/data-key.js';
 import { SecurityError } from '../../../firmware/security/errors.js';
 import { erasePerson, sealPlainTemplates, truncateWal } from '../../../firmware/security/secure-erase.js';
-import { isSealed, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
-import { encodeTemplate } from '../../../firmware/vision/matcher/store-gallery.js';
+import { isSealed } from '../../../firmware/security/sealed.js';
+import { encodeTemplate, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec } from '../../../firmware/store/template-codec.js';
 import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limen-bio-'));

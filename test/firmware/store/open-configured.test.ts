@@ -11,7 +11,7 @@ import { defaultConfig } from '../../../firmware/config/index.js';
 import { isSealed, openTemplate } from '../../../firmware/security/index.js';
 import { openConfiguredStore, Store } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
-import { encodeTemplate } from '../../../firmware/vision/matcher/index.js';
+import { encodeTemplate } from '../../../firmware/store/template-codec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limen-open-configured-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ test('a terminal started on a store with plain templates seals them and purges t
   try {
     const blob = terminal.store.db.prepare<[string], Buffer>('SELECT template FROM face_templates WHERE id = ?').pluck().get(id)!;
     assert.ok(isSealed(blob), 'sealed at start');
-    assert.equal(terminal.store.templateCodec.decode(id, blob, 512), template);
+    assert.equal(terminal.store.templates.codec.decode(id, blob, 512), template);
     assert.is(statSync(`${path}.key`).mode & 0o777, 0o600);
     assert.equal(openTemplate(readFileSync(`${path}.key`), id, blob, 512), template, 'under the key beside the database');
     assert.ok(noPlainWindow(path, plain), 'no plain template bytes left in the database or its WAL');

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { META_KEYS, Store, StoreError, latestSchemaVersion } from '../../../firmware/store/index.js';
-import { migrate, type Migration } from '../../../firmware/store/migrations.js';
+import { migrate, migrations, type Migration } from '../../../firmware/store/migrations.js';
 import { tempDir } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -29,6 +29,7 @@ const TABLES = [
   'person_groups',
   'persons',
   'schedules',
+  'visitor_pass_uses',
 ];
 
 test('a new file is migrated to the latest schema with WAL, FULL sync, 16 KiB pages and foreign keys', () => {
@@ -208,11 +209,34 @@ test('deleting a person cascades to everything about them; events keep only the 
   store.close();
 });
 
+test('a v3 file is migrated: the visitor pass uses table an older firmware made stays, gallery.version becomes templates.version', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'v3.db');
+    const old = new Database(path);
+    migrate(old, migrations.slice(0, 3));
+    // What firmware before v4 did when it first checked a visitor pass, and its templates version.
+    old.exec('CREATE TABLE IF NOT EXISTS visitor_pass_uses (pass_id TEXT PRIMARY KEY, uses INTEGER NOT NULL, valid_until INTEGER NOT NULL, last_used INTEGER NOT NULL)');
+    old.prepare("INSERT INTO visitor_pass_uses VALUES ('pass-1', 2, 10, 5)").run();
+    old.prepare("INSERT INTO meta (key, value) VALUES ('gallery.version', '7'), ('fleet.gallery_version', '3')").run();
+    old.close();
+    const store = Store.open({ path, terminalId: 'T1' });
+    assert.is(store.schemaVersion, latestSchemaVersion);
+    assert.is(store.db.prepare("SELECT uses FROM visitor_pass_uses WHERE pass_id = 'pass-1'").pluck().get(), 2);
+    assert.is(store.templates.version(), 7);
+    assert.is(store.meta.get('gallery.version'), undefined);
+    assert.is(store.meta.get('fleet.gallery_version'), '3', 'the fleet gallery version is another thing');
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
 test('meta values: get, set, increment, delete', () => {
   const store = Store.open({ path: ':memory:', terminalId: 'T1' });
-  assert.is(store.meta.get(META_KEYS.galleryVersion), undefined);
-  assert.is(store.meta.increment(META_KEYS.galleryVersion), 1);
-  assert.is(store.transaction(() => store.meta.increment(META_KEYS.galleryVersion, 2)), 3);
+  assert.is(store.meta.get(META_KEYS.templatesVersion), undefined);
+  assert.is(store.meta.increment(META_KEYS.templatesVersion), 1);
+  assert.is(store.transaction(() => store.meta.increment(META_KEYS.templatesVersion, 2)), 3);
   store.meta.set('x.y', 'z');
   assert.is(store.meta.get('x.y'), 'z');
   assert.ok(store.meta.delete('x.y'));

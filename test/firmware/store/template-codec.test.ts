@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Store } from '../../../firmware/store/index.js';
-import { isSealed, plainTemplateCodec, sealedTemplateCodec } from '../../../firmware/security/sealed.js';
+import { isSealed } from '../../../firmware/security/sealed.js';
+import { plainTemplateCodec, sealedTemplateCodec } from '../../../firmware/store/template-codec.js';
 import { tempDir } from './helpers.js';
 
 test('secure_delete is on for every connection', () => {
@@ -22,15 +23,15 @@ test('secure_delete is on for every connection', () => {
 
 test('the template codec is plain float32 by default, or the one given', () => {
   const plain = Store.open({ path: ':memory:', terminalId: 'T1' });
-  assert.is(plain.templateCodec, plainTemplateCodec);
+  assert.is(plain.templates.codec, plainTemplateCodec);
   plain.close();
   const codec = sealedTemplateCodec(Buffer.alloc(32, 7));
   const sealed = Store.open({ path: ':memory:', terminalId: 'T1', templateCodec: codec });
-  assert.is(sealed.templateCodec, codec);
+  assert.is(sealed.templates.codec, codec);
   const t = Float32Array.from({ length: 8 }, (_, i) => i / 8);
-  const blob = sealed.templateCodec.encode('tpl-1', t);
+  const blob = sealed.templates.codec.encode('tpl-1', t);
   assert.ok(isSealed(blob));
-  assert.equal(Array.from(sealed.templateCodec.decode('tpl-1', blob, 8)!), Array.from(t));
+  assert.equal(Array.from(sealed.templates.codec.decode('tpl-1', blob, 8)!), Array.from(t));
   sealed.close();
 });
 

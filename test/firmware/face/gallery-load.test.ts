@@ -1,9 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Store } from '../../../../firmware/store/index.js';
-import { Matcher, decodeTemplate, encodeTemplate, loadGallery, storeExactTemplates } from '../../../../firmware/vision/matcher/index.js';
-import { FakeClock } from '../../../../hal/sim/fake-clock.js';
-import { clusteredGallery, gaussian, randomUnit, rng } from './fixtures.js';
+// Loading a model's templates from the template store into a matcher, and the float32
+// source the matcher settles near ties with.
+import { exactTemplatesFrom, loadTemplates } from '../../../firmware/face/gallery.js';
+import { Store, decodeTemplate, encodeTemplate, sealedTemplateCodec } from '../../../firmware/store/index.js';
+import { Matcher } from '../../../firmware/vision/matcher/index.js';
+import { FakeClock } from '../../../hal/sim/fake-clock.js';
+import { clusteredGallery, gaussian, randomUnit, rng } from '../vision/matcher/fixtures.js';
 
 const DIM = 512;
 
@@ -18,7 +21,7 @@ test('templates round-trip through the BLOB encoding', () => {
   assert.is(decodeTemplate(blob, 7), null);
 });
 
-test('loadGallery loads one model\'s templates from face_templates and skips bad rows', async () => {
+test('loadTemplates loads one model\'s templates and skips bad rows', async () => {
   const store = Store.open({ path: ':memory:', terminalId: 't1', clock: new FakeClock() });
   const matcher = new Matcher({ dim: DIM, clock: new FakeClock() });
   try {
@@ -37,7 +40,7 @@ test('loadGallery loads one model\'s templates from face_templates and skips bad
       tpl.run('zeros', 'p1', 'faceplugin-0.0.1', DIM, encodeTemplate(new Float32Array(DIM)));
     })();
 
-    const result = await loadGallery(db, matcher, { modelId: 'faceplugin-0.0.1' });
+    const result = await loadTemplates(store.templates, matcher, 'faceplugin-0.0.1');
     assert.is(result.loaded, 60);
     assert.equal(result.skipped.map((s) => s.id).sort(), ['bad-blob', 'bad-dim', 'zeros']);
     assert.is(matcher.size, 60);
@@ -47,26 +50,25 @@ test('loadGallery loads one model\'s templates from face_templates and skips bad
     const hit = (await matcher.search(g.centres[11]!))[0]!;
     assert.is(hit.personId, 'p11');
 
-    // A decoder (a sealed-template codec, say) sees each row's id and BLOB.
+    // Through the store's codec: a sealing store reads the plain rows of before encryption too.
+    const sealing = Store.open({ path: ':memory:', terminalId: 't1', clock: new FakeClock(), templateCodec: sealedTemplateCodec(Buffer.alloc(32, 3)) });
     const other = new Matcher({ dim: DIM, clock: new FakeClock() });
-    const seen: string[] = [];
-    const decoded = await loadGallery(db, other, {
-      modelId: 'faceplugin-0.0.1',
-      decode: (id, blob, dim) => (seen.push(id), id.endsWith('-t0') ? decodeTemplate(blob, dim) : null),
-    });
+    sealing.db.prepare("INSERT INTO persons (id, name, created_at, updated_at) VALUES ('p0', 'P', 0, 0)").run();
+    sealing.templates.add('p0', [{ id: 'sealed', modelId: 'm', template: g.templates[0]!.vector }]);
+    sealing.db.prepare("INSERT INTO face_templates (id, person_id, model_id, dim, template, created_at) VALUES ('plain', 'p0', 'm', ?, ?, 0)").run(DIM, encodeTemplate(g.templates[1]!.vector));
+    const decoded = await loadTemplates(sealing.templates, other, 'm');
     await other.close();
-    assert.is(decoded.loaded, 20);
-    assert.ok(seen.includes('p3-t1') && seen.includes('zeros'));
-    assert.ok(decoded.skipped.some((s) => s.id === 'p3-t1'));
+    sealing.close();
+    assert.equal([decoded.loaded, decoded.skipped], [2, []]);
   } finally {
     await matcher.close();
     store.close();
   }
 });
 
-test('storeExactTemplates reads float32 templates by id, and a matcher settles a near tie with them', async () => {
+test('exactTemplatesFrom reads float32 templates by id, and a matcher settles a near tie with them', async () => {
   const store = Store.open({ path: ':memory:', terminalId: 't1', clock: new FakeClock() });
-  const matcher = new Matcher({ dim: DIM, clock: new FakeClock(), exactTemplates: storeExactTemplates(store.db, { modelId: 'm1' }) });
+  const matcher = new Matcher({ dim: DIM, clock: new FakeClock(), exactTemplates: exactTemplatesFrom(store.templates, 'm1') });
   try {
     const a = randomUnit(DIM, gaussian(rng(22)));
     const b = Float32Array.from(a);
@@ -79,14 +81,12 @@ test('storeExactTemplates reads float32 templates by id, and a matcher settles a
     tpl.run('other', 'pa', 'm2', DIM, encodeTemplate(a));
     tpl.run('short', 'pa', 'm1', DIM, Buffer.alloc(12));
 
-    const read = storeExactTemplates(db, { modelId: 'm1' })(['b', 'nobody', 'other', 'short']);
+    const read = exactTemplatesFrom(store.templates, 'm1')(['b', 'nobody', 'other', 'short']);
     assert.equal(Array.from(read[0]!), Array.from(b));
     assert.equal(read.slice(1), [null, null, null]);
-    const negated = storeExactTemplates(db, { modelId: 'm1', decode: (_id, blob, dim) => decodeTemplate(blob, dim)!.map((x) => -x) });
-    assert.is(negated(['b'])[0]![0], -b[0]!, 'a custom decoder is used');
-    assert.throws(() => storeExactTemplates(db, { modelId: '' }), TypeError);
+    assert.instance(await loadTemplates(store.templates, matcher, '').catch((e: unknown) => e), TypeError);
 
-    await loadGallery(db, matcher, { modelId: 'm1' });
+    await loadTemplates(store.templates, matcher, 'm1');
     const query = Float32Array.from(a);
     query[0] = a[0]! + 0.5;
     const hits = await matcher.search(query, 2);

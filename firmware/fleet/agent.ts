@@ -23,7 +23,6 @@ import {
   topics,
   type ConfigReportedBody,
   type EventBatchBody,
-  type HealthBody,
   type PresenceBody,
   type TrustedKeys,
   type VersionRange,
@@ -37,6 +36,7 @@ import { DropLog } from './drop-log.js';
 import { CommandDispatcher } from './dispatcher.js';
 import type { CommandHandlers, ConfigHandler, EventSource, HealthProbe } from './interfaces.js';
 import { Outbox, type OutboxStats } from './outbox.js';
+import { composeHealth } from './health.js';
 import { readSystemHealth } from './system-health.js';
 
 export interface FleetAgentOptions {
@@ -50,7 +50,7 @@ export interface FleetAgentOptions {
   handlers?: CommandHandlers;
   /** Fleet configuration; without it `config.set` answers NOT_SUPPORTED and desired config is ignored. */
   config?: ConfigHandler;
-  /** Firmware readings (camera fps, model latency, gallery size); system figures are added by the agent. */
+  /** Firmware readings (camera fps, model latency, live templates); the agent adds the rest (health.ts). */
   health?: HealthProbe;
   /** Filesystem reported in health (default '/'). */
   diskPath?: string;
@@ -337,18 +337,14 @@ export class FleetAgent {
         this.o.health?.() ?? {},
         gallery ? gallery.status() : null,
       ]);
-      const ob = this.outbox.stats();
-      const body: HealthBody = {
-        firmware: this.o.identity.firmware,
-        board: this.o.identity.board,
-        ...system,
-        camera: null,
-        model: null,
-        gallery: galleryStatus ? { size: galleryStatus.size, version: galleryStatus.version } : null,
-        ...probed,
-        outbox: { depth: ob.depth, ackedSeq: ob.ackedSeq, lastSeq: ob.lastSeq },
+      const body = composeHealth({
+        identity: this.o.identity,
+        system,
+        probe: probed,
+        gallery: galleryStatus,
+        outbox: this.outbox.stats(),
         dropped: Object.fromEntries(this.dropped),
-      };
+      });
       const payload = encode(makeMessage({ ts: this.clock.now() }, body));
       await this.connection.publish(topics.health(this.site, this.terminalId), payload, { qos: 0, retain: true });
     } catch (err) {

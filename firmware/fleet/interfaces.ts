@@ -115,6 +115,12 @@ export interface ConfigHandler {
   apply(config: Record<string, unknown>, version: number): MaybePromise<Record<string, unknown> | void>;
 }
 
-/** Readings only the firmware knows; the agent adds system figures and the outbox itself. */
-export type HealthSample = Partial<Pick<HealthBody, 'cpuTempC' | 'camera' | 'model' | 'gallery' | 'disk'>>;
+/**
+ * Readings only the firmware knows; the agent adds system figures, the gallery's
+ * persons and version, and the outbox itself (see health.ts).
+ */
+export type HealthSample = Partial<Pick<HealthBody, 'cpuTempC' | 'camera' | 'model' | 'disk'>> & {
+  /** Face templates in the live matcher, while face recognition runs. */
+  templates?: number;
+};
 export type HealthProbe = () => MaybePromise<HealthSample>;

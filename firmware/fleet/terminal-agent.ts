@@ -156,7 +156,7 @@ export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOp
     if (status?.state === 'running') {
       const ms = status.stats.lastFrameMs;
       if (ms !== null) sample.model = { latencyMs: ms };
-      sample.gallery = { size: status.templates, version: gallery.status().version };
+      sample.templates = status.templates;
     }
     return sample;
   };

@@ -83,7 +83,7 @@ export function describeTerminal(t: TerminalInfo): string {
     t.online ? 'online' : 'offline',
     `groups: ${t.presence?.groups.join(', ') || '-'}`,
     t.presence ? `${t.presence.firmware} on ${t.presence.board}` : '-',
-    h?.gallery ? `gallery ${h.gallery.size} (v${h.gallery.version})` : 'gallery -',
+    h?.gallery ? `gallery ${h.gallery.size} persons${h.gallery.templates != null ? `, ${h.gallery.templates} templates` : ''} (v${h.gallery.version})` : 'gallery -',
     h?.camera ? `camera ${h.camera.fps.toFixed(1)} fps` : 'camera -',
     h ? `outbox ${h.outbox.depth}` : 'outbox -',
   ].join('\t');

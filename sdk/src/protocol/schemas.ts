@@ -121,7 +121,14 @@ export const healthBody = z.object({
   disk: z.object({ path: z.string().max(256), totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() }).nullable(),
   camera: z.object({ fps: z.number().nonnegative() }).nullable(),
   model: z.object({ latencyMs: z.number().nonnegative() }).nullable(),
-  gallery: z.object({ size: z.number().int().nonnegative(), version: seqOrZero }).nullable(),
+  /**
+   * `size`: persons (as `gallery.status` reports it); `version`: the version the
+   * backend's sync last brought the gallery to; `templates`: face templates in the
+   * live matcher, null while face recognition is not running (absent from older firmware).
+   */
+  gallery: z
+    .object({ size: z.number().int().nonnegative(), version: seqOrZero, templates: z.number().int().nonnegative().nullable().optional() })
+    .nullable(),
   outbox: z.object({ depth: z.number().int().nonnegative(), ackedSeq: seqOrZero, lastSeq: seqOrZero }),
   /** Inbound messages the terminal dropped since it started, by reason. */
   dropped: z.record(z.string(), z.number().int().nonnegative()),

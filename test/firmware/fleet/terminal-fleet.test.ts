@@ -285,7 +285,7 @@ s('snapshot sends the latest camera frame as JPEG; health carries camera fps and
   off();
   const info = t.info()!.health!;
   assert.ok(info.camera!.fps >= 0);
-  assert.equal(info.gallery, { size: 0, version: 0 });
+  assert.equal(info.gallery, { size: 0, version: 0, templates: null }, 'no persons; face recognition is off');
   assert.is(info.board, 'sim');
 
   const { at } = await t.reboot({ delayMs: 0, reason: 'maintenance' });

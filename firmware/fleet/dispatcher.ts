@@ -8,8 +8,9 @@
  */
 import type { Clock } from '../../hal/clock.js';
 import {
+  COMMAND_NAMES,
   LIMITS,
-  commandSchemas,
+  commandSchemasByName,
   describeIssues,
   encode,
   isCommandName,
@@ -26,7 +27,9 @@ import {
   type AnyErrorCode,
   type CommandName,
   type CommandRequest,
+  type CommandResult,
   type ReplyEnvelope,
+  type RequestEnvelope,
   type TrustedKeys,
   type VersionRange,
   verifyMessage,
@@ -35,7 +38,7 @@ import { replayRefusal, type ReplayCache } from './replay-cache.js';
 import type { Logger } from '../log.js';
 import type { ConfigSync } from './config-sync.js';
 import { CommandError } from './errors.js';
-import type { CommandContext, CommandHandlers, EventSource } from './interfaces.js';
+import type { CommandContext, CommandHandlers, EventSource, MaybePromise } from './interfaces.js';
 import { toWireEvent } from './wire-event.js';
 
 export interface DispatcherOptions {
@@ -76,6 +79,11 @@ interface Recent {
   topic: string;
 }
 
+/** Runs one command with its validated body; its result is checked against the command's result schema. */
+type Handler<N extends CommandName> = (body: CommandRequest<N>, ctx: CommandContext) => MaybePromise<CommandResult<N>>;
+/** The commands this terminal implements, each typed by its name; a missing one answers NOT_SUPPORTED. */
+type HandlerMap = { [N in CommandName]?: Handler<N> };
+
 const RECENT_MAX = 1024;
 /** Replies up to this size are kept for duplicates; larger ones (snapshots) are not re-sent. */
 const RECENT_MAX_REPLY_BYTES = 16 * 1024;
@@ -84,26 +92,19 @@ export class CommandDispatcher {
   private readonly replyPrefix: string;
   private readonly recent = new Map<string, Recent>();
   private inProgress = 0;
+  private readonly handlers: HandlerMap;
   /** Gallery steps must apply in the order they were sent. */
   private galleryQueue: Promise<unknown> = Promise.resolve();
   readonly counters = { ok: 0, failed: 0, duplicates: 0 };
 
   constructor(private readonly o: DispatcherOptions) {
     this.replyPrefix = topics.reply(o.site, o.terminalId, 'x').slice(0, -1);
+    this.handlers = this.handlerMap();
   }
 
-  /** The commands this terminal answers (for presence). */
+  /** The commands this terminal answers (for presence), in the protocol's order. */
   supported(): CommandName[] {
-    const h = this.o.handlers;
-    const names: CommandName[] = ['ping'];
-    if (h.unlock) names.push('unlock');
-    if (h.reboot) names.push('reboot');
-    if (this.o.config) names.push('config.set');
-    if (h.persons) names.push('persons.upsert', 'persons.remove');
-    if (h.gallery) names.push('gallery.status', 'gallery.begin', 'gallery.chunk', 'gallery.commit');
-    if (this.o.events.query) names.push('events.query');
-    if (h.snapshot) names.push('snapshot');
-    return names;
+    return COMMAND_NAMES.filter((n) => this.handlers[n] !== undefined);
   }
 
   async handle(name: string, payload: Buffer): Promise<void> {
@@ -159,13 +160,21 @@ export class CommandDispatcher {
       return;
     }
     if (!isCommandName(name)) return this.fail(id, replyTo, req.v, 'UNKNOWN_COMMAND', `unknown command "${name}"`);
-    const body = commandSchemas[name].request.safeParse(req.body);
+    return this.execute(name, req);
+  }
+
+  /** Body, support and load checks, then the handler; always answers. */
+  private async execute<N extends CommandName>(name: N, req: RequestEnvelope): Promise<void> {
+    const { id, replyTo } = req;
+    const schemas = commandSchemasByName[name];
+    const body = schemas.request.safeParse(req.body);
     if (!body.success) {
       // A face without its consent record gets its own code: the backend must fix its data, not its encoder.
       const code = body.error.issues.some(isConsentIssue) ? 'CONSENT_REQUIRED' : 'BAD_REQUEST';
       return this.fail(id, replyTo, req.v, code, describeIssues(body.error, 'body'));
     }
-    if (!this.supported().includes(name)) return this.fail(id, replyTo, req.v, 'NOT_SUPPORTED', `this terminal does not implement "${name}"`);
+    const handler = this.handlers[name];
+    if (!handler) return this.fail(id, replyTo, req.v, 'NOT_SUPPORTED', `this terminal does not implement "${name}"`);
     if (this.inProgress >= this.o.maxConcurrent) return this.fail(id, replyTo, req.v, 'BUSY', 'too many requests in progress');
 
     this.remember(id, { expiresAt: req.expiresAt, payload: null, topic: replyTo });
@@ -173,8 +182,8 @@ export class CommandDispatcher {
     let reply: ReplyEnvelope;
     try {
       const ctx: CommandContext = { command: name, requestId: id, expiresAt: req.expiresAt };
-      const result = await this.run(name, body.data, ctx);
-      const checked = commandSchemas[name].result.safeParse(result);
+      const result = await handler(body.data, ctx);
+      const checked = schemas.result.safeParse(result);
       if (!checked.success) {
         this.o.logger.error({ command: name, issues: describeIssues(checked.error) }, 'fleet: handler returned a malformed result');
         throw new CommandError('INTERNAL', 'the terminal produced a malformed result');
@@ -199,45 +208,42 @@ export class CommandDispatcher {
     this.o.sendReply(replyTo, out);
   }
 
-  private async run(name: CommandName, body: unknown, ctx: CommandContext): Promise<unknown> {
-    const h = this.o.handlers;
-    switch (name) {
-      case 'ping':
-        return { now: this.o.clock.now(), protocol: { ...this.o.versions }, firmware: this.o.firmware };
-      case 'unlock':
-        return h.unlock!(body as never, ctx);
-      case 'reboot':
-        return h.reboot!(body as never, ctx);
-      case 'config.set': {
-        const b = body as { version: number; config: Record<string, unknown> };
-        return this.o.config!.set(b.version, b.config);
-      }
-      case 'persons.upsert':
-        return h.persons!.upsert((body as { persons: never }).persons, ctx);
-      case 'persons.remove':
-        return h.persons!.remove((body as { ids: string[] }).ids, ctx);
-      case 'gallery.status':
-        return this.gallery(() => h.gallery!.status());
-      case 'gallery.begin': {
-        const b = body as CommandRequest<'gallery.begin'>;
-        const session = { id: b.session, mode: b.mode, fromVersion: b.fromVersion, toVersion: b.toVersion, ...(b.total !== undefined && { total: b.total }) };
-        return this.gallery(() => h.gallery!.begin(session));
-      }
-      case 'gallery.chunk': {
-        const b = body as { session: string; offset: number; changes: never[] };
-        return this.gallery(() => h.gallery!.apply(b.session, b.offset, b.changes));
-      }
-      case 'gallery.commit':
-        return this.gallery(() => h.gallery!.commit((body as { session: string }).session));
-      case 'events.query': {
-        const rows = await this.o.events.query!(body as never);
-        return { events: rows.map(toWireEvent).filter((e) => e !== null) };
-      }
-      case 'snapshot': {
-        const s = await h.snapshot!(body as never, ctx);
-        return { ts: s.ts, mime: s.mime, width: s.width, height: s.height, data: Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength).toString('base64') };
-      }
+  /** One handler per command this terminal implements, from the handlers, config and event source it was given. */
+  private handlerMap(): HandlerMap {
+    const { handlers: h, config, events } = this.o;
+    const map: HandlerMap = {
+      ping: () => ({ now: this.o.clock.now(), protocol: { ...this.o.versions }, firmware: this.o.firmware }),
+    };
+    if (h.unlock) map.unlock = h.unlock.bind(h);
+    if (h.reboot) map.reboot = h.reboot.bind(h);
+    if (config) map['config.set'] = (b) => config.set(b.version, b.config);
+    const persons = h.persons;
+    if (persons) {
+      map['persons.upsert'] = (b, ctx) => persons.upsert(b.persons, ctx);
+      map['persons.remove'] = (b, ctx) => persons.remove(b.ids, ctx);
     }
+    const g = h.gallery;
+    if (g) {
+      map['gallery.status'] = () => this.gallery(() => g.status());
+      map['gallery.begin'] = (b) => {
+        const session = { id: b.session, mode: b.mode, fromVersion: b.fromVersion, toVersion: b.toVersion, ...(b.total !== undefined && { total: b.total }) };
+        return this.gallery(() => g.begin(session));
+      };
+      map['gallery.chunk'] = (b) => this.gallery(() => g.apply(b.session, b.offset, b.changes));
+      map['gallery.commit'] = (b) => this.gallery(() => g.commit(b.session));
+    }
+    const query = events.query?.bind(events);
+    if (query) {
+      map['events.query'] = async (b) => ({ events: (await query(b)).map(toWireEvent).filter((e) => e !== null) });
+    }
+    const snapshot = h.snapshot?.bind(h);
+    if (snapshot) {
+      map.snapshot = async (b, ctx) => {
+        const s = await snapshot(b, ctx);
+        return { ts: s.ts, mime: s.mime, width: s.width, height: s.height, data: Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength).toString('base64') };
+      };
+    }
+    return map;
   }
 
   private gallery<T>(fn: () => T | Promise<T>): Promise<T> {

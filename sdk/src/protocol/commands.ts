@@ -128,3 +128,10 @@ export type CommandResult<N extends CommandName> = z.infer<(typeof commandSchema
 export function isCommandName(s: string): s is CommandName {
   return Object.hasOwn(commandSchemas, s);
 }
+
+/**
+ * The same table, typed per name: `commandSchemasByName[name]` with a generic `name`
+ * keeps that command's types (indexing `commandSchemas` widens to every command's).
+ */
+export const commandSchemasByName: { readonly [N in CommandName]: { request: z.ZodType<CommandRequest<N>>; result: z.ZodType<CommandResult<N>> } } =
+  commandSchemas;

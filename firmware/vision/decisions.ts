@@ -1,7 +1,7 @@
 // One decision per track, from the evidence the pipeline fused over its good frames:
 // who it is (open-set 1:N search), whether the face looked live, or why no usable face
 // was seen.
-import { passesLiveness, type LivenessLevel } from './liveness.js';
+import { livenessThreshold, type LivenessLevel } from './liveness.js';
 import type { QualityReason } from './quality.js';
 
 /** A 1:N gallery search (firmware/vision/matcher implements it). Scores are cosine similarities. */
@@ -27,6 +27,11 @@ export interface FaceDecision {
   score: number;
   /** Fused live probability over the track's frames; null when liveness was not run. */
   liveness: number | null;
+  /**
+   * Liveness was wanted but the track had fewer usable frames than the rules need: no
+   * verdict either way (personId is null, spoofSuspected false).
+   */
+  livenessUncertain?: boolean;
   /** Liveness failed at the configured level: personId is null, see `claimedPersonId`. */
   spoofSuspected: boolean;
   /** The person the spoof matched (for the event log; never grant on it). */
@@ -50,8 +55,10 @@ export interface TrackEvidence {
   trackId: number;
   /** L2-normalised mean embedding over the track's good frames. */
   embedding?: Float32Array;
-  /** Mean live probability over the track's good frames. */
+  /** Live probability fused over the track's good frames (liveness-fusion.ts). */
   liveness?: number;
+  /** Frames that fused liveness score is based on. */
+  livenessFrames?: number;
   goodFrames: number;
 }
 
@@ -60,6 +67,15 @@ export interface DecisionRules {
   /** Identify threshold (validated by the pipeline). */
   threshold: number;
   livenessLevel: LivenessLevel;
+  /** Usable frames a liveness verdict needs (DEFAULT_MIN_LIVENESS_FRAMES). */
+  minLivenessFrames: number;
+  /** A site-calibrated live threshold replacing the level's (never applied at level 'off'). */
+  livenessThreshold?: number;
+}
+
+/** The live probability a track must reach under `rules`. */
+export function liveThreshold(rules: Pick<DecisionRules, 'livenessLevel' | 'livenessThreshold'>): number {
+  return rules.livenessLevel === 'off' ? 0 : (rules.livenessThreshold ?? livenessThreshold(rules.livenessLevel));
 }
 
 /** The decision on a track's evidence: a match, a stranger, or a suspected spoof. */
@@ -69,14 +85,17 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
   const best = hits[0];
   const score = best?.score ?? 0;
   const matched = best && score >= rules.threshold ? best.personId : null;
-  const live = rules.livenessLevel === 'off' || (liveness !== null && passesLiveness(liveness, rules.livenessLevel));
+  const off = rules.livenessLevel === 'off';
+  const uncertain = !off && (liveness === null || (e.livenessFrames ?? 0) < rules.minLivenessFrames);
+  const live = off || (!uncertain && liveness! >= liveThreshold(rules));
   return {
     trackId: e.trackId,
     personId: live ? matched : null,
     score,
     liveness,
-    spoofSuspected: !live,
-    ...(!live && matched && { claimedPersonId: matched }),
+    spoofSuspected: !live && !uncertain,
+    ...(uncertain && { livenessUncertain: true }),
+    ...(!live && !uncertain && matched && { claimedPersonId: matched }),
     frames: e.goodFrames,
     timestamp,
   };

@@ -11,6 +11,7 @@ import { meanEmbedding } from './embedder.js';
 import type { FaceEngine } from './engine.js';
 import { frameToRgb, type RgbImage } from './image.js';
 import { DEFAULT_LIVENESS_LEVEL, livenessThreshold, type LivenessLevel } from './liveness.js';
+import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from './liveness-fusion.js';
 import { QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
 import { IouTracker, type TrackerOptions } from './tracker.js';
 
@@ -22,6 +23,13 @@ export interface FacePipelineOptions {
   threshold?: number;
   /** Liveness level a decision must pass; 'off' does not run the liveness model. Default 'medium'. */
   livenessLevel?: LivenessLevel;
+  /** A site-calibrated live threshold (limen calibrate liveness) used instead of the level's. */
+  livenessThreshold?: number;
+  /**
+   * Usable frames the fused liveness verdict needs (default 3); a track is not ready before
+   * it has them, and one that leaves with fewer gets no liveness verdict.
+   */
+  minLivenessFrames?: number;
   /** Decide 'unusable' (with `qualityReason`) when a track ends without a usable frame (default true). */
   reportUnusable?: boolean;
   quality?: Partial<QualityThresholds>;
@@ -53,8 +61,10 @@ export interface TrackResult {
   quality: TrackQuality;
   /** L2-normalised mean embedding over the track's good frames so far. */
   embedding?: Float32Array;
-  /** Live probability averaged over the track's good frames so far (0..1). */
+  /** Live probability fused (logit trimmed mean) over the track's good frames so far (0..1). */
   liveness?: number;
+  /** Frames that liveness is fused from. */
+  livenessFrames?: number;
   /** Good frames collected (quality passed, embedding computed). */
   goodFrames: number;
   /** Enough evidence for a decision: framesForDecision good frames, or the timeout with ≥ 1. */
@@ -109,6 +119,8 @@ function validate(o: FacePipelineOptions): void {
   };
   int1('framesForDecision', o.framesForDecision);
   int1('maxFaces', o.maxFaces);
+  int1('minLivenessFrames', o.minLivenessFrames);
+  if (o.livenessThreshold !== undefined && !(o.livenessThreshold >= 0 && o.livenessThreshold <= 1)) throw new TypeError('FacePipeline: livenessThreshold must be between 0 and 1');
   if (o.threshold !== undefined && !Number.isFinite(o.threshold)) throw new TypeError('FacePipeline: threshold must be a finite number');
   if (o.livenessLevel !== undefined) livenessThreshold(o.livenessLevel); // throws TypeError for an unknown level
 }
@@ -135,6 +147,8 @@ export class FacePipeline {
       matcher: options.matcher,
       threshold: options.threshold ?? DEFAULT_MATCH_THRESHOLD,
       livenessLevel: options.livenessLevel ?? DEFAULT_LIVENESS_LEVEL,
+      minLivenessFrames: options.minLivenessFrames ?? DEFAULT_MIN_LIVENESS_FRAMES,
+      ...(options.livenessThreshold !== undefined && { livenessThreshold: options.livenessThreshold }),
     };
     this.framesForDecision = options.framesForDecision ?? 3;
     this.decisionTimeoutMs = options.decisionTimeoutMs ?? 1500;
@@ -196,12 +210,20 @@ export class FacePipeline {
   }
 
   private evidence(trackId: number, s: TrackState): TrackEvidence {
+    const live = fuseLiveness(s.live);
     return {
       trackId,
       ...(s.fused && { embedding: s.fused }),
-      ...(s.live.length > 0 && { liveness: s.live.reduce((x, y) => x + y, 0) / s.live.length }),
+      ...(live && { liveness: live.live, livenessFrames: live.frames }),
       goodFrames: s.embeddings.length,
     };
+  }
+
+  /** Enough evidence: the frames for a decision, or the timeout with enough usable frames for its verdicts. */
+  private ready(s: TrackState, age: number): boolean {
+    const good = s.embeddings.length;
+    const liveOk = this.rules.livenessLevel === 'off' || s.live.length >= this.rules.minLivenessFrames;
+    return liveOk && (good >= this.framesForDecision || (good >= 1 && age >= this.decisionTimeoutMs));
   }
 
   /**
@@ -248,7 +270,8 @@ export class FacePipeline {
         s = { embeddings: [], live: [], reasons: new Map(), decided: false };
         this.state.set(track.id, s);
       }
-      const complete = s.embeddings.length >= this.framesForDecision;
+      // Complete once ready: more frames would not change a decision made once per track.
+      const complete = s.decided || this.ready(s, timestamp - track.firstSeen);
       let quality: TrackQuality = { ok: s.embeddings.length > 0 };
       let didAnalyse = false;
       if (!complete && analysed < this.maxFaces) {
@@ -277,8 +300,7 @@ export class FacePipeline {
           if (a.liveness) s.live.push(a.liveness.live);
         }
       }
-      const good = s.embeddings.length;
-      const ready = good >= this.framesForDecision || (good >= 1 && timestamp - track.firstSeen >= this.decisionTimeoutMs);
+      const ready = this.ready(s, timestamp - track.firstSeen);
       const { trackId: _, ...evidence } = this.evidence(track.id, s);
       tracks[i] = { trackId: track.id, box, quality, ...evidence, decisionReady: ready, analysed: didAnalyse };
     }

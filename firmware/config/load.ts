@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { issueLines } from '../../sdk/src/protocol/issues.js';
 import { ConfigError } from './errors.js';
 import { CONFIG_VERSION, ConfigSchema, type Config } from './schema.js';
 
 /** Formats zod issues as `path: message` lines (root issues read `config: ...`). */
 export function formatIssues(error: z.ZodError, root = 'config'): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : root;
-    return `${path}: ${issue.message}`;
-  });
+  return issueLines(error, { root });
 }
 
 /**

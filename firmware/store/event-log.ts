@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
 import type { Unsubscribe } from '../../hal/events.js';
 import type { Logger } from '../log.js';
-import type { TypedEvent } from '../../sdk/src/protocol/index.js';
+import { issueLines, type TypedEvent } from '../../sdk/src/protocol/index.js';
 import { StoreError } from './errors.js';
 import { META_KEYS, type MetaTable } from './meta.js';
 
@@ -83,9 +83,7 @@ const querySchema = z.strictObject({
   order: z.enum(['asc', 'desc']).optional(),
 });
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`).join('; ');
-}
+const describeIssues = (error: z.ZodError) => issueLines(error, { root: '(event)' }).join('; ');
 
 interface EventRow {
   seq: number;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { describeIssues } from './issues.js';
 import { PROTOCOL_VERSION } from './version.js';
 import type { AnyErrorCode } from './codes.js';
 import { messageId, type Envelope, type ReplyEnvelope, type RequestEnvelope } from './schemas.js';
@@ -47,17 +48,6 @@ export function makeErrorReply(
 
 export function encode(message: object): Buffer {
   return Buffer.from(JSON.stringify(message));
-}
-
-/** `path: message; path: message` from a zod error, the way every Limen validator reports. */
-export function describeIssues(error: z.ZodError, prefix?: string): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = [...(prefix ? [prefix] : []), ...i.path.map(String)];
-      return `${path.length ? path.join('.') : '(root)'}: ${i.message}`;
-    })
-    .join('; ');
 }
 
 export type DecodeFailure = { ok: false; reason: 'too_large' | 'not_json' | 'invalid'; message: string };

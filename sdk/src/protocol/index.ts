@@ -8,6 +8,7 @@ export * from './schemas.js';
 export * from './events.js';
 export * from './commands.js';
 export * from './codec.js';
+export * from './issues.js';
 export * from './canonical.js';
 export * from './signature.js';
 export * from './pass-token.js';

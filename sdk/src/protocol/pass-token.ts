@@ -8,6 +8,7 @@
 import { sign, verify } from 'node:crypto';
 import { z } from 'zod';
 import { ID_PATTERN as ID, hasUnsafeText } from './ids.js';
+import { describeIssues } from './issues.js';
 import type { Signer, TrustedKeys } from './signature.js';
 
 export const PASS_PREFIX = 'LP1';
@@ -71,7 +72,7 @@ export function encodePassToken(spec: PassSpec, signer: Signer): string {
     n: spec.maxUses,
   };
   const r = passClaims.safeParse(claims);
-  if (!r.success) throw new TypeError(`visitor pass: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new TypeError(`visitor pass: ${describeIssues(r.error, { max: Infinity })}`);
   if (!claims.t && !claims.z) throw new TypeError('visitor pass: give terminals or zones');
   if (claims.u <= claims.f) throw new TypeError('visitor pass: validUntil must be after validFrom');
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');

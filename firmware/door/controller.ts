@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../hal/clock.js';
-import type { Unsubscribe } from '../../hal/events.js';
+import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import type { DigitalInput } from '../../hal/input.js';
 import type { DigitalOutput } from '../../hal/output.js';
 import { child, type Logger } from '../log.js';
@@ -81,7 +81,7 @@ export class DoorController {
   private config: DoorConfig;
   private readonly log: Logger;
   private readonly guard: RelayGuard;
-  private readonly handlers = new Set<(event: DoorEvent) => void>();
+  private readonly handlers: Listeners<DoorEvent>;
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly queue: DoorEvent[] = [];
   private flushing = false;
@@ -108,6 +108,7 @@ export class DoorController {
     this.config = resolveDoorConfig(options.config);
     this.clock = clock;
     this.log = child(logger, 'door');
+    this.handlers = new Listeners((err, event) => this.log.error({ err, event: event.type }, 'door event handler threw'));
     if (onEvent) this.handlers.add(onEvent);
     this.guard = new RelayGuard({
       relay,
@@ -191,8 +192,7 @@ export class DoorController {
   onEvent(handler: (event: DoorEvent) => void): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onEvent takes a function');
     if (this.closed) return () => {};
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+    return this.handlers.add(handler);
   }
 
   /**
@@ -363,13 +363,7 @@ export class DoorController {
       for (let next = this.queue.shift(); next; next = this.queue.shift()) {
         if (next.type.startsWith('alarm.') && !next.type.endsWith('-cleared')) this.log.warn({ event: next }, next.type);
         else this.log.info({ event: next }, next.type);
-        for (const handler of [...this.handlers]) {
-          try {
-            handler(next);
-          } catch (error) {
-            this.log.error({ err: error, event: next.type }, 'door event handler threw');
-          }
-        }
+        this.handlers.emit(next);
       }
     } finally {
       this.flushing = false;

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
-import type { Unsubscribe } from '../../hal/events.js';
+import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import type { Logger } from '../log.js';
 import { issueLines, type TypedEvent } from '../../sdk/src/protocol/index.js';
 import { StoreError } from './errors.js';
@@ -140,7 +140,7 @@ export class EventLog {
   private readonly db: Database;
   private readonly opts: EventLogOptions;
   private readonly pruneBatch: number;
-  private readonly listeners = new Set<(event: StoredEvent) => void>();
+  private readonly listeners: Listeners<StoredEvent>;
   private readonly insertStmt: Statement;
   private readonly minSeqStmt: Statement<[], number | null>;
   private readonly maxSeqStmt: Statement<[], number | null>;
@@ -153,6 +153,7 @@ export class EventLog {
     }
     this.db = db;
     this.opts = opts;
+    this.listeners = new Listeners((err, event) => opts.logger.error({ err, seq: event.seq }, 'event listener threw'));
     this.pruneBatch = Math.min(10_000, Math.max(1, Math.floor(opts.maxEvents / 100)));
     this.insertStmt = db.prepare(
       `INSERT INTO events (seq, ts, terminal_id, type, result, reason, person_id, credential_type, credential_ref, data)
@@ -202,13 +203,7 @@ export class EventLog {
       })
       .immediate();
     const stored = fromRow(row);
-    for (const handler of [...this.listeners]) {
-      try {
-        handler(stored);
-      } catch (err) {
-        this.opts.logger.error({ err, seq: stored.seq }, 'event listener threw');
-      }
-    }
+    this.listeners.emit(stored);
     return stored;
   }
 
@@ -289,10 +284,7 @@ export class EventLog {
    */
   onAppend(handler: (event: StoredEvent) => void): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onAppend: handler must be a function');
-    this.listeners.add(handler);
-    return () => {
-      this.listeners.delete(handler);
-    };
+    return this.listeners.add(handler);
   }
 
   /** Drops every listener; the store calls this on close. */

@@ -133,7 +133,7 @@ export class Fleet {
   private readonly presenceListeners: Listeners<PresenceUpdate>;
   private readonly healthListeners: Listeners<HealthUpdate>;
   private readonly gapListeners: Listeners<EventGap>;
-  private readonly errorListeners = new Listeners<Error>();
+  private readonly errorListeners: Listeners<Error>;
   private readonly reportedListeners: Listeners<{ terminal: string; reported: ConfigReportedBody }>;
   private readonly consumer: EventConsumer;
   private readonly link: FleetLink;
@@ -194,6 +194,7 @@ export class Fleet {
     this.healthListeners = new Listeners(onThrow);
     this.gapListeners = new Listeners(onThrow);
     this.reportedListeners = new Listeners(onThrow);
+    this.errorListeners = new Listeners(onThrow);
     this.consumer = new EventConsumer({
       shared: this.shareGroup !== undefined,
       handlers: () => [...this.eventHandlers],

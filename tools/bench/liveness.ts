@@ -1,11 +1,16 @@
-// npm run bench:liveness -- --dataset DIR [--level medium] [--threads N]
+// npm run bench:liveness -- --dataset DIR [--calibrate DIR] [--level medium] [--approach 5] [--threads N]
 // npm run bench:liveness -- --live-only DIR [--demo-photos] [--backlight 2.5,4] [--per-face]
 //
-// --dataset: DIR holds live/, print/, replay/ and other/ folders of photos or frames. Prints,
-// for the configured level's threshold, BPCER (live faces called spoofs) and APCER per attack
-// type (attacks accepted as live), the score distribution of each class, and the DET
-// points needed to choose a threshold. Faces the quality gate rejects are reported
-// apart: at the door they get a hint ("step out of backlight"), not a spoof verdict.
+// --dataset: live/, print/, replay/, other/ folders, directly in DIR or one folder per source
+// (pad-dev's sources/; see pad-data.ts). Each source's class folder is one recording. Prints,
+// as the terminal decides — quality gate, liveness fused over ≥ 3 usable frames of an
+// approach (5 consecutive frames of a numbered-frame recording), threshold — one line each:
+// `E2E live accepted: X/N (P%)`, `E2E print accepted`, `E2E replay accepted` (per approach
+// where recordings form sequences, else per frame), and the gate's rejection rate per reason
+// on live frames. Recordings of face crops (frame under 1.5× the face) are listed but not
+// counted: a terminal's camera never gives them and MiniFASNet reads the context.
+// --calibrate DIR: the threshold is calibrated (liveness-calibration.ts) on DIR's live
+// recordings; a recording in both folders is left out of the evaluation.
 //
 // --live-only: DIR (searched recursively) holds live face photos only. Every detected face
 // is scored as captured and on synthetic hard-light variants of its photo (backlit, dim,
@@ -22,16 +27,20 @@ import { FaceEngine } from '../../firmware/vision/engine.js';
 import { histogram, percentile } from '../../firmware/vision/eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, type LivenessLevel } from '../../firmware/vision/liveness.js';
+import { CALIBRATION_QUANTILE, LIVENESS_FLOOR, calibrateLiveness } from '../../firmware/vision/liveness-calibration.js';
+import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from '../../firmware/vision/liveness-fusion.js';
+import { DEFAULT_QUALITY } from '../../firmware/vision/quality.js';
+import { approaches, readPadDataset, type Recording } from './pad-data.js';
 import { ensureAssets } from '../../models/fetch.js';
 import { FACE_API_DEMO_ASSETS } from '../../models/manifest.js';
 import { BACKLIT_DEFAULTS, DIM_DEFAULTS, WEBCAM_DEFAULTS, WEBCAM_NOISE, backlit, cheapWebcam, dim } from './pad-synth.js';
 
-const CLASSES = ['live', 'print', 'replay', 'other'] as const;
-type Kind = (typeof CLASSES)[number];
 
 const program = new Command()
   .name('bench:liveness')
-  .option('--dataset <dir>', 'folder with live/, print/, replay/, other/ sub-folders')
+  .option('--dataset <dir>', 'evaluation: live/, print/, replay/, other/ folders, directly or one folder per source (pad-dev sources/)')
+  .option('--calibrate <dir>', 'calibration recordings (same layouts): the threshold is calibrated on their live frames; recordings in both are left out of the evaluation')
+  .option('--approach <n>', 'consecutive frames of a recording that form one approach', (v) => Number(v), 5)
   .option('--live-only <dir>', 'folder of live face photos (recursive): BPCER as captured and on synthetic backlit, dim and webcam variants')
   .option('--demo-photos', 'with --live-only: add the face-api demo group photos the tests use')
   .option('--backlight <factors>', 'with --live-only: face darkening factors of the backlit variants', '2.5,4')
@@ -41,6 +50,8 @@ const program = new Command()
   .parse();
 const opts = program.opts<{
   dataset?: string;
+  calibrate?: string;
+  approach: number;
   liveOnly?: string;
   demoPhotos?: boolean;
   backlight: string;
@@ -49,125 +60,154 @@ const opts = program.opts<{
   threads?: number;
 }>();
 
-interface Scored {
-  kind: Kind;
+interface FrameScore {
   file: string;
-  live: number;
-  perScale: number[];
-  faceSize: number;
+  /** Undefined when no face was found. */
+  live?: number;
   qualityOk: boolean;
   reason?: string;
+  /** Frame over face box: below the gate's minimum, the "frame" is a face crop. */
+  context?: number;
+}
+
+interface ScoredRecording extends Recording {
+  scores: FrameScore[];
+  /** Face crops, not camera frames (median context below the gate's minimum): not counted end to end. */
+  crops: boolean;
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
-const pct = (n: number, d: number) => (d === 0 ? '  n/a' : `${((100 * n) / d).toFixed(1).padStart(5)}% (${n}/${d})`);
+const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${n}/${d} (${((100 * n) / d).toFixed(1)}%)`);
 
-function rates(rows: Scored[], threshold: number): { bpcer: string; apcer: Record<string, string>; apcerMax: number } {
-  const live = rows.filter((r) => r.kind === 'live');
-  const apcer: Record<string, string> = {};
-  let apcerMax = 0;
-  for (const k of CLASSES.slice(1)) {
-    const attacks = rows.filter((r) => r.kind === k);
-    const accepted = attacks.filter((r) => r.live >= threshold).length;
-    apcer[k] = pct(accepted, attacks.length);
-    if (attacks.length) apcerMax = Math.max(apcerMax, accepted / attacks.length);
+async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): Promise<ScoredRecording[]> {
+  const out: ScoredRecording[] = [];
+  for (const rec of recs) {
+    const scores: FrameScore[] = [];
+    for (const file of rec.frames) {
+      const img = await decodeImage(readFileSync(file));
+      const face = chooseFace((await engine.detect(img)).map((box) => ({ box })))?.box;
+      if (!face) {
+        scores.push({ file, qualityOk: false, reason: 'no_face' });
+        continue;
+      }
+      // Scored even when the gate stops the face, for the distributions; the terminal would not.
+      const a = await engine.analyseFace(img, face, { liveness: 'always', embed: 'never' });
+      scores.push({ file, live: a.liveness!.live, qualityOk: a.quality.ok, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
+    }
+    const ctx = scores.filter((x) => x.context !== undefined).map((x) => x.context!);
+    out.push({ ...rec, scores, crops: ctx.length > 0 && percentile(ctx, 0.5) < DEFAULT_QUALITY.minLivenessContext });
   }
-  return { bpcer: pct(live.filter((r) => r.live < threshold).length, live.length), apcer, apcerMax };
+  return out;
 }
 
-function printRates(title: string, rows: Scored[], level: LivenessLevel): void {
-  const t = LIVENESS_THRESHOLDS[level];
-  const r = rates(rows, t);
-  process.stdout.write(`\n== ${title}: level "${level}", threshold ${t}\n`);
-  process.stdout.write(`   BPCER (live called spoof)   ${r.bpcer}\n`);
-  for (const k of CLASSES.slice(1)) process.stdout.write(`   APCER ${k.padEnd(22)}${r.apcer[k]}\n`);
-  process.stdout.write('   all levels: level  threshold  BPCER            APCER max over attack types\n');
-  for (const l of LIVENESS_LEVELS) {
-    const x = rates(rows, LIVENESS_THRESHOLDS[l]);
-    process.stdout.write(`               ${l.padEnd(7)}${String(LIVENESS_THRESHOLDS[l]).padEnd(11)}${x.bpcer.padEnd(17)}${(100 * x.apcerMax).toFixed(1)}%\n`);
+/** The terminal's verdicts: per frame (gate, then threshold) and per approach (gate, fusion over ≥ min usable frames, threshold). */
+function verdicts(rec: ScoredRecording, threshold: number, approachSize: number, minFrames: number): { frames: boolean[]; approaches: boolean[]; approachScores: number[] } {
+  const usable = (x: FrameScore) => x.qualityOk && x.live !== undefined;
+  const frames = rec.scores.map((x) => usable(x) && x.live! >= threshold);
+  const byFile = new Map(rec.scores.map((x) => [x.file, x]));
+  const approachScores: number[] = [];
+  const approachesOk: boolean[] = [];
+  if (rec.sequence && rec.frames.length >= approachSize) {
+    for (const w of approaches(rec, approachSize)) {
+      const fused = fuseLiveness(w.map((f) => byFile.get(f)!).filter(usable).map((x) => x.live!));
+      const enough = fused !== undefined && fused.frames >= minFrames;
+      approachScores.push(enough ? fused.live : 0);
+      approachesOk.push(enough && fused.live >= threshold);
+    }
   }
+  return { frames, approaches: approachesOk, approachScores };
+}
+
+/** Genuine scores of calibration recordings: fused per approach where they form sequences, else per usable frame. */
+function genuineScores(recs: readonly ScoredRecording[], approachSize: number, minFrames: number): number[] {
+  return recs
+    .filter((r) => r.kind === 'live' && !r.crops)
+    .flatMap((r) => (r.sequence && r.frames.length >= approachSize ? verdicts(r, 0, approachSize, minFrames).approachScores : r.scores.filter((x) => x.qualityOk && x.live !== undefined).map((x) => x.live!)));
 }
 
 async function padDataset(dataset: string): Promise<void> {
-  const dir = resolve(dataset);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    process.stderr.write(`bench:liveness: dataset folder ${dir} not found (expected live/, print/, replay/, other/)\n`);
+  const w = (line: string) => process.stdout.write(`${line}\n`);
+  let evalRecs: Recording[];
+  let calRecs: Recording[] = [];
+  try {
+    evalRecs = readPadDataset(dataset);
+    if (opts.calibrate) calRecs = readPadDataset(opts.calibrate);
+  } catch (err) {
+    process.stderr.write(`bench:liveness: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  const calFiles = new Set(calRecs.flatMap((r) => r.frames.map((f) => resolve(f))));
+  const calIds = new Set(calRecs.map((r) => r.id));
+  // Calibration and evaluation never share a recording: shared ones are evaluated only in calibration.
+  const overlap = evalRecs.filter((r) => calIds.has(r.id) || r.frames.some((f) => calFiles.has(resolve(f))));
+  evalRecs = evalRecs.filter((r) => !overlap.includes(r));
   const engine = await FaceEngine.create({ ...(opts.threads && { intraOpThreads: opts.threads }) });
-  process.stdout.write(`bench:liveness  dataset ${dir}, model ${engine.modelSet.models.liveness.description}, crop scales ${engine.modelSet.models.liveness.cropScales.join(' + ')}\n`);
-  process.stdout.write(`machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared CPU)\n`);
-  const rows: Scored[] = [];
-  const noFace: string[] = [];
-  const ms: number[] = [];
-  for (const kind of CLASSES) {
-    const sub = join(dir, kind);
-    if (!existsSync(sub)) continue;
-    for (const f of readdirSync(sub).sort()) {
-      if (!/\.(jpe?g|png|webp|bmp|tiff?)$/i.test(extname(f))) continue;
-      const img = await decodeImage(readFileSync(join(sub, f)));
-      const face = chooseFace((await engine.detect(img)).map((box) => ({ box })))?.box;
-      if (!face) {
-        noFace.push(`${kind}/${f}`);
-        continue;
-      }
-      const a = await engine.analyseFace(img, face, { liveness: 'always', embed: 'never' });
-      ms.push(a.timings.liveness);
-      rows.push({
-        kind,
-        file: `${kind}/${f}`,
-        live: a.liveness!.live,
-        perScale: a.liveness!.perScale,
-        faceSize: Math.round(face.x2 - face.x1),
-        qualityOk: a.quality.ok,
-        ...(a.quality.reason && { reason: a.quality.reason }),
-      });
+  w(`bench:liveness  dataset ${resolve(dataset)}${opts.calibrate ? `, calibration ${resolve(opts.calibrate)}` : ''}`);
+  w(`model ${engine.modelSet.models.liveness.description}, crop scales ${engine.modelSet.models.liveness.cropScales.join(' + ')}; machine ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`);
+  if (overlap.length) w(`recordings in both sets, left out of the evaluation: ${overlap.map((r) => r.id).join(', ')}`);
+  const evalScored = await scoreRecordings(engine, evalRecs);
+  const calScored = await scoreRecordings(engine, calRecs);
+  await engine.close();
+
+  const approachSize = opts.approach;
+  const minFrames = DEFAULT_MIN_LIVENESS_FRAMES;
+  let threshold = LIVENESS_THRESHOLDS[opts.level];
+  let how = `level "${opts.level}" threshold`;
+  if (opts.calibrate) {
+    const genuine = genuineScores(calScored, approachSize, minFrames);
+    try {
+      const c = calibrateLiveness(genuine, opts.level);
+      threshold = c.threshold;
+      how = `calibrated on ${c.approaches} genuine approaches/frames: p${100 * CALIBRATION_QUANTILE} ${fmt(c.quantileScore)}${c.boundedBy ? `, bounded by the ${c.boundedBy}` : ''} (floor ${LIVENESS_FLOOR}, level "${opts.level}" ${LIVENESS_THRESHOLDS[opts.level]})`;
+    } catch (err) {
+      process.stderr.write(`bench:liveness: calibration: ${(err as Error).message}\n`);
+      process.exit(2);
     }
   }
-  await engine.close();
-  if (rows.length === 0) {
-    process.stderr.write(`bench:liveness: no faces found under ${dir}\n`);
-    process.exit(2);
-  }
+  w(`decision: quality gate, then live ≥ ${fmt(threshold)} (${how}); approaches = ${approachSize} consecutive frames of a recording, liveness fused over ≥ ${minFrames} usable frames (logit trimmed mean)`);
 
-  process.stdout.write(`\nfaces scored: ${CLASSES.map((k) => `${k} ${rows.filter((r) => r.kind === k).length}`).join(', ')}; no face found: ${noFace.length ? noFace.join(', ') : 'none'}\n`);
-  process.stdout.write(`liveness ms per face (all crop scales): p50 ${percentile(ms, 0.5).toFixed(1)}, p95 ${percentile(ms, 0.95).toFixed(1)}\n`);
-
-  process.stdout.write('\nper image: class/file  face px  quality  live (per scale)\n');
-  for (const r of rows) {
-    process.stdout.write(`   ${r.file.padEnd(28)}${String(r.faceSize).padStart(5)}  ${(r.reason ?? 'ok').padEnd(11)}${fmt(r.live)} (${r.perScale.map(fmt).join(', ')})\n`);
-  }
-
-  process.stdout.write('\nscore distribution (live probability):  n   min    p25    p50    p75    max    histogram 0..1 in 10 bins\n');
-  for (const k of CLASSES) {
-    const v = rows.filter((r) => r.kind === k).map((r) => r.live);
-    if (v.length === 0) continue;
-    process.stdout.write(
-      `   ${k.padEnd(7)}${String(v.length).padStart(34)}  ${[0, 0.25, 0.5, 0.75, 1].map((q) => fmt(percentile(v, q))).join('  ')}  [${histogram(v).join(' ')}]\n`,
+  w('\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted');
+  for (const r of [...calScored.map((x) => ({ ...x, id: `[cal] ${x.id}` })), ...evalScored]) {
+    const found = r.scores.filter((x) => x.live !== undefined);
+    const v = verdicts(r, threshold, approachSize, minFrames);
+    const lv = found.map((x) => x.live!);
+    w(
+      `   ${r.id.padEnd(52)}${String(r.frames.length).padStart(4)}${String(found.length).padStart(6)}${String(r.scores.filter((x) => x.qualityOk).length).padStart(6)}   ` +
+        `${lv.length ? [0.1, 0.5, 0.9].map((q) => fmt(percentile(lv, q))).join('/') : '-'}   ${pct(v.frames.filter(Boolean).length, v.frames.length).padEnd(16)} ${v.approaches.length ? pct(v.approaches.filter(Boolean).length, v.approaches.length) : 'no sequence'}${r.crops ? '   FACE CROPS: not counted' : ''}`,
     );
   }
 
-  const gated = rows.filter((r) => r.qualityOk);
-  printRates(`faces passing the quality gate (${gated.length}/${rows.length})`, gated, opts.level);
-  printRates(`all detected faces, gate ignored (${rows.length})`, rows, opts.level);
-  const rejected = rows.filter((r) => !r.qualityOk);
-  if (rejected.length) process.stdout.write(`\nquality-gate rejections (hint, not a spoof verdict): ${rejected.map((r) => `${r.file}: ${r.reason}`).join('; ')}\n`);
-
-  // DET: every distinct score as a threshold, gate applied.
-  process.stdout.write('\nDET points (quality-gated faces; accept as live when score ≥ threshold)\n   threshold  BPCER    APCER(print)  APCER(replay)  APCER(other)  APCER(all attacks)\n');
-  const thresholds = [...new Set([0, ...gated.map((r) => r.live), 1.000001])].sort((a, b) => a - b);
-  const live = gated.filter((r) => r.kind === 'live');
-  const attacks = gated.filter((r) => r.kind !== 'live');
-  for (const t of thresholds) {
-    const a = (k: Kind) => {
-      const x = gated.filter((r) => r.kind === k);
-      return x.length ? ((100 * x.filter((r) => r.live >= t).length) / x.length).toFixed(1) + '%' : 'n/a';
-    };
-    const bp = live.length ? ((100 * live.filter((r) => r.live < t).length) / live.length).toFixed(1) + '%' : 'n/a';
-    const all = attacks.length ? ((100 * attacks.filter((r) => r.live >= t).length) / attacks.length).toFixed(1) + '%' : 'n/a';
-    process.stdout.write(`   ${fmt(t).padEnd(11)}${bp.padEnd(9)}${a('print').padEnd(14)}${a('replay').padEnd(15)}${a('other').padEnd(14)}${all}\n`);
+  const counted = evalScored.filter((r) => !r.crops);
+  const crops = evalScored.filter((r) => r.crops);
+  if (crops.length) {
+    w(`\nface-crop recordings (${crops.map((r) => r.id).join(', ')}): the detector's own crop leaves MiniFASNet no context (median frame/face < ${DEFAULT_QUALITY.minLivenessContext}); a terminal's camera never gives such frames and the gate says "step back", so they are not counted end to end. Padding them makes the score follow the padding (replicated edges: all live; grey: all spoof).`);
   }
-  if (rows.length < 30) process.stdout.write(`\nnote: ${rows.length} faces are a smoke test, not a measurement.\n`);
+  w(`\nend to end, as the terminal decides (evaluation recordings that are camera frames):`);
+  for (const kind of ['live', 'print', 'replay'] as const) {
+    const recs = counted.filter((r) => r.kind === kind);
+    const vs = recs.map((r) => verdicts(r, threshold, approachSize, minFrames));
+    const seq = vs.flatMap((v) => v.approaches);
+    // Per approach where a recording forms sequences, else per frame.
+    const unit = recs.flatMap((r, i) => (vs[i]!.approaches.length ? vs[i]!.approaches : vs[i]!.frames));
+    const frames = vs.flatMap((v) => v.frames);
+    w(`E2E ${kind} accepted: ${pct(unit.filter(Boolean).length, unit.length)}   [approaches ${seq.length ? pct(seq.filter(Boolean).length, seq.length) : 'none'}; frames ${pct(frames.filter(Boolean).length, frames.length)}]`);
+  }
+  const other = counted.filter((r) => r.kind === 'other').flatMap((r) => verdicts(r, threshold, approachSize, minFrames).frames);
+  if (other.length) w(`   other attacks accepted (frames): ${pct(other.filter(Boolean).length, other.length)}`);
+
+  w('\nquality gate on live frames (evaluation, camera frames): rejection rate per reason');
+  const liveFrames = counted.filter((r) => r.kind === 'live').flatMap((r) => r.scores);
+  const reasons = new Map<string, number>();
+  for (const x of liveFrames) if (!x.qualityOk) reasons.set(x.reason!, (reasons.get(x.reason!) ?? 0) + 1);
+  w(`   passed ${pct(liveFrames.filter((x) => x.qualityOk).length, liveFrames.length)}${[...reasons].map(([k, n]) => `; ${k} ${pct(n, liveFrames.length)}`).join('')}`);
+  const cropLive = crops.filter((r) => r.kind === 'live').flatMap((r) => r.scores);
+  if (cropLive.length) {
+    const cr = new Map<string, number>();
+    for (const x of cropLive) if (!x.qualityOk) cr.set(x.reason!, (cr.get(x.reason!) ?? 0) + 1);
+    w(`   face-crop live frames, for the light and blur checks: ${[...cr].map(([k, n]) => `${k} ${pct(n, cropLive.length)}`).join('; ')}`);
+  }
+  const n = counted.reduce((a, r) => a + r.frames.length, 0);
+  if (n < 300) w(`\nnote: ${n} counted frames from ${counted.length} recordings: a development check, not a measurement.`);
 }
 
 // ---- --live-only: BPCER on live photos as captured and under synthetic hard light ----

@@ -18,6 +18,16 @@ export interface Recording {
   kind: PadClass;
   /** Image paths in natural order. */
   frames: string[];
+  /**
+   * The frames are one video's (names differ only in their numbers: "real_mp4_2fps_001.png",
+   * "17.png"), so consecutive frames form approaches; otherwise they are separate stills.
+   */
+  sequence: boolean;
+}
+
+/** True when the names, digits removed, are all the same: numbered frames of one video. */
+export function numberedFrames(names: readonly string[]): boolean {
+  return names.length > 1 && new Set(names.map((n) => n.replace(/\d+/g, '#'))).size === 1 && names.every((n) => /\d/.test(n));
 }
 
 export class PadDataError extends Error {
@@ -31,11 +41,10 @@ function classFolders(dir: string, source: string): Recording[] {
   for (const kind of PAD_CLASSES) {
     const sub = join(dir, kind);
     if (!existsSync(sub) || !statSync(sub).isDirectory()) continue;
-    const frames = readdirSync(sub)
+    const names = readdirSync(sub)
       .filter((f) => IMAGE.test(extname(f)))
-      .sort(natural)
-      .map((f) => join(sub, f));
-    if (frames.length) out.push({ id: `${source}/${kind}`, source, kind, frames });
+      .sort(natural);
+    if (names.length) out.push({ id: `${source}/${kind}`, source, kind, frames: names.map((f) => join(sub, f)), sequence: numberedFrames(names) });
   }
   return out;
 }

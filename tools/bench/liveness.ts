@@ -111,7 +111,7 @@ function verdicts(rec: ScoredRecording, threshold: number, approachSize: number,
     for (const w of approaches(rec, approachSize)) {
       const fused = fuseLiveness(w.map((f) => byFile.get(f)!).filter(usable).map((x) => x.live!));
       const enough = fused !== undefined && fused.frames >= minFrames;
-      approachScores.push(enough ? fused.live : 0);
+      if (enough) approachScores.push(fused.live); // an approach without enough usable frames has no score
       approachesOk.push(enough && fused.live >= threshold);
     }
   }

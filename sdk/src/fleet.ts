@@ -5,17 +5,20 @@
  * and acknowledges the terminals' event streams.
  */
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { ClosedError, DisconnectedError, FleetError, OfflineError, ProtocolError, RejectedError, TimeoutError } from './errors.js';
-import { EventConsumer, type EventConsumerStats, type EventGap, type EventHandler, type FleetEvent } from './event-consumer.js';
-import type { GallerySource, SyncOptions, SyncResult } from './gallery-sync.js';
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { ClosedError, DisconnectedError, OfflineError, ProtocolError, RejectedError, TimeoutError } from './errors.js';
+import type { EventConsumerStats, EventGap, EventHandler, FleetEvent } from './event-consumer.js';
+import { EventStream } from './event-stream.js';
+import { galleryFacade, personsFacade, type Target } from './facades.js';
 import { Listeners, type Unsubscribe } from './listeners.js';
 import { silentFleetLogger, type FleetLogger } from './logger.js';
+import { connectClient, type FleetOptions } from './options.js';
+import { PendingRequests } from './pending-requests.js';
 import {
   LIMITS,
   SUPPORTED_VERSIONS,
   assertId,
-  commandSchemas,
+  commandSchemasByName,
   configDesiredMessage,
   configReportedMessage,
   decode,
@@ -38,60 +41,14 @@ import {
   type CommandRequest,
   type CommandResult,
   type ConfigReportedBody,
-  type EventAckBody,
-  type PersonRecord,
   type Signer,
   signMessage,
 } from './protocol/index.js';
 import { Registry, type HealthUpdate, type PresenceUpdate, type TerminalInfo } from './registry.js';
-import { Group, Terminal, type DesireOptions, type DesireResult, type FleetLink, type GroupResult, type RequestOptions } from './terminal.js';
+import { Group, Terminal, type DesireOptions, type DesireResult, type FleetLink, type RequestOptions } from './terminal.js';
 
-export interface FleetTlsOptions {
-  ca?: string | string[] | Buffer | Buffer[];
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-}
-
-export interface FleetOptions {
-  /** Broker URL (`mqtt://`, `mqtts://`, `ws://`, `wss://`); or pass `client`. */
-  url?: string;
-  /** An mqtt.js client you own (connected or connecting). `close()` leaves it open. */
-  client?: MqttClient;
-  /** The site whose terminals this client manages. */
-  site: string;
-  /** This backend's id: its reply topic and MQTT client id. Unique per process (default: random). */
-  clientId?: string;
-  /** Connection settings when `url` is given. */
-  mqtt?: {
-    username?: string;
-    password?: string;
-    tls?: FleetTlsOptions;
-    /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5 (needed for `shareGroup` on most brokers). */
-    protocolVersion?: 4 | 5;
-    keepaliveS?: number;
-    /** Delay between reconnect attempts (default 1000 ms). */
-    reconnectPeriodMs?: number;
-  };
-  /** How long `connect` waits for the broker (default 10 000 ms). */
-  connectTimeoutMs?: number;
-  /**
-   * Consume events through the shared subscription `$share/{shareGroup}/...`, so
-   * that several backend processes split the stream. Without it, this process
-   * receives every event.
-   */
-  shareGroup?: string;
-  /** Default reply deadline for requests (default 10 000 ms). */
-  requestTimeoutMs?: number;
-  /**
-   * The fleet signing key (`signerFromPem(readFileSync('backend/signing-key.pem'))`):
-   * every request and desired config is then signed. Terminals provisioned with
-   * trusted keys refuse unsigned requests with SIGNATURE_MISSING.
-   */
-  signer?: Signer;
-  logger?: FleetLogger;
-}
+export type { FleetOptions, FleetTlsOptions } from './options.js';
+export type { Target } from './facades.js';
 
 export interface FleetStats {
   /** Inbound messages dropped, by `{kind}.{reason}`. */
@@ -100,19 +57,8 @@ export interface FleetStats {
   pendingRequests: number;
 }
 
-/** A target for fleet-wide calls: a terminal id, a handle, a group, or a list of ids. */
-export type Target = string | Terminal | Group | readonly string[];
-
 /** Retained state topics, with the prefix their drops are counted under. */
 const STATE_DROP_PREFIX = { presence: 'presence', health: 'health', configReported: 'config', configDesired: 'desired' } as const;
-
-interface Pending {
-  terminal: string;
-  command: string;
-  resolve: (body: unknown) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export class Fleet {
   readonly site: string;
@@ -124,28 +70,25 @@ export class Fleet {
   private readonly timeoutMs: number;
   private readonly signer: Signer | undefined;
   private readonly registry = new Registry();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingRequests();
   private readonly barriers = new Map<string, () => void>();
   private readonly dropped = new Map<string, number>();
   /** `{kind}/{terminal}` of state topics that got a live message since the last SUBSCRIBE. */
   private readonly liveSinceSubscribe = new Set<string>();
-  private readonly eventHandlers = new Set<EventHandler>();
   private readonly presenceListeners: Listeners<PresenceUpdate>;
   private readonly healthListeners: Listeners<HealthUpdate>;
   private readonly gapListeners: Listeners<EventGap>;
   private readonly errorListeners: Listeners<Error>;
   private readonly reportedListeners: Listeners<{ terminal: string; reported: ConfigReportedBody }>;
-  private readonly consumer: EventConsumer;
+  private readonly events: EventStream;
   private readonly link: FleetLink;
-  private eventsSubscribed = false;
-  private eventsReady: Promise<void> | null = null;
   private closed = false;
   private readonly onMessageBound = (topic: string, payload: Buffer, packet: IPublishPacket) => this.onMessage(topic, payload, packet.retain);
   private readonly onConnectBound = () => {
     this.noDelay();
     void this.resubscribe();
   };
-  private readonly onCloseBound = () => this.failPending((t) => new DisconnectedError(t));
+  private readonly onCloseBound = () => this.pending.failAll((t) => new DisconnectedError(t));
 
   /** Connects, subscribes, and resolves once the retained state of the site has arrived. */
   static async connect(options: FleetOptions): Promise<Fleet> {
@@ -155,21 +98,7 @@ export class Fleet {
     assertId('clientId', clientId);
     if (options.shareGroup !== undefined) assertId('shareGroup', options.shareGroup);
     if ((options.url === undefined) === (options.client === undefined)) throw new TypeError('Fleet.connect: give exactly one of url or client');
-    const m = options.mqtt ?? {};
-    const client =
-      options.client ??
-      mqtt.connect(options.url!, {
-        clientId: `limen-sdk:${options.site}:${clientId}`,
-        clean: true,
-        resubscribe: false,
-        protocolVersion: m.protocolVersion ?? 4,
-        keepalive: m.keepaliveS ?? 30,
-        reconnectPeriod: m.reconnectPeriodMs ?? 1000,
-        connectTimeout: options.connectTimeoutMs ?? 10_000,
-        ...(m.username !== undefined ? { username: m.username } : {}),
-        ...(m.password !== undefined ? { password: m.password } : {}),
-        ...(m.tls ?? {}),
-      } satisfies IClientOptions);
+    const client = options.client ?? connectClient(options, clientId);
     const fleet = new Fleet(options, clientId, client, options.client === undefined);
     try {
       await fleet.start(options.connectTimeoutMs ?? 10_000);
@@ -195,18 +124,7 @@ export class Fleet {
     this.gapListeners = new Listeners(onThrow);
     this.reportedListeners = new Listeners(onThrow);
     this.errorListeners = new Listeners(onThrow);
-    this.consumer = new EventConsumer({
-      shared: this.shareGroup !== undefined,
-      handlers: () => [...this.eventHandlers],
-      ack: (terminal, body) => this.ack(terminal, body),
-      onGap: (gap) => this.gapListeners.emit(gap),
-      onError: (err, event) => {
-        const e = Object.assign(err, { terminal: event.terminal, seq: event.seq });
-        if (this.errorListeners.size > 0) this.errorListeners.emit(e);
-        else this.log.error({ err, terminal: event.terminal, seq: event.seq }, 'limen sdk: event handler failed; the event will be redelivered');
-      },
-      now: () => Date.now(),
-    });
+    this.events = new EventStream({ client, site: this.site, shareGroup: this.shareGroup, log: this.log, gaps: this.gapListeners, errors: this.errorListeners });
     this.link = {
       request: (terminal, name, body, opts) => this.request(terminal, name, body, opts),
       info: (id) => this.registry.snapshot(id),
@@ -286,7 +204,7 @@ export class Fleet {
     if (this.closed) return;
     try {
       await this.subscribeState();
-      if (this.eventsSubscribed) await this.subscribeEvents();
+      if (this.events.subscribed) await this.events.subscribe();
     } catch (err) {
       this.log.warn({ err }, 'limen sdk: resubscribing failed');
     }
@@ -311,29 +229,9 @@ export class Fleet {
     return new Group(selector, (id) => this.terminal(id), this.link);
   }
 
-  readonly persons = {
-    upsert: (target: Target, persons: PersonRecord[], opts?: RequestOptions) => this.toGroup(target).persons.upsert(persons, opts),
-    remove: (target: Target, ids: string[], opts?: RequestOptions) => this.toGroup(target).persons.remove(ids, opts),
-  };
+  readonly persons = personsFacade(this);
 
-  readonly gallery = {
-    /** Syncs one terminal (resolves with its result) or a group (one result per terminal). */
-    sync: ((target: Target, source: GallerySource, opts?: SyncOptions) => {
-      if (typeof target === 'string') return this.terminal(target).gallery.sync(source, opts);
-      if (target instanceof Terminal) return target.gallery.sync(source, opts);
-      return this.toGroup(target).gallery.sync(source, opts);
-    }) as {
-      (target: string | Terminal, source: GallerySource, opts?: SyncOptions): Promise<SyncResult>;
-      (target: Group | readonly string[], source: GallerySource, opts?: SyncOptions): Promise<Array<GroupResult<SyncResult>>>;
-    },
-  };
-
-  private toGroup(target: Target): Group {
-    if (target instanceof Group) return target;
-    if (target instanceof Terminal) return this.group([target.id]);
-    if (typeof target === 'string') return this.group([target]);
-    return this.group(target);
-  }
+  readonly gallery = galleryFacade(this);
 
   // ------------------------------------------------------------ streams
 
@@ -346,20 +244,7 @@ export class Fleet {
   onEvent(handler: EventHandler): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onEvent: handler must be a function');
     if (this.closed) throw new ClosedError();
-    this.eventHandlers.add(handler);
-    if (!this.eventsSubscribed) {
-      this.eventsSubscribed = true;
-      this.eventsReady = this.subscribeEvents();
-      this.eventsReady.catch((err: unknown) => this.log.error({ err }, 'limen sdk: subscribing to events failed'));
-    }
-    return () => {
-      this.eventHandlers.delete(handler);
-      if (this.eventHandlers.size === 0 && this.eventsSubscribed && !this.closed) {
-        this.eventsSubscribed = false;
-        this.eventsReady = null;
-        void this.client.unsubscribeAsync(filters.events(this.site, this.shareGroup)).catch(() => undefined);
-      }
-    };
+    return this.events.add(handler, () => this.closed);
   }
 
   /** Events a terminal no longer had (its log was capped before they were acknowledged). */
@@ -383,33 +268,16 @@ export class Fleet {
 
   /** Resolves once the event subscription that `onEvent` started is in place (rejects if it failed). */
   whenConsuming(): Promise<void> {
-    if (!this.eventsReady) return Promise.reject(new TypeError('whenConsuming: call onEvent first'));
-    return this.eventsReady;
+    return this.events.whenReady();
   }
 
   /** Resolves once every event received so far has been handled and acknowledged. */
   idle(): Promise<void> {
-    return this.consumer.idle();
+    return this.events.idle();
   }
 
   stats(): FleetStats {
-    return { dropped: Object.fromEntries(this.dropped), events: { ...this.consumer.counters }, pendingRequests: this.pending.size };
-  }
-
-  private async subscribeEvents(): Promise<void> {
-    await this.client.subscribeAsync(filters.events(this.site, this.shareGroup), { qos: 1 });
-    // A sole consumer asks terminals to resend at once what they sent while nobody listened.
-    // Consumers sharing a stream do not: a resend could reach the other consumer as a duplicate.
-    if (this.shareGroup === undefined) {
-      await this.client.publishAsync(topics.resync(this.site), encode(makeMessage({ ts: Date.now() }, {})), { qos: 1 });
-    }
-  }
-
-  private ack(terminal: string, body: EventAckBody): void {
-    if (!this.client.connected) return; // the terminal resends; the duplicates are acknowledged then
-    this.client.publish(topics.eventsAck(this.site, terminal), encode(makeMessage({ ts: Date.now() }, body)), { qos: 1 }, (err) => {
-      if (err) this.log.debug({ err, terminal }, 'limen sdk: ack not sent');
-    });
+    return { dropped: Object.fromEntries(this.dropped), events: { ...this.events.counters }, pendingRequests: this.pending.size };
   }
 
   // ------------------------------------------------------------ requests
@@ -428,7 +296,7 @@ export class Fleet {
   ): Promise<CommandResult<N>> {
     if (this.closed) throw new ClosedError();
     assertId('terminal id', terminal);
-    const schema = commandSchemas[name];
+    const schema = commandSchemasByName[name];
     if (!schema) throw new TypeError(`unknown command ${JSON.stringify(name)}`);
     let checked: unknown = body;
     if (!opts.validated) {
@@ -456,37 +324,18 @@ export class Fleet {
     const limit = Math.min(LIMITS.maxMessageBytes, info.presence.maxMessageBytes);
     if (payload.byteLength > limit) throw new RejectedError('PAYLOAD_TOO_LARGE', `${name} request is ${payload.byteLength} bytes, the limit is ${limit}`, terminal);
 
-    const reply = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(req.id);
-        reject(new TimeoutError(terminal, name, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(req.id, { terminal, command: name, resolve, reject, timer });
-    });
+    const reply = this.pending.wait(req.id, terminal, timeoutMs, () => new TimeoutError(terminal, name, timeoutMs));
     this.client.publish(topics.command(this.site, terminal, name), payload, { qos: 1 }, (err) => {
-      if (err) this.settle(req.id, new DisconnectedError(terminal));
+      if (err) this.pending.settle(req.id, new DisconnectedError(terminal));
     });
     const result = await reply;
     const parsed = schema.result.safeParse(result);
     if (!parsed.success) throw new ProtocolError(`${name} reply from ${terminal}: ${describeIssues(parsed.error)}`, terminal);
-    return parsed.data as CommandResult<N>;
+    return parsed.data;
   }
 
   private signed<M extends Record<string, unknown>>(topic: string, message: M): M {
     return this.signer ? signMessage(topic, message, this.signer) : message;
-  }
-
-  private settle(id: string, outcome: Error | { body: unknown }): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome.body);
-  }
-
-  private failPending(make: (terminal: string) => FleetError, terminal?: string): void {
-    for (const [id, p] of [...this.pending]) if (terminal === undefined || p.terminal === terminal) this.settle(id, make(p.terminal));
   }
 
   private async desire(terminal: string, config: Record<string, unknown>, opts: DesireOptions): Promise<DesireResult> {
@@ -574,19 +423,19 @@ export class Fleet {
           const m = decode(payload, replyEnvelope);
           if (!m.ok) return this.drop(`reply.${m.reason}`);
           const r = m.value;
-          const p = this.pending.get(r.re);
-          if (!p) return this.drop('reply.unmatched');
-          if (p.terminal !== t.terminal) return this.drop('reply.wrong_terminal');
-          if (r.ok) this.settle(r.re, { body: r.body });
-          else this.settle(r.re, new RejectedError(r.error.code, r.error.message, t.terminal, r.error.details));
+          const waiting = this.pending.terminalOf(r.re);
+          if (waiting === undefined) return this.drop('reply.unmatched');
+          if (waiting !== t.terminal) return this.drop('reply.wrong_terminal');
+          if (r.ok) this.pending.settle(r.re, { body: r.body });
+          else this.pending.settle(r.re, new RejectedError(r.error.code, r.error.message, t.terminal, r.error.details));
           return;
         }
         case 'events': {
-          if (!this.eventsSubscribed) return;
+          if (!this.events.subscribed) return;
           const m = decode(payload, eventBatchMessage);
           if (!m.ok) return this.drop(`events.${m.reason}`);
           if (!isSupportedVersion(m.value.v)) return this.drop('events.unsupported_version');
-          void this.consumer.accept(t.terminal, m.value.body);
+          this.events.accept(t.terminal, m.value.body);
           return;
         }
         case 'barrier': {
@@ -608,7 +457,7 @@ export class Fleet {
   private onPresenceMessage(terminal: string, payload: Buffer): void {
     if (payload.byteLength === 0) {
       this.registry.setPresence(terminal, null, null);
-      this.failPending((id) => new OfflineError(id), terminal);
+      this.pending.failAll((id) => new OfflineError(id), terminal);
       this.presenceListeners.emit({ terminal, online: false, presence: null });
       return;
     }
@@ -616,7 +465,7 @@ export class Fleet {
     if (!m.ok) return this.drop(`presence.${m.reason}`);
     this.registry.setPresence(terminal, m.value.ts, m.value.body);
     const online = m.value.body.state === 'online';
-    if (!online) this.failPending((id) => new OfflineError(id), terminal);
+    if (!online) this.pending.failAll((id) => new OfflineError(id), terminal);
     this.presenceListeners.emit({ terminal, online, presence: m.value.body });
   }
 
@@ -630,23 +479,23 @@ export class Fleet {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.failPending(() => new ClosedError());
+    this.pending.failAll(() => new ClosedError());
     this.client.off('message', this.onMessageBound);
     this.client.off('connect', this.onConnectBound);
     this.client.off('close', this.onCloseBound);
     for (const resolve of this.barriers.values()) resolve();
-    if (this.client.connected) await this.consumer.idle();
+    if (this.client.connected) await this.events.idle();
     if (this.ownsClient) {
       await new Promise<void>((resolve) => this.client.end(!this.client.connected, () => resolve()));
     } else if (this.client.connected) {
       const subs = [
         ...this.stateFilters(),
         topics.barrier(this.site, this.clientId),
-        ...(this.eventsSubscribed ? [filters.events(this.site, this.shareGroup)] : []),
+        ...(this.events.subscribed ? [filters.events(this.site, this.shareGroup)] : []),
       ];
       await this.client.unsubscribeAsync(subs).catch(() => undefined);
     }
-    this.eventHandlers.clear();
+    this.events.clear();
   }
 }
 

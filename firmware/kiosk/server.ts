@@ -60,7 +60,9 @@ export class KioskServer {
   static async start(options: KioskServerOptions): Promise<KioskServer> {
     const { terminal } = options;
     const log = child(options.logger, 'kiosk');
-    const strings: KioskStrings = kioskStrings(terminal.config.terminal.language);
+    const allStrings: KioskStrings = kioskStrings(terminal.config.terminal.language);
+    // Without face recognition there is no camera to look at: the page never says so.
+    const strings: KioskStrings = terminal.face ? allStrings : { ...allStrings, idlePrompt: allStrings.idlePromptNoFace };
     const idleTitle = terminal.config.terminal.name ?? strings.idlePrompt;
     const simCamera = terminal.board.sim.camera;
     const cameraRole = terminal.board.definition.roles.camera;
@@ -89,7 +91,8 @@ export class KioskServer {
       terminalId: terminal.config.terminal.id,
       name: terminal.config.terminal.name ?? null,
       strings,
-      webcam: simCamera !== undefined,
+      // The browser's webcam stands in for a sim camera, and only matters when faces are recognised.
+      webcam: simCamera !== undefined && terminal.face !== null,
       face: terminal.face?.status.state ?? 'disabled',
       visitorQr,
     });
@@ -173,7 +176,7 @@ export class KioskServer {
       if (path === '/' || path === '/index.html') sendHtml(res, PAGE);
       else if (path === '/sim' && options.panelUrl) {
         // JSON inside a <script> block: escape "<" so no value can close it.
-        const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id }).replace(/</g, '\\u003c');
+        const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id, face: terminal.face !== null }).replace(/</g, '\\u003c');
         sendHtml(res, SIM_PAGE.replace('__PARAMS__', params));
       } else if (path === '/api/view') {
         sendJsonBody(res, { view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' });

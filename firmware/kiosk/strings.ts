@@ -6,6 +6,8 @@ export type KioskLanguage = 'en' | 'zh-CN';
 
 export interface KioskStrings {
   idlePrompt: string;
+  /** The idle prompt of a terminal without face recognition: no camera to look at. */
+  idlePromptNoFace: string;
   presentCard: string;
   granted: string;
   denied: string;
@@ -38,6 +40,7 @@ export interface KioskStrings {
 
 const en: KioskStrings = {
   idlePrompt: 'Look at the camera or present your card',
+  idlePromptNoFace: 'Present your card or enter your PIN',
   presentCard: 'Present your card',
   granted: 'Access granted',
   denied: 'Access denied',
@@ -81,6 +84,7 @@ const en: KioskStrings = {
 
 const zhCN: KioskStrings = {
   idlePrompt: '请看摄像头或刷卡',
+  idlePromptNoFace: '请刷卡或输入密码',
   presentCard: '请刷卡',
   granted: '验证通过',
   denied: '禁止通行',

@@ -53,7 +53,9 @@ test('hello carries the language table, the site and the visitor QR; idle shows 
   assert.is(hello.language, 'zh-CN');
   assert.is(hello.strings.granted, '验证通过');
   assert.is(hello.site, 'maple');
-  assert.is(hello.webcam, true, 'sim camera takes webcam frames');
+  // Face recognition is off here: no webcam is offered and the idle prompt names no camera.
+  assert.is(hello.webcam, false, 'no webcam without face recognition');
+  assert.is(hello.strings.idlePrompt, '请刷卡或输入密码');
   assert.match(hello.visitorQr ?? '', /^<svg/);
   const view = await t.next('view');
   assert.equal(view.view, { screen: 'idle', title: 'North gate' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PIXEL_FORMATS } from '../hal/camera/formats.js';
 
 /**
  * A board definition names every device by the role it plays at the door. Firmware
@@ -93,7 +94,7 @@ export const ReaderSpecSchema = z.discriminatedUnion('driver', [
 const width = z.number().int().min(16).max(4096).default(640);
 const height = z.number().int().min(16).max(4096).default(480);
 const fps = z.number().min(1).max(120).default(15);
-const pixelFormat = z.enum(['rgb24', 'bgr24', 'gray8', 'i420']);
+const pixelFormat = z.enum(PIXEL_FORMATS);
 
 export const CameraSpecSchema = z.discriminatedUnion('driver', [
   z.object({ driver: z.literal('sim'), width, height }).strict(),

@@ -1,6 +1,8 @@
+import type { PixelFormat } from './camera/formats.js';
 import type { Unsubscribe } from './events.js';
 
-export type PixelFormat = 'rgb24' | 'bgr24' | 'gray8' | 'i420';
+/** The formats and their conversions are defined in camera/formats.ts. */
+export type { PixelFormat };
 
 export interface Frame {
   width: number;

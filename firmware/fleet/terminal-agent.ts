@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Frame } from '../../hal/camera.js';
+import { toRgb } from '../../hal/camera/formats.js';
 import type { Unsubscribe } from '../../hal/events.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { FaceService } from '../face/index.js';
@@ -58,35 +59,11 @@ function readTrustedKeys(path: string | undefined) {
   }
 }
 
-/** Encodes a camera frame as JPEG, at most `maxWidth` wide. */
+/** Encodes a camera frame as JPEG, in colour whatever its pixel format, at most `maxWidth` wide. */
 export async function frameToJpeg(frame: Frame, maxWidth?: number): Promise<{ data: Buffer; width: number; height: number }> {
-  const { width, height } = frame;
-  let pixels: Buffer;
-  let channels: 1 | 3;
-  switch (frame.format) {
-    case 'rgb24':
-      pixels = Buffer.from(frame.data.buffer, frame.data.byteOffset, width * height * 3);
-      channels = 3;
-      break;
-    case 'bgr24': {
-      pixels = Buffer.allocUnsafe(width * height * 3);
-      for (let i = 0; i < pixels.length; i += 3) {
-        pixels[i] = frame.data[i + 2]!;
-        pixels[i + 1] = frame.data[i + 1]!;
-        pixels[i + 2] = frame.data[i]!;
-      }
-      channels = 3;
-      break;
-    }
-    case 'gray8':
-    case 'i420': // the Y plane comes first: a grey picture
-      pixels = Buffer.from(frame.data.buffer, frame.data.byteOffset, width * height);
-      channels = 1;
-      break;
-  }
-  let image = sharp(pixels, { raw: { width, height, channels } });
-  const scaled = maxWidth !== undefined && maxWidth < width;
-  if (scaled) image = image.resize({ width: maxWidth });
+  const rgb = toRgb(frame);
+  let image = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
+  if (maxWidth !== undefined && maxWidth < rgb.width) image = image.resize({ width: maxWidth });
   const { data, info } = await image.jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }

@@ -1,6 +1,7 @@
 // JPEG in (the page's webcam) and JPEG out (the preview), through sharp.
 import sharp from 'sharp';
 import type { Frame } from '../../hal/camera.js';
+import { toRgb } from '../../hal/camera/formats.js';
 import type { FrameInput } from '../../hal/sim/camera.js';
 import { KioskError } from './errors.js';
 
@@ -19,11 +20,11 @@ export async function jpegToFrame(jpeg: Uint8Array, width: number, height: numbe
   }
 }
 
-/** A small JPEG of a camera frame for the preview. Null for formats the preview does not draw. */
-export async function previewJpeg(frame: Frame, maxWidth: number): Promise<Buffer | null> {
-  const channels = frame.format === 'gray8' ? 1 : frame.format === 'rgb24' || frame.format === 'bgr24' ? 3 : 0;
-  if (channels === 0) return null;
-  let image = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels } });
-  if (frame.format === 'bgr24') image = image.recomb([[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
-  return image.resize({ width: Math.min(maxWidth, frame.width) }).jpeg({ quality: 60 }).toBuffer();
+/** A small JPEG of a camera frame for the preview, whatever its pixel format. */
+export async function previewJpeg(frame: Frame, maxWidth: number): Promise<Buffer> {
+  const rgb = toRgb(frame);
+  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize({ width: Math.min(maxWidth, rgb.width) })
+    .jpeg({ quality: 60 })
+    .toBuffer();
 }

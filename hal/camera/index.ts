@@ -22,6 +22,7 @@ export {
   type CameraSourceConfig,
   type CameraSourceKind,
 } from './sources.js';
+export { frameByteLength, isYuv420, PIXEL_FORMATS, rgbToGray, rgbToI420, toLuma, toRgb, type GrayImage, type PixelFormat, type RgbImage } from './formats.js';
 export { FrameSlicer } from './frame-slicer.js';
 export { FrameDispatcher } from './frame-dispatcher.js';
 export { FpsMeter } from './fps-meter.js';

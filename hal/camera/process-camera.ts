@@ -3,7 +3,7 @@ import type { Camera, Frame, PixelFormat } from '../camera.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { HalError, closedError } from '../errors.js';
 import { Listeners, type Unsubscribe } from '../events.js';
-import { frameByteLength } from '../sim/camera.js';
+import { frameByteLength } from './formats.js';
 import { FpsMeter } from './fps-meter.js';
 import { FrameDispatcher } from './frame-dispatcher.js';
 import { FrameSlicer } from './frame-slicer.js';

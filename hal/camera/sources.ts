@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { PixelFormat } from '../camera.js';
+import { isYuv420 } from './formats.js';
 import { HalError } from '../errors.js';
 import type { ProcessSource } from './process-camera.js';
 
@@ -57,8 +58,8 @@ export const CAMERA_SOURCE_KINDS: readonly CameraSourceKind[] = [
 /** Image files an image folder plays, by extension. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
 
-const FFMPEG_PIX_FMT: Record<PixelFormat, string> = { rgb24: 'rgb24', bgr24: 'bgr24', gray8: 'gray', i420: 'yuv420p' };
-const GST_FORMAT: Record<PixelFormat, string> = { rgb24: 'RGB', bgr24: 'BGR', gray8: 'GRAY8', i420: 'I420' };
+const FFMPEG_PIX_FMT: Record<PixelFormat, string> = { rgb24: 'rgb24', bgr24: 'bgr24', rgba: 'rgba', gray8: 'gray', i420: 'yuv420p', nv12: 'nv12' };
+const GST_FORMAT: Record<PixelFormat, string> = { rgb24: 'RGB', bgr24: 'BGR', rgba: 'RGBA', gray8: 'GRAY8', i420: 'I420', nv12: 'NV12' };
 
 function checkSize(kind: string, s: Size, format: PixelFormat): { width: number; height: number; fps: number } {
   const { width, height } = s;
@@ -66,7 +67,8 @@ function checkSize(kind: string, s: Size, format: PixelFormat): { width: number;
     throw new TypeError(`${kind}: width and height must be positive integers, got ${width}x${height}`);
   }
   if (!(format in FFMPEG_PIX_FMT)) throw new TypeError(`${kind}: unknown pixel format ${String(format)}`);
-  if (format === 'i420' && (width % 2 || height % 2)) throw new TypeError(`${kind}: i420 needs an even width and height, got ${width}x${height}`);
+  // GStreamer rounds the Y plane's height up to even, so an odd size would shift the chroma planes.
+  if (isYuv420(format) && (width % 2 || height % 2)) throw new TypeError(`${kind}: ${format} needs an even width and height, got ${width}x${height}`);
   const fps = s.fps ?? 15;
   if (!(fps > 0 && fps <= 240)) throw new TypeError(`${kind}: fps must be in (0, 240], got ${fps}`);
   return { width, height, fps };
@@ -157,7 +159,7 @@ export function jetsonArgusSource(options: Size & WithFormat & { sensorId?: numb
     'nvvidconv',
     '!',
   ];
-  if (format === 'i420') pipeline.push(`video/x-raw,format=I420,width=${width},height=${height}`);
+  if (isYuv420(format)) pipeline.push(`video/x-raw,format=${GST_FORMAT[format]},width=${width},height=${height}`);
   else pipeline.push('video/x-raw,format=BGRx', '!', 'videoconvert', '!', `video/x-raw,format=${GST_FORMAT[format]}`);
   pipeline.push('!', 'fdsink', 'fd=1');
   return gst('nvarguscamerasrc', pipeline, out);

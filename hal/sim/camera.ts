@@ -1,5 +1,6 @@
 import type { Camera, Frame, PixelFormat } from '../camera.js';
 import { FpsMeter } from '../camera/fps-meter.js';
+import { frameByteLength } from '../camera/formats.js';
 import { FrameDispatcher } from '../camera/frame-dispatcher.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { closedError } from '../errors.js';
@@ -28,25 +29,6 @@ export interface SimCameraOptions {
   /** Receives errors thrown or rejected by frame handlers (they never stop delivery). */
   onHandlerError?: (error: unknown) => void;
   name?: string;
-}
-
-/** Bytes one frame of this size and format occupies. Throws TypeError for impossible sizes. */
-export function frameByteLength(width: number, height: number, format: PixelFormat): number {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-    throw new TypeError(`frame size must be positive integers, got ${width}x${height}`);
-  }
-  switch (format) {
-    case 'rgb24':
-    case 'bgr24':
-      return width * height * 3;
-    case 'gray8':
-      return width * height;
-    case 'i420':
-      if (width % 2 || height % 2) throw new TypeError(`i420 needs even width and height, got ${width}x${height}`);
-      return (width * height * 3) / 2;
-    default:
-      throw new TypeError(`unknown pixel format ${String(format)}`);
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Frame } from '../../../hal/camera.js';
-import { frameByteLength, SimCamera } from '../../../hal/sim/camera.js';
+import { frameByteLength } from '../../../hal/camera/formats.js';
+import { SimCamera } from '../../../hal/sim/camera.js';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 
 const rgb = (marker = 0) => ({ width: 4, height: 2, format: 'rgb24' as const, data: new Uint8Array(24).fill(marker) });

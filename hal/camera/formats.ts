@@ -95,15 +95,22 @@ function yuv420ToRgb(frame: Frame, uOff: number, vOff: number, rowStride: number
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     const crow = (y >> 1) * rowStride;
-    for (let x = 0; x < width; x++) {
-      const cx = crow + (x >> 1) * step;
-      const c = 1.164 * (src[y * width + x]! - 16);
-      const u = src[uOff + cx]! - 128;
-      const v = src[vOff + cx]! - 128;
-      const o = (y * width + x) * 3;
-      out[o] = clamp8(c + 1.596 * v);
-      out[o + 1] = clamp8(c - 0.392 * u - 0.813 * v);
-      out[o + 2] = clamp8(c + 2.017 * u);
+    // One chroma sample serves two pixels of the row: its terms are worked out once.
+    for (let x = 0, ci = crow; x < width; x += 2, ci += step) {
+      const u = src[uOff + ci]! - 128;
+      const v = src[vOff + ci]! - 128;
+      const rv = 1.596 * v;
+      const gu = 0.392 * u;
+      const gv = 0.813 * v;
+      const bu = 2.017 * u;
+      const end = Math.min(x + 2, width);
+      for (let px = x; px < end; px++) {
+        const c = 1.164 * (src[y * width + px]! - 16);
+        const o = (y * width + px) * 3;
+        out[o] = clamp8(c + rv);
+        out[o + 1] = clamp8(c - gu - gv);
+        out[o + 2] = clamp8(c + bu);
+      }
     }
   }
   return { width, height, data: out };

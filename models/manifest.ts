@@ -4,7 +4,7 @@
 // (built in below, or a JSON file validated by `modelSetSchema`).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { issueLines } from '../sdk/src/protocol/issues.js';
+import { issueLines } from '@limen/sdk/protocol';
 import { ModelError } from './errors.js';
 
 /** A file inside an npm package tarball, fetched from the registry. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN, ID_RULE, displayNameProblem } from '../../sdk/src/protocol/ids.js';
-import { issueLines } from '../../sdk/src/protocol/issues.js';
+import { ID_PATTERN, ID_RULE, displayNameProblem, issueLines } from '@limen/sdk/protocol';
 import { AccessError } from './errors.js';
 import { parseInterval, WEEKDAYS } from './schedule.js';
 import type { Weekday } from './types.js';

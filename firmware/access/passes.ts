@@ -4,7 +4,7 @@
  * their uses counted in the store, so a pass with `n` uses opens `n` times, also
  * across restarts.
  */
-import { decodePassToken, type TrustedKeys, type VisitorPass } from '../../sdk/src/protocol/index.js';
+import { decodePassToken, type TrustedKeys, type VisitorPass } from '@limen/sdk/protocol';
 import type { Store } from '../store/store.js';
 import type { AccessReason } from './types.js';
 

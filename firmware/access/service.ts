@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
-import type { AccessEventType, EventData } from '../../sdk/src/protocol/index.js';
+import type { AccessEventType, EventData } from '@limen/sdk/protocol';
 import { child, silentLogger, type Logger } from '../log.js';
 import type { StoredEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { issueLines } from '../../sdk/src/protocol/issues.js';
+import { issueLines } from '@limen/sdk/protocol';
 import { ConfigError } from './errors.js';
 import { CONFIG_VERSION, ConfigSchema, type Config } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { ID_PATTERN, ID_RULE } from '../../sdk/src/protocol/ids.js';
+import { ID_PATTERN, ID_RULE } from '@limen/sdk/protocol';
 import { z } from 'zod';
 import { DoorConfigSchema, type DoorConfig } from '../door/limits.js';
 import { fieldsParsed } from './fields-parsed.js';

@@ -1,4 +1,4 @@
-import type { EventData, EventType, TypedEvent } from '../../sdk/src/protocol/index.js';
+import type { EventData, EventType, TypedEvent } from '@limen/sdk/protocol';
 import type { DoorEvent } from './events.js';
 
 /** A door event as the event log takes it: its fields besides `type` and `at` are the event's data. */

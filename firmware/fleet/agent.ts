@@ -27,7 +27,7 @@ import {
   type TrustedKeys,
   type VersionRange,
   verifyMessage,
-} from '../../sdk/src/protocol/index.js';
+} from '@limen/sdk/protocol';
 import { ReplayCache, type ReplayLedger } from './replay-cache.js';
 import { child, type Logger } from '../log.js';
 import { ConfigSync } from './config-sync.js';

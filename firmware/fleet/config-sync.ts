@@ -5,7 +5,7 @@
  * the version and config in force, plus the refused version and its reason when
  * the newest desired one was refused. Applications run one at a time.
  */
-import type { ConfigReportedBody } from '../../sdk/src/protocol/index.js';
+import type { ConfigReportedBody } from '@limen/sdk/protocol';
 import type { Logger } from '../log.js';
 import { CommandError } from './errors.js';
 import type { ConfigHandler, ConfigState } from './interfaces.js';

@@ -33,7 +33,7 @@ import {
   type TrustedKeys,
   type VersionRange,
   verifyMessage,
-} from '../../sdk/src/protocol/index.js';
+} from '@limen/sdk/protocol';
 import { replayRefusal, type ReplayCache } from './replay-cache.js';
 import type { Logger } from '../log.js';
 import type { ConfigSync } from './config-sync.js';

@@ -1,4 +1,4 @@
-import type { AnyErrorCode } from '../../sdk/src/protocol/index.js';
+import type { AnyErrorCode } from '@limen/sdk/protocol';
 
 /** Thrown by command handlers to refuse a request; becomes an error reply with `code`. */
 export class CommandError extends Error {

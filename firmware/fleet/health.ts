@@ -1,7 +1,7 @@
 // The health message, composed in one place from what each part knows: the system
 // figures, the firmware's probe (camera, model, live templates), the gallery the
 // fleet syncs (persons and the synced version) and the outbox.
-import type { HealthBody } from '../../sdk/src/protocol/index.js';
+import type { HealthBody } from '@limen/sdk/protocol';
 import type { HealthSample } from './interfaces.js';
 import type { OutboxStats } from './outbox.js';
 import type { SystemHealth } from './system-health.js';

@@ -12,7 +12,7 @@ import type {
   GallerySession,
   HealthBody,
   PersonRecord,
-} from '../../sdk/src/protocol/index.js';
+} from '@limen/sdk/protocol';
 
 export type MaybePromise<T> = T | Promise<T>;
 

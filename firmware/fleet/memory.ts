@@ -4,7 +4,7 @@
  * SQLite store.
  */
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
-import type { GalleryChange, GallerySession, PersonRecord } from '../../sdk/src/protocol/index.js';
+import type { GalleryChange, GallerySession, PersonRecord } from '@limen/sdk/protocol';
 import { CommandError } from './errors.js';
 import type { ConfigHandler, ConfigState, EventSource, EventsQuery, GalleryStore, OutboxEvent } from './interfaces.js';
 

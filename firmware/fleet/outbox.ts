@@ -12,7 +12,7 @@
  */
 import type { Clock, TimerHandle } from '../../hal/clock.js';
 import type { Unsubscribe } from '../../hal/events.js';
-import { LIMITS, type EventAckBody, type EventBatchBody, type WireEvent } from '../../sdk/src/protocol/index.js';
+import { LIMITS, type EventAckBody, type EventBatchBody, type WireEvent } from '@limen/sdk/protocol';
 import type { Logger } from '../log.js';
 import type { EventSource, OutboxEvent } from './interfaces.js';
 import { toWireEvent } from './wire-event.js';

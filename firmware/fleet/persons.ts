@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
 import { erasePersonRecords } from '../security/secure-erase.js';
 import { truncateWal, type Store } from '../store/index.js';
-import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '../../sdk/src/protocol/index.js';
+import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '@limen/sdk/protocol';
 import { CommandError } from './errors.js';
 
 /** Enrols photos of a person on this terminal (face detection, alignment, embedding). */

@@ -18,7 +18,7 @@
  * cannot come back even if the clock is set back. Without a ledger (tests, tools)
  * the cache lives in memory and refuses requests issued before it started.
  */
-import { LIMITS } from '../../sdk/src/protocol/index.js';
+import { LIMITS } from '@limen/sdk/protocol';
 
 export type ReplayVerdict =
   | 'fresh'

@@ -1,7 +1,7 @@
 // The agent's GalleryStore over the terminal's SQLite store: persons land through
 // FleetPersons, the session and version through GallerySessions, so a sync that a
 // restart interrupted resumes at the chunk where it stopped.
-import type { GalleryChange, GallerySession } from '../../sdk/src/protocol/index.js';
+import type { GalleryChange, GallerySession } from '@limen/sdk/protocol';
 import { GallerySessions, truncateWal, type Store } from '../store/index.js';
 import { CommandError } from './errors.js';
 import type { GalleryStore } from './interfaces.js';

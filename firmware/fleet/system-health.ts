@@ -1,7 +1,7 @@
 /** Health figures Node can read on any Linux board: uptime, load, memory, disk, CPU temperature. */
 import { readFile, readdir, statfs } from 'node:fs/promises';
 import { availableParallelism, freemem, loadavg, totalmem, uptime } from 'node:os';
-import type { HealthBody } from '../../sdk/src/protocol/index.js';
+import type { HealthBody } from '@limen/sdk/protocol';
 
 export type SystemHealth = Pick<HealthBody, 'uptimeS' | 'cpuLoad' | 'cpuTempC' | 'memory' | 'disk'>;
 

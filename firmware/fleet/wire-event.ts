@@ -1,4 +1,4 @@
-import { LIMITS, wireEvent, type WireEvent } from '../../sdk/src/protocol/index.js';
+import { LIMITS, wireEvent, type WireEvent } from '@limen/sdk/protocol';
 import type { OutboxEvent } from './interfaces.js';
 
 /** The wire form of a stored event (nulls left out), or null when it does not fit the schema. */

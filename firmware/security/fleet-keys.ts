@@ -8,7 +8,7 @@
 import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { keyIdOf, publicKeyFromBase64, publicKeyToBase64, signerFromPem, type Signer, type TrustedKeys } from '../../sdk/src/protocol/index.js';
+import { keyIdOf, publicKeyFromBase64, publicKeyToBase64, signerFromPem, type Signer, type TrustedKeys } from '@limen/sdk/protocol';
 import { SecurityError } from './errors.js';
 
 export const fleetKeysFile = z.object({

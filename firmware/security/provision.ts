@@ -14,7 +14,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { assertId } from '../../sdk/src/protocol/index.js';
+import { assertId } from '@limen/sdk/protocol';
 import { createCa, issueCert, loadCa, writeSecretFile, type IssuedCert } from './pki.js';
 import { fleetKeysFile, newSigningKeyPem, trustedEntryFor, type FleetKeysFile } from './fleet-keys.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import type { Logger } from '../log.js';
-import { issueLines, type TypedEvent } from '../../sdk/src/protocol/index.js';
+import { issueLines, type TypedEvent } from '@limen/sdk/protocol';
 import { StoreError } from './errors.js';
 import { META_KEYS, type MetaTable } from './meta.js';
 

@@ -1,4 +1,4 @@
-import { ID_RULE, isValidId } from '../../sdk/src/protocol/ids.js';
+import { ID_RULE, isValidId } from '@limen/sdk/protocol';
 import { randomBytes } from 'node:crypto';
 import DatabaseConstructor, { type Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../hal/clock.js';

@@ -1,6 +1,6 @@
 // Rows of the access tables as SQLite returns them, and the records they become.
 import { randomBytes } from 'node:crypto';
-import { ID_PATTERN } from '../../../sdk/src/protocol/ids.js';
+import { ID_PATTERN } from '@limen/sdk/protocol';
 import type { Consent, Credential, CredentialType, Group, Person, Schedule, TimeInterval } from '../types.js';
 
 export interface PersonRow {

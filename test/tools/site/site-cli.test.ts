@@ -1,7 +1,8 @@
 /**
- * `limen site` through the real CLI: the first admin from stdin, the server started on
- * a free port printing its URL, logging in over HTTP, an event from a fleet agent on
- * a real broker stored and found, SIGTERM closing it with exit 0.
+ * `limen site` through the real CLI, as the README's Limen Site section runs it: the
+ * first admin from stdin, the server started on a free port printing its URL, logging
+ * in over HTTP, an event from a fleet agent on a real broker stored and found, SIGTERM
+ * closing it with exit 0.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // An active liveness challenge for the uncertain band: the person is asked to blink or to
 // turn their head to one side, picked at random, and the 68 landmarks must show it before
-// a timeout. A still photo cannot pass: its landmarks do not move. (Not yet wired into the
-// pipeline or the kiosk: see the report of issue 15.)
+// a timeout. A still photo cannot pass: its landmarks do not move. The pipeline asks for
+// one when a track's fused passive score lands in the uncertain band (ChallengeRules).
 import { landmarks68To5 } from './align.js';
 import { poseFromPoints } from './quality.js';
 
@@ -30,6 +30,32 @@ export function eyeAspectRatio(landmarks: Float32Array): number {
 }
 
 export type ChallengeState = 'pending' | 'passed' | 'failed';
+
+/** The display's prompt code for a challenge (DisplayState.reason), translated by the kiosk. */
+export type ChallengePromptCode = `challenge_${ChallengeKind}`;
+export const challengePromptCode = (kind: ChallengeKind): ChallengePromptCode => `challenge_${kind}`;
+
+/** English prompts, for displays that show the title as sent. */
+export const CHALLENGE_MESSAGES: Readonly<Record<ChallengeKind, string>> = {
+  blink: 'blink',
+  turn_left: 'turn your head to your left',
+  turn_right: 'turn your head to your right',
+};
+
+/** When the pipeline asks for a challenge, and how. */
+export interface ChallengeRules {
+  /**
+   * Fused live probabilities in [lo, hi) are uncertain: the track is challenged instead of
+   * decided. Default: from the liveness floor (0.05) to the live threshold in force, so the
+   * challenge rescues faces the passive check would reject, and no score an attack was seen
+   * to reach is ever offered one.
+   */
+  band?: readonly [number, number];
+  timeoutMs: number;
+  kinds?: readonly ChallengeKind[];
+  /** Random source in [0, 1) (injected for tests). */
+  random?: () => number;
+}
 
 export class LivenessChallenge {
   readonly kind: ChallengeKind;

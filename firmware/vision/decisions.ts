@@ -1,6 +1,7 @@
 // One decision per track, from the evidence the pipeline fused over its good frames:
 // who it is (open-set 1:N search), whether the face looked live, or why no usable face
 // was seen.
+import type { ChallengeKind } from './challenge.js';
 import { livenessThreshold, type LivenessLevel } from './liveness.js';
 import type { QualityReason } from './quality.js';
 
@@ -44,6 +45,11 @@ export interface FaceDecision {
    * for someone who has already walked away.
    */
   departed?: boolean;
+  /**
+   * The passive evidence fell in the uncertain band and the person was asked to move
+   * (challenge.ts): which movement, and whether it was seen before the timeout.
+   */
+  challenge?: { kind: ChallengeKind; result: 'passed' | 'failed' };
   /** Good frames the decision is based on. */
   frames: number;
   /** Timestamp of the frame that produced the decision. */
@@ -60,6 +66,8 @@ export interface TrackEvidence {
   /** Frames that fused liveness score is based on. */
   livenessFrames?: number;
   goodFrames: number;
+  /** The active challenge's outcome, which replaces the passive threshold when present. */
+  challenge?: { kind: ChallengeKind; result: 'passed' | 'failed' };
 }
 
 export interface DecisionRules {
@@ -86,8 +94,10 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
   const score = best?.score ?? 0;
   const matched = best && score >= rules.threshold ? best.personId : null;
   const off = rules.livenessLevel === 'off';
-  const uncertain = !off && (liveness === null || (e.livenessFrames ?? 0) < rules.minLivenessFrames);
-  const live = off || (!uncertain && liveness! >= liveThreshold(rules));
+  // A challenge settles what the passive score left open: passed is live, failed or timed out is a spoof.
+  const challenged = !off && e.challenge !== undefined;
+  const uncertain = !off && !challenged && (liveness === null || (e.livenessFrames ?? 0) < rules.minLivenessFrames);
+  const live = off || (challenged ? e.challenge!.result === 'passed' : !uncertain && liveness! >= liveThreshold(rules));
   return {
     trackId: e.trackId,
     personId: live ? matched : null,
@@ -96,6 +106,7 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
     spoofSuspected: !live && !uncertain,
     ...(uncertain && { livenessUncertain: true }),
     ...(!live && !uncertain && matched && { claimedPersonId: matched }),
+    ...(challenged && { challenge: e.challenge! }),
     frames: e.goodFrames,
     timestamp,
   };

@@ -1,16 +1,19 @@
 // The per-frame pipeline: detect → track → (per track) landmarks, align, quality gate,
 // liveness ∥ embedding; evidence is fused over each track's good frames, and each track
-// gets one decision (who, stranger, spoof, or why unusable) once it has enough.
+// gets one decision (who, stranger, spoof, or why unusable) once it has enough. A track
+// whose fused liveness is uncertain is first asked to blink or turn (challenge.ts).
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../../hal/camera.js';
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
 import { silentLogger, type Logger } from '../log.js';
 import { boxArea, type ScoredBox } from './box.js';
-import { DEFAULT_MATCH_THRESHOLD, decideTrack, unusableFace, type DecisionRules, type FaceDecision, type FaceMatcher, type TrackEvidence } from './decisions.js';
+import { LivenessChallenge, type ChallengeKind, type ChallengeRules, type ChallengeState } from './challenge.js';
+import { DEFAULT_MATCH_THRESHOLD, decideTrack, liveThreshold, unusableFace, type DecisionRules, type FaceDecision, type FaceMatcher, type TrackEvidence } from './decisions.js';
 import { meanEmbedding } from './embedder.js';
 import type { FaceEngine } from './engine.js';
 import { frameToRgb, type RgbImage } from './image.js';
 import { DEFAULT_LIVENESS_LEVEL, livenessThreshold, type LivenessLevel } from './liveness.js';
+import { LIVENESS_FLOOR } from './liveness-calibration.js';
 import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from './liveness-fusion.js';
 import { QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
 import { IouTracker, type TrackerOptions } from './tracker.js';
@@ -30,6 +33,12 @@ export interface FacePipelineOptions {
    * it has them, and one that leaves with fewer gets no liveness verdict.
    */
   minLivenessFrames?: number;
+  /**
+   * The active fallback: a track whose fused liveness lands in the rules' uncertain band is
+   * asked to blink or turn, and decided live on a pass, a spoof on a fail or timeout.
+   * Absent: no challenge, the threshold alone decides.
+   */
+  challenge?: ChallengeRules;
   /** Decide 'unusable' (with `qualityReason`) when a track ends without a usable frame (default true). */
   reportUnusable?: boolean;
   quality?: Partial<QualityThresholds>;
@@ -71,6 +80,8 @@ export interface TrackResult {
   decisionReady: boolean;
   /** False when the face was only tracked this frame (over maxFaces, or already complete). */
   analysed: boolean;
+  /** The challenge this track was asked for, while it runs and once it ended. */
+  challenge?: { kind: ChallengeKind; state: ChallengeState };
 }
 
 export interface EndedTrack {
@@ -109,6 +120,7 @@ interface TrackState {
   reasons: Map<QualityReason, number>;
   fused?: Float32Array;
   decided: boolean;
+  challenge?: LivenessChallenge;
 }
 
 /** Validates the options once, at the pipeline's edge; the parts inside trust them. */
@@ -123,6 +135,13 @@ function validate(o: FacePipelineOptions): void {
   if (o.livenessThreshold !== undefined && !(o.livenessThreshold >= 0 && o.livenessThreshold <= 1)) throw new TypeError('FacePipeline: livenessThreshold must be between 0 and 1');
   if (o.threshold !== undefined && !Number.isFinite(o.threshold)) throw new TypeError('FacePipeline: threshold must be a finite number');
   if (o.livenessLevel !== undefined) livenessThreshold(o.livenessLevel); // throws TypeError for an unknown level
+  const c = o.challenge;
+  if (c !== undefined) {
+    if (!(Number.isFinite(c.timeoutMs) && c.timeoutMs > 0)) throw new TypeError('FacePipeline: challenge.timeoutMs must be a positive number');
+    const b = c.band;
+    if (b !== undefined && !(b.length === 2 && b[0] >= 0 && b[0] < b[1] && b[1] <= 1)) throw new TypeError('FacePipeline: challenge.band must be [lo, hi] with 0 <= lo < hi <= 1');
+    if (c.kinds !== undefined && c.kinds.length === 0) throw new TypeError('FacePipeline: challenge.kinds must not be empty');
+  }
 }
 
 export class FacePipeline {
@@ -137,6 +156,7 @@ export class FacePipeline {
   private readonly quality: Partial<QualityThresholds>;
   private readonly log: Logger;
   private readonly listeners = new Listeners<FaceDecision>();
+  private readonly challenge: ChallengeRules | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FacePipelineOptions) {
@@ -156,6 +176,22 @@ export class FacePipeline {
     this.reportUnusable = options.reportUnusable ?? true;
     this.quality = options.quality ?? {};
     this.log = options.logger ?? silentLogger();
+    this.challenge = options.challenge;
+  }
+
+  /** The live threshold in force: the site-calibrated one, else the level's. */
+  get liveThreshold(): number {
+    return liveThreshold(this.rules);
+  }
+
+  /**
+   * Replaces the site-calibrated live threshold (undefined: back to the level's) for the
+   * decisions made from now on. Throws TypeError outside 0..1.
+   */
+  setLivenessThreshold(threshold: number | undefined): void {
+    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new TypeError('FacePipeline: livenessThreshold must be between 0 and 1');
+    if (threshold === undefined) delete this.rules.livenessThreshold;
+    else this.rules.livenessThreshold = threshold;
   }
 
   get threshold(): number {
@@ -211,12 +247,22 @@ export class FacePipeline {
 
   private evidence(trackId: number, s: TrackState): TrackEvidence {
     const live = fuseLiveness(s.live);
+    const c = s.challenge;
     return {
       trackId,
       ...(s.fused && { embedding: s.fused }),
       ...(live && { liveness: live.live, livenessFrames: live.frames }),
       goodFrames: s.embeddings.length,
+      ...(c && c.result !== 'pending' && { challenge: { kind: c.kind, result: c.result } }),
     };
+  }
+
+  /** Whether ready evidence is neither clearly live nor clearly spoof under the challenge rules. */
+  private uncertain(e: TrackEvidence): boolean {
+    const c = this.challenge;
+    if (!c || this.rules.livenessLevel === 'off' || e.liveness === undefined || (e.livenessFrames ?? 0) < this.rules.minLivenessFrames) return false;
+    const [lo, hi] = c.band ?? [LIVENESS_FLOOR, this.liveThreshold];
+    return e.liveness >= lo && e.liveness < hi;
   }
 
   /** Enough evidence: the frames for a decision, or the timeout with enough usable frames for its verdicts. */
@@ -235,8 +281,17 @@ export class FacePipeline {
     for (const t of tracks) {
       const s = this.state.get(t.trackId)!;
       if (!t.decisionReady || s.decided) continue;
+      if (s.challenge?.result === 'pending') continue; // still watching the landmarks
+      const evidence = this.evidence(t.trackId, s);
+      if (!s.challenge && this.uncertain(evidence)) {
+        const c = this.challenge!;
+        s.challenge = new LivenessChallenge({ timeoutMs: c.timeoutMs, ...(c.kinds && { kinds: c.kinds }), ...(c.random && { random: c.random }) });
+        t.challenge = { kind: s.challenge.kind, state: 'pending' };
+        this.log.debug({ trackId: t.trackId, liveness: evidence.liveness, kind: s.challenge.kind }, 'liveness uncertain: challenge asked');
+        continue;
+      }
       s.decided = true;
-      decisions.push(await decideTrack(this.rules, this.evidence(t.trackId, s), timestamp));
+      decisions.push(await decideTrack(this.rules, evidence, timestamp));
     }
     for (const { ended: e, state: s } of ended) {
       if (!s || s.decided) continue;
@@ -274,7 +329,16 @@ export class FacePipeline {
       const complete = s.decided || this.ready(s, timestamp - track.firstSeen);
       let quality: TrackQuality = { ok: s.embeddings.length > 0 };
       let didAnalyse = false;
-      if (!complete && analysed < this.maxFaces) {
+      if (!s.decided && s.challenge?.result === 'pending' && analysed < this.maxFaces) {
+        // Challenged: only the landmarks matter now, whatever the gate thinks of a turned head.
+        analysed++;
+        didAnalyse = true;
+        const a = await this.engine.analyseFace(img, box, { quality: this.quality, embed: 'never', liveness: 'never' });
+        timings.landmarks += a.timings.landmarks;
+        timings.align += a.timings.align;
+        timings.quality += a.timings.quality;
+        s.challenge.observe(a.landmarks, timestamp);
+      } else if (!complete && analysed < this.maxFaces) {
         analysed++;
         didAnalyse = true;
         const a = await this.engine.analyseFace(img, box, {
@@ -302,7 +366,9 @@ export class FacePipeline {
       }
       const ready = this.ready(s, timestamp - track.firstSeen);
       const { trackId: _, ...evidence } = this.evidence(track.id, s);
-      tracks[i] = { trackId: track.id, box, quality, ...evidence, decisionReady: ready, analysed: didAnalyse };
+      const { challenge: _c, ...shown } = evidence;
+      const c = s.challenge;
+      tracks[i] = { trackId: track.id, box, quality, ...shown, decisionReady: ready, analysed: didAnalyse, ...(c && { challenge: { kind: c.kind, state: c.result } }) };
     }
     timings.total = performance.now() - start + convert;
     const ended = endings.map((e) => e.ended);

@@ -19,6 +19,9 @@ export interface IngestedEvent {
   result: 'granted' | 'denied' | null;
   reason: string | null;
   personId: string | null;
+  credentialType: string | null;
+  /** A card number, `pass:{id}` for a visitor pass; never a PIN or a token. */
+  credentialRef: string | null;
   zoneId: number | null;
   direction: 'in' | 'out' | null;
 }
@@ -80,6 +83,8 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
       result: e.result ?? null,
       reason: e.reason ?? null,
       personId: e.personId ?? null,
+      credentialType: e.credentialType ?? null,
+      credentialRef: e.credentialRef ?? null,
       zoneId,
       direction,
     };

@@ -102,7 +102,7 @@ test('live events reach logged-in staff; no session, foreign origins and garbage
     const seen = await forGuard;
     assert.equal(seen, {
       type: 'event',
-      event: { terminal: 'gate-1', seq: 1, ts: seen.event.ts, type: 'access.granted', result: 'granted', reason: null, personId: 'ann', zoneId: zone.id, direction: 'in' },
+      event: { terminal: 'gate-1', seq: 1, ts: seen.event.ts, type: 'access.granted', result: 'granted', reason: null, personId: 'ann', credentialType: null, credentialRef: null, zoneId: zone.id, direction: 'in' },
     });
     assert.is((await forViewer).event.personId, null, 'viewers see the flow, not who');
     const audit = await store.db.selectFrom('audit').select(['username', 'action']).where('action', '=', 'live.open').execute();

@@ -19,7 +19,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
   const off = app.site.ingest?.onStored((event) => {
     if (sockets.size === 0) return;
     const full = JSON.stringify({ type: 'event', event } satisfies LiveMessage);
-    const anonymous = JSON.stringify({ type: 'event', event: { ...event, personId: null } } satisfies LiveMessage);
+    const anonymous = JSON.stringify({ type: 'event', event: { ...event, personId: null, credentialRef: null } } satisfies LiveMessage);
     for (const [socket, { personal }] of sockets) if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
   });
   app.addHook('onClose', async () => {

@@ -8,3 +8,6 @@ export * from './residents.js';
 export * from './events.js';
 export * from './staff.js';
 export * from './audit.js';
+export * from './visitors.js';
+export * from './occupancy.js';
+export * from './access-rules.js';

@@ -153,6 +153,7 @@ function initial(dialect: Dialect): Migration {
 export function siteMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
+    '0002_visitors_occupancy_access': visitorsOccupancyAccess(dialect),
   };
 }
 
@@ -164,4 +165,123 @@ export class InCodeMigrationProvider implements MigrationProvider {
 }
 
 /** Exposed for tests: the tables the schema creates, in creation order. */
-export const SITE_TABLES = ['zones', 'terminals', 'units', 'persons', 'residencies', 'credentials', 'events', 'staff', 'sessions', 'audit'] as const;
+export const SITE_TABLES = [
+  'zones',
+  'terminals',
+  'units',
+  'persons',
+  'residencies',
+  'credentials',
+  'events',
+  'staff',
+  'sessions',
+  'audit',
+  'visitors',
+  'visitor_passes',
+  'visits',
+  'positions',
+  'terminal_persons',
+  'access_schedules',
+  'access_holidays',
+  'access_groups',
+] as const;
+
+/**
+ * Visitors with their passes and visits; where each known person is now (positions,
+ * kept from in/out events); which persons the site has put on which terminal; the
+ * schedules, holidays and groups pushed to terminals.
+ */
+function visitorsOccupancyAccess(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await withId(db.schema.createTable('visitors'), dialect)
+        .addColumn('person_id', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', notNull)
+        .addColumn('phone', 'text')
+        .addColumn('id_doc_masked', 'text')
+        .addColumn('id_doc_hash', 'text')
+        .addColumn('host_unit_id', 'integer', (c) => c.notNull().references('units.id').onDelete('restrict'))
+        .addColumn('purpose', 'text')
+        .addColumn('expected_from', 'bigint', notNull)
+        .addColumn('expected_until', 'bigint', notNull)
+        .addColumn('plate', 'text')
+        .addColumn('photo', 'text')
+        .addColumn('photo_mime', 'text')
+        .addColumn('consent_at', 'bigint')
+        .addColumn('consent_method', 'text')
+        .addColumn('consent_reference', 'text')
+        .addColumn('photo_delete_after', 'bigint')
+        .addColumn('created_at', 'bigint', notNull)
+        .execute();
+      await db.schema.createIndex('visitors_expected').on('visitors').columns(['expected_from']).execute();
+      await db.schema.createIndex('visitors_id_doc_hash').on('visitors').column('id_doc_hash').execute();
+      await db.schema.createIndex('visitors_photo_delete').on('visitors').column('photo_delete_after').execute();
+
+      await db.schema
+        .createTable('visitor_passes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('visitor_id', 'integer', (c) => c.notNull().references('visitors.id').onDelete('cascade'))
+        .addColumn('terminals', 'text', notNull)
+        .addColumn('kid', 'text', notNull)
+        .addColumn('valid_from', 'bigint', notNull)
+        .addColumn('valid_until', 'bigint', notNull)
+        .addColumn('max_uses', 'integer', notNull)
+        .addColumn('uses', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('issued_at', 'bigint', notNull)
+        .execute();
+      await db.schema.createIndex('visitor_passes_visitor').on('visitor_passes').column('visitor_id').execute();
+
+      await withId(db.schema.createTable('visits'), dialect)
+        .addColumn('visitor_id', 'integer', (c) => c.notNull().references('visitors.id').onDelete('cascade'))
+        .addColumn('pass_id', 'text')
+        .addColumn('entered_at', 'bigint', notNull)
+        .addColumn('entered_terminal', 'text', notNull)
+        .addColumn('zone_id', 'integer')
+        .addColumn('exited_at', 'bigint')
+        .addColumn('closed', 'text')
+        .execute();
+      await db.schema.createIndex('visits_open').on('visits').columns(['exited_at', 'visitor_id']).execute();
+      await db.schema.createIndex('visits_entered').on('visits').column('entered_at').execute();
+
+      await db.schema
+        .createTable('positions')
+        .addColumn('subject', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', notNull)
+        .addColumn('zone_id', 'integer')
+        .addColumn('ts', 'bigint', notNull)
+        .execute();
+      await db.schema.createIndex('positions_zone').on('positions').column('zone_id').execute();
+
+      await db.schema
+        .createTable('terminal_persons')
+        .addColumn('terminal_id', 'text', notNull)
+        .addColumn('person_id', 'text', notNull)
+        .addColumn('digest', 'text', notNull)
+        .addColumn('synced_at', 'bigint', notNull)
+        .addPrimaryKeyConstraint('terminal_persons_pk', ['terminal_id', 'person_id'])
+        .execute();
+      await db.schema.createIndex('terminal_persons_person').on('terminal_persons').column('person_id').execute();
+
+      await db.schema
+        .createTable('access_schedules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', notNull)
+        .addColumn('weekly', 'text', notNull)
+        .addColumn('holiday_intervals', 'text', notNull)
+        .execute();
+      await db.schema.createTable('access_holidays').addColumn('date', 'text', (c) => c.primaryKey()).addColumn('name', 'text', notNull).execute();
+      await db.schema
+        .createTable('access_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', notNull)
+        .addColumn('schedule_id', 'text', (c) => c.references('access_schedules.id').onDelete('restrict'))
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['access_groups', 'access_holidays', 'access_schedules', 'terminal_persons', 'positions', 'visits', 'visitor_passes', 'visitors']) {
+        await db.schema.dropTable(t).execute();
+      }
+    },
+  };
+}

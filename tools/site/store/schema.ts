@@ -134,6 +134,102 @@ export interface AuditTable {
   detail: string | null;
 }
 
+export interface VisitorTable {
+  id: Generated<number>;
+  /** The id terminals know the visitor by (a face on the terminals, events' `personId`). */
+  person_id: string;
+  name: string;
+  phone: string | null;
+  id_doc_masked: string | null;
+  id_doc_hash: string | null;
+  host_unit_id: number;
+  purpose: string | null;
+  expected_from: number;
+  expected_until: number;
+  plate: string | null;
+  /** Face photo, base64; only with a consent record, deleted after `photo_delete_after`. */
+  photo: string | null;
+  photo_mime: string | null;
+  consent_at: number | null;
+  consent_method: string | null;
+  consent_reference: string | null;
+  photo_delete_after: number | null;
+  created_at: number;
+}
+
+export interface VisitorPassTable {
+  /** The pass id the token carries (`i`) and events name (`pass:{id}`). */
+  id: string;
+  visitor_id: number;
+  /** JSON array of the terminal ids the pass opens (the host's zone path). */
+  terminals: string;
+  /** Key id that signed it: the token is re-made from these claims, never stored. */
+  kid: string;
+  valid_from: number;
+  valid_until: number;
+  max_uses: number;
+  /** Uses seen in ingested events across every terminal. */
+  uses: ColumnType<number, number | undefined, number>;
+  revoked_at: number | null;
+  issued_at: number;
+}
+
+export const VISIT_CLOSES = ['exit', 'expired'] as const;
+export type VisitClose = (typeof VISIT_CLOSES)[number];
+
+export interface VisitTable {
+  id: Generated<number>;
+  visitor_id: number;
+  pass_id: string | null;
+  entered_at: number;
+  entered_terminal: string;
+  zone_id: number | null;
+  exited_at: number | null;
+  closed: VisitClose | null;
+}
+
+export const SUBJECT_KINDS = ['resident', 'visitor', 'unknown'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+export interface PositionTable {
+  /** A person id (residents, visitors by their `person_id`), or one the site does not know. */
+  subject: string;
+  kind: SubjectKind;
+  /** The innermost zone the subject is in; null once they left the outermost. */
+  zone_id: number | null;
+  /** Time of the passage that put them there (a later passage wins, whatever order events arrive in). */
+  ts: number;
+}
+
+export interface TerminalPersonTable {
+  terminal_id: string;
+  person_id: string;
+  /** Of the record last sent: an unchanged person is not sent again. */
+  digest: string;
+  synced_at: number;
+}
+
+export interface AccessScheduleTable {
+  id: string;
+  name: string;
+  /** JSON: `{ mon: ['08:00-18:00'], ... }`. */
+  weekly: string;
+  /** JSON array of intervals. */
+  holiday_intervals: string;
+}
+
+export interface AccessHolidayTable {
+  /** YYYY-MM-DD. */
+  date: string;
+  name: string;
+}
+
+export interface AccessGroupTable {
+  id: string;
+  name: string;
+  schedule_id: string | null;
+}
+
 export interface Database {
   zones: ZoneTable;
   terminals: TerminalTable;
@@ -145,6 +241,14 @@ export interface Database {
   staff: StaffTable;
   sessions: SessionTable;
   audit: AuditTable;
+  visitors: VisitorTable;
+  visitor_passes: VisitorPassTable;
+  visits: VisitTable;
+  positions: PositionTable;
+  terminal_persons: TerminalPersonTable;
+  access_schedules: AccessScheduleTable;
+  access_holidays: AccessHolidayTable;
+  access_groups: AccessGroupTable;
 }
 
 export type Zone = Selectable<ZoneTable>;
@@ -158,3 +262,7 @@ export type Staff = Selectable<StaffTable>;
 export type AuditEntry = Selectable<AuditTable>;
 export type NewEvent = Insertable<EventTable>;
 export type TerminalUpdate = Updateable<TerminalTable>;
+export type Visitor = Selectable<VisitorTable>;
+export type VisitorPass = Selectable<VisitorPassTable>;
+export type Visit = Selectable<VisitTable>;
+export type Position = Selectable<PositionTable>;

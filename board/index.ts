@@ -1,4 +1,4 @@
-import { formatIssues } from '../firmware/config/load.js';
+import { issueLines } from '@limen/sdk/protocol';
 import { BoardError } from './errors.js';
 import { jetsonOrinNanoBoard } from './jetson-orin-nano.js';
 import { rpi4Board } from './rpi4.js';
@@ -32,7 +32,7 @@ export function validateBoard(input: unknown): BoardDefinition {
   const name = (input as { name?: unknown } | null)?.name;
   const label = typeof name === 'string' ? `board "${name}"` : 'board';
   if (!result.success) {
-    const first = formatIssues(result.error, 'board')[0] ?? 'invalid';
+    const first = issueLines(result.error, { root: 'board' })[0] ?? 'invalid';
     throw new BoardError('BOARD_INVALID', `${label}: ${first}`);
   }
   const missing = REQUIRED_ROLES.filter((role) => result.data.roles[role] === undefined);

@@ -1,5 +1,3 @@
-import { CodedError } from '../hal/coded-error.js';
-
 export type ModelErrorCode =
   | 'BAD_MANIFEST'
   | 'UNKNOWN_MODEL_SET'
@@ -10,7 +8,18 @@ export type ModelErrorCode =
   | 'BAD_TARBALL'
   | 'MODEL_MISSING';
 
-/** A model or asset could not be described, fetched, verified or found. */
-export class ModelError extends CodedError<ModelErrorCode> {
+/**
+ * A model or asset could not be described, fetched, verified or found. Shaped like the
+ * HAL's CodedError (a stable `code`) without importing it: models/ depends on no layer
+ * of the terminal (.dependency-cruiser.cjs).
+ */
+export class ModelError extends Error {
   override readonly name = 'ModelError';
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

@@ -7,7 +7,7 @@ import { AccessRepository } from '../firmware/access/index.js';
 import { escapeUnsafeJson, escapeUnsafeText } from '../sdk/src/protocol/ids.js';
 import { ConfigError, defaultConfig, describeConfigError, loadConfigFile, type Config } from '../firmware/config/index.js';
 import { createLogger, silentLogger } from '../firmware/log.js';
-import { erasePerson } from '../firmware/security/secure-erase.js';
+import { erasePerson } from '../firmware/privacy/secure-erase.js';
 import { openConfiguredStore, type Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
 import { kioskService } from '../firmware/kiosk/index.js';

@@ -1,7 +1,7 @@
 import { ID_PATTERN, ID_RULE } from '@limen/sdk/protocol';
 import { z } from 'zod';
 import { DoorConfigSchema, type DoorConfig } from '../door/limits.js';
-import { fieldsParsed } from './fields-parsed.js';
+import { fieldsParsed } from '../fields-parsed.js';
 
 /** The config version this firmware writes and reads. */
 export const CONFIG_VERSION = 1;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../config/load.js';
+import { issueLines } from '@limen/sdk/protocol';
 import { DoorConfigSchema, type DoorConfig } from './limits.js';
 
 export { DOOR_LIMITS, DoorConfigSchema, type DoorConfig } from './limits.js';
@@ -16,5 +16,5 @@ export function resolveDoorConfig(input: Partial<DoorConfig> = {}): DoorConfig {
   const result = DoorConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({ ...issue, path: ['door', ...issue.path] }));
-  throw new TypeError(formatIssues(new z.ZodError(issues)).join('; '));
+  throw new TypeError(issueLines(new z.ZodError(issues), { root: 'config' }).join('; '));
 }

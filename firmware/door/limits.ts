@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fieldsParsed } from '../config/fields-parsed.js';
+import { fieldsParsed } from '../fields-parsed.js';
 
 /**
  * The door settings' one definition: limits, defaults and the unlock-within-cap rule.

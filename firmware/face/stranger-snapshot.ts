@@ -1,7 +1,7 @@
 // A sealed face snapshot for each stranger / spoof event, kept after the door and the log.
 import type { Frame } from '../../hal/camera.js';
 import type { Logger } from '../log.js';
-import { STRANGER_EVENT_TYPES } from '../security/retention.js';
+import { STRANGER_EVENT_TYPES } from '../privacy/retention.js';
 import type { FaceSnapshots, StoredEvent } from '../store/index.js';
 import type { FrameResult } from '../vision/index.js';
 import { faceSnapshotJpeg } from './snapshot.js';

@@ -4,7 +4,7 @@
 // live gallery learns of both by its events), photos through face enrolment.
 import type { Statement } from 'better-sqlite3';
 import { AccessError, AccessRepository, FACE_CONSENT } from '../access/index.js';
-import { erasePersonRecords } from '../security/secure-erase.js';
+import { erasePersonRecords } from '../privacy/secure-erase.js';
 import { truncateWal, type Store } from '../store/index.js';
 import { ID_PATTERN, ID_RULE, type FaceConsent, type FaceTemplate, type PersonRecord } from '@limen/sdk/protocol';
 import { CommandError } from './errors.js';

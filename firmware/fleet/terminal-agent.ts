@@ -5,11 +5,14 @@ import sharp from 'sharp';
 import type { Frame } from '../../hal/camera.js';
 import { toRgb } from '../../hal/camera/formats.js';
 import type { Unsubscribe } from '../../hal/events.js';
+import type { OpenedBoard } from '../../board/index.js';
+import type { AccessService } from '../access/index.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
+import type { DoorController } from '../door/index.js';
 import type { FaceService } from '../face/index.js';
 import type { Logger } from '../log.js';
 import { loadFleetKeys } from '../security/fleet-keys.js';
-import type { Terminal } from '../terminal.js';
+import type { Store } from '../store/index.js';
 import { FleetAgent } from './agent.js';
 import { CommandError } from './errors.js';
 import type { CommandHandlers, HealthSample, Snapshot } from './interfaces.js';
@@ -20,6 +23,19 @@ import { TerminalConfigHandler } from './terminal-config.js';
 
 /** Reported in presence and health. */
 export const FIRMWARE_VERSION = 'limen 0.1.0';
+
+/**
+ * What the agent drives of a terminal (firmware/terminal.ts's Terminal is one). Named
+ * here, not imported, so that fleet/ does not import the terminal that starts it.
+ */
+export interface AgentTerminal {
+  readonly config: Config;
+  readonly board: OpenedBoard;
+  readonly store: Store;
+  readonly access: Pick<AccessService, 'repository'>;
+  readonly door: DoorController;
+  readonly face: FaceService | null;
+}
 
 export interface TerminalAgentOptions {
   /** What `reboot` does; without it the terminal answers NOT_SUPPORTED. Called after the reply went out. */
@@ -83,7 +99,7 @@ function photoEnroller(face: FaceService): PhotoEnroller {
  * Builds the agent for a terminal with `config.fleet` set. The caller starts it and
  * stops it first when the terminal closes.
  */
-export function createTerminalAgent(terminal: Terminal, options: TerminalAgentOptions): { agent: FleetAgent; close: () => Promise<void> } {
+export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAgentOptions): { agent: FleetAgent; close: () => Promise<void> } {
   const fleet = terminal.config.fleet;
   if (!fleet) throw new TypeError('createTerminalAgent: the terminal config has no fleet section');
   const { store, door, face, board } = terminal;

@@ -12,9 +12,9 @@ import type { Clock } from '../../hal/clock.js';
 import type { Config } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import { DATA_KEY_BYTES, loadOrCreateDataKey } from '../security/data-key.js';
-import { sealPlainTemplates } from '../security/secure-erase.js';
 import { sealedTemplateCodec } from './template-codec.js';
 import { Store } from './store.js';
+import { enableSecureDelete, truncateWal, type CheckpointResult } from './wal.js';
 
 export interface OpenConfiguredStoreOptions {
   logger?: Logger;
@@ -62,4 +62,15 @@ export function openConfiguredStore(config: Pick<Config, 'store' | 'terminal'>, 
     if (sealedAtOpen > 0) child(options.logger ?? silentLogger(), 'store').info({ path, sealed: sealedAtOpen }, 'plain face templates sealed');
   }
   return { store, created, dataKey, sealedAtOpen };
+}
+
+/**
+ * Seals every template still stored in plain (a terminal turning encryption on),
+ * in one transaction, then purges the plain bytes from the file and the WAL.
+ */
+export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult | null } {
+  enableSecureDelete(store);
+  const sealed = store.templates.sealPlain(key);
+  // Nothing sealed: no plain bytes to purge (this runs at every open).
+  return { sealed, checkpoint: sealed > 0 ? truncateWal(store) : null };
 }

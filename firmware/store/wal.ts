@@ -10,6 +10,11 @@ export interface CheckpointResult {
   checkpointedFrames: number;
 }
 
+/** Per connection: deleted content is overwritten with zeros (see privacy/secure-erase). */
+export function enableSecureDelete(store: { db: Database }): void {
+  store.db.pragma('secure_delete = ON');
+}
+
 /** Copies the WAL into the database and truncates it to zero bytes. */
 export function truncateWal(store: { db: Database }): CheckpointResult {
   const [row] = store.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;

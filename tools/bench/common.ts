@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TemplateCodec } from '../../firmware/store/index.js';
 import { Store } from '../../firmware/store/index.js';
-import type { Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
+import type { Gallery } from './embeddings.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

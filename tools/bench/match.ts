@@ -25,7 +25,7 @@ import { Store } from '../../firmware/store/index.js';
 import type { FaceEngine } from '../../firmware/vision/engine.js';
 import { exactTemplatesFrom, loadTemplates } from '../../firmware/face/gallery.js';
 import { Matcher, type TemplateStorage } from '../../firmware/vision/matcher/index.js';
-import { clusteredGallery, gaussian, jitter, randomUnit, rng, type Gallery } from '../../test/firmware/vision/matcher/fixtures.js';
+import { clusteredGallery, gaussian, jitter, randomUnit, rng, type Gallery } from './embeddings.js';
 import { bundleScript, mb, residentMemory, runNodeProbe, writeTemplateStore } from './common.js';
 
 const MODEL_ID = 'bench-512';

@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import type { Box } from '../../firmware/vision/box.js';
 import type { RgbImage } from '../../firmware/vision/image.js';
-import { rng } from '../../test/firmware/vision/matcher/fixtures.js';
+import { rng } from './embeddings.js';
 
 /** Sensor noise in linear light (0..1 full scale): σ² = shot·L + read². */
 export interface SensorNoise {

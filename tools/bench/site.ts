@@ -23,8 +23,8 @@ import { sql } from 'kysely';
 import { FleetAgent, MemoryEventSource } from '../../firmware/fleet/index.js';
 import { silentLogger } from '../../firmware/log.js';
 import { Fleet } from '../../sdk/src/index.js';
-import { hasMosquitto, startAedes, startMosquitto, type TestBroker } from '../../test/sdk/helpers/brokers.js';
-import { rng } from '../../test/firmware/vision/matcher/fixtures.js';
+import { hasMosquitto, startAedes, startMosquitto, type TestBroker } from './brokers.js';
+import { rng } from './embeddings.js';
 import { startIngest } from '../site/ingest.js';
 import { createZone, openSiteStore, placeTerminal, searchRecords, createUnit, createPerson, addResidency, type RecordQuery, type SiteStore, type Terminal } from '../site/store/index.js';
 

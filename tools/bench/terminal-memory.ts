@@ -37,9 +37,9 @@ import { DEFAULT_MODEL_SET, resolveModelSet } from '../../models/manifest.js';
 import { defaultConfig } from '../../firmware/config/index.js';
 import { FaceService } from '../../firmware/face/index.js';
 import { createLogger } from '../../firmware/log.js';
-import { loadDataKey, loadOrCreateDataKey, plainTemplateCodec, sealedTemplateCodec } from '../../firmware/security/index.js';
-import { Store } from '../../firmware/store/index.js';
-import { clusteredGallery, gaussian, randomUnit, rng } from '../../test/firmware/vision/matcher/fixtures.js';
+import { loadDataKey, loadOrCreateDataKey } from '../../firmware/security/index.js';
+import { plainTemplateCodec, sealedTemplateCodec, Store } from '../../firmware/store/index.js';
+import { clusteredGallery, gaussian, randomUnit, rng } from './embeddings.js';
 import { bundleScript, mb, residentMemory, runNodeProbe, stageInstall, writeTemplateStore, type StagedInstall } from './common.js';
 
 interface ProbeResult {

@@ -9,8 +9,7 @@ import { AccessService } from '../../../firmware/access/index.js';
 import { defaultConfig } from '../../../firmware/config/index.js';
 import { FaceService, type FaceCredential, type FaceFrameReport } from '../../../firmware/face/index.js';
 import { silentLogger } from '../../../firmware/log.js';
-import { sealedTemplateCodec } from '../../../firmware/security/index.js';
-import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
+import { sealedTemplateCodec, FaceSnapshots, Store } from '../../../firmware/store/index.js';
 import { emptyFrame, faceFrame, facesOf } from './frames.js';
 import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
 

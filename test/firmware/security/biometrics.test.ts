@@ -9,10 +9,10 @@ import { FleetPersons } from '../../../firmware/fleet/persons.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { loadDataKey, loadOrCreateDataKey } from '../../../firmware/security/data-key.js';
 import { SecurityError } from '../../../firmware/security/errors.js';
-import { erasePerson, sealPlainTemplates, truncateWal } from '../../../firmware/security/secure-erase.js';
+import { erasePerson } from '../../../firmware/privacy/secure-erase.js';
+import { sealPlainTemplates, truncateWal, FaceSnapshots, Store } from '../../../firmware/store/index.js';
 import { isSealed } from '../../../firmware/security/sealed.js';
 import { encodeTemplate, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec } from '../../../firmware/store/template-codec.js';
-import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limen-bio-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

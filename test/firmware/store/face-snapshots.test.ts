@@ -8,8 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { faceSnapshotJpeg } from '../../../firmware/face/snapshot.js';
-import { truncateWal } from '../../../firmware/security/index.js';
-import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
+import { truncateWal, FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'limen-snapshots-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

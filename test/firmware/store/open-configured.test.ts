@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { AccessRepository } from '../../../firmware/access/index.js';
 import { defaultConfig } from '../../../firmware/config/index.js';
-import { isSealed, openTemplate } from '../../../firmware/security/index.js';
-import { openConfiguredStore, Store } from '../../../firmware/store/index.js';
+import { isSealed } from '../../../firmware/security/index.js';
+import { openTemplate, openConfiguredStore, Store } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import { encodeTemplate } from '../../../firmware/store/template-codec.js';
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { AccessService, FACE_CONSENT } from '../../../firmware/access/index.js';
-import { RetentionPolicy } from '../../../firmware/security/retention.js';
+import { RetentionPolicy } from '../../../firmware/privacy/retention.js';
 import { FaceSnapshots, Store } from '../../../firmware/store/index.js';
 
 const DAY = 86_400_000;

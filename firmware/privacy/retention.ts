@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { purgeSnapshotsBefore } from '../store/face-snapshots.js';
 import { META_KEYS } from '../store/meta.js';
 import type { Store } from '../store/store.js';
-import { enableSecureDelete, truncateWal } from './secure-erase.js';
+import { enableSecureDelete, truncateWal } from '../store/wal.js';
 
 const DAY = 86_400_000;
 /** Event types that describe a face that is nobody enrolled (or not a live face). */

@@ -5,15 +5,14 @@
  * the zeroed pages back and empties the WAL.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccessRepository } from '../access/repository.js';
 import type { Store } from '../store/store.js';
-import { truncateWal, type CheckpointResult } from '../store/wal.js';
+import { enableSecureDelete, truncateWal, type CheckpointResult } from '../store/wal.js';
 
-export { truncateWal, type CheckpointResult };
+export { enableSecureDelete, truncateWal, type CheckpointResult };
 
-/** Per connection: deleted content is overwritten with zeros. */
-export function enableSecureDelete(store: Store): void {
-  store.db.pragma('secure_delete = ON');
+/** What erasure needs of the access records (the AccessRepository): removing the person, cascades included. */
+export interface PersonRecords {
+  removePerson(personId: string): boolean;
 }
 
 /** Event `data` keys that name a person or a credential; an erased person's events lose them. */
@@ -41,7 +40,7 @@ export interface ErasedPerson {
  * Events of the person's cards logged without a person id lose the number too.
  * It does not purge the WAL: `erasePerson` does, or the caller after its commit.
  */
-export function erasePersonRecords(store: Store, repo: AccessRepository, personId: string): ErasedPerson {
+export function erasePersonRecords(store: Store, repo: PersonRecords, personId: string): ErasedPerson {
   enableSecureDelete(store);
   const pseudonym = erasurePseudonym();
   return store.transaction(() => {
@@ -72,18 +71,7 @@ function deleteLinkedSnapshots(store: Store, personId: string, seqs: readonly nu
  * Erases a person (see `erasePersonRecords`) and purges the freed bytes from the
  * database and its WAL.
  */
-export function erasePerson(store: Store, repo: AccessRepository, personId: string): ErasedPerson & { checkpoint: CheckpointResult } {
+export function erasePerson(store: Store, repo: PersonRecords, personId: string): ErasedPerson & { checkpoint: CheckpointResult } {
   const erased = erasePersonRecords(store, repo, personId);
   return { ...erased, checkpoint: truncateWal(store) };
-}
-
-/**
- * Seals every template still stored in plain (a terminal turning encryption on),
- * in one transaction, then purges the plain bytes from the file and the WAL.
- */
-export function sealPlainTemplates(store: Store, key: Uint8Array): { sealed: number; checkpoint: CheckpointResult | null } {
-  enableSecureDelete(store);
-  const sealed = store.templates.sealPlain(key);
-  // Nothing sealed: no plain bytes to purge (this runs at every open).
-  return { sealed, checkpoint: sealed > 0 ? truncateWal(store) : null };
 }

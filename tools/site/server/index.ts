@@ -10,8 +10,10 @@ import type { Fleet } from '@limen/sdk';
 import type { Logger } from 'pino';
 import type { Ingest } from '../ingest.js';
 import type { SiteStore } from '../store/index.js';
+import { consoleFleetRoutes } from '../console/fleet-actions.js';
 import { auditDecorator, auditRoutes } from './audit.js';
 import { authPlugin, type AuthOptions } from './auth.js';
+import { consoleRoutes } from './console.js';
 import { installErrorHandler } from './errors.js';
 import { liveRoutes } from './live.js';
 import { recordRoutes } from './records.js';
@@ -20,8 +22,11 @@ import { staffRoutes } from './staff.js';
 import { terminalRoutes } from './terminals.js';
 import './types.js';
 import { zoneRoutes } from './zones.js';
+import { accessRuleRoutes, type AccessRuleRouteOptions } from './access-rules.js';
+import { occupancyRoutes } from './occupancy.js';
+import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
 
-export interface SiteServerOptions extends AuthOptions {
+export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
   store: SiteStore;
   /** The site secret (`loadOrCreateSecret`). */
   secret: Buffer;
@@ -33,6 +38,8 @@ export interface SiteServerOptions extends AuthOptions {
   now?: () => number;
   /** Honour X-Forwarded-For from a reverse proxy in front (default false: the peer address is audited). */
   trustProxy?: boolean;
+  /** Serve the console's page and app at `/` (default false: the API only). */
+  console?: boolean;
 }
 
 export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInstance> {
@@ -70,6 +77,11 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(residentRoutes);
   await app.register(recordRoutes);
   await app.register(liveRoutes);
+  await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onVisitorChanged && { onVisitorChanged: o.onVisitorChanged }) }));
+  await app.register(occupancyRoutes);
+  await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
+  await app.register(consoleFleetRoutes);
+  if (o.console) await app.register(consoleRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

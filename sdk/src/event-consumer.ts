@@ -1,7 +1,10 @@
 /**
- * Receives event batches, hands each event to the handlers, and acknowledges it
- * after they resolve. Events of one terminal are handled one at a time, in seq
- * order; different terminals run concurrently.
+ * Receives event batches, hands the events to the handlers, and acknowledges them
+ * after they resolve. Events of one terminal are handled in seq order, one handover
+ * at a time; different terminals run concurrently. Batches of a terminal that arrive
+ * while its handlers run are queued, and the next handover takes all of them: a batch
+ * handler (`Fleet.onEvents`) then gets every new event among them in one call, a
+ * per-event handler each of them in turn.
  *
  * Exclusive mode (one consumer sees the whole stream): a batch whose `prev` lies
  * beyond what was handled means a batch went missing in transit; it is not
@@ -14,7 +17,7 @@
  * a seq jump the terminal itself declares (events it no longer has) is reported as
  * a gap.
  */
-import { isKnownEvent, type EventAckBody, type EventBatchBody, type TypedEvent, type WireEvent } from './protocol/index.js';
+import { LIMITS, isKnownEvent, type EventAckBody, type EventBatchBody, type TypedEvent, type WireEvent } from './protocol/index.js';
 import { RangeSet, toRanges } from './range-set.js';
 
 /** An event of a type this SDK knows, with its data typed: `switch (e.type)` narrows `e.data`. */
@@ -27,6 +30,8 @@ export type UnknownFleetEvent = WireEvent & { terminal: string; known: false };
 /** What an event handler receives: check `known` first, then `switch (e.type)` is exhaustive. */
 export type FleetEvent = KnownFleetEvent | UnknownFleetEvent;
 export type EventHandler = (event: FleetEvent) => void | Promise<void>;
+/** Gets the new events of one terminal (at least one), in the order to handle them. */
+export type EventBatchHandler = (events: FleetEvent[]) => void | Promise<void>;
 
 /** Seqs `from..to` (inclusive) of `terminal` will never arrive: the terminal no longer had them. */
 export interface EventGap {
@@ -50,16 +55,21 @@ interface TerminalState {
   /** Shared mode: seqs handled above the terminal's acknowledged cursor. */
   handled: RangeSet;
   floor: number;
-  chain: Promise<void>;
   lastResendAsk: number;
+  /** Batches received and not yet handed over, each with its caller's promise. */
+  queue: Array<{ batch: EventBatchBody; done: () => void; fail: (err: unknown) => void }>;
+  /** The running handover loop, null when the queue is empty. */
+  pump: Promise<void> | null;
 }
 
 export interface EventConsumerOptions {
   shared: boolean;
   handlers: () => EventHandler[];
+  batchHandlers?: () => EventBatchHandler[];
   ack: (terminal: string, body: EventAckBody) => void;
   onGap: (gap: EventGap) => void;
-  onError: (err: Error, event: FleetEvent) => void;
+  /** A handler threw; `events` are the ones it was given (one for a per-event handler). */
+  onError: (err: Error, events: FleetEvent[]) => void;
   now: () => number;
   /** At most one resend request per terminal in this period (ms). */
   resendHoldoffMs?: number;
@@ -75,85 +85,140 @@ export class EventConsumer {
   accept(terminal: string, batch: EventBatchBody): Promise<void> {
     let s = this.terminals.get(terminal);
     if (!s) {
-      s = { delivered: -1, handled: new RangeSet(), floor: 0, chain: Promise.resolve(), lastResendAsk: -Infinity };
+      s = { delivered: -1, handled: new RangeSet(), floor: 0, lastResendAsk: -Infinity, queue: [], pump: null };
       this.terminals.set(terminal, s);
     }
     const state = s;
-    const run = state.chain.then(() => (this.o.shared ? this.shared(terminal, state, batch) : this.exclusive(terminal, state, batch)));
-    state.chain = run.catch(() => undefined);
-    return run;
+    return new Promise<void>((done, fail) => {
+      state.queue.push({ batch, done, fail });
+      state.pump ??= this.pump(terminal, state);
+    });
   }
 
   /** Resolves when every queued batch has been handled. */
   async idle(): Promise<void> {
-    await Promise.all([...this.terminals.values()].map((s) => s.chain));
+    await Promise.all([...this.terminals.values()].map((s) => s.pump));
   }
 
-  private async exclusive(terminal: string, s: TerminalState, b: EventBatchBody): Promise<void> {
-    let base = Math.max(s.delivered, b.ackedThrough);
-    if (b.prev > base) {
-      // Something between `base` and `prev` is still on its way or was lost: ask for it again.
-      this.counters.outOfOrder++;
+  private async pump(terminal: string, s: TerminalState): Promise<void> {
+    // Start on a later tick: batches that arrive in the same read join the first handover.
+    await Promise.resolve();
+    while (s.queue.length > 0) {
+      const taken = s.queue.splice(0);
+      const batches = taken.map((q) => q.batch);
+      try {
+        await (this.o.shared ? this.shared(terminal, s, batches) : this.exclusive(terminal, s, batches));
+        for (const q of taken) q.done();
+      } catch (err) {
+        for (const q of taken) q.fail(err);
+      }
+    }
+    s.pump = null;
+  }
+
+  private async exclusive(terminal: string, s: TerminalState, batches: EventBatchBody[]): Promise<void> {
+    const acked: number[] = [];
+    const fresh: WireEvent[] = [];
+    let askResend = false;
+    // The highest seq handled or taken into this handover.
+    let base = s.delivered;
+    for (const b of batches) {
+      base = Math.max(base, b.ackedThrough);
+      if (b.prev > base) {
+        // Something between `base` and `prev` is still on its way or was lost: ask for it again.
+        this.counters.outOfOrder++;
+        askResend = true;
+        continue;
+      }
+      let prev = b.prev;
+      for (const e of b.events) {
+        if (e.seq <= base) {
+          this.counters.duplicates++;
+          acked.push(e.seq);
+          prev = e.seq;
+          continue;
+        }
+        if (e.seq > prev + 1) this.gap(terminal, prev + 1, e.seq - 1);
+        fresh.push(e);
+        base = e.seq;
+        prev = e.seq;
+      }
+    }
+    const handled = await this.deliver(terminal, fresh, true);
+    if (handled.length > 0) s.delivered = handled[handled.length - 1]!;
+    this.ackSeqs(terminal, [...acked, ...handled]);
+    if (askResend) {
       const now = this.o.now();
       if (now - s.lastResendAsk >= (this.o.resendHoldoffMs ?? 1000)) {
         s.lastResendAsk = now;
-        this.o.ack(terminal, { ranges: [], resendAfter: base });
+        this.o.ack(terminal, { ranges: [], resendAfter: Math.max(s.delivered, ...batches.map((b) => b.ackedThrough)) });
       }
-      return;
     }
-    const acked: number[] = [];
-    let prev = b.prev;
-    for (const e of b.events) {
-      if (e.seq <= base) {
-        this.counters.duplicates++;
-        acked.push(e.seq);
-        prev = e.seq;
-        continue;
-      }
-      if (e.seq > prev + 1) this.gap(terminal, prev + 1, e.seq - 1);
-      if (!(await this.deliver(terminal, e))) break;
-      s.delivered = e.seq;
-      base = e.seq;
-      acked.push(e.seq);
-      prev = e.seq;
-    }
-    if (acked.length > 0) this.o.ack(terminal, { ranges: toRanges(acked) });
   }
 
-  private async shared(terminal: string, s: TerminalState, b: EventBatchBody): Promise<void> {
-    if (b.ackedThrough > s.floor) {
-      s.floor = b.ackedThrough;
-      s.handled.dropThrough(s.floor);
-    }
+  private async shared(terminal: string, s: TerminalState, batches: EventBatchBody[]): Promise<void> {
     const acked: number[] = [];
-    let prev = b.prev;
-    for (const e of b.events) {
-      if (e.seq <= s.floor || s.handled.has(e.seq)) {
-        this.counters.duplicates++;
-        acked.push(e.seq);
-        prev = e.seq;
-        continue;
+    const fresh: WireEvent[] = [];
+    const taken = new Set<number>();
+    for (const b of batches) {
+      if (b.ackedThrough > s.floor) {
+        s.floor = b.ackedThrough;
+        s.handled.dropThrough(s.floor);
       }
-      if (e.seq > prev + 1) this.gap(terminal, prev + 1, e.seq - 1);
-      prev = e.seq;
-      if (!(await this.deliver(terminal, e))) continue; // not acked: the terminal resends it after its ack timeout
-      s.handled.add(e.seq);
-      acked.push(e.seq);
+      let prev = b.prev;
+      for (const e of b.events) {
+        if (e.seq <= s.floor || s.handled.has(e.seq) || taken.has(e.seq)) {
+          this.counters.duplicates++;
+          acked.push(e.seq);
+          prev = e.seq;
+          continue;
+        }
+        if (e.seq > prev + 1) this.gap(terminal, prev + 1, e.seq - 1);
+        prev = e.seq;
+        taken.add(e.seq);
+        fresh.push(e);
+      }
     }
-    if (acked.length > 0) this.o.ack(terminal, { ranges: toRanges(acked) });
+    // An event a handler failed on is not acked: the terminal resends it after its ack timeout.
+    const handled = await this.deliver(terminal, fresh, false);
+    for (const seq of handled) s.handled.add(seq);
+    this.ackSeqs(terminal, [...acked, ...handled]);
   }
 
-  private async deliver(terminal: string, e: WireEvent): Promise<boolean> {
-    const event = { ...e, terminal, known: isKnownEvent(e) } as FleetEvent;
-    try {
-      for (const h of this.o.handlers()) await h(event);
-      this.counters.delivered++;
-      return true;
-    } catch (err) {
-      this.counters.handlerErrors++;
-      this.o.onError(err instanceof Error ? err : new Error(String(err)), event);
-      return false;
+  /** Hands `wire` over; returns the seqs handled (with `stopAtFailure`, the ones before the first failure). */
+  private async deliver(terminal: string, wire: WireEvent[], stopAtFailure: boolean): Promise<number[]> {
+    if (wire.length === 0) return [];
+    const events = wire.map((e) => ({ ...e, terminal, known: isKnownEvent(e) }) as FleetEvent);
+    for (const h of this.o.batchHandlers?.() ?? []) {
+      try {
+        await h(events.slice());
+      } catch (err) {
+        this.counters.handlerErrors++;
+        this.o.onError(err instanceof Error ? err : new Error(String(err)), events);
+        return [];
+      }
     }
+    const handlers = this.o.handlers();
+    const handled: number[] = [];
+    for (const event of events) {
+      try {
+        for (const h of handlers) await h(event);
+        this.counters.delivered++;
+        handled.push(event.seq);
+      } catch (err) {
+        this.counters.handlerErrors++;
+        this.o.onError(err instanceof Error ? err : new Error(String(err)), [event]);
+        if (stopAtFailure) break;
+      }
+    }
+    return handled;
+  }
+
+  /** One acknowledgement for `seqs` (in any order), split when it has more ranges than a message may carry. */
+  private ackSeqs(terminal: string, seqs: number[]): void {
+    if (seqs.length === 0) return;
+    const ranges = toRanges([...new Set(seqs)].sort((a, b) => a - b));
+    for (let i = 0; i < ranges.length; i += LIMITS.maxAckRanges) this.o.ack(terminal, { ranges: ranges.slice(i, i + LIMITS.maxAckRanges) });
   }
 
   private gap(terminal: string, from: number, to: number): void {

@@ -1,10 +1,10 @@
 /**
  * The site's event stream for one fleet client: subscribes once the first handler
- * is added (and unsubscribes when the last goes), feeds batches to the consumer,
- * and publishes its acknowledgements.
+ * (per event or per batch) is added, and unsubscribes when the last goes; feeds
+ * batches to the consumer, and publishes its acknowledgements.
  */
 import type { MqttClient } from 'mqtt';
-import { EventConsumer, type EventConsumerStats, type EventGap, type EventHandler } from './event-consumer.js';
+import { EventConsumer, type EventBatchHandler, type EventConsumerStats, type EventGap, type EventHandler } from './event-consumer.js';
 import type { Listeners, Unsubscribe } from './listeners.js';
 import type { FleetLogger } from './logger.js';
 import { encode, filters, makeMessage, topics, type EventAckBody, type EventBatchBody } from './protocol/index.js';
@@ -20,6 +20,7 @@ export interface EventStreamOptions {
 
 export class EventStream {
   private readonly handlers = new Set<EventHandler>();
+  private readonly batchHandlers = new Set<EventBatchHandler>();
   private readonly consumer: EventConsumer;
   private ready: Promise<void> | null = null;
   /** True from the first handler until the last is removed. */
@@ -29,12 +30,15 @@ export class EventStream {
     this.consumer = new EventConsumer({
       shared: o.shareGroup !== undefined,
       handlers: () => [...this.handlers],
+      batchHandlers: () => [...this.batchHandlers],
       ack: (terminal, body) => this.ack(terminal, body),
       onGap: (gap) => o.gaps.emit(gap),
-      onError: (err, event) => {
-        const e = Object.assign(err, { terminal: event.terminal, seq: event.seq });
+      onError: (err, events) => {
+        // `seq` is the (first) event the handler failed on; `count` how many it was given.
+        const where = { terminal: events[0]!.terminal, seq: events[0]!.seq, count: events.length };
+        const e = Object.assign(err, where);
         if (o.errors.size > 0) o.errors.emit(e);
-        else o.log.error({ err, terminal: event.terminal, seq: event.seq }, 'limen sdk: event handler failed; the event will be redelivered');
+        else o.log.error({ err, ...where }, 'limen sdk: event handler failed; the events will be redelivered');
       },
       now: () => Date.now(),
     });
@@ -45,16 +49,16 @@ export class EventStream {
   }
 
   /** Adds a handler; the first one subscribes. `closed` says whether the fleet is closing (no unsubscribe then). */
-  add(handler: EventHandler, closed: () => boolean): Unsubscribe {
-    this.handlers.add(handler);
+  add(handler: { each: EventHandler } | { batch: EventBatchHandler }, closed: () => boolean): Unsubscribe {
+    const remove = 'each' in handler ? this.adder(this.handlers, handler.each) : this.adder(this.batchHandlers, handler.batch);
     if (!this.subscribed) {
       this.subscribed = true;
       this.ready = this.subscribe();
       this.ready.catch((err: unknown) => this.o.log.error({ err }, 'limen sdk: subscribing to events failed'));
     }
     return () => {
-      this.handlers.delete(handler);
-      if (this.handlers.size === 0 && this.subscribed && !closed()) {
+      remove();
+      if (this.handlers.size + this.batchHandlers.size === 0 && this.subscribed && !closed()) {
         this.subscribed = false;
         this.ready = null;
         void this.o.client.unsubscribeAsync(filters.events(this.o.site, this.o.shareGroup)).catch(() => undefined);
@@ -62,9 +66,14 @@ export class EventStream {
     };
   }
 
+  private adder<H>(set: Set<H>, h: H): () => void {
+    set.add(h);
+    return () => void set.delete(h);
+  }
+
   /** Resolves once the subscription `add` started is in place. */
   whenReady(): Promise<void> {
-    if (!this.ready) return Promise.reject(new TypeError('whenConsuming: call onEvent first'));
+    if (!this.ready) return Promise.reject(new TypeError('whenConsuming: call onEvent or onEvents first'));
     return this.ready;
   }
 
@@ -79,6 +88,7 @@ export class EventStream {
 
   clear(): void {
     this.handlers.clear();
+    this.batchHandlers.clear();
   }
 
   async subscribe(): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * The fleet client for backends. `Fleet.connect` takes a broker URL or an existing
  * mqtt.js client; the fleet then tracks every terminal of one site (presence,
- * health, config), sends typed requests, and, once `onEvent` is called, consumes
+ * health, config), sends typed requests, and, once `onEvent` or `onEvents` is called, consumes
  * and acknowledges the terminals' event streams.
  */
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { ClosedError, DisconnectedError, OfflineError, ProtocolError, RejectedError, TimeoutError } from './errors.js';
-import type { EventConsumerStats, EventGap, EventHandler, FleetEvent } from './event-consumer.js';
+import type { EventBatchHandler, EventConsumerStats, EventGap, EventHandler, FleetEvent } from './event-consumer.js';
 import { EventStream } from './event-stream.js';
 import { galleryFacade, personsFacade, type Target } from './facades.js';
 import { Listeners, type Unsubscribe } from './listeners.js';
@@ -244,7 +244,21 @@ export class Fleet {
   onEvent(handler: EventHandler): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onEvent: handler must be a function');
     if (this.closed) throw new ClosedError();
-    return this.events.add(handler, () => this.closed);
+    return this.events.add({ each: handler }, () => this.closed);
+  }
+
+  /**
+   * Like `onEvent`, but each call gets every new event received for one terminal
+   * so far (at least one), in seq order: with many events waiting, a backend can
+   * store them in one transaction. They are acknowledged after the handler
+   * resolves; if it throws, none of them is, and the terminal delivers them again.
+   * Calls for one terminal never overlap; different terminals run concurrently.
+   * Batch handlers get a terminal's events before `onEvent` handlers do.
+   */
+  onEvents(handler: EventBatchHandler): Unsubscribe {
+    if (typeof handler !== 'function') throw new TypeError('onEvents: handler must be a function');
+    if (this.closed) throw new ClosedError();
+    return this.events.add({ batch: handler }, () => this.closed);
   }
 
   /** Events a terminal no longer had (its log was capped before they were acknowledged). */
@@ -261,12 +275,15 @@ export class Fleet {
     return this.healthListeners.add(handler);
   }
 
-  /** Event handler failures (with `terminal` and `seq`); without a listener they are logged. */
+  /**
+   * Event handler failures, with `terminal`, `seq` (the event, or a batch's first) and
+   * `count` (events the handler was given); without a listener they are logged.
+   */
   onError(handler: (err: Error) => void): Unsubscribe {
     return this.errorListeners.add(handler);
   }
 
-  /** Resolves once the event subscription that `onEvent` started is in place (rejects if it failed). */
+  /** Resolves once the event subscription that `onEvent` or `onEvents` started is in place (rejects if it failed). */
   whenConsuming(): Promise<void> {
     return this.events.whenReady();
   }

@@ -10,7 +10,7 @@
 export { Fleet, type FleetOptions, type FleetStats, type FleetTlsOptions, type Target } from './fleet.js';
 export { Terminal, Group, type GroupResult, type RequestOptions, type DesireOptions, type DesireResult, type Snapshot } from './terminal.js';
 export { gallerySnapshot, type GallerySource, type SyncOptions, type SyncProgress, type SyncResult } from './gallery-sync.js';
-export type { FleetEvent, KnownFleetEvent, UnknownFleetEvent, EventHandler, EventGap, EventConsumerStats } from './event-consumer.js';
+export type { FleetEvent, KnownFleetEvent, UnknownFleetEvent, EventHandler, EventBatchHandler, EventGap, EventConsumerStats } from './event-consumer.js';
 export type { TerminalInfo, PresenceUpdate, HealthUpdate } from './registry.js';
 export type { Unsubscribe } from './listeners.js';
 export type { FleetLogger } from './logger.js';

@@ -1,9 +1,10 @@
 /**
  * Event ingest: every terminal event the fleet delivers (at least once) is written to
  * the site store once, keyed by terminal + seq, with the zone and direction of the
- * terminal's placement at the time. The SDK acknowledges an event only after this
- * handler resolved, i.e. after the row is committed; a failure leaves it
- * unacknowledged and the terminal sends it again.
+ * terminal's placement at the time. The SDK hands over a terminal's events in batches
+ * (`Fleet.onEvents`) and acknowledges them only after this handler resolved, i.e.
+ * after their rows are committed; a failure leaves them unacknowledged and the
+ * terminal sends them again.
  */
 import type { EventGap, Fleet, FleetEvent, FleetLogger, Unsubscribe } from '@limen/sdk';
 import { insertEvents, getTerminal, placeEvent, type IncomingEvent, type SiteStore, type Terminal } from './store/index.js';
@@ -65,15 +66,7 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
   };
 
   const commits = groupCommit(o.store);
-  const handle = async (e: FleetEvent) => {
-    const placed = await placementOf(e.terminal);
-    const stored = await commits.write(e, placed, now());
-    if (!stored) {
-      stats.duplicates++;
-      return;
-    }
-    stats.stored++;
-    if (listeners.size === 0) return;
+  const announce = (e: FleetEvent, placed: Placed) => {
     const { zoneId, direction } = placeEvent(e, placed);
     const out: IngestedEvent = {
       terminal: e.terminal,
@@ -97,8 +90,21 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
       }
     }
   };
+  // One call per terminal: all its events share one placement and go into one commit.
+  const handle = async (events: FleetEvent[]) => {
+    const placed = await placementOf(events[0]!.terminal);
+    const stored = await commits.write(events, placed, now());
+    events.forEach((e, i) => {
+      if (!stored[i]) {
+        stats.duplicates++;
+        return;
+      }
+      stats.stored++;
+      if (listeners.size > 0) announce(e, placed);
+    });
+  };
 
-  const offEvents = o.fleet.onEvent(handle);
+  const offEvents = o.fleet.onEvents(handle);
   const offGaps = o.fleet.onGap((g: EventGap) => {
     stats.gaps++;
     o.logger?.warn({ gap: g }, `site: ${g.terminal} no longer had events ${g.from}..${g.to}`);
@@ -120,34 +126,40 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
 }
 
 type Placed = Pick<Terminal, 'zone_id' | 'direction'> | undefined;
+type Pending = { items: Array<{ event: IncomingEvent; terminal: Placed }>; at: number; done: (stored: boolean[]) => void; fail: (err: unknown) => void };
 
 /**
- * Group commit: the SDK hands over one event at a time per terminal and waits for it,
- * but many terminals at once. Events that arrive while a commit runs go together in
- * the next one, so a busy site pays one commit per batch, not per event; each
- * handler still resolves only once its own event is committed.
+ * Group commit: the SDK hands over one terminal's events at a time and waits for
+ * them, but many terminals at once. What arrives while a commit runs goes together
+ * in the next one (multi-row INSERT ... ON CONFLICT DO NOTHING, one transaction), so
+ * a busy site pays one commit per round, not per terminal; each handler still
+ * resolves only once its own events are committed.
  */
 function groupCommit(store: SiteStore) {
-  let queue: Array<{ event: IncomingEvent; terminal: Placed; at: number; done: (stored: boolean) => void; fail: (err: unknown) => void }> = [];
+  let queue: Pending[] = [];
   let running = false;
   const drain = async () => {
     running = true;
     while (queue.length > 0) {
-      const batch = queue;
+      const round = queue;
       queue = [];
       try {
-        const stored = await insertEvents(store.db, batch, batch[0]!.at);
-        batch.forEach((b, i) => b.done(stored[i]!));
+        const stored = await insertEvents(store.db, round.flatMap((p) => p.items), round[0]!.at);
+        let i = 0;
+        for (const p of round) {
+          p.done(stored.slice(i, i + p.items.length));
+          i += p.items.length;
+        }
       } catch (err) {
-        for (const b of batch) b.fail(err);
+        for (const p of round) p.fail(err);
       }
     }
     running = false;
   };
   return {
-    write(event: IncomingEvent, terminal: Placed, at: number): Promise<boolean> {
+    write(events: IncomingEvent[], terminal: Placed, at: number): Promise<boolean[]> {
       return new Promise((done, fail) => {
-        queue.push({ event, terminal, at, done, fail });
+        queue.push({ items: events.map((event) => ({ event, terminal })), at, done, fail });
         if (!running) void drain();
       });
     },

@@ -291,6 +291,73 @@ export function fleetSuite(makeBroker: () => Promise<TestBroker>): void {
     assert.is(errors.length, 1);
   });
 
+  s('onEvents hands over every event waiting for a terminal in one call, in order, each once', async (ctx) => {
+    const t = await online(ctx);
+    const id = t.agent.terminalId;
+    // A fleet on a client of our own: its 'message' listener runs before ours, so once we
+    // have counted an event batch, the fleet has queued it.
+    const client = mqtt.connect(ctx.broker.url, { protocolVersion: ctx.broker.protocolVersion });
+    const fleet = await Fleet.connect({ client, site: 'hq' });
+    let received = 0;
+    const arrived = new Set<() => void>();
+    client.on('message', (topic, payload) => {
+      if (topic !== topics.events('hq', id)) return;
+      received += (JSON.parse(payload.toString()) as { body: { events: unknown[] } }).body.events.length;
+      for (const wake of arrived) wake();
+    });
+    const calls: number[][] = [];
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let entered = () => {};
+    const first = new Promise<void>((r) => (entered = r));
+    try {
+      fleet.onEvents(async (events) => {
+        if (events[0]!.terminal !== id) return;
+        calls.push(events.map((e) => e.seq));
+        if (calls.length === 1) {
+          entered();
+          await held; // the first call holds the handler while the rest arrive
+        }
+      });
+      await fleet.whenConsuming();
+      t.events.append({ type: 'door.opened' });
+      await guard(first, 'first call');
+      for (let i = 0; i < 600; i++) t.events.append({ type: 'access.granted', result: 'granted' });
+      // All 600 arrive (window 1000, batches of 200) while the first call is held.
+      await until((wake) => (arrived.add(wake), () => arrived.delete(wake)), () => received >= 601, 'all received');
+      release();
+      await until((wake) => t.events.acks.add(wake), () => t.events.ackedSeq() === 601, 'outbox acked');
+    } finally {
+      await fleet.close();
+      await client.endAsync();
+    }
+    assert.equal(calls.flat(), Array.from({ length: 601 }, (_, i) => i + 1));
+    assert.equal(calls[0], [1]);
+    assert.ok(calls[1]!.length > 200, `the waiting batches came together: ${calls.map((c) => c.length).join(', ')}`);
+  });
+
+  s('a throwing onEvents handler leaves its events unacknowledged; they are handed over again', async (ctx) => {
+    const t = await online(ctx, { ackTimeoutMs: 200 });
+    const id = t.agent.terminalId;
+    const calls: number[][] = [];
+    const errors: Error[] = [];
+    const offErr = ctx.fleet.onError((e) => errors.push(e));
+    const off = ctx.fleet.onEvents((events) => {
+      if (events[0]!.terminal !== id) return;
+      calls.push(events.map((e) => e.seq));
+      if (calls.length === 1) throw new Error('database down');
+    });
+    for (let i = 0; i < 3; i++) t.events.append({ type: 'door.opened' });
+    await until((wake) => t.events.acks.add(wake), () => t.events.ackedSeq() === 3, 'outbox acked');
+    off();
+    offErr();
+    assert.ok(calls.length >= 2, 'handed over again');
+    assert.equal([...new Set(calls.flat())].sort(), [1, 2, 3]);
+    assert.equal(calls.slice(1).flat().sort(), [1, 2, 3], 'what failed came again, and only once it was handled');
+    assert.is(errors.length, 1);
+    assert.is((errors[0] as Error & { terminal: string }).terminal, id);
+  });
+
   s('events the terminal no longer has are reported as a gap', async (ctx) => {
     const t = await online(ctx);
     const id = t.agent.terminalId;

@@ -157,23 +157,10 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     }
   }
   function camera(spec: CameraSpec): Camera {
-    const logger = log('camera');
-    const common = { clock, name: 'camera', ...(logger ? { logger } : {}) };
-    const format = 'format' in spec && spec.format ? { format: spec.format } : {};
-    switch (spec.driver) {
-      case 'sim':
-        return (sim.camera = new SimCamera({ clock, name: 'camera' }));
-      case 'rpicam':
-        return track(new ProcessCamera({ ...common, source: rpicamSource({ width: spec.width, height: spec.height, fps: spec.fps, ...(spec.camera !== undefined ? { camera: spec.camera } : {}) }) }));
-      case 'jetson-argus':
-        return track(new ProcessCamera({ ...common, source: jetsonArgusSource({ width: spec.width, height: spec.height, fps: spec.fps, ...format, ...(spec.sensorId !== undefined ? { sensorId: spec.sensorId } : {}) }) }));
-      case 'v4l2': {
-        const size = { width: spec.width, height: spec.height, fps: spec.fps, device: spec.device, ...format };
-        return track(new ProcessCamera({ ...common, source: spec.tool === 'gstreamer' ? v4l2GstSource(size) : v4l2FfmpegSource(size) }));
-      }
-      default:
-        return unknownDriver('camera', spec, 'sim, rpicam, jetson-argus, v4l2');
-    }
+    const cam = openCamera(spec, { clock, name: 'camera', ...(options.logger && { logger: options.logger }) });
+    if (cam instanceof SimCamera) sim.camera = cam;
+    else track(cam);
+    return cam;
   }
   function display(spec: DisplaySpec): Display {
     const logger = log('display');
@@ -220,6 +207,31 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
       await Promise.all(others.map((d) => d?.close()));
     },
   };
+}
+
+/**
+ * Opens one camera role by itself (no other device of the board): what `openBoard` does
+ * for its camera, and what a tool that needs only the camera (limen calibrate) uses.
+ */
+export function openCamera(spec: CameraSpec, options: { clock: Clock; name: string; logger?: Logger }): Camera {
+  const { clock, name } = options;
+  const logger = options.logger?.child({ ns: `limen:hal:${name}` });
+  const common = { clock, name, ...(logger ? { logger } : {}) };
+  const format = 'format' in spec && spec.format ? { format: spec.format } : {};
+  switch (spec.driver) {
+    case 'sim':
+      return new SimCamera({ clock, name });
+    case 'rpicam':
+      return new ProcessCamera({ ...common, source: rpicamSource({ width: spec.width, height: spec.height, fps: spec.fps, ...(spec.camera !== undefined ? { camera: spec.camera } : {}) }) });
+    case 'jetson-argus':
+      return new ProcessCamera({ ...common, source: jetsonArgusSource({ width: spec.width, height: spec.height, fps: spec.fps, ...format, ...(spec.sensorId !== undefined ? { sensorId: spec.sensorId } : {}) }) });
+    case 'v4l2': {
+      const size = { width: spec.width, height: spec.height, fps: spec.fps, device: spec.device, ...format };
+      return new ProcessCamera({ ...common, source: spec.tool === 'gstreamer' ? v4l2GstSource(size) : v4l2FfmpegSource(size) });
+    }
+    default:
+      return unknownDriver(name, spec, 'sim, rpicam, jetson-argus, v4l2');
+  }
 }
 
 // validateBoard has already checked the required roles; this narrows the type.

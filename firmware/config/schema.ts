@@ -44,6 +44,23 @@ export const FaceConfigSchema = z
     /** Model set name or JSON manifest path. Default: `$LIMEN_MODEL_SET`, else the built-in set. */
     modelSet: z.string().min(1).optional(),
     livenessLevel: z.enum(['off', 'low', 'medium', 'high']).default('medium'),
+    /**
+     * The active fallback (firmware/vision/challenge.ts): an approach whose fused live score
+     * is in `band` ([lo, hi), default from the liveness floor 0.05 to the threshold in force)
+     * is asked to blink or turn its head, within `timeoutMs`. On by default at medium and high.
+     */
+    livenessChallenge: z
+      .object({
+        enabled: z.boolean().optional(),
+        band: z
+          .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+          .refine(([lo, hi]) => lo < hi, 'must be [lo, hi] with lo below hi')
+          .optional(),
+        timeoutMs: z.number().int().min(1000).max(30_000).default(5000),
+        kinds: z.array(z.enum(['blink', 'turn_left', 'turn_right'])).min(1).max(3).optional(),
+      })
+      .strict()
+      .default({ timeoutMs: 5000 }),
     /** Cosine score a 1:N match must reach. Default: the model set's calibrated identify threshold. */
     matchThreshold: z.number().min(0).max(1).optional(),
     camera: FaceCameraConfigSchema.default({ source: 'none' }),

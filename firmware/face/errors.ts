@@ -12,7 +12,9 @@ export type FaceErrorCode =
   /** The camera (or the tool that plays the configured source) could not start. */
   | 'CAMERA_UNAVAILABLE'
   /** The face service is not running (starting, failed or closed). */
-  | 'NOT_RUNNING';
+  | 'NOT_RUNNING'
+  /** A liveness calibration is already recording at this terminal. */
+  | 'BUSY';
 
 /** An error from the face service or enrolment, with a stable code. */
 export class FaceError extends CodedError<FaceErrorCode> {

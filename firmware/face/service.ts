@@ -16,12 +16,14 @@ import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './
 import { FaceError, type FaceErrorCode } from './errors.js';
 import { FrameIntake } from './frame-intake.js';
 import type { GallerySyncResult, LiveGallery } from './gallery.js';
+import { recordGenuineApproaches, siteCalibration, storeSiteLivenessThreshold, type SiteCalibrationResult } from './liveness-site.js';
 import { promptFor } from './prompt.js';
 import { emptyStats, type FaceDecisionReport, type FaceFrameReport, type FaceStats } from './reports.js';
 import type { FaceSink } from './sink.js';
 import { openFaceParts, releaseFaceParts, type FaceParts } from './startup.js';
 import { StrangerSnapshots } from './stranger-snapshot.js';
 import type { FaceThresholds } from './thresholds.js';
+import { CalibrationError } from '../vision/liveness-calibration.js';
 
 export type { FaceCredential, FaceOutcome, FaceSink } from './sink.js';
 export type { FaceStats, FaceFrameReport, FaceDecisionReport, RecognitionResult } from './reports.js';
@@ -51,10 +53,21 @@ export interface FaceStatus {
   modelSet?: string;
   camera?: string;
   livenessLevel: LivenessLevel;
+  /** The live threshold in force while running: the site-calibrated one, else the level's. */
+  livenessThreshold?: number;
   thresholds?: FaceThresholds;
   /** Templates in the live gallery. */
   templates: number;
   stats: FaceStats;
+}
+
+export interface CalibrateLivenessOptions {
+  /** Genuine approaches to record (the calibration needs at least 5). */
+  approaches: number;
+  /** Stop recording after this long (ms), with what was recorded. */
+  timeoutMs: number;
+  /** Told of each recorded score (progress). */
+  onScore?: (score: number, index: number) => void;
 }
 
 export interface FaceVerifyResult {
@@ -94,6 +107,7 @@ export class FaceService {
   private closing: Promise<void> | null = null;
   private modelSetName: string | undefined;
   private cameraDescription: string | undefined;
+  private calibrating = false;
 
   constructor(options: FaceServiceOptions) {
     // The outer edge: the service's own options are checked here; the face config was
@@ -123,7 +137,7 @@ export class FaceService {
       ...(this.modelSetName && { modelSet: this.modelSetName }),
       ...(this.cameraDescription && { camera: this.cameraDescription }),
       livenessLevel: this.options.config.livenessLevel,
-      ...(this.running && { thresholds: this.running.thresholds }),
+      ...(this.running && { livenessThreshold: this.running.pipeline.liveThreshold, thresholds: this.running.thresholds }),
       templates: this.running?.gallery.size ?? 0,
       stats: { ...this.stats },
     };
@@ -202,6 +216,31 @@ export class FaceService {
       this.log.info({ ...result, templates: this.running.gallery.size }, 'gallery synchronised with the store');
     }
     return result;
+  }
+
+  /**
+   * Site calibration: records the fused live scores of the next genuine approaches at this
+   * camera, sets the threshold from them (firmware/vision/liveness-calibration.ts), stores
+   * it for restarts and applies it now. Faces keep being decided meanwhile. Throws FaceError
+   * NOT_RUNNING / BUSY, CalibrationError TOO_FEW (fewer than 5 approaches recorded, nothing
+   * changed) or BAD_SCORE (liveness off).
+   */
+  async calibrateLiveness(o: CalibrateLivenessOptions): Promise<SiteCalibrationResult> {
+    const r = this.requireRunning();
+    const level = this.options.config.livenessLevel;
+    if (level === 'off') throw new CalibrationError('BAD_SCORE', 'liveness is off at this terminal: there is no threshold to calibrate');
+    if (this.calibrating) throw new FaceError('BUSY', 'a liveness calibration is already recording');
+    this.calibrating = true;
+    try {
+      const scores = await recordGenuineApproaches({ onDecision: (h) => r.pipeline.onDecision(h), approaches: o.approaches, timeoutMs: o.timeoutMs, clock: this.clock, ...(o.onScore && { onScore: o.onScore }) });
+      const result = siteCalibration(scores, level);
+      storeSiteLivenessThreshold(this.options.store.meta, result, this.clock.now());
+      if (this.running === r) r.pipeline.setLivenessThreshold(result.threshold);
+      this.log.info({ threshold: result.threshold, level, approaches: result.approaches, boundedBy: result.boundedBy }, 'liveness calibrated at this site');
+      return result;
+    } finally {
+      this.calibrating = false;
+    }
   }
 
   /** Stops the camera and releases the models (unless shared). Waits for the frame in progress. */

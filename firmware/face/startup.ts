@@ -5,11 +5,13 @@ import type { FaceConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { FaceEngine, FacePipeline } from '../vision/index.js';
+import type { ChallengeRules } from '../vision/challenge.js';
 import { Matcher } from '../vision/matcher/index.js';
 import { resolveModelSet, type ModelSet } from '../../models/manifest.js';
 import type { FaceCamera } from './camera.js';
 import { FaceError } from './errors.js';
 import { LiveGallery, exactTemplatesFrom } from './gallery.js';
+import { readSiteLivenessThreshold } from './liveness-site.js';
 import { faceThresholds, type FaceThresholds } from './thresholds.js';
 
 export interface FaceParts {
@@ -36,6 +38,15 @@ export interface FacePartsOptions {
   /** Told as soon as known, for the status. */
   onModelSet: (name: string) => void;
   onCamera: (description: string) => void;
+}
+
+/** The challenge rules of the config: on by default at medium and high, never at 'off'. */
+export function challengeRules(config: FaceConfig): ChallengeRules | undefined {
+  const c = config.livenessChallenge;
+  const level = config.livenessLevel;
+  const enabled = c.enabled ?? (level === 'medium' || level === 'high');
+  if (!enabled || level === 'off') return undefined;
+  return { timeoutMs: c.timeoutMs, ...(c.band && { band: c.band }), ...(c.kinds && { kinds: c.kinds }) };
 }
 
 const unavailable = (err: unknown) => new FaceError('MODELS_UNAVAILABLE', `face models unavailable: ${(err as Error).message}`, { cause: err });
@@ -85,7 +96,19 @@ export async function openFaceParts(o: FacePartsOptions): Promise<FaceParts> {
       }
     }
     stopIfClosed();
-    const pipeline = new FacePipeline({ engine, matcher: gallery, threshold: thresholds.identify, livenessLevel: config.livenessLevel, logger: log });
+    // A threshold calibrated at this door (limen calibrate liveness) replaces the level's.
+    const site = readSiteLivenessThreshold(store.meta, config.livenessLevel, log);
+    if (site) log.info({ threshold: site.threshold, level: site.level, approaches: site.approaches, at: new Date(site.at).toISOString() }, 'site-calibrated liveness threshold');
+    const challenge = challengeRules(config);
+    const pipeline = new FacePipeline({
+      engine,
+      matcher: gallery,
+      threshold: thresholds.identify,
+      livenessLevel: config.livenessLevel,
+      ...(site && { livenessThreshold: site.threshold }),
+      ...(challenge && { challenge }),
+      logger: log,
+    });
     try {
       camera = typeof o.camera === 'function' ? o.camera() : o.camera;
     } catch (err) {

@@ -11,9 +11,9 @@ const code = (fn: () => unknown) => {
   return undefined;
 };
 
-test('face is off by default, with medium liveness and the board camera', () => {
+test('face is off by default, with medium liveness, its challenge at the default timeout, and the board camera', () => {
   const c = defaultConfig('t');
-  assert.equal(c.face, { enabled: false, livenessLevel: 'medium', camera: { source: 'none' } });
+  assert.equal(c.face, { enabled: false, livenessLevel: 'medium', livenessChallenge: { timeoutMs: 5000 }, camera: { source: 'none' } });
 });
 
 test('played camera sources take a path and fill their defaults', () => {

@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../firmware/log.js';
 import { erasePerson } from '../firmware/privacy/secure-erase.js';
 import { openConfiguredStore, type Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
+import { calibrateArgs, runCalibrateLiveness } from './cli/calibrate.js';
 import { kioskService } from '../firmware/kiosk/index.js';
 import { consoleService } from './console/index.js';
 import { registerDoctor } from './doctor.js';
@@ -121,6 +122,25 @@ registerSite(program);
 program
   .command('enrol')
   .description("enrol a person's face from one or more photos (needs their consent)")
+program
+  .command('calibrate')
+  .description("calibrate the terminal to its site's camera and light")
+  .command('liveness')
+  .description("record genuine approaches at the terminal's camera and set its liveness threshold from their scores (stored in its database)")
+  .option('--approaches <n>', 'genuine approaches to record (at least 5)', '10')
+  .option('--timeout <s>', 'stop recording after this many seconds', '120')
+  .option('--play <path>', "an image, a folder of images or a video played into the camera instead of the board's (needs ffmpeg)")
+  .action(async (opts: { approaches: string; timeout: string; play?: string }) => {
+    const args = calibrateArgs(opts.approaches, opts.timeout);
+    const logger = createLogger({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn' });
+    await withStore(globals(), (store, _repo, config) =>
+      runCalibrateLiveness(store, config, { ...args, ...(opts.play !== undefined && { play: opts.play }) }, logger, {
+        out: (line) => console.log(line),
+        warn: (line) => console.error(line),
+      }),
+    );
+  });
+
   .requiredOption('--person <id>', 'person id')
   .option('--consent', 'the person has agreed to face recognition')
   .option('--name <name>', 'create the person with this name if they do not exist')

@@ -1,9 +1,11 @@
 // The camera the face pipeline reads: the board's own camera role, or media played
-// through an ffmpeg child process (config face.camera), so the sim can see faces.
+// through an ffmpeg child process (config face.camera), so the sim can see faces. The
+// board factory makes the played-media camera (board/media-camera.ts); this module checks
+// that what the config names can be played, and picks between the two.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { openPlayedMediaCamera, playedMediaSource, type PlayedMediaSource } from '../../board/index.js';
 import type { Camera } from '../../hal/camera.js';
-import { ProcessCamera, ffmpegTestSource, imageFolderSource, imageSource, videoSource, type ProcessSource } from '../../hal/camera/index.js';
 import type { Clock } from '../../hal/clock.js';
 import type { FaceCameraConfig } from '../config/index.js';
 import { child, type Logger } from '../log.js';
@@ -29,32 +31,15 @@ export interface FaceCamera {
 }
 
 /** The ffmpeg command line for a played source, or null for `none`. Throws FaceError CAMERA_UNAVAILABLE for a missing path. */
-export function faceCameraSource(config: FaceCameraConfig, size: { width: number; height: number }): ProcessSource | null {
-  const { width, height } = size;
+export function faceCameraSource(config: FaceCameraConfig, size: { width: number; height: number }): PlayedMediaSource | null {
   const need = (path: string, kind: 'file' | 'folder') => {
     const ok = existsSync(path) && (kind === 'folder' ? statSync(path).isDirectory() : statSync(path).isFile());
     if (!ok) throw new FaceError('CAMERA_UNAVAILABLE', `face.camera.path: no such ${kind} ${path}`);
   };
   try {
-    switch (config.source) {
-      case 'none':
-        return null;
-      case 'test-pattern':
-        return ffmpegTestSource({ width, height, fps: config.fps });
-      case 'image':
-        need(config.path, 'file');
-        return imageSource({ path: config.path, width, height, fps: config.fps });
-      case 'image-folder':
-        need(config.path, 'folder');
-        return imageFolderSource({ dir: config.path, secondsPerImage: config.secondsPerImage, width, height, fps: config.fps });
-      case 'video':
-        need(config.path, 'file');
-        return videoSource({ path: config.path, loop: config.loop, width, height, fps: config.fps });
-      default: {
-        const source = (config as { source?: unknown }).source;
-        throw new TypeError(`face.camera.source: unknown source ${String(source)}; valid: none, test-pattern, image, image-folder, video`);
-      }
-    }
+    if (config.source === 'image' || config.source === 'video') need(config.path, 'file');
+    if (config.source === 'image-folder') need(config.path, 'folder');
+    return playedMediaSource(config, size);
   } catch (err) {
     if (err instanceof FaceError || err instanceof TypeError) throw err;
     throw new FaceError('CAMERA_UNAVAILABLE', `face.camera: ${(err as Error).message}`, { cause: err });
@@ -95,6 +80,6 @@ export function openFaceCamera(options: FaceCameraOptions): FaceCamera {
   }
   // The camera logs its child's life itself: a crash at warn, the end of a played folder
   // or video (which then plays again) at debug.
-  const camera = new ProcessCamera({ source, clock: options.clock, logger: child(options.logger, 'face:camera'), name: 'face camera' });
+  const camera = openPlayedMediaCamera(source, { clock: options.clock, logger: child(options.logger, 'face:camera'), name: 'face camera' });
   return { camera, description: source.description, owned: true };
 }

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsQR from 'jsqr';
+import jsqrModule from 'jsqr';
 import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +17,9 @@ import { decodePassToken } from '../../../sdk/src/protocol/pass-token.js';
 import { buildSiteServer } from '../../../tools/site/server/index.js';
 import { createStaff, createUnit, createZone, openSiteStore, placeTerminal, insertEvent, type SiteStore } from '../../../tools/site/store/index.js';
 
+// jsqr is CommonJS with a `default` in its typings: take whichever the loader hands over.
+type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR: JsQr = ((jsqrModule as unknown as { default?: JsQr }).default ?? jsqrModule) as unknown as JsQr;
 const SECRET = Buffer.alloc(32, 4);
 const PASSWORD = 'a long enough password';
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -1,5 +1,6 @@
 // Every text the kiosk page shows, one table per language (config.terminal.language).
 import { REASON_TEXT_EN } from '../access/reason-text.js';
+import type { ChallengePromptCode } from '../vision/challenge.js';
 import type { QualityReason } from '../vision/quality.js';
 
 export type KioskLanguage = 'en' | 'zh-CN';
@@ -30,6 +31,10 @@ export interface KioskStrings {
   faceUnavailable: string;
   /** Quality prompts, keyed by the quality reason code. */
   prompts: Record<QualityReason, string>;
+  /** Liveness challenges (the uncertain band's fallback), keyed by the prompt code. */
+  challenges: Record<ChallengePromptCode, string>;
+  /** The line under a challenge: why the person is asked to move. */
+  challengeHint: string;
   /** Denial reasons, keyed by the access core's reason code. */
   reasons: Record<string, string>;
   /** Door alarms, keyed by alarm code. */
@@ -71,6 +76,12 @@ const en: KioskStrings = {
     backlit: 'Step out of the backlight',
     blur: 'Hold still',
   },
+  challenges: {
+    challenge_blink: 'Please blink',
+    challenge_turn_left: 'Turn your head to your left',
+    challenge_turn_right: 'Turn your head to your right',
+  },
+  challengeHint: 'Liveness check: follow the prompt',
   reasons: { ...REASON_TEXT_EN, 'terminal-error': 'Terminal error' },
   alerts: {
     'forced-open': 'Door forced open',
@@ -115,6 +126,12 @@ const zhCN: KioskStrings = {
     backlit: '请避开逆光',
     blur: '请保持不动',
   },
+  challenges: {
+    challenge_blink: '请眨眨眼',
+    challenge_turn_left: '请向左转头',
+    challenge_turn_right: '请向右转头',
+  },
+  challengeHint: '活体检测：请按提示操作',
   reasons: {
     'unknown-credential': '未登记的卡',
     'malformed-credential': '无法读取的卡',

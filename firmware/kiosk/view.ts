@@ -27,6 +27,8 @@ export function kioskView(state: DisplayState, strings: KioskStrings, idleTitle:
     case 'idle':
       return { screen: 'idle', title: state.title === 'Present your card' || state.title === '' ? idleTitle : state.title, ...qr };
     case 'prompt': {
+      const challenge = own(strings.challenges, state.reason);
+      if (challenge !== undefined) return { screen: 'prompt', title: challenge, detail: strings.challengeHint, ...qr };
       const text = own(strings.prompts, state.reason);
       return { screen: 'prompt', title: text ?? state.title, ...qr };
     }

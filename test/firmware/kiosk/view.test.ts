@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { KIOSK_STRINGS, kioskStrings, kioskView } from '../../../firmware/kiosk/index.js';
 import { describeReason } from '../../../firmware/access/reason-text.js';
 import { QUALITY_MESSAGES } from '../../../firmware/vision/quality.js';
+import { CHALLENGE_KINDS } from '../../../firmware/vision/challenge.js';
+import { promptFor } from '../../../firmware/face/prompt.js';
+import type { TrackResult } from '../../../firmware/vision/pipeline.js';
 
 const en = kioskStrings('en');
 const zh = kioskStrings('zh-CN');
@@ -10,7 +13,7 @@ const zh = kioskStrings('zh-CN');
 test('both languages have every string, prompt, reason and alert', () => {
   const keys = (o: object) => Object.keys(o).sort();
   assert.equal(keys(zh), keys(en));
-  for (const part of ['prompts', 'reasons', 'alerts', 'alertScreens'] as const) assert.equal(keys(zh[part]), keys(en[part]), part);
+  for (const part of ['prompts', 'challenges', 'reasons', 'alerts', 'alertScreens'] as const) assert.equal(keys(zh[part]), keys(en[part]), part);
   assert.equal(keys(en.prompts), keys(QUALITY_MESSAGES), 'a prompt for every quality reason');
   for (const table of Object.values(KIOSK_STRINGS)) for (const [k, v] of Object.entries(table)) if (typeof v === 'string') assert.ok(v.length > 0, k);
 });
@@ -41,6 +44,35 @@ test('display states become translated screens', () => {
   assert.equal(kioskView({ mode: 'idle', title: 'Present your card' }, en, 'Gate'), { screen: 'idle', title: 'Gate' });
   assert.equal(kioskView({ mode: 'idle', title: 'x', qr: 'https://v' }, en, 'Gate'), { screen: 'idle', title: 'x', qr: 'https://v' });
   assert.throws(() => kioskStrings('fr' as never), TypeError);
+});
+
+test('a liveness challenge asked by the pipeline shows as its prompt in English and Chinese', () => {
+  const track = (kind: (typeof CHALLENGE_KINDS)[number]): TrackResult => ({
+    trackId: 1,
+    box: { x1: 100, y1: 100, x2: 250, y2: 260, score: 0.99 },
+    quality: { ok: true },
+    goodFrames: 3,
+    decisionReady: true,
+    analysed: true,
+    challenge: { kind, state: 'pending' },
+  });
+  const shown: Record<string, [string, string]> = {};
+  for (const kind of CHALLENGE_KINDS) {
+    // What the terminal renders for the face service's prompt (Terminal.prompt: the message capitalised, the code as reason).
+    const p = promptFor({ tracks: [track(kind)] })!;
+    const state = { mode: 'prompt' as const, title: p.message.charAt(0).toUpperCase() + p.message.slice(1), reason: p.reason };
+    const inEn = kioskView(state, en, '');
+    const inZh = kioskView(state, zh, '');
+    assert.equal([inEn.screen, inEn.detail, inZh.detail], ['prompt', 'Liveness check: follow the prompt', '活体检测：请按提示操作']);
+    shown[kind] = [inEn.title, inZh.title];
+  }
+  assert.equal(shown, {
+    blink: ['Please blink', '请眨眨眼'],
+    turn_left: ['Turn your head to your left', '请向左转头'],
+    turn_right: ['Turn your head to your right', '请向右转头'],
+  });
+  // A challenge that ended asks nothing more.
+  assert.is(promptFor({ tracks: [{ ...track('blink'), challenge: { kind: 'blink', state: 'passed' } }] }), null);
 });
 
 test.run();

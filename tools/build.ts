@@ -7,7 +7,7 @@
  *   liveness-worker.js   the liveness model's worker thread; firmware/vision/parallel-liveness
  *                        loads `./liveness-worker.js` beside the module that runs it, which
  *                        in the bundle is limen.mjs
- *   assets/<source path> the pages the kiosk, control panel and console read beside their
+ *   assets/<source path> the pages the kiosk, control panel and site console read beside their
  *                        own module (`new URL('./page.html', import.meta.url)`)
  *   package.json         `{"type": "module"}`, so the worker's .js loads as ESM wherever dist/ sits
  *
@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { consoleAppOptions } from './console/app-options.js';
+import { consoleAppOptions } from './site/console/app-options.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -45,7 +45,7 @@ export const EXTERNAL_PACKAGES: readonly string[] = [
 export const MODULE_ASSETS: Readonly<Record<string, readonly string[]>> = {
   'firmware/kiosk/server.ts': ['page.html', 'sim.html'],
   'firmware/panel/server.ts': ['page.html'],
-  'tools/console/server.ts': ['web/index.html'],
+  'tools/site/console/assets.ts': ['web/index.html'],
 };
 
 /** Modules that resolve a sibling entry point, which the build emits beside limen.mjs instead. */
@@ -54,8 +54,8 @@ const SIBLING_ENTRIES: Readonly<Record<string, string>> = {
 };
 
 const WORKER_SOURCE = 'firmware/vision/liveness-worker.ts';
-const CONSOLE_APP = 'tools/console/web/app.js';
-const CONSOLE_SERVER = 'tools/console/server.ts';
+const CONSOLE_APP = 'tools/site/console/web/app.js';
+const CONSOLE_SERVER = 'tools/site/console/assets.ts';
 
 export interface DistOptions {
   /** Output folder (emptied first). Default `dist/` in the repository. */

@@ -12,7 +12,7 @@ import { openConfiguredStore, type Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
 import { calibrateArgs, runCalibrateLiveness } from './cli/calibrate.js';
 import { kioskService } from '../firmware/kiosk/index.js';
-import { consoleService } from './console/index.js';
+import { siteService } from './cli/site-service.js';
 import { registerDoctor } from './doctor.js';
 import { registerProvision } from './provision.js';
 import { DEFAULT_SIM_TERMINALS } from './cli/simulation.js';
@@ -83,8 +83,8 @@ program
   .option('-p, --port <port>', 'control panel port (one terminal: default from the config, 8080; several: the first one, the next count up, default free ports)', port)
   .option('--host <host>', 'host the panels (and the broker) listen on')
   .option('--play <path>', 'recognise faces in an image, a folder of images or a video, played into the camera (several terminals: those with face recognition; needs ffmpeg)')
-  .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken; one terminal: a broker and the fleet console only with this flag, 0 picks a free port)', port)
-  .option('--dir <folder>', 'databases of the simulated terminals (default var/sim)')
+  .option('--mqtt-port <port>', 'MQTT broker port (default 1883, or a free port when 1883 is taken; one terminal: a broker and the site server (in memory) only with this flag, 0 picks a free port)', port)
+  .option('--dir <folder>', 'databases of the simulated terminals (default var/sim; the site server\'s is var/site.db, or site.db in this folder)')
   .option('--site <site>', 'fleet site of the simulated terminals (default demo)')
   .option('--no-face', 'face recognition off on every simulated terminal')
   .action(async (opts: { port?: number; host?: string; play?: string; mqttPort?: number; dir?: string; site?: string; face: boolean }) => {
@@ -94,8 +94,11 @@ program
       const host = opts.host !== undefined ? { host: opts.host } : {};
       await runSimulation({
         logger,
-        // The fleet console and each terminal's kiosk screen (with its control panel beside it).
-        services: [consoleService(host), ...DEFAULT_SIM_TERMINALS.map((t) => kioskService(t.id, { logger, ...host }))],
+        // The site server (seeded with the demo community) and each terminal's kiosk screen (with its control panel beside it).
+        services: [
+          siteService({ ...host, ...(opts.dir !== undefined && { database: opts.dir === ':memory:' ? ':memory:' : `${opts.dir}/site.db` }) }),
+          ...DEFAULT_SIM_TERMINALS.map((t) => kioskService(t.id, { logger, ...host })),
+        ],
         ...(opts.port !== undefined && { panelPort: opts.port }),
         ...(opts.host !== undefined && { host: opts.host }),
         ...(opts.play !== undefined && { play: opts.play }),

@@ -1,5 +1,5 @@
 // `limen sim` (what `npm start` runs) against clients that send anything: every server
-// it runs (console, kiosk pages, control panels, MQTT broker) gets garbage bytes,
+// it runs (the site server and its live socket, kiosk pages, control panels, MQTT broker) gets garbage bytes,
 // malformed and oversized WebSocket frames and cut-off requests. Each bad socket is
 // closed with the right answer, and afterwards the process is still up and every
 // server still serves a normal client.
@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { KIOSK_MAX_MESSAGE_BYTES } from '../../firmware/kiosk/server.js';
 import { PANEL_MAX_MESSAGE_BYTES } from '../../firmware/panel/server.js';
-import { CONSOLE_MAX_MESSAGE_BYTES } from '../../tools/console/server.js';
+import { login } from './site/console/login.js';
 import { attackMqttBroker, attackWebServer, type AttackResult } from './hostile-clients.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,6 +35,8 @@ async function startSim(): Promise<Map<string, string>> {
   for await (const line of createInterface({ input: sim.stdout! })) {
     const m = /^(.+?)(?: \(.*\))?: ((?:http|mqtt):\/\/\S+)$/.exec(line);
     if (m) urls.set(m[1]!, m[2]!);
+    const site = /^Site login: (\S+) \/ (\S+)/.exec(line);
+    if (site) urls.set('Site login', `${site[1]} ${site[2]}`);
     if (line.startsWith('Try:')) return urls;
   }
   throw new Error(`limen sim exited before printing its URLs: ${stderr}`);
@@ -52,7 +54,25 @@ async function servesPage(pageUrl: string, wsUrl: string, firstType: string): Pr
   await once(ws, 'close');
 }
 
-const expected = (r: AttackResult[], max: number) => {
+/** The site's WebSocket message limit (its @fastify/websocket maxPayload). */
+const SITE_LIVE_MAX_MESSAGE_BYTES = 4096;
+
+/** A normal site client: the console page, the API for the session, the live socket opens. */
+async function servesSite(siteUrl: string, session: { cookie: string }): Promise<void> {
+  const page = await fetch(siteUrl);
+  assert.is(page.status, 200, siteUrl);
+  await page.text();
+  const me = await fetch(`${siteUrl}api/me`, { headers: { cookie: session.cookie } });
+  assert.is(me.status, 200);
+  await me.text();
+  const ws = new WebSocket(`${siteUrl.replace('http', 'ws')}api/live`, { headers: { cookie: session.cookie } });
+  await once(ws, 'open');
+  ws.close();
+  await once(ws, 'close');
+}
+
+/** `own`: answers a server gives in its own (equally closing) words. */
+const expected = (r: AttackResult[], max: number, own: Record<string, string> = {}) => {
   const answers = Object.fromEntries(r.map((x) => [x.name, x.answer]));
   assert.equal(answers, {
     'random bytes instead of HTTP': 'HTTP/1.1 400 Bad Request',
@@ -72,27 +92,35 @@ const expected = (r: AttackResult[], max: number) => {
     'a message over the limit in fragments': 'close 1009',
     'a frame cut off half way': 'closed by the client',
     'an oversized message from a real client (ws)': 'close 1009',
+    ...own,
   }, `limit ${max}`);
 };
 
 test('every server of limen sim survives hostile clients and still serves a normal one', async () => {
   const urls = await startSim();
-  const consoleUrl = urls.get('Console')!;
+  const siteUrl = urls.get('Site')!;
   const brokerUrl = urls.get('MQTT broker')!;
+  // The site's live socket is for logged-in staff: the attacks come with a session.
+  const [username, password] = urls.get('Site login')!.split(' ');
+  const session = await login(siteUrl, username!, password!);
   const kiosks = [...urls].filter(([k]) => k.startsWith('Terminal ')).map(([, v]) => v.replace(/sim$/, ''));
   const panels = [...urls].filter(([k]) => k.startsWith('Control panel ')).map(([, v]) => v);
-  assert.ok(consoleUrl && brokerUrl);
+  assert.ok(siteUrl && brokerUrl);
   assert.is(kiosks.length, 2);
   assert.is(panels.length, 2);
 
-  expected(await attackWebServer(consoleUrl, { maxPayload: CONSOLE_MAX_MESSAGE_BYTES }), CONSOLE_MAX_MESSAGE_BYTES);
+  expected(await attackWebServer(siteUrl, { maxPayload: SITE_LIVE_MAX_MESSAGE_BYTES, path: '/api/live', headers: { cookie: session.cookie } }), SITE_LIVE_MAX_MESSAGE_BYTES, {
+    // Fastify names these more precisely than the kiosk's and panel's plain Node servers.
+    'a header block that never ends (16 KiB+)': 'HTTP/1.1 431 Request Header Fields Too Large',
+    'an upgrade on another path': 'HTTP/1.1 404 Not Found',
+  });
   for (const k of kiosks) expected(await attackWebServer(k, { maxPayload: KIOSK_MAX_MESSAGE_BYTES }), KIOSK_MAX_MESSAGE_BYTES);
   for (const p of panels) expected(await attackWebServer(p, { maxPayload: PANEL_MAX_MESSAGE_BYTES }), PANEL_MAX_MESSAGE_BYTES);
   const broker = await attackMqttBroker(brokerUrl);
   assert.ok(broker.length >= 3);
 
   assert.is(sim!.exitCode, null, `limen sim died: ${stderr}`);
-  await servesPage(consoleUrl, `${consoleUrl.replace('http', 'ws')}ws`, 'snapshot');
+  await servesSite(siteUrl, session);
   for (const k of kiosks) await servesPage(k, `${k.replace('http', 'ws')}ws`, 'hello');
   for (const p of panels) await servesPage(p, `${p.replace('http', 'ws')}ws`, 'state');
   // The broker still relays: a message published reaches a subscriber.

@@ -54,8 +54,10 @@ class Raw {
   }
 }
 
-const HANDSHAKE = (path: string, extra = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n') =>
-  `GET ${path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`;
+const KEY = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+/** `headers`: more header lines (a session cookie), each ending in CRLF. */
+const HANDSHAKE = (path: string, extra = KEY, headers = '') =>
+  `GET ${path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${headers}${extra}\r\n`;
 
 /** A WebSocket frame; `length` overrides the length the header claims. */
 export function frame(opcode: number, payload: Buffer, o: { fin?: boolean; masked?: boolean; length?: bigint; rsv?: number } = {}): Buffer {
@@ -105,12 +107,14 @@ export interface AttackResult {
   answer: string;
 }
 
-type Attack = (t: Target, o: { maxPayload: number; path: string }) => Promise<string>;
+type Attack = (t: Target, o: { maxPayload: number; path: string; headers: Record<string, string> }) => Promise<string>;
+
+const headerLines = (headers: Record<string, string>) => Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
 
 /** Opens a WebSocket by hand on `path`; resolves with the socket after the server's 101. */
-async function upgraded(t: Target, path: string): Promise<Raw> {
+async function upgraded(t: Target, path: string, headers: Record<string, string> = {}): Promise<Raw> {
   const raw = await Raw.open(t);
-  raw.socket.write(HANDSHAKE(path));
+  raw.socket.write(HANDSHAKE(path, KEY, headerLines(headers)));
   await raw.waitFor('\r\n\r\n');
   if (!raw.received.subarray(0, 12).toString().includes('101')) throw new Error(`no upgrade on ${path}: ${raw.received.subarray(0, 40).toString()}`);
   return raw;
@@ -150,37 +154,37 @@ export const WEB_ATTACKS: Record<string, Attack> = {
   },
   'an upgrade without a key': async (t, o) => {
     const raw = await Raw.open(t);
-    raw.socket.write(HANDSHAKE(o.path, 'Sec-WebSocket-Version: 13\r\n'));
+    raw.socket.write(HANDSHAKE(o.path, 'Sec-WebSocket-Version: 13\r\n', headerLines(o.headers)));
     return statusLine(await raw.closed);
   },
-  'an upgrade on another path': async (t) => {
+  'an upgrade on another path': async (t, o) => {
     const raw = await Raw.open(t);
-    raw.socket.write(HANDSHAKE('/nope'));
+    raw.socket.write(HANDSHAKE('/nope', KEY, headerLines(o.headers)));
     return statusLine(await raw.closed);
   },
-  'an unmasked frame': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x1, Buffer.from('{}'), { masked: false })),
-  'a reserved opcode': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x3, Buffer.from('x'))),
-  'reserved bits set': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x1, Buffer.from('x'), { rsv: 0b111 })),
-  'invalid UTF-8 in a text frame': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x1, Buffer.from([0xc3, 0x28, 0xff, 0xfe]))),
-  'a fragmented ping': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x9, Buffer.from('x'), { fin: false })),
-  'a continuation with nothing to continue': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x0, Buffer.from('x'))),
-  'a header claiming 2^53 bytes': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x2, Buffer.alloc(0), { length: 2n ** 53n })),
-  'a frame one byte over the limit': async (t, o) => closeCodeAfter(await upgraded(t, o.path), frame(0x1, Buffer.alloc(o.maxPayload + 1, 0x61))),
+  'an unmasked frame': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x1, Buffer.from('{}'), { masked: false })),
+  'a reserved opcode': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x3, Buffer.from('x'))),
+  'reserved bits set': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x1, Buffer.from('x'), { rsv: 0b111 })),
+  'invalid UTF-8 in a text frame': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x1, Buffer.from([0xc3, 0x28, 0xff, 0xfe]))),
+  'a fragmented ping': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x9, Buffer.from('x'), { fin: false })),
+  'a continuation with nothing to continue': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x0, Buffer.from('x'))),
+  'a header claiming 2^53 bytes': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x2, Buffer.alloc(0), { length: 2n ** 53n })),
+  'a frame one byte over the limit': async (t, o) => closeCodeAfter(await upgraded(t, o.path, o.headers), frame(0x1, Buffer.alloc(o.maxPayload + 1, 0x61))),
   'a message over the limit in fragments': async (t, o) => {
-    const raw = await upgraded(t, o.path);
+    const raw = await upgraded(t, o.path, o.headers);
     const half = Buffer.alloc(Math.ceil(o.maxPayload / 2) + 1, 0x61);
     raw.socket.write(frame(0x1, half, { fin: false }));
     return closeCodeAfter(raw, frame(0x0, half));
   },
   'a frame cut off half way': async (t, o) => {
-    const raw = await upgraded(t, o.path);
+    const raw = await upgraded(t, o.path, o.headers);
     raw.socket.write(frame(0x1, Buffer.from('{"op":"card","value":"1"}')).subarray(0, 9));
     raw.socket.destroy();
     await raw.closed;
     return 'closed by the client';
   },
   'an oversized message from a real client (ws)': async (t, o) => {
-    const ws = new WebSocket(`ws://${t.host}:${t.port}${o.path}`);
+    const ws = new WebSocket(`ws://${t.host}:${t.port}${o.path}`, { headers: o.headers });
     ws.on('error', () => {});
     await new Promise((r) => ws.once('open', r));
     ws.send('x'.repeat(o.maxPayload + 1000));
@@ -190,10 +194,10 @@ export const WEB_ATTACKS: Record<string, Attack> = {
 };
 
 /** Runs every attack in turn against the server at `url`; the answers, by attack. */
-export async function attackWebServer(url: string, o: { maxPayload: number; path?: string }): Promise<AttackResult[]> {
+export async function attackWebServer(url: string, o: { maxPayload: number; path?: string; headers?: Record<string, string> }): Promise<AttackResult[]> {
   const t = targetOf(url);
   const results: AttackResult[] = [];
-  for (const [name, attack] of Object.entries(WEB_ATTACKS)) results.push({ name, answer: await attack(t, { maxPayload: o.maxPayload, path: o.path ?? '/ws' }) });
+  for (const [name, attack] of Object.entries(WEB_ATTACKS)) results.push({ name, answer: await attack(t, { maxPayload: o.maxPayload, path: o.path ?? '/ws', headers: o.headers ?? {} }) });
   return results;
 }
 

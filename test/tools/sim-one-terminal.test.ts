@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
 import { topics } from '../../sdk/src/protocol/index.js';
+import { login } from './site/console/login.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'limen-sim1-'));
@@ -41,6 +41,8 @@ async function urlsOf(child: ChildProcess): Promise<Map<string, string>> {
   for await (const line of createInterface({ input: child.stdout! })) {
     const m = /^(.+?): ((?:http|mqtt):\/\/\S+)/.exec(line);
     if (m) urls.set(m[1]!, m[2]!);
+    const login = /^Site login: (\S+) \/ (\S+)/.exec(line);
+    if (login) urls.set('Site login', `${login[1]} ${login[2]}`);
     if (line.startsWith('Control panel:')) return urls;
   }
   throw new Error('limen sim exited before printing its URLs');
@@ -62,7 +64,7 @@ test('one terminal gets the terminal page and its control panel; no broker witho
   const sim = limen(['--config', writeConfig('side-1'), 'sim']);
   const urls = await urlsOf(sim.child);
   assert.not.ok(urls.has('MQTT broker'));
-  assert.not.ok(urls.has('Console'));
+  assert.not.ok(urls.has('Site'));
   const page = urls.get('Terminal side-1')!;
   assert.match(page, /\/sim$/);
   const html = await (await fetch(page)).text();
@@ -74,7 +76,7 @@ test('one terminal gets the terminal page and its control panel; no broker witho
   await stop(sim.child);
 });
 
-test('--mqtt-port starts a broker in the process: the terminal joins it and shows in the console', async () => {
+test('--mqtt-port starts a broker in the process: the terminal joins it and shows in the site (in memory, login printed)', async () => {
   const sim = limen(['--config', writeConfig('side-2'), 'sim', '--mqtt-port', '0']);
   const urls = await urlsOf(sim.child);
   const broker = urls.get('MQTT broker')!;
@@ -86,19 +88,16 @@ test('--mqtt-port starts a broker in the process: the terminal joins it and show
   await client.subscribeAsync(topics.presence('maple', 'side-2'));
   assert.match(await presence, /"state":"online"/);
   await client.endAsync();
-  // The console lists it (its fleet is on the same broker).
-  const consoleUrl = urls.get('Console')!;
-  let terminals: Array<{ id: string; online: boolean }> = [];
-  const ws = new WebSocket(`${consoleUrl.replace('http', 'ws')}ws`);
-  await new Promise<void>((resolve) =>
-    ws.on('message', (d) => {
-      const m = JSON.parse(String(d)) as { type: string; terminals?: typeof terminals; terminal?: (typeof terminals)[number] };
-      if (m.type === 'snapshot') terminals = m.terminals!;
-      if (m.type === 'terminal') terminals = [...terminals.filter((t) => t.id !== m.terminal!.id), m.terminal!];
-      if (terminals.some((t) => t.id === 'side-2' && t.online)) resolve();
-    }),
-  );
-  ws.close();
+  // The site lists it (its fleet is on the same broker), to the admin whose login was printed.
+  const siteUrl = urls.get('Site')!;
+  const [username, password] = urls.get('Site login')!.split(' ');
+  const session = await login(siteUrl, username!, password!);
+  let seen: Array<{ id: string; online: boolean | null }> = [];
+  for (let i = 0; i < 200 && !seen.some((t) => t.id === 'side-2' && t.online); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 50));
+    seen = ((await (await fetch(`${siteUrl}api/terminals`, { headers: session })).json()) as { terminals: typeof seen }).terminals;
+  }
+  assert.ok(seen.some((t) => t.id === 'side-2' && t.online), JSON.stringify(seen));
   await stop(sim.child);
 });
 

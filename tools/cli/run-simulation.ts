@@ -24,7 +24,7 @@ export function describeSimulation(sim: Simulation): string[] {
   return [
     `Limen simulation, site "${sim.site}"`,
     `MQTT broker: ${sim.brokerUrl}`,
-    ...sim.services.map((s) => `${s.name}: ${s.url}`),
+    ...sim.services.flatMap((s) => [`${s.name}: ${s.url}`, ...(s.notes ?? [])]),
     ...sim.terminals.map((t) => `Control panel ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
     `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site} terminals`,
   ];

@@ -7,9 +7,9 @@ import { PanelServer } from '../../firmware/panel/server.js';
 import { simPanelTarget } from '../../firmware/panel/sim-target.js';
 import { Terminal } from '../../firmware/terminal.js';
 import { IMAGE_EXTENSIONS } from '../../hal/camera/index.js';
-import { startConsole } from '../console/server.js';
 import { startBroker } from './broker.js';
 import { printFaceDecisions } from './face-decisions.js';
+import { siteService } from './site-service.js';
 
 export interface RunSimulatorOptions {
   config: Config;
@@ -18,12 +18,12 @@ export interface RunSimulatorOptions {
   configPath?: string;
   /**
    * Runs an MQTT broker in this process on this port (0: a free one), connects the
-   * terminal to it (instead of the config's fleet broker) and serves the fleet console.
+   * terminal to it (instead of the config's fleet broker) and runs the site server (in memory, seeded).
    */
   mqttPort?: number;
 }
 
-/** One simulated terminal with the demo's pages: terminal page, control panel, and with a broker the console. */
+/** One simulated terminal with the demo's pages: terminal page, control panel, and with a broker the site server. */
 export interface SingleSimulator {
   terminal: Terminal;
   /** The kiosk screen with the control panel beside it. */
@@ -31,10 +31,10 @@ export interface SingleSimulator {
   kioskUrl: string;
   panelUrl: string;
   brokerUrl: string | null;
-  consoleUrl: string | null;
+  siteUrl: string | null;
   /** What `limen sim` prints. */
   describe(): string[];
-  /** Console, kiosk, panel, terminal, then the broker. */
+  /** Site, kiosk, panel, terminal, then the broker. */
   close(): Promise<void>;
 }
 
@@ -70,20 +70,20 @@ export async function startSimulator({ config: given, logger, configPath, mqttPo
     closers.push({ what: 'control panel', close: () => panel.close() });
     const kiosk = await KioskServer.start({ terminal, host, port: 0, logger, panelUrl: panel.url });
     closers.push({ what: 'kiosk', close: () => kiosk.close() });
-    const fleetConsole = broker ? await startConsole({ brokerUrl: broker.url, site: config.fleet?.site ?? config.terminal.site, host, logger }) : null;
-    if (fleetConsole) closers.push({ what: 'console', close: () => fleetConsole.close() });
     const id = config.terminal.id;
+    const site = broker ? await siteService({ database: ':memory:', host })({ site: config.fleet?.site ?? config.terminal.site, brokerUrl: broker.url, terminals: [{ id }] }) : null;
+    if (site) closers.push({ what: 'site', close: () => site.close() });
     const result: SingleSimulator = {
       terminal,
       terminalPageUrl: `${kiosk.url}sim`,
       kioskUrl: kiosk.url,
       panelUrl: panel.url,
       brokerUrl: broker?.url ?? null,
-      consoleUrl: fleetConsole?.url ?? null,
+      siteUrl: site?.url ?? null,
       describe: () => [
         `Limen sim terminal "${id}" (board ${config.board}, database ${config.store.path})`,
         ...(broker ? [`MQTT broker: ${broker.url}`] : []),
-        ...(fleetConsole ? [`Console: ${fleetConsole.url}`] : []),
+        ...(site ? [`Site: ${site.url}`, ...(site.notes ?? [])] : []),
         `Terminal ${id}: ${result.terminalPageUrl}`,
         `Control panel: ${panel.url}`,
         ...(config.fleet ? [`Fleet: ${config.fleet.url} (site ${config.fleet.site ?? config.terminal.site})`] : []),

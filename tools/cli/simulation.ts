@@ -1,6 +1,6 @@
 // The whole system on one machine: an MQTT broker in this process and several sim
 // terminals (each with its own database and control panel) connected to it as a
-// fleet. `npm start` runs it; UI servers (kiosk, console) attach to what it returns.
+// fleet. `npm start` runs it; servers (kiosk pages, the site) attach to what it returns.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, type Config, type FaceConfig } from '../../firmware/config/index.js';
@@ -28,11 +28,13 @@ export const DEFAULT_SIM_TERMINALS: readonly SimTerminalSpec[] = Object.freeze([
   { id: 'door-1', name: 'Building 1 door', groups: ['building-1'], face: false },
 ]);
 
-/** A server started beside the terminals (the fleet console, a kiosk page...). */
+/** A server started beside the terminals (the site server, a kiosk page...). */
 export interface SimulationService {
-  /** Printed before the URL: 'Console', 'Kiosk gate-1'. */
+  /** Printed before the URL: 'Site', 'Terminal gate-1'. */
   name: string;
   url: string;
+  /** Lines printed after the URL (the site's login). */
+  notes?: string[];
   close(): Promise<void>;
 }
 

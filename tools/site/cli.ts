@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { startIngest, type Ingest } from './ingest.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
-import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type StaffRole } from './store/index.js';
+import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type SiteStore, type StaffRole } from './store/index.js';
 
 type Out = (line: string) => void;
 
@@ -33,10 +33,16 @@ export interface SiteOptions {
   site?: string;
   secretFile?: string;
   secureCookies?: boolean;
+  /** Serve the console at `/` (default true). */
+  console?: boolean;
+  /** Runs on the store before the server starts (the demo community's seed). */
+  prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
 }
 
 export interface RunningSite {
   url: string;
+  store: SiteStore;
+  fleet: Fleet | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,11 +54,12 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let fleet: Fleet | undefined;
   let ingest: Ingest | undefined;
   try {
+    await o.prepare?.(store, secret);
     if (o.fleet) {
       fleet = await Fleet.connect({ url: o.fleet, site: o.site ?? 'demo', logger, connectTimeoutMs: 10_000 });
       ingest = startIngest({ store, fleet, logger });
     }
-    const app = await buildSiteServer({ store, secret, logger, ...(fleet && { fleet }), ...(ingest && { ingest }), ...(o.secureCookies && { secureCookies: true }) });
+    const app = await buildSiteServer({ store, secret, logger, ...(fleet && { fleet }), ...(ingest && { ingest }), ...(o.secureCookies && { secureCookies: true }), console: o.console ?? true });
     const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8090 });
     const url = `${address}/`;
     out(`Limen site: ${url}`);
@@ -62,6 +69,8 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
     let stopping: Promise<void> | undefined;
     return {
       url,
+      store,
+      fleet,
       stop: () =>
         (stopping ??= (async () => {
           await app.close();

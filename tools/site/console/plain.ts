@@ -1,41 +1,8 @@
-// What the console tells the person at it when something fails: sentences, not schema
+// What the console tells the person at it when a terminal refuses: sentences, not schema
 // paths or protocol codes (the codes stay in the JSON for programs).
-import { ID_RULE } from '../../sdk/src/protocol/ids.js';
 
-/** Upload limit of the console's HTTP API (a phone photo in base64 is about 4/3 of its size). */
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-interface Issue {
-  code: string;
-  path: readonly PropertyKey[];
-  message: string;
-}
-
-/** A sentence for the first problem in a person form. */
-export function personInputProblem(issue: Issue | undefined): string {
-  const field = String(issue?.path[0] ?? '');
-  const missing = issue?.code === 'invalid_type';
-  switch (field) {
-    case 'name':
-      return missing ? 'Enter a name.' : `Name: ${issue!.message}`;
-    case 'cards':
-      return 'A card number is 1 to 20 digits, nothing else.';
-    case 'groups':
-      return `A group name is ${ID_RULE}.`;
-    case 'id':
-      return `A person id is ${ID_RULE}.`;
-    case 'terminals':
-      return `A terminal id is ${ID_RULE}.`;
-    case 'photo':
-      return issue!.path[1] === 'data' && issue!.code === 'too_big'
-        ? `The photo file is too large to upload (over ${Math.floor((MAX_BODY_BYTES * 3) / 4 / 2 ** 20)} MB).`
-        : 'The photo must be a JPEG, PNG or WebP picture.';
-    case 'consent':
-      return 'Consent is a tick box: yes or no.';
-    default:
-      return issue?.code === 'unrecognized_keys' ? 'The form sent fields the console does not know.' : 'The form could not be read.';
-  }
-}
+/** Upload limit of a photo to enrol (a phone photo in base64 is about 4/3 of its size). */
+export const MAX_PHOTO_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 /** Why the terminal's face detector gave up on a photo (the `reason` a terminal replies with). */
 const FACE_REASONS: Record<string, string> = {

@@ -1,0 +1,140 @@
+// The dashboard: the zone tree with who is inside and each terminal's status, the live
+// events from /api/live, the alert area (filled by the alerts issue) and two charts.
+import { useEffect, useState } from 'preact/hooks';
+import { api, query } from './api.js';
+import { BarChart, COLOURS, ErrorLine, eventWords, html, time, useCtx, useLoad, zonePath, zoneTree } from './ui.js';
+
+const HOUR = 3_600_000;
+
+/** The live events socket: the newest first, at most 100; reconnects after a drop. */
+function useLive() {
+  const [state, setState] = useState({ events: [], connected: false });
+  useEffect(() => {
+    let ws;
+    let stopped = false;
+    let retry;
+    const connect = () => {
+      ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/live`);
+      ws.onopen = () => setState((s) => ({ ...s, connected: true }));
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(m.data);
+        if (msg.type === 'event') setState((s) => ({ ...s, events: [msg.event, ...s.events].slice(0, 100) }));
+      };
+      ws.onclose = () => {
+        setState((s) => ({ ...s, connected: false }));
+        if (!stopped) retry = setTimeout(connect, 2000);
+      };
+    };
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      ws?.close();
+    };
+  }, []);
+  return state;
+}
+
+function ZoneNode({ node, terminals, occupancy, unlock }) {
+  const { t } = useCtx();
+  const here = terminals.filter((x) => x.zoneId === node.id);
+  const occ = occupancy.get(node.id);
+  return html`<li class="zone" data-zone=${node.id}>
+    <div class="zone-head"><b>${node.name}</b> <span class="meta">${t(`kind.${node.kind}`)}</span>
+      ${occ ? html` <span class="occ" data-occupancy=${node.id}>${t('dash.inside', occ)}</span>` : null}</div>
+    ${here.map((x) => html`<${TerminalRow} terminal=${x} unlock=${unlock} />`)}
+    ${node.children.length ? html`<ul>${node.children.map((c) => html`<${ZoneNode} node=${c} terminals=${terminals} occupancy=${occupancy} unlock=${unlock} />`)}</ul>` : null}
+  </li>`;
+}
+
+function TerminalRow({ terminal: x, unlock }) {
+  const { t, me } = useCtx();
+  const status = x.online === null ? 'unknown' : x.online ? 'online' : 'offline';
+  return html`<div class="terminal" data-terminal=${x.id} data-status=${status}>
+    <span class=${`dot ${status}`}></span><b>${x.name ?? x.id}</b>
+    <span class="meta">${x.id}${x.role ? ` · ${t(`role.${x.role}`)}` : ''}${x.direction ? ` · ${t(`dir.${x.direction}`)}` : ''} · ${t(`dash.${status}`)}</span>
+    ${['admin', 'guard'].includes(me.role) ? html`<button class="small" onClick=${() => unlock(x.id)} disabled=${!x.online}>${t('dash.unlock')}</button>` : null}
+  </div>`;
+}
+
+function EntriesPerHour({ zones, records }) {
+  const { t } = useCtx();
+  const now = Date.now();
+  const start = Math.floor(now / HOUR) * HOUR - 11 * HOUR;
+  const hours = Array.from({ length: 12 }, (_, i) => start + i * HOUR);
+  // One series per top-level-but-one zone the records fall in (or the zone itself).
+  const names = new Map(zones.map((z) => [z.id, z.name]));
+  const series = new Map();
+  for (const r of records) {
+    if (r.result !== 'granted' || r.ts < start) continue;
+    const key = r.zoneId ?? -1;
+    const counts = series.get(key) ?? hours.map(() => 0);
+    counts[Math.min(11, Math.floor((r.ts - start) / HOUR))]++;
+    series.set(key, counts);
+  }
+  const datasets = [...series].map(([id, data], i) => ({ label: names.get(id) ?? t('dash.unplaced'), data, backgroundColor: COLOURS[i % COLOURS.length] }));
+  return html`<${BarChart} id="chart-entries" title=${t('chart.perHour')} labels=${hours.map((h) => `${new Date(h).getHours()}:00`)} datasets=${datasets} />`;
+}
+
+function VisitorsPerDay({ visitors }) {
+  const { t } = useCtx();
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  const days = Array.from({ length: 7 }, (_, i) => today.getTime() - (6 - i) * 24 * HOUR);
+  const counts = days.map((d) => visitors.filter((v) => v.expectedFrom < d + 24 * HOUR && v.expectedUntil > d).length);
+  return html`<${BarChart} id="chart-visitors" title=${t('chart.visitorsPerDay')} labels=${days.map((d) => new Date(d).toLocaleDateString(undefined, { month: 'numeric', day: 'numeric' }))} datasets=${[{ label: t('nav.visitors'), data: counts, backgroundColor: COLOURS[1] }]} />`;
+}
+
+export function Dashboard() {
+  const { t, lang, me, paths } = useCtx();
+  const live = useLive();
+  const [msg, setMsg] = useState('');
+  const canSearch = me.role !== 'viewer';
+  const base = useLoad(async () => {
+    const [z, tm, occ] = await Promise.all([
+      api('GET', '/api/zones'),
+      api('GET', '/api/terminals'),
+      paths.has('/api/occupancy') ? api('GET', '/api/occupancy') : Promise.resolve(null),
+    ]);
+    return { zones: z.zones, terminals: tm.terminals, occupancy: occ ? (occ.zones ?? occ.occupancy ?? []) : [] };
+  }, [live.events.length]);
+  const charts = useLoad(async () => {
+    const records = canSearch ? (await api('GET', `/api/records${query({ from: new Date(Date.now() - 12 * HOUR).toISOString(), result: 'granted', limit: 1000 })}`)).records : [];
+    const visitors = paths.has('/api/visitors') ? ((await api('GET', `/api/visitors${query({ from: new Date(Date.now() - 7 * 24 * HOUR).toISOString() })}`)).visitors ?? []) : null;
+    return { records, visitors };
+  }, [Math.floor(live.events.filter((e) => e.result === 'granted').length / 1)]);
+  const unlock = async (id) => {
+    try {
+      await api('POST', `/api/terminals/${encodeURIComponent(id)}/unlock`, { durationMs: 5000 });
+      setMsg(t('dash.unlocked', { terminal: id }));
+    } catch (err) {
+      setMsg(err.message);
+    }
+  };
+  const d = base.data;
+  const occupancy = new Map((d?.occupancy ?? []).map((o) => [o.zoneId, o]));
+  const unplaced = d ? d.terminals.filter((x) => x.zoneId === null) : [];
+  return html`<div class="grid">
+    <div>
+      <section id="alerts"><h2>${t('dash.alerts')}</h2><p class="meta" id="alerts-empty">${t('dash.alerts.none')}</p></section>
+      <section id="zones"><h2>${t('dash.zones')}</h2><${ErrorLine} error=${base.error} />
+        ${d ? html`<ul class="tree">${zoneTree(d.zones).map((n) => html`<${ZoneNode} node=${n} terminals=${d.terminals} occupancy=${occupancy} unlock=${unlock} />`)}</ul>
+          ${unplaced.length ? html`<h3>${t('dash.unplaced')}</h3>${unplaced.map((x) => html`<${TerminalRow} terminal=${x} unlock=${unlock} />`)}` : null}` : html`<p class="meta">${t('common.loading')}</p>`}
+        <div class="msg" id="unlock-msg">${msg}</div>
+      </section>
+    </div>
+    <div>
+      ${canSearch || charts.data?.visitors ? html`<section id="charts"><div class="charts">
+        ${canSearch && d && charts.data ? html`<${EntriesPerHour} zones=${d.zones} records=${charts.data.records} />` : null}
+        ${charts.data?.visitors ? html`<${VisitorsPerDay} visitors=${charts.data.visitors} />` : null}
+      </div></section>` : null}
+      <section id="live"><h2>${t('dash.live')} <span class=${`pill ${live.connected ? 'on' : ''}`} id="live-state">${live.connected ? t('dash.live.connected') : t('dash.live.connecting')}</span></h2>
+        <table id="events"><thead><tr><th>${t('rec.time')}</th><th>${t('rec.terminal')}</th><th>${t('rec.zone')}</th><th>${t('rec.event')}</th><th>${t('rec.who')}</th></tr></thead><tbody>
+          ${live.events.map((e) => html`<tr data-type=${e.type} data-terminal=${e.terminal}><td>${time(e.ts, lang)}</td><td>${e.terminal}</td><td>${d && e.zoneId ? zonePath(d.zones, e.zoneId) : ''}${e.direction ? ` (${t(`dir.${e.direction}`)})` : ''}</td>
+            <td class=${e.result ?? ''}>${eventWords(e, t)}</td><td>${e.personId ?? ''}</td></tr>`)}
+        </tbody></table>
+        ${live.events.length === 0 ? html`<p class="meta">${t('common.none')}</p>` : null}
+      </section>
+    </div>
+  </div>`;
+}

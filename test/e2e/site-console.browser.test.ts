@@ -87,7 +87,7 @@ if (chromiumOrSkip('site console browser tests')) {
       // Chinese from the same catalogue.
       await page.click('#lang');
       await page.waitForSelector('[data-page=records]:has-text("通行记录")');
-      assert.is(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+      assert.is(await page.getAttribute('html', 'lang'), 'zh-CN');
       await page.click('#lang');
 
       // Alice's face from a photo, with her consent, at the residents page: the gate (on her zone path) enrols it.

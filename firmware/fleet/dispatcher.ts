@@ -236,6 +236,7 @@ export class CommandDispatcher {
     if (query) {
       map['events.query'] = async (b) => ({ events: (await query(b)).map(toWireEvent).filter((e) => e !== null) });
     }
+    if (h.calibrateLiveness) map['liveness.calibrate'] = h.calibrateLiveness.bind(h);
     const snapshot = h.snapshot?.bind(h);
     if (snapshot) {
       map.snapshot = async (b, ctx) => {

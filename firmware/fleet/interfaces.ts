@@ -96,6 +96,8 @@ export interface CommandHandlers {
   };
   gallery?: GalleryStore;
   snapshot?(req: CommandRequest<'snapshot'>, ctx: CommandContext): MaybePromise<Snapshot>;
+  /** Site calibration of liveness (records approaches for up to `timeoutMs`). */
+  calibrateLiveness?(req: CommandRequest<'liveness.calibrate'>, ctx: CommandContext): MaybePromise<CommandResult<'liveness.calibrate'>>;
 }
 
 export interface ConfigState {

@@ -9,7 +9,8 @@ import type { OpenedBoard } from '../../board/index.js';
 import type { AccessService } from '../access/index.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { DoorController } from '../door/index.js';
-import type { FaceService } from '../face/index.js';
+import { FaceError, type FaceService } from '../face/index.js';
+import { CalibrationError } from '../vision/liveness-calibration.js';
 import type { Logger } from '../log.js';
 import { loadFleetKeys } from '../security/fleet-keys.js';
 import type { Store } from '../store/index.js';
@@ -84,6 +85,23 @@ export async function frameToJpeg(frame: Frame, maxWidth?: number): Promise<{ da
   return { data, width: info.width, height: info.height };
 }
 
+/** `liveness.calibrate`: the face service's calibration, its refusals as protocol codes. */
+async function calibrateLiveness(face: FaceService, req: { approaches: number; timeoutMs: number }) {
+  const status = await face.whenReady();
+  if (status.state !== 'running') throw new CommandError('NOT_SUPPORTED', `face recognition is not running on this terminal (${status.error?.message ?? status.state})`);
+  try {
+    const r = await face.calibrateLiveness(req);
+    return { threshold: r.threshold, level: r.level, floor: r.floor, quantileScore: r.quantileScore, approaches: r.approaches, ...(r.boundedBy && { boundedBy: r.boundedBy }), scores: r.scores };
+  } catch (err) {
+    if (err instanceof FaceError && err.code === 'BUSY') throw new CommandError('BUSY', err.message);
+    if (err instanceof CalibrationError) {
+      if (err.code === 'TOO_FEW') throw new CommandError('REJECTED', err.message, err.details);
+      throw new CommandError('NOT_SUPPORTED', err.message);
+    }
+    throw err;
+  }
+}
+
 /** Enrols photos with the terminal's face service once it is running. */
 function photoEnroller(face: FaceService): PhotoEnroller {
   return async (personId, images) => {
@@ -116,6 +134,7 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
   if (face) unsubscribes.push(face.onCameraFrame((f) => void (latest = f)));
 
   const handlers: CommandHandlers = {
+    ...(face && { calibrateLiveness: (req) => calibrateLiveness(face, req) }),
     unlock: (req) => {
       if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door`);
       door.grant({ source: 'remote', durationMs: req.durationMs });

@@ -22,6 +22,8 @@ export class CalibrationError extends Error {
   constructor(
     readonly code: 'TOO_FEW' | 'BAD_SCORE',
     message: string,
+    /** TOO_FEW: how many approaches were recorded and how many are needed. */
+    readonly details?: { recorded: number; needed: number },
   ) {
     super(message);
     this.name = 'CalibrationError';
@@ -48,7 +50,10 @@ export function calibrateLiveness(genuine: readonly number[], level: LivenessLev
   if (level === 'off') throw new CalibrationError('BAD_SCORE', 'liveness is off: there is no threshold to calibrate');
   if (genuine.some((s) => !(s >= 0 && s <= 1))) throw new CalibrationError('BAD_SCORE', 'live scores must be numbers between 0 and 1');
   if (genuine.length < MIN_CALIBRATION_APPROACHES) {
-    throw new CalibrationError('TOO_FEW', `${genuine.length} genuine approaches recorded; calibration needs at least ${MIN_CALIBRATION_APPROACHES}`);
+    throw new CalibrationError('TOO_FEW', `${genuine.length} genuine approaches recorded; calibration needs at least ${MIN_CALIBRATION_APPROACHES}`, {
+      recorded: genuine.length,
+      needed: MIN_CALIBRATION_APPROACHES,
+    });
   }
   const quantileScore = lowerQuantile([...genuine].sort((a, b) => a - b), CALIBRATION_QUANTILE);
   const ceiling = livenessThreshold(level);

@@ -143,6 +143,17 @@ export class Terminal {
       syncGallery(this.id, (name, body, o) => this.link.request(this.id, name, body, o), source, opts),
   };
 
+  readonly liveness = {
+    /**
+     * Site calibration: the terminal records `approaches` genuine approaches at its camera
+     * (at most `timeoutMs`), sets and stores its liveness threshold from their scores, and
+     * answers with the scores, the threshold and the floor. The reply deadline defaults to
+     * `timeoutMs` plus 30 s.
+     */
+    calibrate: (req: CommandRequest<'liveness.calibrate'>, opts?: RequestOptions): Promise<CommandResult<'liveness.calibrate'>> =>
+      this.link.request(this.id, 'liveness.calibrate', req, { timeoutMs: req.timeoutMs + 30_000, ...opts }),
+  };
+
   readonly events = {
     /** Reads the terminal's event log (independent of delivery and acknowledgement). */
     query: async (q: CommandRequest<'events.query'> = {}, opts?: RequestOptions): Promise<WireEvent[]> =>

@@ -117,6 +117,30 @@ export const commandSchemas = {
       data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
     }),
   },
+  /**
+   * Site calibration of liveness: the terminal records the fused live scores of the next
+   * `approaches` genuine approaches at its camera (or what came within `timeoutMs`), sets its
+   * liveness threshold at their 5th percentile, bounded by `floor` and the level's own
+   * threshold, stores it and uses it at once. The installer walks up to the door meanwhile.
+   * REJECTED (details `{recorded, needed}`) when fewer than 5 approaches gave a score: nothing
+   * changed; NOT_SUPPORTED without face recognition or with liveness off; BUSY while one runs.
+   */
+  'liveness.calibrate': {
+    request: z.object({
+      approaches: z.number().int().min(5).max(200),
+      timeoutMs: z.number().int().min(1000).max(LIMITS.maxRequestTtlMs),
+    }),
+    result: z.object({
+      threshold: z.number().min(0).max(1),
+      /** The level's own threshold is the ceiling; the floor is the lowest a calibration may set. */
+      level: z.enum(['low', 'medium', 'high']),
+      floor: z.number().min(0).max(1),
+      quantileScore: z.number().min(0).max(1),
+      approaches: z.number().int().nonnegative(),
+      boundedBy: z.enum(['floor', 'level']).optional(),
+      scores: z.array(z.number().min(0).max(1)).max(200),
+    }),
+  },
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

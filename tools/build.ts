@@ -3,7 +3,10 @@
  *
  * The production bundle a terminal runs (docs/deploy.md), with esbuild into `dist/`:
  *
- *   limen.mjs            the `limen` CLI (`limen run` starts the firmware), ESM, node20
+ *   terminal.mjs         the shipped terminal (firmware/main.ts): what board/limen-launch runs
+ *                        for `run`; the firmware only, no development tool (ESM, node20)
+ *   limen.mjs            the `limen` CLI for the operator (doctor, persons, events, ...; its
+ *                        `limen run` runs the same firmware), ESM, node20
  *   liveness-worker.js   the liveness model's worker thread; firmware/vision/parallel-liveness
  *                        loads `./liveness-worker.js` beside the module that runs it, which
  *                        in the bundle is limen.mjs
@@ -32,6 +35,8 @@ export const EXTERNAL_PACKAGES: readonly string[] = [
   'onoff',
   'i2c-bus',
   'epoll',
+  // Password hashing of the site server (tools/site): a native addon per platform.
+  '@node-rs/*',
   // ws's optional native helpers (it works without them).
   'bufferutil',
   'utf-8-validate',
@@ -54,6 +59,7 @@ const SIBLING_ENTRIES: Readonly<Record<string, string>> = {
 };
 
 const WORKER_SOURCE = 'firmware/vision/liveness-worker.ts';
+const TERMINAL_SOURCE = 'firmware/main.ts';
 const CONSOLE_APP = 'tools/site/console/web/app.js';
 const CONSOLE_SERVER = 'tools/site/console/assets.ts';
 
@@ -72,8 +78,10 @@ export interface DistFile {
 
 export interface DistResult {
   outdir: string;
-  /** The CLI bundle: run it with node (through board/limen-launch in production). */
+  /** The CLI bundle: run it with node. */
   entry: string;
+  /** The terminal's bundle (firmware/main.ts): board/limen-launch runs it for `run`. */
+  terminal: string;
   files: DistFile[];
 }
 
@@ -130,6 +138,27 @@ function prebuiltConsoleAppPlugin(appJs: string): Plugin {
   };
 }
 
+/** Packages and folders the shipped terminal must not carry: the build fails if one is reached. */
+export const NOT_IN_TERMINAL = { packages: ['aedes', 'esbuild', 'commander', 'fastify', 'pg', 'kysely'], folders: ['tools/', 'test/'] } as const;
+
+/** Fails the terminal bundle's build when it reaches a development tool (see NOT_IN_TERMINAL). */
+function terminalOnlyPlugin(): Plugin {
+  const packages = new RegExp(`^(${NOT_IN_TERMINAL.packages.join('|')})(/|$)`);
+  return {
+    name: 'limen-terminal-only',
+    setup(b) {
+      b.onResolve({ filter: packages }, (args) => ({
+        errors: [{ text: `${fromRoot(args.importer)} imports ${args.path}, which the terminal bundle (firmware/main.ts) must not carry` }],
+      }));
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const module = fromRoot(args.path);
+        if (!NOT_IN_TERMINAL.folders.some((f) => module.startsWith(f))) return undefined;
+        return { errors: [{ text: `the terminal bundle (firmware/main.ts) reaches ${module}, a development tool` }] };
+      });
+    },
+  };
+}
+
 async function consoleApp(): Promise<string> {
   const result = await build(consoleAppOptions(join(ROOT, CONSOLE_APP)));
   return result.outputFiles[0]!.text;
@@ -172,6 +201,12 @@ export async function buildDist(options: DistOptions = {}): Promise<DistResult> 
       outfile: join(outdir, 'limen.mjs'),
       plugins: [moduleAssetsPlugin(), prebuiltConsoleAppPlugin(appJs)],
     }),
+    build({
+      ...shared,
+      entryPoints: [join(ROOT, TERMINAL_SOURCE)],
+      outfile: join(outdir, 'terminal.mjs'),
+      plugins: [terminalOnlyPlugin(), moduleAssetsPlugin()],
+    }),
     build({ ...shared, entryPoints: [join(ROOT, WORKER_SOURCE)], outfile: join(outdir, `${SIBLING_ENTRIES['firmware/vision/parallel-liveness.ts']}.js`) }),
   ]);
   for (const [module, files] of Object.entries(MODULE_ASSETS)) {
@@ -183,7 +218,7 @@ export async function buildDist(options: DistOptions = {}): Promise<DistResult> 
     }
   }
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
-  return { outdir, entry: join(outdir, 'limen.mjs'), files: listFiles(outdir) };
+  return { outdir, entry: join(outdir, 'limen.mjs'), terminal: join(outdir, 'terminal.mjs'), files: listFiles(outdir) };
 }
 
 function listFiles(outdir: string): DistFile[] {

@@ -4,9 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { Fleet } from '@limen/sdk';
+import { Fleet, signerFromPem } from '@limen/sdk';
 import { pino } from 'pino';
+import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
+import { startPresence, type Presence } from './presence.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
 import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type SiteStore, type StaffRole } from './store/index.js';
@@ -35,6 +37,8 @@ export interface SiteOptions {
   secureCookies?: boolean;
   /** Serve the console at `/` (default true). */
   console?: boolean;
+  /** The fleet signing key (PEM): signs commands and visitor passes. */
+  signingKey?: string;
   /** Runs on the store before the server starts (the demo community's seed). */
   prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
 }
@@ -53,13 +57,39 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   const store = await openSiteStore(database);
   let fleet: Fleet | undefined;
   let ingest: Ingest | undefined;
+  let presence: Presence | undefined;
+  let galleries: Galleries | undefined;
   try {
+    const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
     if (o.fleet) {
-      fleet = await Fleet.connect({ url: o.fleet, site: o.site ?? 'demo', logger, connectTimeoutMs: 10_000 });
+      fleet = await Fleet.connect({ url: o.fleet, site: o.site ?? 'demo', logger, connectTimeoutMs: 10_000, ...(signer && { signer }) });
       ingest = startIngest({ store, fleet, logger });
+      presence = startPresence({ store, source: ingest, logger });
+      galleries = siteGalleries({ store, fleet, logger });
+      const g = galleries;
+      // A terminal that comes (back) online gets what it missed.
+      fleet.onPresence((p) => {
+        if (p.online) void g.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: gallery catch-up failed'));
+      });
     }
-    const app = await buildSiteServer({ store, secret, logger, ...(fleet && { fleet }), ...(ingest && { ingest }), ...(o.secureCookies && { secureCookies: true }), console: o.console ?? true });
+    // Gallery updates go out after the HTTP answer: a slow or offline terminal must not hold up the desk.
+    const later = (what: string, run: () => Promise<unknown>) => async () => void run().catch((err: unknown) => logger.warn({ err }, `site: ${what} failed`));
+    const g = galleries;
+    const app = await buildSiteServer({
+      store,
+      secret,
+      logger,
+      ...(fleet && { fleet }),
+      ...(ingest && { ingest }),
+      ...(signer && { signer }),
+      ...(g && {
+        onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
+        onTerminalPlaced: (id: string) => later('gallery update', () => g.reconcileTerminal(id))(),
+      }),
+      ...(o.secureCookies && { secureCookies: true }),
+      console: o.console ?? true,
+    });
     const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8090 });
     const url = `${address}/`;
     out(`Limen site: ${url}`);
@@ -74,6 +104,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       stop: () =>
         (stopping ??= (async () => {
           await app.close();
+          presence?.stop();
           ingest?.stop();
           await fleet?.close();
           await store.close();
@@ -109,6 +140,7 @@ export function registerSite(program: Command, out: Out = (l) => console.log(l))
     .option('--site <site>', 'fleet site name (default demo)')
     .option('--secret-file <file>', 'site secret for keyed hashes and CSRF tokens (default site.key beside a SQLite database, else var/site.key; made when missing)')
     .option('--secure-cookies', 'mark cookies Secure (serve behind HTTPS)')
+    .option('--signing-key <file>', 'fleet signing key (PEM, from limen provision): signs commands and visitor passes')
     .action(async (opts: SiteOptions) => {
       const running = await runSite(opts, out);
       await new Promise<void>((resolve) => {

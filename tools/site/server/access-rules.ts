@@ -19,6 +19,7 @@ import {
   type AccessRules,
   type Schedule,
 } from '../store/index.js';
+import { SiteError } from '../errors.js';
 import { errorSchema } from './errors.js';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
@@ -147,7 +148,7 @@ export function accessRuleRoutes(o: AccessRuleRouteOptions) {
         },
       },
       async (request) => {
-        if (!o.push) return { results: [] };
+        if (!o.push) throw new SiteError('CONFLICT', 'this site cannot push access rules to terminals (no fleet connection, or no terminal command for them yet)');
         const terminals = request.body?.terminals ?? (await listTerminals(db)).filter((t) => t.zone_id !== null).map((t) => t.id);
         const results = await o.push(terminals, await accessRules(db));
         await changed(request, 'access-rules.push', null);

@@ -36,6 +36,10 @@ export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, Acc
   ingest?: Ingest;
   logger?: Logger;
   now?: () => number;
+  /** A person's residencies or credentials (or a visitor's photo) changed: put them where they belong on the terminals. */
+  onPersonChanged?: (personId: string) => Promise<unknown>;
+  /** A terminal was placed or moved. */
+  onTerminalPlaced?: (terminalId: string) => Promise<unknown>;
   /** Honour X-Forwarded-For from a reverse proxy in front (default false: the peer address is audited). */
   trustProxy?: boolean;
   /** Serve the console's page and app at `/` (default false: the API only). */
@@ -55,6 +59,8 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
     ...(o.fleet && { fleet: o.fleet }),
     ...(o.ingest && { ingest: o.ingest }),
     now: o.now ?? Date.now,
+    ...(o.onPersonChanged && { onPersonChanged: o.onPersonChanged }),
+    ...(o.onTerminalPlaced && { onTerminalPlaced: o.onTerminalPlaced }),
   });
   installErrorHandler(app);
   await app.register(swagger, {
@@ -77,7 +83,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(residentRoutes);
   await app.register(recordRoutes);
   await app.register(liveRoutes);
-  await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onVisitorChanged && { onVisitorChanged: o.onVisitorChanged }) }));
+  await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onPersonChanged && { onVisitorChanged: o.onPersonChanged }) }));
   await app.register(occupancyRoutes);
   await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
   await app.register(consoleFleetRoutes);

@@ -262,6 +262,7 @@ export async function residentRoutes(app: FastifyInstance): Promise<void> {
         moveOut: b.moveOut == null ? null : Date.parse(b.moveOut),
       });
       await app.audit(request, 'residency.create', `person:${request.params.id}`, { unitId: b.unitId, role: b.role });
+      await app.site.onPersonChanged?.(request.params.id);
       return reply.status(201).send(residencyOut(r));
     },
   );
@@ -281,6 +282,7 @@ export async function residentRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const r = await moveOut(db, request.params.id, Date.parse(request.body.at));
       await app.audit(request, 'residency.move-out', `person:${r.person_id}`, { unitId: r.unit_id });
+      await app.site.onPersonChanged?.(r.person_id);
       return residencyOut(r);
     },
   );
@@ -305,6 +307,7 @@ export async function residentRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const c = await addCredential(db, secret, { personId: request.params.id, ...request.body }, app.site.now());
       await app.audit(request, 'credential.create', `person:${request.params.id}`, { type: c.type });
+      await app.site.onPersonChanged?.(request.params.id);
       return reply.status(201).send({ id: c.id, type: c.type, ref: c.type === 'pin' ? null : c.ref });
     },
   );

@@ -64,6 +64,7 @@ export async function terminalRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const t = await placeTerminal(db, { id: request.params.id, ...request.body });
       app.site.ingest?.forgetPlacement(t.id);
+      await app.site.onTerminalPlaced?.(t.id);
       const online = app.site.fleet ? (app.site.fleet.terminals().find((f) => f.id === t.id)?.online ?? false) : null;
       return { id: t.id, zoneId: t.zone_id, role: t.role, direction: t.direction, name: t.name, online };
     },

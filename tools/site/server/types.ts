@@ -14,6 +14,10 @@ export interface SiteContext {
   fleet?: Fleet;
   ingest?: Ingest;
   now: () => number;
+  /** A person's residencies or credentials changed: their place on the terminals follows (see galleries.ts). */
+  onPersonChanged?: (personId: string) => Promise<unknown>;
+  /** A terminal was placed or moved. */
+  onTerminalPlaced?: (terminalId: string) => Promise<unknown>;
 }
 
 export type AuditFn = (request: FastifyRequest, action: string, subject: string | null, detail?: Record<string, unknown> | null) => Promise<void>;

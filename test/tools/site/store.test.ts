@@ -187,7 +187,7 @@ await onEveryDatabase('site store', (test, open) => {
 
     const { token, expiresAt } = await openSession(db, admin.id, '10.0.0.1', 1000, 60_000);
     assert.is(expiresAt, 61_000);
-    assert.equal(await sessionStaff(db, token, 2000), { id: admin.id, username: 'root', role: 'admin' });
+    assert.equal(await sessionStaff(db, token, 2000), { id: admin.id, username: 'root', role: 'admin', expiresAt: 61_000 });
     assert.is(await sessionStaff(db, token, 61_000), null, 'expired');
     assert.is(await sessionStaff(db, token + 'x', 2000), null);
     const raw = await db.selectFrom('sessions').select('id').execute();

@@ -15,6 +15,13 @@ import { errorSchema } from './errors.js';
 
 export const SESSION_COOKIE = 'limen_session';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Calls `listener` with the session's key (`sessionKey`) when a staff member logs out. */
+    onSessionEnd(listener: (session: string) => void): () => void;
+  }
+}
+
 export interface AuthOptions {
   /** Mark cookies Secure (behind HTTPS). Default false: the site may be served on plain HTTP on a LAN. */
   secureCookies?: boolean;
@@ -26,6 +33,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What a CSRF token is bound to: the session, without handing the token itself around. */
 const sessionBinding = (token: string | undefined) => (token ? createHash('sha256').update(token).digest('base64url') : '');
+
+/** A request's session as other plugins name it (live sockets close when it ends); '' without one. */
+export const sessionKey = (request: FastifyRequest): string => sessionBinding(request.cookies[SESSION_COOKIE]);
 
 export const authPlugin = fp<AuthOptions>(
   async (app, opts) => {
@@ -41,6 +51,11 @@ export const authPlugin = fp<AuthOptions>(
     await app.register(rateLimit, { global: false });
 
     app.decorateRequest('staff', null);
+    const ended = new Set<(session: string) => void>();
+    app.decorate('onSessionEnd', (listener: (session: string) => void) => {
+      ended.add(listener);
+      return () => void ended.delete(listener);
+    });
     app.addHook('onRequest', async (request) => {
       const token = request.cookies[SESSION_COOKIE];
       request.staff = token ? await sessionStaff(app.site.store.db, token, app.site.now()) : null;
@@ -88,7 +103,7 @@ export const authPlugin = fp<AuthOptions>(
           throw new SiteError('UNAUTHORIZED', 'wrong username or password');
         }
         const { token, expiresAt } = await openSession(app.site.store.db, staff.id, request.ip, app.site.now());
-        request.staff = { id: staff.id, username: staff.username, role: staff.role };
+        request.staff = { id: staff.id, username: staff.username, role: staff.role, expiresAt };
         await app.audit(request, 'staff.login', `staff:${staff.username}`);
         reply.setCookie(SESSION_COOKIE, token, { ...cookieOpts, expires: new Date(expiresAt) });
         return { username: staff.username, role: staff.role, csrfToken: reply.generateCsrf({ userInfo: sessionBinding(token) }) };
@@ -110,6 +125,7 @@ export const authPlugin = fp<AuthOptions>(
       { preHandler: app.requireRole(...STAFF_ROLES), schema: { summary: 'End the session', tags: ['auth'], response: { 204: { type: 'null' }, 401: errorSchema } } },
       async (request, reply) => {
         await closeSession(app.site.store.db, request.cookies[SESSION_COOKIE]!);
+        for (const l of ended) l(sessionKey(request));
         await app.audit(request, 'staff.logout', `staff:${request.staff!.username}`);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.status(204).send();

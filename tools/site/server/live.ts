@@ -1,12 +1,14 @@
 /**
  * Live events over WebSocket for logged-in staff: each newly stored event, as JSON.
  * The session cookie is checked before the upgrade; a socket's own errors (bad
- * frames, resets) close that socket only.
+ * frames, resets) close that socket only. A socket lives no longer than its session:
+ * it is closed (code 4001) when its staff member logs out or the session expires.
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { IngestedEvent } from '../ingest.js';
 import { SiteError } from '../errors.js';
+import { sessionKey } from './auth.js';
 import { STAFF_ROLES } from '../store/index.js';
 
 export interface LiveMessage {
@@ -14,17 +16,44 @@ export interface LiveMessage {
   event: IngestedEvent;
 }
 
+/** The close code of a socket whose session ended (logout or expiry). */
+export const SESSION_ENDED = 4001;
+
+interface LiveSocket {
+  personal: boolean;
+  session: string;
+  expiresAt: number;
+  expiry: NodeJS.Timeout;
+}
+
 export async function liveRoutes(app: FastifyInstance): Promise<void> {
-  const sockets = new Map<WebSocket, { personal: boolean }>();
+  const sockets = new Map<WebSocket, LiveSocket>();
+  const end = (socket: WebSocket) => {
+    clearTimeout(sockets.get(socket)?.expiry);
+    sockets.delete(socket);
+    socket.close(SESSION_ENDED, 'session ended');
+  };
   const off = app.site.ingest?.onStored((event) => {
     if (sockets.size === 0) return;
     const full = JSON.stringify({ type: 'event', event } satisfies LiveMessage);
     const anonymous = JSON.stringify({ type: 'event', event: { ...event, personId: null, credentialRef: null } } satisfies LiveMessage);
-    for (const [socket, { personal }] of sockets) if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
+    const now = app.site.now();
+    for (const [socket, { personal, expiresAt }] of sockets) {
+      // The expiry timer may not have fired yet (a suspended host, a clock set forward): no event past it.
+      if (expiresAt <= now) end(socket);
+      else if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
+    }
+  });
+  const offEnd = app.onSessionEnd((session) => {
+    for (const [socket, s] of sockets) if (s.session === session) end(socket);
   });
   app.addHook('onClose', async () => {
     off?.();
-    for (const socket of sockets.keys()) socket.terminate();
+    offEnd();
+    for (const [socket, s] of sockets) {
+      clearTimeout(s.expiry);
+      socket.terminate();
+    }
   });
 
   app.get(
@@ -42,10 +71,17 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       schema: { summary: 'WebSocket: every newly stored event as {"type":"event","event":{...}}', tags: ['records'] },
     },
     (socket, request) => {
+      const staff = request.staff!;
+      // Never past the session's end (setTimeout holds at most ~24.8 days; sessions last hours).
+      const expiry = setTimeout(() => end(socket), Math.min(Math.max(0, staff.expiresAt - app.site.now()), 2 ** 31 - 1));
+      expiry.unref();
       // Viewers watch the flow, not who passed.
-      sockets.set(socket, { personal: request.staff!.role !== 'viewer' });
+      sockets.set(socket, { personal: staff.role !== 'viewer', session: sessionKey(request), expiresAt: staff.expiresAt, expiry });
       socket.on('error', (err) => request.log.debug({ err }, 'site: live socket error'));
-      socket.on('close', () => sockets.delete(socket));
+      socket.on('close', () => {
+        clearTimeout(sockets.get(socket)?.expiry);
+        sockets.delete(socket);
+      });
       // Nothing is expected from the browser; anything it sends is ignored.
       socket.on('message', () => {});
       void app.audit(request, 'live.open', null).catch((err: unknown) => request.log.error({ err }, 'site: audit failed'));

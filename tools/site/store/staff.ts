@@ -62,6 +62,8 @@ export interface SessionStaff {
   id: number;
   username: string;
   role: StaffRole;
+  /** When the session ends (epoch ms). */
+  expiresAt: number;
 }
 
 /** The staff member of a live session, or null (unknown, expired, or the account disabled). */
@@ -73,7 +75,7 @@ export async function sessionStaff(db: Kysely<Database>, token: string, now = Da
     .where('sessions.id', '=', tokenId(token))
     .executeTakeFirst();
   if (!row || row.expires_at <= now || row.disabled !== 0) return null;
-  return { id: row.id, username: row.username, role: row.role };
+  return { id: row.id, username: row.username, role: row.role, expiresAt: row.expires_at };
 }
 
 export async function closeSession(db: Kysely<Database>, token: string): Promise<void> {

@@ -49,7 +49,7 @@ export const EXTERNAL_PACKAGES: readonly string[] = [
  */
 export const MODULE_ASSETS: Readonly<Record<string, readonly string[]>> = {
   'firmware/kiosk/server.ts': ['page.html', 'sim.html'],
-  'firmware/panel/server.ts': ['page.html'],
+  'tools/panel/server.ts': ['page.html'],
   'tools/site/console/assets.ts': ['web/index.html'],
 };
 

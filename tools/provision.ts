@@ -1,7 +1,7 @@
 // `limen provision`: fleet CA, broker / terminal / backend certificates, the fleet
 // signing key and a Mosquitto config + ACL. Prints what it did; errors exit 1.
 import type { Command } from 'commander';
-import { MAX_CERT_DAYS, provisionFleet } from '../firmware/security/provision.js';
+import { MAX_CERT_DAYS, provisionFleet } from './pki/provision.js';
 
 interface ProvisionCliOptions {
   out: string;

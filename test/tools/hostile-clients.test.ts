@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { KIOSK_MAX_MESSAGE_BYTES } from '../../firmware/kiosk/server.js';
-import { PANEL_MAX_MESSAGE_BYTES } from '../../firmware/panel/server.js';
+import { PANEL_MAX_MESSAGE_BYTES } from '../../tools/panel/server.js';
 import { login } from './site/console/login.js';
 import { attackMqttBroker, attackWebServer, type AttackResult } from './hostile-clients.js';
 

@@ -24,7 +24,7 @@ import { Command } from 'commander';
 import { iou, type Box, type ScoredBox } from '../../firmware/vision/box.js';
 import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
-import { histogram, percentile } from '../../firmware/vision/eval.js';
+import { histogram, percentile } from './eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, type LivenessLevel } from '../../firmware/vision/liveness.js';
 import { CALIBRATION_QUANTILE, LIVENESS_FLOOR, calibrateLiveness } from '../../firmware/vision/liveness-calibration.js';

@@ -12,7 +12,7 @@ import { extname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
-import { percentile } from '../../firmware/vision/eval.js';
+import { percentile } from './eval.js';
 import { decodeImage } from '../../firmware/vision/image.js';
 import { DEFAULT_QUALITY } from '../../firmware/vision/quality.js';
 import { PAD_CLASSES, readPadDataset } from './pad-data.js';

@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import sharp from 'sharp';
 import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
-import { equalErrorRate, percentile, rocAuc, tarAtFar } from '../../firmware/vision/eval.js';
+import { equalErrorRate, percentile, rocAuc, tarAtFar } from './eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { Matcher } from '../../firmware/vision/matcher/index.js';
 import type { FaceDecision } from '../../firmware/vision/decisions.js';

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { provisionFleet } from '../../../../firmware/security/provision.js';
+import { provisionFleet } from '../../../../tools/pki/provision.js';
 import { freePort, hasMosquitto } from '../../../sdk/helpers/brokers.js';
 
 export function missing(): string | null {

@@ -1,6 +1,6 @@
 import type { CardFormat } from '../../hal/reader.js';
-import type { StoredEvent } from '../store/index.js';
-import type { Terminal } from '../terminal.js';
+import type { StoredEvent } from '../../firmware/store/index.js';
+import type { Terminal } from '../../firmware/terminal.js';
 import type { PanelCommand, PanelEvent, PanelState, PanelTarget } from './protocol.js';
 import { CodedError } from '../../hal/coded-error.js';
 

@@ -4,9 +4,9 @@ import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { defaultConfig } from '../../../firmware/config/index.js';
 import { silentLogger } from '../../../firmware/log.js';
-import type { PanelMessage } from '../../../firmware/panel/protocol.js';
-import { PanelServer } from '../../../firmware/panel/server.js';
-import { simPanelTarget } from '../../../firmware/panel/sim-target.js';
+import type { PanelMessage } from '../../../tools/panel/protocol.js';
+import { PanelServer } from '../../../tools/panel/server.js';
+import { simPanelTarget } from '../../../tools/panel/sim-target.js';
 import { Terminal } from '../../../firmware/terminal.js';
 
 async function setup() {

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { assertId } from '@limen/sdk/protocol';
 import { createCa, issueCert, loadCa, writeSecretFile, type IssuedCert } from './pki.js';
-import { fleetKeysFile, newSigningKeyPem, trustedEntryFor, type FleetKeysFile } from './fleet-keys.js';
+import { fleetKeysFile, newSigningKeyPem, trustedEntryFor, type FleetKeysFile } from '../../firmware/security/fleet-keys.js';
 
 export interface ProvisionOptions {
   outDir: string;

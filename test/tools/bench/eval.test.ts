@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { equalErrorRate, histogram, operatingPoints, percentile, rocAuc, tarAtFar } from '../../../firmware/vision/eval.js';
+import { equalErrorRate, histogram, operatingPoints, percentile, rocAuc, tarAtFar } from '../../../tools/bench/eval.js';
 
 test('ROC AUC: perfect, inverted, random-like and tied', () => {
   assert.is(rocAuc([0.9, 0.8], [0.1, 0.2, 0.3]), 1);

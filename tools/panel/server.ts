@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { child, type Logger } from '../log.js';
-import { failure, PageServer, parseCommand, sendHtml, sendJsonBody } from '../page-server.js';
+import { child, type Logger } from '../../firmware/log.js';
+import { failure, PageServer, parseCommand, sendHtml, sendJsonBody } from '../../firmware/page-server.js';
 import { PanelCommandSchema, type PanelMessage, type PanelTarget } from './protocol.js';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');

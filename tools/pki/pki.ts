@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SecurityError } from './errors.js';
+import { SecurityError } from '../../firmware/security/errors.js';
 
 export interface CertSubject {
   /** Common name: the terminal id, the backend identity or the broker host. */

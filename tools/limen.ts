@@ -17,7 +17,7 @@ import { registerDoctor } from './doctor.js';
 import { registerProvision } from './provision.js';
 import { DEFAULT_SIM_TERMINALS } from './cli/simulation.js';
 import { registerFleet } from './cli/fleet.js';
-import { registerSite } from './site/cli.js';
+import { registerSite } from './site/commands.js';
 import { registerRun } from './cli/run.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
@@ -123,9 +123,6 @@ registerFleet(program);
 registerSite(program);
 
 program
-  .command('enrol')
-  .description("enrol a person's face from one or more photos (needs their consent)")
-program
   .command('calibrate')
   .description("calibrate the terminal to its site's camera and light")
   .command('liveness')
@@ -144,6 +141,9 @@ program
     );
   });
 
+program
+  .command('enrol')
+  .description("enrol a person's face from one or more photos (needs their consent)")
   .requiredOption('--person <id>', 'person id')
   .option('--consent', 'the person has agreed to face recognition')
   .option('--name <name>', 'create the person with this name if they do not exist')

@@ -2,8 +2,7 @@
 // on var/site.db, seeded with the demo community on first start, its residents' cards
 // pushed to the sim terminals, the admin's login printed.
 import { join } from 'node:path';
-import { runSite } from '../site/cli.js';
-import { adminPasswordFile, DEMO_PLACEMENTS, pushToTerminals, readAdminPassword, saveAdminPassword, seedDemoCommunity, type SeedResult } from '../site/seed.js';
+import type { SeedResult } from '../site/seed.js';
 
 export interface SiteServiceOptions {
   /** SQLite file, or ':memory:' (tests). Default var/site.db. */
@@ -20,6 +19,9 @@ export interface SiteServiceOptions {
 /** A starter for `startSimulation({ services })`, named "Site". */
 export function siteService(o: SiteServiceOptions = {}) {
   return async (sim: { site: string; brokerUrl: string; terminals: ReadonlyArray<{ id: string }> }) => {
+    // Loaded here, not with `limen`: the site server is heavy (Fastify, Kysely, argon2).
+    const { runSite } = await import('../site/cli.js');
+    const { adminPasswordFile, DEMO_PLACEMENTS, pushToTerminals, readAdminPassword, saveAdminPassword, seedDemoCommunity } = await import('../site/seed.js');
     const database = o.database ?? join('var', 'site.db');
     const memory = database === ':memory:';
     let seed: SeedResult = { seeded: false, persons: [] };

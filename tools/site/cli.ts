@@ -1,9 +1,9 @@
-// `limen site`: runs the site server (store + HTTP API + live events; with --fleet, the
-// event ingest from the site's terminals), and `limen site admin create` makes staff
-// accounts from the command line (the first admin cannot be made any other way).
+// What `limen site` runs (the commands are registered in commands.ts, which loads this
+// module only when one of them runs): the site server (store + HTTP API + live events;
+// with --fleet, the event ingest from the site's terminals), and `limen site admin
+// create`, staff accounts from the command line (the first admin cannot be made any other way).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
 import { Fleet, signerFromPem } from '@limen/sdk';
 import { pino } from 'pino';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
@@ -14,12 +14,6 @@ import { buildSiteServer } from './server/index.js';
 import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type SiteStore, type StaffRole } from './store/index.js';
 
 type Out = (line: string) => void;
-
-const port = (v: string) => {
-  const n = Number.parseInt(v, 10);
-  if (!(/^\d+$/.test(v) && n <= 65_535)) throw new Error(`not a port number: ${v}`);
-  return n;
-};
 
 /** The secret lives beside a SQLite database; for PostgreSQL, in var/. */
 export function defaultSecretFile(database: string): string {
@@ -39,6 +33,11 @@ export interface SiteOptions {
   console?: boolean;
   /** The fleet signing key (PEM): signs commands and visitor passes. */
   signingKey?: string;
+  /**
+   * Several site instances on one database split the event stream: each connects over
+   * MQTT 5 and consumes its share through the shared subscription of this group.
+   */
+  shareGroup?: string;
   /** Runs on the store before the server starts (the demo community's seed). */
   prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
 }
@@ -63,7 +62,14 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
     if (o.fleet) {
-      fleet = await Fleet.connect({ url: o.fleet, site: o.site ?? 'demo', logger, connectTimeoutMs: 10_000, ...(signer && { signer }) });
+      fleet = await Fleet.connect({
+        url: o.fleet,
+        site: o.site ?? 'demo',
+        logger,
+        connectTimeoutMs: 10_000,
+        ...(signer && { signer }),
+        ...(o.shareGroup !== undefined && { shareGroup: o.shareGroup, mqtt: { protocolVersion: 5 as const } }),
+      });
       ingest = startIngest({ store, fleet, logger });
       presence = startPresence({ store, source: ingest, logger });
       galleries = siteGalleries({ store, fleet, logger });
@@ -129,46 +135,16 @@ export function passwordFrom(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-export function registerSite(program: Command, out: Out = (l) => console.log(l)): void {
-  const site = program
-    .command('site')
-    .description("run the site server: the community's back office (HTTP API, staff, records; with --fleet, ingests the terminals' events)")
-    .option('--database <url>', `SQLite file (or sqlite:PATH) or postgres://... (default ${DEFAULT_DATABASE})`)
-    .option('-p, --port <port>', 'HTTP port (default 8090; 0 picks a free one)', port)
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--fleet <url>', 'MQTT broker of the site terminals (e.g. mqtt://127.0.0.1:1883)')
-    .option('--site <site>', 'fleet site name (default demo)')
-    .option('--secret-file <file>', 'site secret for keyed hashes and CSRF tokens (default site.key beside a SQLite database, else var/site.key; made when missing)')
-    .option('--secure-cookies', 'mark cookies Secure (serve behind HTTPS)')
-    .option('--signing-key <file>', 'fleet signing key (PEM, from limen provision): signs commands and visitor passes')
-    .action(async (opts: SiteOptions) => {
-      const running = await runSite(opts, out);
-      await new Promise<void>((resolve) => {
-        const stop = () => void running.stop().then(resolve, resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
-
-  site
-    .command('admin')
-    .description('staff accounts')
-    .command('create')
-    .description('create a staff account (default role admin); the password comes from stdin or --password-file')
-    .requiredOption('--username <name>', 'login name')
-    .option('--role <role>', `one of ${STAFF_ROLES.join(', ')} (default admin)`)
-    .option('--password-file <file>', 'read the password from this file')
-    .option('--database <url>', `SQLite file or postgres://... (default ${DEFAULT_DATABASE})`)
-    .action(async (opts: { username: string; role?: string; passwordFile?: string; database?: string }) => {
-      const role = (opts.role ?? 'admin') as StaffRole;
-      if (!STAFF_ROLES.includes(role)) throw new Error(`--role: one of ${STAFF_ROLES.join(', ')}`);
-      const password = passwordFrom(opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await readStdin());
-      const store = await openSiteStore(opts.database ?? site.opts<SiteOptions>().database ?? DEFAULT_DATABASE);
-      try {
-        const staff = await createStaff(store.db, { username: opts.username, role, password });
-        out(`created ${staff.role} ${staff.username} in ${store.describe}`);
-      } finally {
-        await store.close();
-      }
-    });
+/** `limen site admin create`: a staff account, the password from `passwordFile` or stdin. */
+export async function createAdmin(opts: { username: string; role?: string; passwordFile?: string; database?: string }, out: Out): Promise<void> {
+  const role = (opts.role ?? 'admin') as StaffRole;
+  if (!STAFF_ROLES.includes(role)) throw new Error(`--role: one of ${STAFF_ROLES.join(', ')}`);
+  const password = passwordFrom(opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : await readStdin());
+  const store = await openSiteStore(opts.database ?? DEFAULT_DATABASE);
+  try {
+    const staff = await createStaff(store.db, { username: opts.username, role, password });
+    out(`created ${staff.role} ${staff.username} in ${store.describe}`);
+  } finally {
+    await store.close();
+  }
 }

@@ -11,7 +11,9 @@ import pg from 'pg';
 import { InCodeMigrationProvider, type Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
-export const DEFAULT_DATABASE = 'var/site.db';
+import { DEFAULT_DATABASE } from './defaults.js';
+
+export { DEFAULT_DATABASE };
 
 export class DatabaseUrlError extends Error {
   readonly code = 'BAD_DATABASE_URL';

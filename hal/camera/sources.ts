@@ -238,7 +238,6 @@ export function imageFolderSource(options: Size & WithFormat & { dir: string; se
   // The concat demuxer ignores the last entry's duration unless the file repeats.
   lines.push(`file ${quote(join(dir, names[names.length - 1]!))}`);
   const input = [
-    '-re',
     '-f',
     'concat',
     '-safe',
@@ -247,11 +246,11 @@ export function imageFolderSource(options: Size & WithFormat & { dir: string; se
     'file,pipe',
     '-i',
     'pipe:0',
+    // fps repeats each still for its whole duration; realtime then paces those frames.
+    // (`-re` with an output rate paced only the input: each still's copies came out in one
+    // burst, and a busy terminal dropped most of them before it had seen the face enough.)
     '-vf',
-    ffmpegFit(out),
-    // An output rate (not the fps filter) repeats each still for its whole duration.
-    '-r',
-    String(out.fps),
+    `fps=${out.fps},${ffmpegFit(out)},realtime`,
   ];
   return ffmpeg(`folder ${dir} (${names.length} images)`, input, out, `${lines.join('\n')}\n`);
 }

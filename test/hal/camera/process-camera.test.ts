@@ -297,6 +297,28 @@ if (hasFfmpeg) {
     }
   });
 
+  test('an image folder is paced like a camera: one still shown for 1 s arrives over that second, not in one burst', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+    try {
+      await testCard(dir);
+      const cam = camera(imageFolderSource({ dir, width: 64, height: 48, fps: 10, secondsPerImage: 1 }), systemClock);
+      const arrivals: number[] = [];
+      const frames = new Collector<Frame>();
+      cam.onFrame((f) => {
+        arrivals.push(performance.now());
+        frames.push(f);
+      });
+      await cam.start();
+      await frames.until(10, 'the frames of one pass');
+      await cam.close();
+      // A lower bound only: load can spread frames further, never bunch them earlier than
+      // real time. In one burst, the ten frames came within a few milliseconds.
+      assert.ok(arrivals[9]! - arrivals[0]! >= 600, `10 frames at 10 fps span ${Math.round(arrivals[9]! - arrivals[0]!)} ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a video file plays through ffmpeg, and through GStreamer when it is there', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
     try {

@@ -14,6 +14,7 @@ interface ProvisionCliOptions {
   brokerBind?: string;
   brokerUser?: string;
   backendId?: string;
+  backend: string[];
   reissue?: boolean;
   rotateSigningKey?: boolean;
   retireKey: string[];
@@ -43,6 +44,7 @@ export function registerProvision(program: Command): void {
     .option('--broker-bind <addr>', 'address the broker listens on (default all)')
     .option('--broker-user <user>', 'user Mosquitto drops to (written to the config; the broker key is given to it when run as root)')
     .option('--backend-id <cn>', 'backend certificate CN (default _backend.{site})')
+    .option('--backend <names...>', 'one certificate per backend process (default one, named backend): backend gets backend/client.crt with CN {backend-id}, any other name N backend/N/client.crt with CN {backend-id}.N', collect, [])
     .option('--reissue', 're-issue certificates that already exist')
     .option('--rotate-signing-key', 'make a new fleet signing key; terminals trust old and new until --retire-key')
     .option('--retire-key <kid>', 'stop trusting a signing key id, repeatable', collect, [])
@@ -59,6 +61,7 @@ export function registerProvision(program: Command): void {
         brokerBind: o.brokerBind,
         brokerUser: o.brokerUser,
         backendId: o.backendId,
+        backends: o.backend,
         reissue: o.reissue,
         rotateSigningKey: o.rotateSigningKey,
         retireKeys: o.retireKey,
@@ -67,7 +70,7 @@ export function registerProvision(program: Command): void {
       console.log(`fleet ${o.site} in ${r.outDir}${r.caCreated ? ' (new CA)' : ''}`);
       if (r.issued.length) console.log(`issued: ${r.issued.join(', ')}`);
       if (r.kept.length) console.log(`kept: ${r.kept.join(', ')}`);
-      console.log(`backend identity: ${r.backendId}`);
+      for (const b of r.backends) console.log(`backend ${b.name}: ${b.id} in ${b.dir}`);
       console.log(`signing key: ${r.signingKid}; trusted: ${r.trustedKids.join(', ')}`);
       console.log(`broker: mosquitto -c ${r.mosquittoConf}`);
       for (const n of r.notes) console.log(`note: ${n}`);

@@ -34,6 +34,8 @@ export interface TerminalOptions {
   ackTimeoutMs?: number;
   /** Adds a snapshot handler that returns a tiny fixed PNG. */
   camera?: boolean;
+  /** Client certificate, key and CA (a provisioned broker). */
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer };
 }
 
 /** A 1x1 PNG. */
@@ -53,7 +55,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
   const agent = new FleetAgent({
     site: o.site ?? 'hq',
     terminalId: o.id,
-    mqtt: { url: broker.url, protocolVersion: broker.protocolVersion, backoff: { initialMs: 50, maxMs: 300 } },
+    mqtt: { url: broker.url, protocolVersion: broker.protocolVersion, backoff: { initialMs: 50, maxMs: 300 }, ...(o.tls && { tls: o.tls }) },
     identity: { firmware: 'limen-test 0.1.0', board: 'sim', groups: o.groups ?? [] },
     events: o.events ?? events,
     handlers: o.handlers ?? {

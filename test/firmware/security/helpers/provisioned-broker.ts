@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { provisionFleet } from '../../../../tools/pki/provision.js';
+import { provisionFleet, type ProvisionOptions } from '../../../../tools/pki/provision.js';
 import { freePort, hasMosquitto } from '../../../sdk/helpers/brokers.js';
 
 export function missing(): string | null {
@@ -29,7 +29,7 @@ export interface ProvisionedBroker {
   close(): Promise<void>;
 }
 
-export async function startProvisionedBroker(site: string, terminals: string[]): Promise<ProvisionedBroker> {
+export async function startProvisionedBroker(site: string, terminals: string[], extra: Partial<ProvisionOptions> = {}): Promise<ProvisionedBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'limen-provbroker-'));
   // Mosquitto drops to its own user when started as root: it must be able to walk down to broker/.
   chmodSync(dir, 0o755);
@@ -37,7 +37,7 @@ export async function startProvisionedBroker(site: string, terminals: string[]):
   const port = await freePort();
   const isRoot = userInfo().uid === 0;
   const brokerUser = isRoot && spawnSync('id', ['-u', 'mosquitto'], { stdio: 'ignore' }).status === 0 ? 'mosquitto' : undefined;
-  provisionFleet({ outDir: out, site, terminals, brokerPort: port, brokerBind: '127.0.0.1', brokerUser });
+  provisionFleet({ outDir: out, site, terminals, brokerPort: port, brokerBind: '127.0.0.1', brokerUser, ...extra });
   const proc: ChildProcess = spawn('mosquitto', ['-c', join(out, 'broker/mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));

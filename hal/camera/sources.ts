@@ -38,7 +38,7 @@ export type CameraSourceConfig =
   | ({ kind: 'gst-test'; /** videotestsrc pattern, e.g. 'smpte', 'ball'. */ pattern?: string } & Size & WithFormat)
   | ({ kind: 'ffmpeg-test' } & Size & WithFormat)
   | ({ kind: 'image'; path: string; tool?: 'ffmpeg' | 'gstreamer' } & Size & WithFormat)
-  | ({ kind: 'image-folder'; dir: string; /** How long each image shows. Default 2 s. */ secondsPerImage?: number } & Size & WithFormat)
+  | ({ kind: 'image-folder'; dir: string; /** How long each image shows. Default 2 s. */ secondsPerImage?: number; /** Black after each image. Default 1.5 s. */ gapSeconds?: number } & Size & WithFormat)
   | ({ kind: 'video'; path: string; tool?: 'ffmpeg' | 'gstreamer'; /** Play it again at the end. Default true. */ loop?: boolean } & Size & WithFormat);
 
 export type CameraSourceKind = CameraSourceConfig['kind'];
@@ -212,15 +212,26 @@ export function imageSource(options: Size & WithFormat & { path: string; tool?: 
 }
 
 /**
- * The images of a folder (sorted by name), each shown for `secondsPerImage`,
- * through ffmpeg's concat demuxer. The list goes to ffmpeg on stdin; the child
- * exits after the last image and ProcessCamera's restart plays the folder again.
+ * A played folder's black frames after each image: longer than a face tracker's 1 s
+ * memory, so each image is an approach of its own (a still held in front of a camera
+ * is one person standing there; the next photo is somebody walking up).
  */
-export function imageFolderSource(options: Size & WithFormat & { dir: string; secondsPerImage?: number }): ProcessSource {
+export const IMAGE_FOLDER_GAP_SECONDS = 1.5;
+
+/**
+ * The images of a folder (sorted by name), each shown for `secondsPerImage` and followed
+ * by `gapSeconds` of black, through ffmpeg's concat demuxer. The list goes to ffmpeg on
+ * stdin; the child exits after the last image and ProcessCamera's restart plays the
+ * folder again.
+ */
+export function imageFolderSource(options: Size & WithFormat & { dir: string; secondsPerImage?: number; gapSeconds?: number }): ProcessSource {
   const out = output('image-folder', options);
   const dir = resolve(checkPath('image-folder', options.dir));
-  const seconds = options.secondsPerImage ?? 2;
-  if (!(seconds > 0)) throw new TypeError(`image-folder: secondsPerImage must be > 0, got ${seconds}`);
+  const shown = options.secondsPerImage ?? 2;
+  if (!(shown > 0)) throw new TypeError(`image-folder: secondsPerImage must be > 0, got ${shown}`);
+  const gap = options.gapSeconds ?? IMAGE_FOLDER_GAP_SECONDS;
+  if (!(gap >= 0)) throw new TypeError(`image-folder: gapSeconds must be >= 0, got ${gap}`);
+  const seconds = shown + gap;
   let names: string[];
   try {
     names = readdirSync(dir)
@@ -246,11 +257,14 @@ export function imageFolderSource(options: Size & WithFormat & { dir: string; se
     'file,pipe',
     '-i',
     'pipe:0',
-    // fps repeats each still for its whole duration; realtime then paces those frames.
-    // (`-re` with an output rate paced only the input: each still's copies came out in one
-    // burst, and a busy terminal dropped most of them before it had seen the face enough.)
+    // fps repeats each still for its whole slot; drawbox blacks out the slot's last `gap`
+    // seconds; realtime then paces the frames. (`-re` with an output rate paced only the
+    // input: each still's copies came out in one burst, and a busy terminal dropped most
+    // of them before it had seen the face enough.)
     '-vf',
-    `fps=${out.fps},${ffmpegFit(out)},realtime`,
+    // trim drops the one frame of the list's repeated last entry, which would otherwise
+    // show the last face again right after its gap.
+    [`fps=${out.fps}`, `trim=duration=${names.length * seconds}`, ffmpegFit(out), ...(gap > 0 ? [`drawbox=enable='gte(mod(t,${seconds}),${shown})':color=black:t=fill`] : []), 'realtime'].join(','),
   ];
   return ffmpeg(`folder ${dir} (${names.length} images)`, input, out, `${lines.join('\n')}\n`);
 }

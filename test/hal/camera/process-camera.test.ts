@@ -297,7 +297,7 @@ if (hasFfmpeg) {
     }
   });
 
-  test('an image folder is paced like a camera: one still shown for 1 s arrives over that second, not in one burst', async () => {
+  test('an image folder is paced like a camera: one still shown for 1 s arrives over that second, not in one burst, then a black gap', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
     try {
       await testCard(dir);
@@ -309,8 +309,12 @@ if (hasFfmpeg) {
         frames.push(f);
       });
       await cam.start();
-      await frames.until(10, 'the frames of one pass');
+      await frames.until(20, 'the frames of one pass and its gap');
       await cam.close();
+      // The image, then black until the slot ends: the next image is a new approach.
+      const mean = (f: Frame) => f.data.reduce((a, b) => a + b, 0) / f.data.length;
+      assert.ok(frames.values.slice(0, 10).every((f) => mean(f) > 40), 'the image for its 1 s');
+      assert.ok(frames.values.slice(11, 20).every((f) => mean(f) < 20), 'then black');
       // A lower bound only: load can spread frames further, never bunch them earlier than
       // real time. In one burst, the ten frames came within a few milliseconds.
       assert.ok(arrivals[9]! - arrivals[0]! >= 600, `10 frames at 10 fps span ${Math.round(arrivals[9]! - arrivals[0]!)} ms`);

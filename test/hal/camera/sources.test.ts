@@ -57,21 +57,26 @@ test('an image folder becomes a concat list on stdin, sorted, images only', () =
   const dir = mkdtempSync(join(tmpdir(), 'limen-sources-'));
   try {
     for (const n of ['b.png', 'a.JPG', "it's.webp", 'notes.txt']) writeFileSync(join(dir, n), '');
-    const s = imageFolderSource({ dir, width: 64, height: 48, secondsPerImage: 3 });
+    const s = imageFolderSource({ dir, width: 64, height: 48, secondsPerImage: 3, gapSeconds: 1 });
     assert.is(
       s.stdin,
       [
         'ffconcat version 1.0',
         `file 'file:${dir}/a.JPG'`,
-        'duration 3',
+        'duration 4',
         `file 'file:${dir}/b.png'`,
-        'duration 3',
+        'duration 4',
         `file 'file:${dir}/it'\\''s.webp'`,
-        'duration 3',
+        'duration 4',
         `file 'file:${dir}/it'\\''s.webp'`,
         '',
       ].join('\n'),
     );
+    // Each 4 s slot: the image for 3 s, then black; the list's repeated last entry trimmed.
+    const vf = s.args[s.args.indexOf('-vf') + 1]!;
+    assert.ok(vf.startsWith('fps=15,trim=duration=12,'), vf);
+    assert.ok(vf.endsWith(",drawbox=enable='gte(mod(t,4),3)':color=black:t=fill,realtime"), vf);
+    assert.not.ok(s.args.includes('-re'), 'realtime paces the output; -re paced only the input');
     rmSync(join(dir, 'a.JPG'));
     rmSync(join(dir, 'b.png'));
     rmSync(join(dir, "it's.webp"));

@@ -21,6 +21,7 @@ import { registerSite } from './site/commands.js';
 import { registerRun } from './cli/run.js';
 import { playedCamera, runSimulator } from './cli/sim.js';
 import { runSimulation } from './cli/run-simulation.js';
+import { simSigningKeyFile } from './cli/sim-signing-key.js';
 import { ListenError } from '../firmware/page-server.js';
 import { parseTimeArg } from './cli/duration.js';
 
@@ -104,6 +105,8 @@ program
         ...(opts.play !== undefined && { play: opts.play }),
         ...(opts.mqttPort !== undefined && { mqttPort: opts.mqttPort }),
         ...(opts.dir !== undefined && { dir: opts.dir }),
+        // Kept beside the terminals' databases: the site signs visitor passes with it, the terminals trust it.
+        signingKey: simSigningKeyFile(opts.dir),
         ...(opts.site !== undefined && { site: opts.site }),
         ...(!opts.face && { face: false as const }),
       });

@@ -26,7 +26,8 @@ export function describeSimulation(sim: Simulation): string[] {
     `MQTT broker: ${sim.brokerUrl}`,
     ...sim.services.flatMap((s) => [`${s.name}: ${s.url}`, ...(s.notes ?? [])]),
     ...sim.terminals.map((t) => `Control panel ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
-    `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site} terminals`,
+    // Terminals that trust a signing key take only signed commands.
+    `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site}${sim.signingKey ? ` --signing-key ${sim.signingKey.file}` : ''} terminals`,
   ];
 }
 

@@ -3,6 +3,7 @@
 // fleet. `npm start` runs it; servers (kiosk pages, the site) attach to what it returns.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateSigningKey, type SimSigningKey } from './sim-signing-key.js';
 import { defaultConfig, type Config, type FaceConfig } from '../../firmware/config/index.js';
 import { child, silentLogger, type Logger } from '../../firmware/log.js';
 import { PanelServer } from '../panel/server.js';
@@ -67,6 +68,12 @@ export interface SimulationOptions {
   onReboot?: (id: string, reason: string | undefined) => void;
   /** Servers to start beside the terminals, in order. */
   services?: readonly SimulationServiceStarter[];
+  /**
+   * The fleet signing key (PEM file, made when missing). The terminals trust its public
+   * key (`fleet-keys.json` beside it): they read visitor passes from their cameras and
+   * take only signed commands. The site signs passes and commands with it. Default: none.
+   */
+  signingKey?: string;
   logger?: Logger;
 }
 
@@ -81,6 +88,8 @@ export interface SimulatedTerminal {
 export interface Simulation {
   site: string;
   brokerUrl: string;
+  /** The fleet signing key the terminals trust, when the simulation has one. */
+  signingKey?: SimSigningKey;
   broker: EmbeddedBroker;
   terminals: SimulatedTerminal[];
   services: SimulationService[];
@@ -88,7 +97,7 @@ export interface Simulation {
   close(): Promise<void>;
 }
 
-function terminalConfig(spec: SimTerminalSpec, o: SimulationOptions, brokerUrl: string, site: string, panelPort: number): Config {
+function terminalConfig(spec: SimTerminalSpec, o: SimulationOptions, brokerUrl: string, site: string, panelPort: number, key: SimSigningKey | undefined): Config {
   const dir = o.dir ?? join('var', 'sim');
   const faceOn = o.face !== false && spec.face === true;
   const face: Partial<FaceConfig> = {
@@ -101,7 +110,8 @@ function terminalConfig(spec: SimTerminalSpec, o: SimulationOptions, brokerUrl: 
     store: { path: dir === ':memory:' ? ':memory:' : join(dir, `${spec.id}.db`) },
     panel: { host: o.host ?? '127.0.0.1', port: panelPort },
     face,
-    fleet: { url: brokerUrl, site, groups: spec.groups ?? [], healthIntervalMs: 10_000 },
+    fleet: { url: brokerUrl, site, groups: spec.groups ?? [], healthIntervalMs: 10_000, ...(key && { trustedKeys: key.trustedKeysFile }) },
+    passes: { enabled: key !== undefined },
   });
   return o.configure ? o.configure(config, spec) : config;
 }
@@ -115,6 +125,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
   const log = child(logger, 'sim');
   const dir = options.dir ?? join('var', 'sim');
   if (dir !== ':memory:') mkdirSync(dir, { recursive: true });
+  const signingKey = options.signingKey !== undefined ? loadOrCreateSigningKey(options.signingKey) : undefined;
 
   const broker = await startBroker({ host: options.host ?? '127.0.0.1', port: options.mqttPort ?? 0 });
   const terminals: SimulatedTerminal[] = [];
@@ -131,7 +142,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
   try {
     for (const [i, spec] of specs.entries()) {
       const panelPort = options.panelPort ? options.panelPort + i : 0;
-      const config = terminalConfig(spec, options, broker.url, site, panelPort);
+      const config = terminalConfig(spec, options, broker.url, site, panelPort, signingKey);
       const reboot = (reason: string | undefined) => {
         if (options.onReboot) options.onReboot(spec.id, reason);
         else log.warn({ id: spec.id, reason }, 'reboot requested; a sim terminal keeps running');
@@ -151,10 +162,10 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
         throw err;
       }
     }
-    for (const start of options.services ?? []) services.push(await start({ site, brokerUrl: broker.url, broker, terminals }));
+    for (const start of options.services ?? []) services.push(await start({ site, brokerUrl: broker.url, broker, terminals, ...(signingKey && { signingKey }) }));
   } catch (err) {
     await close();
     throw err;
   }
-  return { site, brokerUrl: broker.url, broker, terminals, services, close };
+  return { site, brokerUrl: broker.url, broker, terminals, services, close, ...(signingKey && { signingKey }) };
 }

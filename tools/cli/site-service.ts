@@ -1,6 +1,7 @@
 // The site server as a simulator service (what `npm start` runs beside the terminals):
 // on var/site.db, seeded with the demo community on first start, its residents' cards
-// pushed to the sim terminals, the admin's login printed.
+// pushed to the sim terminals, the admin's login printed; with the simulation's signing
+// key, it issues visitor passes the sim terminals accept.
 import { join } from 'node:path';
 import type { SeedResult } from '../site/seed.js';
 
@@ -18,7 +19,7 @@ export interface SiteServiceOptions {
 
 /** A starter for `startSimulation({ services })`, named "Site". */
 export function siteService(o: SiteServiceOptions = {}) {
-  return async (sim: { site: string; brokerUrl: string; terminals: ReadonlyArray<{ id: string }> }) => {
+  return async (sim: { site: string; brokerUrl: string; terminals: ReadonlyArray<{ id: string }>; signingKey?: { file: string } }) => {
     // Loaded here, not with `limen`: the site server is heavy (Fastify, Kysely, argon2).
     const { runSite } = await import('../site/cli.js');
     const { adminPasswordFile, DEMO_PLACEMENTS, pushToTerminals, readAdminPassword, saveAdminPassword, seedDemoCommunity } = await import('../site/seed.js');
@@ -32,6 +33,8 @@ export function siteService(o: SiteServiceOptions = {}) {
         ...(o.host !== undefined && { host: o.host }),
         fleet: sim.brokerUrl,
         site: sim.site,
+        // The simulation's key: the site signs visitor passes (and commands) the sim terminals trust.
+        ...(sim.signingKey && { signingKey: sim.signingKey.file }),
         prepare: async (store, secret) => {
           if (o.seed !== false) seed = await seedDemoCommunity(store, secret, { ...(o.adminPassword !== undefined && { password: o.adminPassword }) });
         },

@@ -5,11 +5,12 @@ import { CredentialRecords, type CredentialOptions, type CredentialPatch } from 
 import { GroupRecords, type GroupPatch, type NewGroup } from './records/groups.js';
 import { PersonRecords, type NewPerson, type PersonPatch } from './records/persons.js';
 import { ScheduleRecords, type NewSchedule, type SchedulePatch } from './records/schedules.js';
+import { RuleSetRecords, type RuleSet } from './records/rule-set.js';
 import { AccessTables } from './records/tables.js';
 import type { Consent, Credential, CredentialType, Group, Holiday, Person, Schedule } from './types.js';
 
 export { generateId } from './records/rows.js';
-export type { CredentialOptions, CredentialPatch, GroupPatch, NewGroup, NewPerson, NewSchedule, PersonPatch, SchedulePatch };
+export type { CredentialOptions, CredentialPatch, GroupPatch, NewGroup, NewPerson, NewSchedule, PersonPatch, RuleSet, SchedulePatch };
 
 /**
  * Persons, groups, schedules, holidays, credentials and consents in the store,
@@ -28,6 +29,7 @@ export class AccessRepository implements DecisionLookups {
   private readonly schedules: ScheduleRecords;
   private readonly credentials: CredentialRecords;
   private readonly consents: ConsentRecords;
+  private readonly ruleSets: RuleSetRecords;
 
   constructor(store: Store) {
     this.tables = new AccessTables(store);
@@ -36,6 +38,7 @@ export class AccessRepository implements DecisionLookups {
     this.schedules = new ScheduleRecords(this.tables);
     this.credentials = new CredentialRecords(this.tables);
     this.consents = new ConsentRecords(this.tables);
+    this.ruleSets = new RuleSetRecords(this.tables);
   }
 
   // ---- persons ----
@@ -151,6 +154,21 @@ export class AccessRepository implements DecisionLookups {
 
   isHoliday(date: string): boolean {
     return this.schedules.isHoliday(date);
+  }
+
+  /**
+   * Applies a fleet rule set in one transaction: schedules and holidays become exactly
+   * the set's, its groups are created or updated, other groups stay. A version at or
+   * below the one applied last changes nothing (`applied: false`). Throws 'IN_USE'
+   * (nothing changed) when a group outside the set uses a schedule the set drops.
+   */
+  setRules(rules: RuleSet): { version: number; applied: boolean } {
+    return this.ruleSets.apply(rules);
+  }
+
+  /** The version of the last rule set applied (0: none). */
+  rulesVersion(): number {
+    return this.ruleSets.version();
   }
 
   // ---- credentials ----

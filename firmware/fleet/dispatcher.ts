@@ -237,6 +237,7 @@ export class CommandDispatcher {
       map['events.query'] = async (b) => ({ events: (await query(b)).map(toWireEvent).filter((e) => e !== null) });
     }
     if (h.calibrateLiveness) map['liveness.calibrate'] = h.calibrateLiveness.bind(h);
+    if (h.setAccessRules) map['access.rules.set'] = h.setAccessRules.bind(h);
     const snapshot = h.snapshot?.bind(h);
     if (snapshot) {
       map.snapshot = async (b, ctx) => {

@@ -98,6 +98,8 @@ export interface CommandHandlers {
   snapshot?(req: CommandRequest<'snapshot'>, ctx: CommandContext): MaybePromise<Snapshot>;
   /** Site calibration of liveness (records approaches for up to `timeoutMs`). */
   calibrateLiveness?(req: CommandRequest<'liveness.calibrate'>, ctx: CommandContext): MaybePromise<CommandResult<'liveness.calibrate'>>;
+  /** Schedules, holidays and groups from the fleet, applied at once and once per version. */
+  setAccessRules?(req: CommandRequest<'access.rules.set'>, ctx: CommandContext): MaybePromise<CommandResult<'access.rules.set'>>;
 }
 
 export interface ConfigState {

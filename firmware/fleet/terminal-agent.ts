@@ -6,7 +6,7 @@ import type { Frame } from '../../hal/camera.js';
 import { toRgb } from '../../hal/camera/formats.js';
 import type { Unsubscribe } from '../../hal/events.js';
 import type { OpenedBoard } from '../../board/index.js';
-import type { AccessService } from '../access/index.js';
+import { AccessError, type AccessService } from '../access/index.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { DoorController } from '../door/index.js';
 import { FaceError, type FaceService } from '../face/index.js';
@@ -143,6 +143,14 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
     },
     persons: { upsert: (p) => persons.upsert(p), remove: (ids) => persons.remove(ids) },
     gallery,
+    setAccessRules: (req) => {
+      try {
+        return repository.setRules(req);
+      } catch (err) {
+        if (err instanceof AccessError) throw new CommandError('REJECTED', `access rules: ${err.message}`, { reason: err.code });
+        throw err;
+      }
+    },
     ...(options.reboot && {
       reboot: (req) => {
         const delay = req.delayMs ?? 1000;

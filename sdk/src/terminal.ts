@@ -143,6 +143,16 @@ export class Terminal {
       syncGallery(this.id, (name, body, o) => this.link.request(this.id, name, body, o), source, opts),
   };
 
+  readonly accessRules = {
+    /**
+     * Sets the terminal's schedules, holidays and groups in one transaction (groups not
+     * named stay). A `version` at or below the terminal's changes nothing (`applied: false`),
+     * so a retried push is harmless.
+     */
+    set: (rules: CommandRequest<'access.rules.set'>, opts?: RequestOptions): Promise<CommandResult<'access.rules.set'>> =>
+      this.link.request(this.id, 'access.rules.set', rules, opts),
+  };
+
   readonly liveness = {
     /**
      * Site calibration: the terminal records `approaches` genuine approaches at its camera

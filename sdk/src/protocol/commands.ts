@@ -4,9 +4,11 @@
  * request's `replyTo`.
  */
 import { z } from 'zod';
+import { hasUnsafeText } from './ids.js';
 import { LIMITS } from './limits.js';
 import {
   configDocument,
+  displayName,
   entityId,
   galleryChange,
   gallerySession,
@@ -20,6 +22,65 @@ import {
 } from './schemas.js';
 
 const empty = z.object({});
+
+// ---------------------------------------------------------------- access rules
+
+/** 'HH:MM-HH:MM' in the terminal's local time, start before end ('24:00' allowed as an end). */
+const INTERVAL = /^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
+const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+export const timeInterval = z
+  .string()
+  .regex(INTERVAL, "must be 'HH:MM-HH:MM'")
+  .refine((i) => minuteOf(i.slice(0, 5)) < minuteOf(i.slice(6)), 'must start before it ends (split an interval at midnight)');
+const intervals = z.array(timeInterval).max(48);
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** A weekly schedule; on a holiday its `holidayIntervals` apply instead of the weekday's (none: closed). */
+export const accessSchedule = z.object({
+  id: entityId,
+  name: displayName,
+  weekly: z.partialRecord(z.enum(WEEKDAY_NAMES), intervals),
+  holidayIntervals: intervals,
+});
+/** A calendar date 'YYYY-MM-DD' (checked to exist). */
+export const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be 'YYYY-MM-DD'")
+  .refine((d) => {
+    const t = new Date(`${d}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
+  }, 'is not a calendar date');
+export const accessHoliday = z.object({ date: calendarDate, name: z.string().max(200).refine((s) => !hasUnsafeText(s), 'must not contain control or bidirectional-override characters') });
+/** An access group; `scheduleId` null: its members may enter at any time. */
+export const accessGroup = z.object({ id: entityId, name: displayName, scheduleId: entityId.nullable() });
+
+/** Ids, dates and references must hold within one rule set: a group's schedule is in the set. */
+export const accessRuleSet = z
+  .object({
+    /** Rules with a version at or below the terminal's are not applied again. */
+    version: seq,
+    schedules: z.array(accessSchedule).max(1000),
+    holidays: z.array(accessHoliday).max(3660),
+    groups: z.array(accessGroup).max(1000),
+  })
+  .superRefine((r, ctx) => {
+    const dup = (list: string[], path: string) => {
+      const seen = new Set<string>();
+      list.forEach((k, i) => {
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i], message: `${JSON.stringify(k)} appears twice` });
+        seen.add(k);
+      });
+    };
+    dup(r.schedules.map((s) => s.id), 'schedules');
+    dup(r.holidays.map((h) => h.date), 'holidays');
+    dup(r.groups.map((g) => g.id), 'groups');
+    const schedules = new Set(r.schedules.map((s) => s.id));
+    r.groups.forEach((g, i) => {
+      if (g.scheduleId !== null && !schedules.has(g.scheduleId)) {
+        ctx.addIssue({ code: 'custom', path: ['groups', i, 'scheduleId'], message: `no schedule ${JSON.stringify(g.scheduleId)} in this set` });
+      }
+    });
+  });
+export type AccessRuleSet = z.infer<typeof accessRuleSet>;
 
 export const commandSchemas = {
   /** Liveness and version check. */
@@ -140,6 +201,17 @@ export const commandSchemas = {
       boundedBy: z.enum(['floor', 'level']).optional(),
       scores: z.array(z.number().min(0).max(1)).max(200),
     }),
+  },
+  /**
+   * Set the terminal's access rules, in one transaction: the schedules and holidays become
+   * exactly these; the groups named are created or updated (groups not named, such as the
+   * persons' default group, stay as they are). A `version` at or below the one in force
+   * changes nothing (`applied: false`). REJECTED when a group not named uses a schedule
+   * the set drops; nothing changed then.
+   */
+  'access.rules.set': {
+    request: accessRuleSet,
+    result: z.object({ version: seq, applied: z.boolean() }),
   },
 } as const;
 

@@ -7,7 +7,7 @@ import { BarChart, COLOURS, ErrorLine, eventWords, html, time, useCtx, useLoad, 
 const HOUR = 3_600_000;
 
 /** The live events socket: the newest first, at most 100; reconnects after a drop. */
-function useLive() {
+export function useLive() {
   const [state, setState] = useState({ events: [], connected: false });
   useEffect(() => {
     let ws;

@@ -48,7 +48,7 @@ export function Records({ initial }) {
     ${result ? html`<table id="record-table"><thead><tr><th>${t('rec.time')}</th><th>${t('rec.terminal')}</th><th>${t('rec.zone')}</th><th>${t('rec.event')}</th><th>${t('rec.who')}</th><th>${t('rec.card')}</th></tr></thead><tbody>
         ${result.records.map((r) => html`<tr data-record=${r.id} data-type=${r.type}><td>${dateTime(r.ts, lang)}</td><td>${r.terminal}</td>
           <td>${r.zoneId ? zonePath(zs, r.zoneId) : ''}${r.direction ? ` (${t(`dir.${r.direction}`)})` : ''}</td><td class=${r.result ?? ''}>${eventWords(r, t)}</td>
-          <td>${r.personId ? html`<a href=${`#/trajectory/${encodeURIComponent(r.personId)}`}>${r.personName ?? r.personId}</a>` : ''}</td><td>${r.credentialType === 'card' ? (r.credentialRef ?? '') : (r.credentialType ?? '')}</td></tr>`)}
+          <td>${r.personId ? html`<a href=${`#/trajectory/${encodeURIComponent(r.personId)}`}>${r.personName ?? r.personId}</a>` : ''}</td><td>${r.credentialType === 'card' ? (r.credentialRef ?? '') : r.credentialType === 'qr' && r.credentialRef ? `qr (${r.credentialRef})` : (r.credentialType ?? '')}</td></tr>`)}
       </tbody></table>
       <p class="meta" id="record-count">${t('rec.count', { n: result.records.length })}</p>
       ${result.next ? html`<button id="more" onClick=${() => run(result.query, result.next)}>${t('common.more')}</button>` : null}` : null}

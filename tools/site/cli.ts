@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Fleet, signerFromPem } from '@limen/sdk';
 import { pino } from 'pino';
+import { pushAccessRules } from './access-rules-push.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startPresence, type Presence } from './presence.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
-import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type SiteStore, type StaffRole } from './store/index.js';
+import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type AccessRules, type SiteStore, type StaffRole } from './store/index.js';
 
 type Out = (line: string) => void;
 
@@ -82,11 +83,14 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
     // Gallery updates go out after the HTTP answer: a slow or offline terminal must not hold up the desk.
     const later = (what: string, run: () => Promise<unknown>) => async () => void run().catch((err: unknown) => logger.warn({ err }, `site: ${what} failed`));
     const g = galleries;
+    // Each push is a new rules version: later than any before it, even within one millisecond.
+    let lastPush = 0;
     const app = await buildSiteServer({
       store,
       secret,
       logger,
       ...(fleet && { fleet }),
+      ...(fleet && { push: (terminals: string[], rules: AccessRules) => pushAccessRules(fleet!, terminals, rules, (lastPush = Math.max(Date.now(), lastPush + 1))) }),
       ...(ingest && { ingest }),
       ...(signer && { signer }),
       ...(g && {

@@ -1,6 +1,7 @@
 /**
  * Schedules, holidays and access groups: admins edit them here; `push` sends the
- * whole set to every placed terminal (or the ones named) with `access.rules.set`.
+ * whole set to every placed terminal (or those of a zone subtree, or the ones named)
+ * with `access.rules.set`, and answers with each terminal's result.
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -12,6 +13,7 @@ import {
   removeGroup,
   removeHoliday,
   removeSchedule,
+  subtree,
   DATE_PATTERN,
   INTERVAL_PATTERN,
   STAFF_ROLES,
@@ -133,14 +135,18 @@ export function accessRuleRoutes(o: AccessRuleRouteOptions) {
         return reply.status(204).send();
       },
     );
-    app.post<{ Body: { terminals?: string[] } }>(
+    app.post<{ Body: { terminals?: string[]; zoneId?: number } | null }>(
       '/api/access-rules/push',
       {
         preHandler: app.requireRole('admin'),
         schema: {
-          summary: 'Send the schedules, holidays and groups to the placed terminals (or the ones named); the result per terminal',
+          summary: 'Send the schedules, holidays and groups to the placed terminals (or those of a zone subtree, or the ones named); the result per terminal',
           tags: ['access'],
-          body: { type: ['object', 'null'], properties: { terminals: { type: 'array', items: { type: 'string', pattern: ID }, maxItems: 1000 } }, additionalProperties: false },
+          body: {
+            type: ['object', 'null'],
+            properties: { terminals: { type: 'array', items: { type: 'string', pattern: ID }, maxItems: 1000 }, zoneId: { type: 'integer', minimum: 1 } },
+            additionalProperties: false,
+          },
           response: {
             200: { type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { terminal: { type: 'string' }, error: { type: ['string', 'null'] } } } } } },
             ...errors,
@@ -149,9 +155,14 @@ export function accessRuleRoutes(o: AccessRuleRouteOptions) {
       },
       async (request) => {
         if (!o.push) throw new SiteError('CONFLICT', 'this site cannot push access rules to terminals (no fleet connection, or no terminal command for them yet)');
-        const terminals = request.body?.terminals ?? (await listTerminals(db)).filter((t) => t.zone_id !== null).map((t) => t.id);
+        const zoneId = request.body?.zoneId;
+        if (zoneId !== undefined && request.body?.terminals) throw new SiteError('INVALID', 'name terminals or a zone, not both');
+        const zones = zoneId === undefined ? null : new Set((await subtree(db, zoneId)).map((z) => z.id));
+        const terminals =
+          request.body?.terminals ?? (await listTerminals(db)).filter((t) => t.zone_id !== null && (!zones || zones.has(t.zone_id))).map((t) => t.id);
         const results = await o.push(terminals, await accessRules(db));
-        await changed(request, 'access-rules.push', null);
+        const failed = results.filter((r) => r.error !== null).map((r) => r.terminal);
+        await app.audit(request, 'access-rules.push', zoneId === undefined ? null : `zone:${zoneId}`, { terminals, failed });
         return { results };
       },
     );

@@ -65,6 +65,9 @@ if (chromiumOrSkip('site console browser tests')) {
       await page.waitForSelector('#events tr[data-type="access.granted"][data-terminal="door-1"]:has-text("alice")');
       await page.waitForSelector('#chart-entries canvas');
       await page.waitForSelector('[data-occupancy]');
+      // The chart reads counts (/api/stats), not records: the dashboard audits no records search.
+      const audited = (await (await page.request.get(`${siteUrl}api/audit?action=records.search`)).json()) as { entries: unknown[] };
+      assert.equal(audited.entries, [], 'no records.search audited by the dashboard');
       await page.screenshot({ path: README_SHOT });
 
       // The records search finds it by card, with her name and the zone.

@@ -17,6 +17,7 @@ import { consoleRoutes } from './console.js';
 import { installErrorHandler } from './errors.js';
 import { liveRoutes } from './live.js';
 import { recordRoutes } from './records.js';
+import { statsRoutes } from './stats.js';
 import { residentRoutes } from './residents.js';
 import { staffRoutes } from './staff.js';
 import { terminalRoutes } from './terminals.js';
@@ -82,6 +83,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(terminalRoutes);
   await app.register(residentRoutes);
   await app.register(recordRoutes);
+  await app.register(statsRoutes);
   await app.register(liveRoutes);
   await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onPersonChanged && { onVisitorChanged: o.onPersonChanged }) }));
   await app.register(occupancyRoutes);

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { z } from 'zod';
@@ -111,9 +112,12 @@ export function createWebServer(options: WebServerOptions): { http: Server; wss:
   return { http, wss };
 }
 
+/** Answers one GET route. */
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface PageServerOptions {
-  /** Answers an HTTP request and returns true, or returns false for a 404. */
-  respond: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** GET routes by path ('/', '/api/state'); anything else is a 404. */
+  routes: Readonly<Record<string, PageHandler>>;
   /** A page socket connected on /ws. */
   onConnection: (ws: WebSocket) => void;
   /** Larger WebSocket messages close the socket. */
@@ -135,16 +139,22 @@ export class PageServer<Message> {
 
   constructor(options: PageServerOptions) {
     this.role = options.role ?? 'page';
+    // Fastify's router: the kiosk and panel need a handful of routes, not Fastify itself
+    // (kept out of the terminal's bundle).
+    const router = FindMyWay({
+      ignoreTrailingSlash: true,
+      defaultRoute: (_req, res) => {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found');
+      },
+    });
+    for (const [path, handler] of Object.entries(options.routes)) router.on('GET', path, (req, res) => handler(req, res));
     ({ http: this.http, wss: this.wss } = createWebServer({
       role: this.role,
       logger: options.logger ?? silentLogger(),
       maxPayload: options.maxPayload,
       onConnection: options.onConnection,
-      onRequest: (req, res) => {
-        if (options.respond(req, res)) return;
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('not found');
-      },
+      onRequest: (req, res) => router.lookup(req, res),
     }));
   }
 

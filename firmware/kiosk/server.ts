@@ -76,7 +76,18 @@ export class KioskServer {
       role: 'kiosk',
       logger: log,
       maxPayload: KIOSK_MAX_MESSAGE_BYTES,
-      respond: (req, res) => respond(req, res),
+      routes: {
+        '/': (_req, res) => sendHtml(res, PAGE),
+        '/index.html': (_req, res) => sendHtml(res, PAGE),
+        '/api/view': (_req, res) => sendJsonBody(res, { view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' }),
+        ...(options.panelUrl && {
+          '/sim': (_req: IncomingMessage, res: ServerResponse) => {
+            // JSON inside a <script> block: escape "<" so no value can close it.
+            const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id, face: terminal.face !== null }).replace(/</g, '\\u003c');
+            sendHtml(res, SIM_PAGE.replace('__PARAMS__', params));
+          },
+        }),
+      },
       onConnection: (ws) => connected(ws),
     });
     const viewMessage = (state: DisplayState): KioskMessage => {
@@ -170,19 +181,6 @@ export class KioskServer {
       }
     };
 
-    const respond = (req: IncomingMessage, res: ServerResponse): boolean => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET') return false;
-      if (path === '/' || path === '/index.html') sendHtml(res, PAGE);
-      else if (path === '/sim' && options.panelUrl) {
-        // JSON inside a <script> block: escape "<" so no value can close it.
-        const params = JSON.stringify({ panelUrl: options.panelUrl, terminalId: terminal.config.terminal.id, face: terminal.face !== null }).replace(/</g, '\\u003c');
-        sendHtml(res, SIM_PAGE.replace('__PARAMS__', params));
-      } else if (path === '/api/view') {
-        sendJsonBody(res, { view: kioskView(display.current, strings, idleTitle), face: terminal.face?.status.state ?? 'disabled' });
-      } else return false;
-      return true;
-    };
     const connected = (ws: WebSocket) => {
       const client: Client = { ws, preview: true, busy: false };
       clients.add(client);

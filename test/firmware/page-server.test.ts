@@ -22,11 +22,7 @@ test('failure: the error code, or FAILED', () => {
 test('serves pages, 404s the rest, broadcasts to sockets, closes them', async () => {
   const server: PageServer<{ type: 'hi'; n: number }> = new PageServer({
     maxPayload: 1024,
-    respond: (req, res) => {
-      if (req.url !== '/') return false;
-      sendHtml(res, '<p>page</p>');
-      return true;
-    },
+    routes: { '/': (_req, res) => sendHtml(res, '<p>page</p>') },
     onConnection: (ws) => server.send(ws, { type: 'hi', n: 0 }),
   });
   const url = await server.listen();
@@ -34,6 +30,8 @@ test('serves pages, 404s the rest, broadcasts to sockets, closes them', async ()
   assert.is(page.headers.get('cache-control'), 'no-store');
   assert.is(await page.text(), '<p>page</p>');
   assert.is((await fetch(`${url}missing`)).status, 404);
+  assert.is((await fetch(`${url}?a=1`)).status, 200, 'a query string does not hide the route');
+  assert.is((await fetch(url, { method: 'POST', body: 'x' })).status, 404, 'GET routes only');
   const ws = new WebSocket(`${url.replace('http', 'ws')}ws`);
   const [first] = await once(ws, 'message');
   assert.equal(JSON.parse(String(first)), { type: 'hi', n: 0 });

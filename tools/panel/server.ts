@@ -33,12 +33,10 @@ export class PanelServer {
       role: 'control panel',
       logger: log,
       maxPayload: PANEL_MAX_MESSAGE_BYTES,
-      respond: (req, res) => {
-        if (req.method !== 'GET') return false;
-        if (req.url === '/' || req.url === '/index.html') sendHtml(res, PAGE);
-        else if (req.url === '/api/state') sendJsonBody(res, { state: target.state(), events: target.recentEvents(50) });
-        else return false;
-        return true;
+      routes: {
+        '/': (_req, res) => sendHtml(res, PAGE),
+        '/index.html': (_req, res) => sendHtml(res, PAGE),
+        '/api/state': (_req, res) => sendJsonBody(res, { state: target.state(), events: target.recentEvents(50) }),
       },
       onConnection: (ws) => {
         server.send(ws, { type: 'state', state: target.state() });

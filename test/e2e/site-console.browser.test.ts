@@ -2,8 +2,9 @@
 // runs them (demo community seeded): log in, see the zone tree with both terminals
 // online, a card presented at door-1 appears live and in the records search (with the
 // resident's name and zone), the console switches to Chinese; a resident's face enrolled
-// from a photo with consent opens the gate for her. The dashboard screenshot is the
-// README's docs/images/site-console.png.
+// from a photo with consent opens the gate for her. With LIMEN_README_SHOTS=1 the
+// dashboard screenshot replaces the README's docs/images/site-console.png (otherwise it
+// goes to the test artifacts, and a test run leaves the tree clean).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ if (chromiumOrSkip('site console browser tests')) {
       // The chart reads counts (/api/stats), not records: the dashboard audits no records search.
       const audited = (await (await page.request.get(`${siteUrl}api/audit?action=records.search`)).json()) as { entries: unknown[] };
       assert.equal(audited.entries, [], 'no records.search audited by the dashboard');
-      await page.screenshot({ path: README_SHOT });
+      await page.screenshot({ path: process.env.LIMEN_README_SHOTS === '1' ? README_SHOT : join(SHOTS, 'site-console.png') });
 
       // The records search finds it by card, with her name and the zone.
       await page.click('[data-page=records]');

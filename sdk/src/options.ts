@@ -1,5 +1,6 @@
-/** What `Fleet.connect` takes, and how it makes its own MQTT client from a URL. */
+/** What `Fleet.connect` takes, how it makes its own MQTT client from a URL, and waits for it to connect. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { DisconnectedError } from './errors.js';
 import type { FleetLogger } from './logger.js';
 import type { Signer } from './protocol/index.js';
 
@@ -65,4 +66,20 @@ export function connectClient(options: FleetOptions, clientId: string): MqttClie
     ...(m.password !== undefined ? { password: m.password } : {}),
     ...(m.tls ?? {}),
   } satisfies IClientOptions);
+}
+
+/** Resolves once `client` is connected; rejects with DisconnectedError after `timeoutMs`. */
+export async function whenConnected(client: MqttClient, timeoutMs: number): Promise<void> {
+  if (client.connected) return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('connect', ok);
+      reject(new DisconnectedError());
+    }, timeoutMs);
+    const ok = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('connect', ok);
+  });
 }

@@ -6,6 +6,7 @@ import type { Listeners } from '../../hal/events.js';
 import type { Logger } from '../log.js';
 import type { FaceDecision, FrameResult } from '../vision/index.js';
 import { faceCredential } from './decision.js';
+import type { ListMatchAlerts } from './list-alerts.js';
 import type { FaceDecisionReport, FaceStats } from './reports.js';
 import type { FaceSink } from './sink.js';
 import type { StrangerSnapshots } from './stranger-snapshot.js';
@@ -14,6 +15,8 @@ export interface ApproachDecisionsOptions {
   sink: FaceSink;
   stats: FaceStats;
   snapshots: StrangerSnapshots;
+  /** Raises `alert.list-match` for faces of listed persons. */
+  listAlerts?: ListMatchAlerts;
   listeners: Listeners<FaceDecisionReport>;
   log: Logger;
 }
@@ -42,6 +45,7 @@ export class ApproachDecisions {
       stats.lastDecisionMs = latencyMs;
       await this.o.snapshots.keep(frame, result, decision.trackId, outcome.event);
     }
+    if (credential) await this.o.listAlerts?.raise(credential, outcome?.event ?? null, frame, result, decision.trackId);
     this.o.listeners.emit({ decision, credential, outcome, latencyMs });
   }
 }

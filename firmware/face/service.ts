@@ -15,6 +15,7 @@ import type { FaceCamera } from './camera.js';
 import { enrolPerson, type EnrolPersonOptions, type EnrolPersonResult } from './enrol.js';
 import { FaceError, type FaceErrorCode } from './errors.js';
 import { FrameIntake } from './frame-intake.js';
+import { ListMatchAlerts } from './list-alerts.js';
 import type { GallerySyncResult, LiveGallery } from './gallery.js';
 import { recordGenuineApproaches, siteCalibration, storeSiteLivenessThreshold, type SiteCalibrationResult } from './liveness-site.js';
 import { promptFor } from './prompt.js';
@@ -125,6 +126,7 @@ export class FaceService {
       sink: options.sink,
       stats: this.stats,
       snapshots: new StrangerSnapshots(options.snapshots, this.log),
+      listAlerts: new ListMatchAlerts(options.store, options.snapshots, this.log),
       listeners: this.decisionListeners,
       log: this.log,
     });

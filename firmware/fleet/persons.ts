@@ -124,7 +124,8 @@ export class FleetPersons {
       const marks = { [FLEET_MARK]: true, ...(syncSession !== undefined && { [SYNC_MARK]: syncSession }) };
       if (existing) repo.updatePerson(p.id, { ...fields, data: { ...existing.data, ...marks } });
       else repo.addPerson({ id: p.id, ...fields, data: marks });
-      const groups = p.groups ?? (existing ? null : [this.defaultGroup]);
+      // A new person sent with lists and no groups is only on the lists: no default group, never granted.
+      const groups = p.groups ?? (existing || p.lists?.length ? null : [this.defaultGroup]);
       if (groups) {
         for (const g of groups) if (!repo.getGroup(g)) repo.addGroup({ id: g, name: g, scheduleId: null });
         repo.setPersonGroups(p.id, groups);
@@ -136,6 +137,7 @@ export class FleetPersons {
           else if (c.type === 'pin') repo.addPin(p.id, c.value);
         }
       }
+      if (p.lists) this.store.lists.set(p.id, p.lists);
       const photos: Uint8Array[] = [];
       let erasedTemplates = false;
       const consent = latestConsent(p);

@@ -9,3 +9,4 @@ export { FaceSnapshots, DEFAULT_SNAPSHOT_LIMITS, purgeSnapshotsBefore, type Face
 export { TemplateStore, type NewTemplate, type StoredTemplate, type TemplatesChanged } from './templates.js';
 export { decodeTemplate, encodeTemplate, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec, type TemplateCodec } from './template-codec.js';
 export { enableSecureDelete, truncateWal, type CheckpointResult } from './wal.js';
+export { PersonLists } from './person-lists.js';

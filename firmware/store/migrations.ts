@@ -201,8 +201,25 @@ const v5: Migration = {
   },
 };
 
+/**
+ * v6: face lists (watch, missing) a person is on, as the fleet sent them. A match
+ * of a listed person raises an alert; a list never grants (firmware/face/list-alerts).
+ */
+const v6: Migration = {
+  version: 6,
+  name: 'person lists',
+  up(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS person_lists (
+      person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+      list_id   TEXT NOT NULL,
+      purpose   TEXT NOT NULL CHECK (purpose IN ('watch', 'missing')),
+      PRIMARY KEY (person_id, list_id)
+    ) WITHOUT ROWID`);
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5];
+export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../../hal/clock.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import { plainTemplateCodec, type TemplateCodec } from './template-codec.js';
 import { TemplateStore } from './templates.js';
+import { PersonLists } from './person-lists.js';
 import { StoreError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { META_KEYS, MetaTable } from './meta.js';
@@ -53,6 +54,8 @@ export class Store {
   readonly path: string;
   /** The face templates: the only reader and writer of face_templates. */
   readonly templates: TemplateStore;
+  /** The face lists (watch, missing) persons are on. */
+  readonly lists: PersonLists;
   private readonly pinKey: Buffer;
 
   private constructor(db: Database, options: Required<StoreOptions>) {
@@ -77,6 +80,7 @@ export class Store {
       logger: options.logger,
       transaction: (fn) => this.transaction(fn),
     });
+    this.lists = new PersonLists(db);
   }
 
   /**

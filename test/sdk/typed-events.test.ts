@@ -34,6 +34,10 @@ function describeEvent(e: FleetEvent): string {
       return `fire, door ${e.data?.doorReleased ? 'released' : 'locked'}`;
     case 'reader.bad-frame':
       return `bad frame: ${e.data?.message}`;
+    case 'alert.list-match':
+      return `listed ${e.personId} on ${e.data?.lists.map((l) => l.id).join(',')}`;
+    case 'alarm.tailgating':
+      return `tailgating: ${e.data?.count} faces, ${e.data?.grants} grants`;
     case 'door.opened':
     case 'door.closed':
     case 'alarm.forced-open':

@@ -63,6 +63,30 @@ export const eventDataSchemas = {
   /** The fire input went active; `doorReleased` is false on a fail-secure door. */
   'fire.release': z.object({ doorReleased: z.boolean() }),
   'fire.cleared': none,
+  /**
+   * A face matched a person on a face list (`personId` says whom): which lists, the
+   * match and liveness scores, and the sealed face snapshot kept (null when none was).
+   */
+  'alert.list-match': z.object({
+    lists: z.array(z.object({ id: z.string().max(64), purpose: z.enum(['watch', 'missing']) })).max(16),
+    score: z.number(),
+    liveness: z.number().nullable(),
+    spoofSuspected: z.boolean(),
+    /** The access event of the same face (its decision). */
+    eventSeq: z.number().int().nullable(),
+    snapshotId: z.string().max(64).nullable(),
+  }),
+  /**
+   * More distinct faces passed during one open-door window than there were grants:
+   * `count` faces for `grants` grants; `grantSeq` is the first grant's event; the
+   * snapshots are of the faces beyond the granted ones (those that could be kept).
+   */
+  'alarm.tailgating': z.object({
+    count: z.number().int().nonnegative(),
+    grants: z.number().int().nonnegative(),
+    grantSeq: z.number().int(),
+    snapshotIds: z.array(z.string().max(64)).max(16),
+  }),
   /** The card reader sent a frame it could not read; `reason` is the reader's error code. */
   'reader.bad-frame': z.object({ message: z.string().max(200) }),
 } as const;

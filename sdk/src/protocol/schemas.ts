@@ -292,6 +292,14 @@ export const credential = z.object({
   value: shortText(128),
 });
 
+/** Why a person is on a face list: persons of interest, or a missing person to look out for. */
+export const LIST_PURPOSES = ['watch', 'missing'] as const;
+export type ListPurpose = (typeof LIST_PURPOSES)[number];
+
+/** A face list a person is on. Every match of a listed person raises `alert.list-match`; a list never grants. */
+export const personList = z.object({ id: entityId, purpose: z.enum(LIST_PURPOSES) });
+export type PersonList = z.infer<typeof personList>;
+
 export const personRecord = z.object({
   id: personId,
   name: displayName.optional(),
@@ -300,6 +308,11 @@ export const personRecord = z.object({
   validUntil: timestamp.nullable().optional(),
   credentials: z.array(credential).max(16).optional(),
   faces: z.array(face).max(10).optional(),
+  /**
+   * Face lists the person is on (replaces the terminal's when present). A person sent
+   * with lists and without groups is only on the lists: held in the gallery, never granted.
+   */
+  lists: z.array(personList).max(16).optional(),
 });
 export type PersonRecord = z.infer<typeof personRecord>;
 

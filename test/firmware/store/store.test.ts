@@ -27,6 +27,7 @@ const TABLES = [
   'holidays',
   'meta',
   'person_groups',
+  'person_lists',
   'persons',
   'schedules',
   'visitor_pass_uses',

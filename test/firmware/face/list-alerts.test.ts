@@ -1,0 +1,146 @@
+// Face lists on the terminal (real models, real SQLite, sealed snapshots, no network):
+// persons sent with `lists` (the persons.upsert contract, through FleetPersons); a
+// watched resident is granted as a resident and raises `alert.list-match`; a person only
+// on a missing-persons list is never granted and raises the alert; an unlisted resident
+// raises none. Each alert carries the sealed snapshot of the face.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FakeClock } from '../../../hal/sim/fake-clock.js';
+import { SimCamera, type FrameInput } from '../../../hal/sim/camera.js';
+import { SimOutput } from '../../../hal/sim/output.js';
+import { AccessService } from '../../../firmware/access/index.js';
+import { defaultConfig } from '../../../firmware/config/index.js';
+import { DoorController } from '../../../firmware/door/controller.js';
+import { FaceService, type FaceCredential, type FaceFrameReport } from '../../../firmware/face/index.js';
+import { FleetPersons } from '../../../firmware/fleet/persons.js';
+import { silentLogger } from '../../../firmware/log.js';
+import { loadOrCreateDataKey } from '../../../firmware/security/index.js';
+import { FaceSnapshots, sealedTemplateCodec, Store } from '../../../firmware/store/index.js';
+import type { PersonRecord } from '../../../sdk/src/protocol/index.js';
+import { emptyFrame, faceFrame, facesOf, portraitPhoto, type DemoPhoto } from './frames.js';
+import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
+
+const consent = { subject: 'Subject', givenAt: 1_700_000_000_000, method: 'signed-form' } as const;
+
+async function photoOf(n: DemoPhoto) {
+  const box = (await facesOf(n))[0]!;
+  return { mime: 'image/jpeg' as const, data: (await portraitPhoto(n, box)).toString('base64') };
+}
+
+async function openDoor(dir: string) {
+  const clock = new FakeClock();
+  const logger = silentLogger();
+  const key = loadOrCreateDataKey(join(dir, 'data.key'));
+  const store = Store.open({ path: join(dir, 'terminal.db'), terminalId: 'door-1', clock, templateCodec: sealedTemplateCodec(key) });
+  const snapshots = new FaceSnapshots(store, key);
+  const access = new AccessService({ store, timeZone: 'UTC', clock, logger });
+  const relay = new SimOutput({ clock, name: 'doorRelay' });
+  const door = new DoorController({ relay, clock, logger });
+  const camera = new SimCamera({ clock });
+  const face = new FaceService({
+    config: defaultConfig('door-1', { face: { enabled: true } }).face,
+    store,
+    camera: { camera, description: 'sim camera', owned: true },
+    sink: {
+      present: async (credential: FaceCredential) => {
+        const outcome = access.present(credential);
+        if (outcome.decision.result === 'granted') door.grant({ source: 'grant' });
+        return outcome;
+      },
+      prompt: () => {},
+    },
+    engine: await sharedEngine(),
+    snapshots,
+    clock,
+    logger,
+  });
+  assert.is((await face.whenReady()).state, 'running');
+  const persons = new FleetPersons({
+    store,
+    repository: access.repository,
+    enrolPhotos: async (personId, images) => void (await face.enrol({ personId, images, consent: true, consentSource: 'fleet' })),
+  });
+  const push = (frame: FrameInput): Promise<FaceFrameReport> => {
+    const done = new Promise<FaceFrameReport>((resolve) => {
+      const off = face.onFrame((r) => {
+        off();
+        resolve(r);
+      });
+    });
+    assert.ok(camera.pushFrame(frame), 'camera running');
+    return done;
+  };
+  /** One person walks up to the camera and leaves. */
+  const approach = async (n: DemoPhoto) => {
+    const box = (await facesOf(n))[0]!;
+    for (let i = 0; i < 4; i++) {
+      await push(await faceFrame(n, box, { faceWidth: 140 + 4 * i, at: [0.42 + 0.01 * i, 0.46 - 0.005 * i], jpegQuality: 40 }));
+      clock.advance(66);
+    }
+    clock.advance(1_100);
+    await push(emptyFrame());
+    clock.advance(10_000);
+  };
+  const close = async () => {
+    await face.close();
+    await door.close();
+    store.close();
+  };
+  return { store, snapshots, persons, relay, approach, close };
+}
+
+test('a watched resident is granted and raises alert.list-match; a person only on a missing list is denied and raises it; an unlisted resident raises none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-face-lists-'));
+  try {
+    const t = await openDoor(dir);
+    const records: PersonRecord[] = [
+      { id: 'wanda', name: 'Wanda', groups: ['residents'], faces: [{ consent, photo: await photoOf(3) }], lists: [{ id: 'vip', purpose: 'watch' }] },
+      { id: 'milo', name: 'Milo', faces: [{ consent, photo: await photoOf(1) }], lists: [{ id: 'lost-1', purpose: 'missing' }] },
+    ];
+    assert.equal(await t.persons.upsert(records), { upserted: 2 });
+    assert.equal(t.store.lists.of('milo'), [{ id: 'lost-1', purpose: 'missing' }]);
+
+    // The watched resident: granted as a resident, and the alert.
+    await t.approach(3);
+    const [granted] = t.store.events.query({ type: 'access.granted' });
+    assert.is(granted?.personId, 'wanda');
+    let alerts = t.store.events.query({ type: 'alert.list-match' });
+    assert.is(alerts.length, 1);
+    const watch = alerts[0]!;
+    assert.is(watch.personId, 'wanda');
+    const watchData = watch.data as { lists: unknown; score: number; liveness: number | null; eventSeq: number; snapshotId: string };
+    assert.equal(watchData.lists, [{ id: 'vip', purpose: 'watch' }]);
+    assert.is(watchData.eventSeq, granted!.seq);
+    assert.ok(watchData.score > 0.3, `score ${watchData.score}`);
+    const jpeg = t.snapshots.get(watchData.snapshotId);
+    assert.ok(jpeg && jpeg[0] === 0xff && jpeg[1] === 0xd8, 'the sealed snapshot opens as a JPEG');
+
+    // Only on the missing list: no group, so the match never grants, and the alert.
+    const relayChanges = t.relay.history.length;
+    await t.approach(1);
+    const [denied] = t.store.events.query({ type: 'access.denied' });
+    assert.is(denied?.personId, 'milo');
+    assert.is(denied?.reason, 'no-access-group');
+    assert.is(t.relay.history.length, relayChanges, 'the door stayed shut');
+    alerts = t.store.events.query({ type: 'alert.list-match', personId: 'milo' });
+    assert.is(alerts.length, 1);
+    assert.equal((alerts[0]!.data as { lists: unknown }).lists, [{ id: 'lost-1', purpose: 'missing' }]);
+    assert.is((alerts[0]!.data as { eventSeq: number }).eventSeq, denied!.seq);
+
+    // Off the list (lists: []): granted, no new alert.
+    await t.persons.upsert([{ id: 'wanda', lists: [] }]);
+    await t.approach(3);
+    assert.is(t.store.events.query({ type: 'access.granted' }).length, 2);
+    assert.is(t.store.events.query({ type: 'alert.list-match', personId: 'wanda' }).length, 1);
+    await t.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.after(closeSharedEngine);
+
+test.run();

@@ -25,6 +25,7 @@ import './types.js';
 import { zoneRoutes } from './zones.js';
 import { accessRuleRoutes, type AccessRuleRouteOptions } from './access-rules.js';
 import { occupancyRoutes } from './occupancy.js';
+import { alertRuleRoutes } from './alert-rules.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
 
 export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
@@ -88,6 +89,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onPersonChanged && { onVisitorChanged: o.onPersonChanged }) }));
   await app.register(occupancyRoutes);
   await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
+  await app.register(alertRuleRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

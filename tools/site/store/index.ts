@@ -11,3 +11,8 @@ export * from './audit.js';
 export * from './visitors.js';
 export * from './occupancy.js';
 export * from './access-rules.js';
+export * from './alerts-schema.js';
+export * from './alert-lists.js';
+export * from './alert-rules.js';
+export * from './alert-records.js';
+export * from './webhooks.js';

@@ -154,6 +154,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_visitors_occupancy_access': visitorsOccupancyAccess(dialect),
+    '0003_alerts': alerts(dialect),
   };
 }
 
@@ -184,6 +185,15 @@ export const SITE_TABLES = [
   'access_schedules',
   'access_holidays',
   'access_groups',
+  'alert_lists',
+  'alert_list_members',
+  'alert_periods',
+  'alert_rules',
+  'alert_rule_versions',
+  'alerts',
+  'alert_notes',
+  'webhook_endpoints',
+  'webhook_deliveries',
 ] as const;
 
 /**
@@ -280,6 +290,119 @@ function visitorsOccupancyAccess(dialect: Dialect): Migration {
     },
     async down(db: Kysely<any>) {
       for (const t of ['access_groups', 'access_holidays', 'access_schedules', 'terminal_persons', 'positions', 'visits', 'visitor_passes', 'visitors']) {
+        await db.schema.dropTable(t).execute();
+      }
+    },
+  };
+}
+
+/**
+ * Alerts: lists of persons (watch-list, missing persons) scoped to zones; named time
+ * periods; rules, each change a new version row; the alerts raised with their notes;
+ * webhook endpoints and their deliveries (pending, delivered, dead).
+ */
+function alerts(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('alert_lists')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', notNull)
+        .addColumn('purpose', 'text', notNull)
+        .addColumn('zones', 'text', notNull)
+        .execute();
+      await db.schema
+        .createTable('alert_list_members')
+        .addColumn('list_id', 'text', (c) => c.notNull().references('alert_lists.id').onDelete('cascade'))
+        .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id').onDelete('cascade'))
+        .addColumn('added_at', 'bigint', notNull)
+        .addPrimaryKeyConstraint('alert_list_members_pk', ['list_id', 'person_id'])
+        .execute();
+      await db.schema.createIndex('alert_list_members_person').on('alert_list_members').column('person_id').execute();
+      await db.schema
+        .createTable('alert_periods')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', notNull)
+        .addColumn('time_zone', 'text', notNull)
+        .addColumn('weekly', 'text', notNull)
+        .addColumn('dates', 'text', notNull)
+        .execute();
+      await db.schema
+        .createTable('alert_rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'integer', notNull)
+        .addColumn('definition', 'text', notNull)
+        .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'bigint', notNull)
+        .execute();
+      await db.schema
+        .createTable('alert_rule_versions')
+        .addColumn('rule_id', 'text', notNull)
+        .addColumn('version', 'integer', notNull)
+        .addColumn('definition', 'text')
+        .addColumn('at', 'bigint', notNull)
+        .addColumn('username', 'text')
+        .addPrimaryKeyConstraint('alert_rule_versions_pk', ['rule_id', 'version'])
+        .execute();
+      await withId(db.schema.createTable('alerts'), dialect, true)
+        .addColumn('rule_id', 'text', notNull)
+        .addColumn('rule_version', 'integer', notNull)
+        .addColumn('trigger', 'text', notNull)
+        .addColumn('severity', 'text', notNull)
+        .addColumn('zone_id', 'integer')
+        .addColumn('terminal_id', 'text')
+        .addColumn('person_id', 'text')
+        .addColumn('event_terminal', 'text')
+        .addColumn('event_seq', 'bigint')
+        .addColumn('score', 'real')
+        .addColumn('liveness', 'real')
+        .addColumn('snapshot', 'text')
+        .addColumn('dedupe_key', 'text')
+        .addColumn('sightings', 'integer', notNull)
+        .addColumn('first_seen_at', 'bigint', notNull)
+        .addColumn('last_seen_at', 'bigint', notNull)
+        .addColumn('state', 'text', notNull)
+        .addColumn('created_at', 'bigint', notNull)
+        .addColumn('acknowledged_at', 'bigint')
+        .addColumn('acknowledged_by', 'text')
+        .addColumn('closed_at', 'bigint')
+        .addColumn('closed_by', 'text')
+        .execute();
+      await db.schema.createIndex('alerts_created').on('alerts').column('created_at').execute();
+      await db.schema.createIndex('alerts_dedupe').on('alerts').columns(['rule_id', 'dedupe_key', 'last_seen_at']).execute();
+      await withId(db.schema.createTable('alert_notes'), dialect)
+        .addColumn('alert_id', 'bigint', (c) => c.notNull().references('alerts.id').onDelete('cascade'))
+        .addColumn('at', 'bigint', notNull)
+        .addColumn('username', 'text')
+        .addColumn('text', 'text', notNull)
+        .execute();
+      await db.schema.createIndex('alert_notes_alert').on('alert_notes').column('alert_id').execute();
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('url', 'text', notNull)
+        .addColumn('secret', 'text', notNull)
+        .addColumn('created_at', 'bigint', notNull)
+        .addColumn('last_success_at', 'bigint')
+        .addColumn('last_failure_at', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await withId(db.schema.createTable('webhook_deliveries'), dialect, true)
+        .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+        .addColumn('alert_id', 'bigint', notNull)
+        .addColumn('body', 'text', notNull)
+        .addColumn('state', 'text', notNull)
+        .addColumn('attempts', 'integer', notNull)
+        .addColumn('next_at', 'bigint', notNull)
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', notNull)
+        .addColumn('delivered_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['state', 'next_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['webhook_deliveries', 'webhook_endpoints', 'alert_notes', 'alerts', 'alert_rule_versions', 'alert_rules', 'alert_periods', 'alert_list_members', 'alert_lists']) {
         await db.schema.dropTable(t).execute();
       }
     },

@@ -4,6 +4,7 @@
  * ordering, ranges and paging work the same on SQLite and PostgreSQL.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AlertTables } from './alerts-schema.js';
 
 export const ZONE_KINDS = ['community', 'compound', 'building', 'unit-door', 'other'] as const;
 export type ZoneKind = (typeof ZONE_KINDS)[number];
@@ -230,7 +231,7 @@ export interface AccessGroupTable {
   schedule_id: string | null;
 }
 
-export interface Database {
+export interface Database extends AlertTables {
   zones: ZoneTable;
   terminals: TerminalTable;
   units: UnitTable;

@@ -1,0 +1,178 @@
+/**
+ * Alert configuration (admins edit, staff read): lists and their members, named time
+ * periods, and rules, each change of a rule a new version. Every change is audited.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  addListMember,
+  ALERT_TRIGGERS,
+  alertRuleHistory,
+  INTERVAL_PATTERN,
+  DATE_PATTERN,
+  LIST_PURPOSES,
+  listAlertLists,
+  listAlertPeriods,
+  listAlertRules,
+  putAlertList,
+  putAlertPeriod,
+  putAlertRule,
+  removeAlertList,
+  removeAlertPeriod,
+  removeAlertRule,
+  removeListMember,
+  SEVERITIES,
+  STAFF_ROLES,
+  WEEKDAYS,
+  type AlertList,
+  type AlertPeriod,
+  type RuleDefinition,
+} from '../store/index.js';
+import { errorSchema } from './errors.js';
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+export const ALERT_ID = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+const idParams = { type: 'object', properties: { id: { type: 'string', pattern: ALERT_ID } }, required: ['id'] } as const;
+const ids = { type: 'array', items: { type: 'string', pattern: ALERT_ID }, maxItems: 100, uniqueItems: true } as const;
+const zoneIds = { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 100, uniqueItems: true } as const;
+
+const listBody = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, purpose: { enum: LIST_PURPOSES }, zones: zoneIds },
+  required: ['name', 'purpose', 'zones'],
+  additionalProperties: false,
+} as const;
+const listOut = { type: 'object', properties: { id: { type: 'string' }, ...listBody.properties, members: { type: 'array', items: { type: 'string' } } } } as const;
+
+const intervals = { type: 'array', items: { type: 'string', pattern: INTERVAL_PATTERN }, maxItems: 8 } as const;
+const periodBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    timeZone: { type: 'string', minLength: 1, maxLength: 64 },
+    weekly: { type: 'object', properties: Object.fromEntries(WEEKDAYS.map((d) => [d, intervals])), additionalProperties: false },
+    dates: { type: 'array', items: { type: 'string', pattern: DATE_PATTERN }, maxItems: 366, uniqueItems: true },
+  },
+  required: ['name', 'timeZone', 'weekly', 'dates'],
+  additionalProperties: false,
+} as const;
+const periodOut = { type: 'object', properties: { id: { type: 'string' }, ...periodBody.properties } } as const;
+
+export const ruleBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    trigger: { enum: ALERT_TRIGGERS },
+    enabled: { type: 'boolean' },
+    lists: ids,
+    zones: zoneIds,
+    terminals: ids,
+    periods: ids,
+    severity: { enum: SEVERITIES },
+    actions: {
+      type: 'object',
+      properties: { popup: { type: 'boolean' }, webhooks: ids, mqtt: { type: 'boolean' } },
+      required: ['popup', 'webhooks', 'mqtt'],
+      additionalProperties: false,
+    },
+    absenceHours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 365 },
+    offlineMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 60 * 24 * 30 },
+    dedupeMinutes: { type: 'number', minimum: 0, maximum: 24 * 60 },
+  },
+  required: ['name', 'trigger', 'enabled', 'lists', 'zones', 'terminals', 'periods', 'severity', 'actions'],
+  additionalProperties: false,
+} as const;
+const ruleOut = { type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' }, updatedAt: { type: 'integer' }, ...ruleBody.properties } } as const;
+
+export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.site.store;
+  const staff = app.requireRole(...STAFF_ROLES);
+  const admin = app.requireRole('admin');
+
+  app.get('/api/alert-lists', { preHandler: staff, schema: { summary: 'Alert lists (watch-list, missing persons) with their members', tags: ['alerts'], response: { 200: { type: 'object', properties: { lists: { type: 'array', items: listOut } } }, ...errors } } }, async (request) => {
+    const lists = await listAlertLists(db);
+    await app.audit(request, 'alert-lists.read', null);
+    return { lists };
+  });
+  app.put<{ Params: { id: string }; Body: Omit<AlertList, 'id'> }>(
+    '/api/alert-lists/:id',
+    { preHandler: admin, schema: { summary: 'Create or replace a list (zones: where it applies, with their sub-zones; empty: everywhere)', tags: ['alerts'], params: idParams, body: listBody, response: { 200: listOut, ...errors } } },
+    async (request) => {
+      const l = await putAlertList(db, { id: request.params.id, ...request.body });
+      await app.audit(request, 'alert-list.put', `alert-list:${l.id}`, { ...request.body });
+      return l;
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/api/alert-lists/:id', { preHandler: admin, schema: { summary: 'Remove a list', tags: ['alerts'], params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (request, reply) => {
+    await removeAlertList(db, request.params.id);
+    await app.audit(request, 'alert-list.remove', `alert-list:${request.params.id}`);
+    return reply.status(204).send();
+  });
+  const memberParams = { type: 'object', properties: { id: { type: 'string', pattern: ALERT_ID }, person: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id', 'person'] } as const;
+  app.put<{ Params: { id: string; person: string } }>(
+    '/api/alert-lists/:id/members/:person',
+    { preHandler: admin, schema: { summary: 'Put a person on a list (a person may be on several)', tags: ['alerts'], params: memberParams, response: { 204: { type: 'null' }, ...errors } } },
+    async (request, reply) => {
+      await addListMember(db, request.params.id, request.params.person, app.site.now());
+      await app.audit(request, 'alert-list.member-add', `person:${request.params.person}`, { list: request.params.id });
+      return reply.status(204).send();
+    },
+  );
+  app.delete<{ Params: { id: string; person: string } }>(
+    '/api/alert-lists/:id/members/:person',
+    { preHandler: admin, schema: { summary: 'Take a person off a list', tags: ['alerts'], params: memberParams, response: { 204: { type: 'null' }, ...errors } } },
+    async (request, reply) => {
+      await removeListMember(db, request.params.id, request.params.person);
+      await app.audit(request, 'alert-list.member-remove', `person:${request.params.person}`, { list: request.params.id });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get('/api/alert-periods', { preHandler: staff, schema: { summary: 'Named time periods ("night", "holiday", "special event")', tags: ['alerts'], response: { 200: { type: 'object', properties: { periods: { type: 'array', items: periodOut } } }, ...errors } } }, async () => ({
+    periods: await listAlertPeriods(db),
+  }));
+  app.put<{ Params: { id: string }; Body: Omit<AlertPeriod, 'id'> }>(
+    '/api/alert-periods/:id',
+    { preHandler: admin, schema: { summary: 'Create or replace a period: weekly intervals and whole dates, in a time zone', tags: ['alerts'], params: idParams, body: periodBody, response: { 200: periodOut, ...errors } } },
+    async (request) => {
+      const p = await putAlertPeriod(db, { id: request.params.id, ...request.body });
+      await app.audit(request, 'alert-period.put', `alert-period:${p.id}`);
+      return p;
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/api/alert-periods/:id', { preHandler: admin, schema: { summary: 'Remove a period', tags: ['alerts'], params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (request, reply) => {
+    await removeAlertPeriod(db, request.params.id);
+    await app.audit(request, 'alert-period.remove', `alert-period:${request.params.id}`);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/alert-rules', { preHandler: staff, schema: { summary: 'Alert rules, each at its latest version', tags: ['alerts'], response: { 200: { type: 'object', properties: { rules: { type: 'array', items: ruleOut } } }, ...errors } } }, async () => ({
+    rules: await listAlertRules(db),
+  }));
+  app.put<{ Params: { id: string }; Body: RuleDefinition }>(
+    '/api/alert-rules/:id',
+    { preHandler: admin, schema: { summary: 'Create a rule or make its next version (validated against the lists, zones, terminals, periods and endpoints it names)', tags: ['alerts'], params: idParams, body: ruleBody, response: { 200: ruleOut, ...errors } } },
+    async (request) => {
+      const r = await putAlertRule(db, request.params.id, request.body, request.staff?.username ?? null, app.site.now());
+      await app.audit(request, 'alert-rule.put', `alert-rule:${r.id}`, { version: r.version });
+      return r;
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/api/alert-rules/:id', { preHandler: admin, schema: { summary: 'Delete a rule (a version of its own)', tags: ['alerts'], params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (request, reply) => {
+    await removeAlertRule(db, request.params.id, request.staff?.username ?? null, app.site.now());
+    await app.audit(request, 'alert-rule.remove', `alert-rule:${request.params.id}`);
+    return reply.status(204).send();
+  });
+  app.get<{ Params: { id: string } }>(
+    '/api/alert-rules/:id/versions',
+    {
+      preHandler: staff,
+      schema: {
+        summary: "A rule's versions, oldest first (definition null: deleted)",
+        tags: ['alerts'],
+        params: idParams,
+        response: { 200: { type: 'object', properties: { versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, at: { type: 'integer' }, username: { type: ['string', 'null'] }, definition: { type: ['object', 'null'], additionalProperties: true } } } } } }, ...errors },
+      },
+    },
+    async (request) => ({ versions: await alertRuleHistory(db, request.params.id) }),
+  );
+}

@@ -1,0 +1,148 @@
+/** Raised alerts and what staff did with them: open → acknowledged → closed, with notes. */
+import type { Kysely } from 'kysely';
+import { SiteError } from '../errors.js';
+import type { AlertRow, AlertState } from './alerts-schema.js';
+import type { Database } from './schema.js';
+
+export interface NewAlert {
+  ruleId: string;
+  ruleVersion: number;
+  trigger: string;
+  severity: string;
+  zoneId: number | null;
+  terminalId: string | null;
+  personId: string | null;
+  event: { terminal: string; seq: number } | null;
+  score: number | null;
+  liveness: number | null;
+  snapshot: string | null;
+  dedupeKey: string | null;
+  /** When it happened (the event's time, or the clock's for timed triggers). */
+  at: number;
+}
+
+export async function insertAlert(db: Kysely<Database>, a: NewAlert, now: number): Promise<AlertRow> {
+  return db
+    .insertInto('alerts')
+    .values({
+      rule_id: a.ruleId,
+      rule_version: a.ruleVersion,
+      trigger: a.trigger,
+      severity: a.severity,
+      zone_id: a.zoneId,
+      terminal_id: a.terminalId,
+      person_id: a.personId,
+      event_terminal: a.event?.terminal ?? null,
+      event_seq: a.event?.seq ?? null,
+      score: a.score,
+      liveness: a.liveness,
+      snapshot: a.snapshot,
+      dedupe_key: a.dedupeKey,
+      sightings: 1,
+      first_seen_at: a.at,
+      last_seen_at: a.at,
+      state: 'open',
+      created_at: now,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      closed_at: null,
+      closed_by: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * A sighting that joins an alert of the same rule and key whose last sighting is less
+ * than `windowMs` before it: counted there, and the alert returned; else undefined.
+ */
+export async function joinRecentAlert(db: Kysely<Database>, ruleId: string, key: string, at: number, windowMs: number): Promise<AlertRow | undefined> {
+  const recent = await db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('rule_id', '=', ruleId)
+    .where('dedupe_key', '=', key)
+    .where('last_seen_at', '>', at - windowMs)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (!recent) return undefined;
+  await db
+    .updateTable('alerts')
+    .set((eb) => ({ sightings: eb('sightings', '+', 1), last_seen_at: Math.max(at, recent.last_seen_at) }))
+    .where('id', '=', recent.id)
+    .execute();
+  return recent;
+}
+
+export async function getAlert(db: Kysely<Database>, id: number): Promise<AlertRow> {
+  const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new SiteError('NOT_FOUND', `no alert ${id}`);
+  return row;
+}
+
+export interface AlertQuery {
+  state?: AlertState;
+  trigger?: string;
+  zoneId?: number;
+  personId?: string;
+  from?: number;
+  to?: number;
+  before?: number;
+  limit?: number;
+}
+
+export function searchAlerts(db: Kysely<Database>, q: AlertQuery = {}): Promise<AlertRow[]> {
+  let s = db.selectFrom('alerts').selectAll();
+  if (q.state) s = s.where('state', '=', q.state);
+  if (q.trigger) s = s.where('trigger', '=', q.trigger);
+  if (q.zoneId !== undefined) s = s.where('zone_id', '=', q.zoneId);
+  if (q.personId) s = s.where('person_id', '=', q.personId);
+  if (q.from !== undefined) s = s.where('created_at', '>=', q.from);
+  if (q.to !== undefined) s = s.where('created_at', '<', q.to);
+  if (q.before !== undefined) s = s.where('id', '<', q.before);
+  return s.orderBy('id', 'desc').limit(Math.min(Math.max(1, q.limit ?? 100), 1000)).execute();
+}
+
+const NEXT: Record<'acknowledge' | 'close', { from: AlertState[]; to: AlertState }> = {
+  acknowledge: { from: ['open'], to: 'acknowledged' },
+  close: { from: ['open', 'acknowledged'], to: 'closed' },
+};
+
+/** Moves an alert on (open → acknowledged → closed; an open one may be closed at once). */
+export async function moveAlert(db: Kysely<Database>, id: number, step: 'acknowledge' | 'close', by: string | null, now: number): Promise<AlertRow> {
+  const { from, to } = NEXT[step];
+  const set = step === 'acknowledge' ? { state: to, acknowledged_at: now, acknowledged_by: by } : { state: to, closed_at: now, closed_by: by };
+  const r = await db.updateTable('alerts').set(set).where('id', '=', id).where('state', 'in', from).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) {
+    const alert = await getAlert(db, id);
+    throw new SiteError('CONFLICT', `alert ${id} is ${alert.state}: cannot ${step} it`);
+  }
+  return getAlert(db, id);
+}
+
+export async function addAlertNote(db: Kysely<Database>, alertId: number, text: string, by: string | null, now: number): Promise<void> {
+  await getAlert(db, alertId);
+  await db.insertInto('alert_notes').values({ alert_id: alertId, at: now, username: by, text }).execute();
+}
+
+export function alertNotes(db: Kysely<Database>, alertId: number) {
+  return db.selectFrom('alert_notes').select(['at', 'username', 'text']).where('alert_id', '=', alertId).orderBy('id').execute();
+}
+
+/** The latest alert of a rule about a person (long absence: raised once per absence). */
+export function lastAlertFor(db: Kysely<Database>, ruleId: string, personId: string) {
+  return db.selectFrom('alerts').select(['id', 'created_at']).where('rule_id', '=', ruleId).where('person_id', '=', personId).orderBy('id', 'desc').executeTakeFirst();
+}
+
+/** Each person's last granted passage at any terminal. */
+export async function lastPassages(db: Kysely<Database>, personIds: string[]): Promise<Map<string, number>> {
+  if (personIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('events')
+    .select(['person_id', (eb) => eb.fn.max('ts').as('ts')])
+    .where('person_id', 'in', personIds)
+    .where('result', '=', 'granted')
+    .groupBy('person_id')
+    .execute();
+  return new Map(rows.map((r) => [r.person_id!, Number(r.ts)]));
+}

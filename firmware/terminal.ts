@@ -6,6 +6,7 @@ import type { CardRead } from '../hal/reader.js';
 import { AccessService, type AccessDecision, type PresentedCredential } from './access/index.js';
 import { VisitorPasses } from './access/passes.js';
 import { describeReason } from './access/reason-text.js';
+import { attachTailgating } from './alerts/index.js';
 import { PinEntry } from './access/pin-entry.js';
 import { QrScanner } from './access/qr-scanner.js';
 import { RetentionPolicy } from './privacy/index.js';
@@ -121,6 +122,11 @@ export class Terminal {
       this.unsubscribes.push(devices.cardReader.onKey((press) => pins.press(press.key)), () => pins.close());
     }
     this.face = this.config.face.enabled ? this.createFaceService(options.logger, options.faceEngine, options.snapshots) : null;
+    if (this.face) {
+      const { store, clock } = this;
+      const log = child(options.logger, 'tailgating');
+      this.unsubscribes.push(attachTailgating(this.face, { store, clock, unlockMs: () => this.config.door.unlockMs, ...(options.snapshots && { snapshots: options.snapshots }), log }));
+    }
     if (passes && devices.camera) {
       this.qrScanner = new QrScanner({ camera: devices.camera, clock: this.clock, onCode: (value) => void this.presentSafely({ type: 'qr', value }) });
     }

@@ -1,4 +1,5 @@
 // What the face service counts and reports, per frame and per decision.
+import type { Frame } from '../../hal/camera.js';
 import type { FaceDecision, FrameResult } from '../vision/index.js';
 import type { FaceCredential, FaceOutcome } from './sink.js';
 
@@ -28,6 +29,8 @@ export interface RecognitionResult {
 }
 
 export interface FaceFrameReport {
+  /** The camera frame analysed (what a snapshot of a track crops). */
+  frame: Frame;
   result: RecognitionResult;
   /** The quality prompt shown for this frame, if any. */
   prompt: string | null;

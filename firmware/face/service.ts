@@ -340,6 +340,6 @@ export class FaceService {
     for (const decision of result.decisions) await this.approach.decide(decision, arrived, frame, result);
     const prompt = this.state === 'running' ? promptFor(result) : null;
     if (this.state === 'running') this.options.sink.prompt(prompt);
-    this.frameListeners.emit({ result: { frame: result, decisions: result.decisions }, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
+    this.frameListeners.emit({ frame, result: { frame: result, decisions: result.decisions }, prompt: prompt?.message ?? null, ms: performance.now() - arrived });
   }
 }

@@ -1,0 +1,2 @@
+export { TailgatingDetector, type TailgatingOptions } from './tailgating.js';
+export { attachTailgating } from './attach.js';

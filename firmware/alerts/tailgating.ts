@@ -1,0 +1,129 @@
+// Tailgating: after a grant, counts the distinct face tracks the camera sees while the
+// door may be passed — from the grant until the door contact closes, or until unlockMs
+// plus a margin when the door never reports opening (no contact) — and raises
+// `alarm.tailgating` when more people were seen than there were grants in that window.
+// A face that leaves the picture and comes back is a new track: counted twice.
+import type { Frame } from '../../hal/camera.js';
+import type { Clock, TimerHandle } from '../../hal/clock.js';
+import type { Logger } from '../log.js';
+import type { FaceSnapshots, Store, StoredEvent } from '../store/index.js';
+import type { FrameResult } from '../vision/index.js';
+import { faceSnapshotJpeg } from '../face/snapshot.js';
+
+/** Snapshots kept per alarm, at most (the event's schema bound). */
+const MAX_SNAPSHOTS = 16;
+/** Tracks followed per window, at most: beyond this a crowd is a crowd. */
+const MAX_TRACKS = 64;
+
+export interface TailgatingOptions {
+  store: Store;
+  clock: Clock;
+  /** How long a grant keeps the door unlocked now (config `door.unlockMs`, which the fleet may change). */
+  unlockMs: () => number;
+  /** Added to unlockMs when the door never reports opening. Default 3000 ms. */
+  marginMs?: number;
+  /** Where the extra faces' snapshots are kept (sealed); the alarm has none without it. */
+  snapshots?: FaceSnapshots;
+  log: Logger;
+}
+
+interface Window {
+  grantSeq: number;
+  grants: number;
+  /** Tracks seen, each with its snapshot crop (started when first seen). */
+  seen: Map<number, Promise<Buffer | null>>;
+  /** Tracks whose face decision was the grant. */
+  granted: Set<number>;
+  opened: boolean;
+  timer: TimerHandle | null;
+}
+
+export class TailgatingDetector {
+  private window: Window | null = null;
+  private readonly marginMs: number;
+
+  constructor(private readonly o: TailgatingOptions) {
+    this.marginMs = o.marginMs ?? 3_000;
+    if (!(Number.isInteger(this.marginMs) && this.marginMs >= 0)) throw new TypeError(`TailgatingDetector: marginMs must be an integer >= 0, got ${o.marginMs}`);
+  }
+
+  /** A stored event: grants open (or widen) the window, the door contact closes it. */
+  onEvent(event: StoredEvent): void {
+    if (event.type === 'access.granted') this.grant(event.seq);
+    else if (event.type === 'door.opened' && this.window) {
+      // The contact works: the window lasts until it closes.
+      this.window.opened = true;
+      this.window.timer?.cancel();
+      this.window.timer = null;
+    } else if (event.type === 'door.closed' && this.window?.opened) void this.finish();
+  }
+
+  /** A face decision that was a grant: its track is one of the granted people. */
+  granted(trackId: number): void {
+    this.window?.granted.add(trackId);
+  }
+
+  /** An analysed frame: each new track in it is one more person at the door. */
+  observe(frame: Frame, result: FrameResult): void {
+    const w = this.window;
+    if (!w) return;
+    for (const t of result.tracks) {
+      if (w.seen.has(t.trackId) || w.seen.size >= MAX_TRACKS) continue;
+      w.seen.set(t.trackId, this.crop(frame, t.box));
+    }
+  }
+
+  /** Ends an open window without judging it (closing terminal). */
+  stop(): void {
+    this.window?.timer?.cancel();
+    this.window = null;
+  }
+
+  private grant(seq: number): void {
+    if (this.window) {
+      this.window.grants++;
+      // A later grant extends a window still waiting on the clock.
+      if (!this.window.opened) this.arm(this.window);
+      return;
+    }
+    const w: Window = { grantSeq: seq, grants: 1, seen: new Map(), granted: new Set(), opened: false, timer: null };
+    this.window = w;
+    this.arm(w);
+  }
+
+  private arm(w: Window): void {
+    w.timer?.cancel();
+    w.timer = this.o.clock.setTimeout(() => void this.finish(), this.o.unlockMs() + this.marginMs);
+  }
+
+  private async finish(): Promise<void> {
+    const w = this.window;
+    if (!w) return;
+    this.window = null;
+    w.timer?.cancel();
+    const count = w.seen.size;
+    if (count <= w.grants) return;
+    try {
+      const snapshotIds: string[] = [];
+      for (const [trackId, crop] of w.seen) {
+        if (w.granted.has(trackId) || snapshotIds.length >= MAX_SNAPSHOTS) continue;
+        const jpeg = await crop;
+        if (jpeg && this.o.snapshots) snapshotIds.push(this.o.snapshots.add({ jpeg, eventSeq: w.grantSeq }).id);
+      }
+      this.o.store.events.append({ type: 'alarm.tailgating', data: { count, grants: w.grants, grantSeq: w.grantSeq, snapshotIds } });
+    } catch (err) {
+      this.o.log.error({ err, grantSeq: w.grantSeq }, 'tailgating alarm could not be raised');
+    }
+  }
+
+  private async crop(frame: Frame, box: FrameResult['tracks'][number]['box']): Promise<Buffer | null> {
+    const snapshots = this.o.snapshots;
+    if (!snapshots) return null;
+    try {
+      return await faceSnapshotJpeg(frame, box, snapshots.limits.maxBytes);
+    } catch (err) {
+      this.o.log.warn({ err }, 'tailgating snapshot could not be cropped');
+      return null;
+    }
+  }
+}

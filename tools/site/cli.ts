@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { Fleet, signerFromPem } from '@limen/sdk';
 import { pino } from 'pino';
 import { pushAccessRules } from './access-rules-push.js';
+import { systemAlertClock } from './alerts/clock.js';
+import { startAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startPresence, type Presence } from './presence.js';
@@ -59,6 +61,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let ingest: Ingest | undefined;
   let presence: Presence | undefined;
   let galleries: Galleries | undefined;
+  let alerts: AlertEngine | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
@@ -73,6 +76,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       });
       ingest = startIngest({ store, fleet, logger });
       presence = startPresence({ store, source: ingest, logger });
+      alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: systemAlertClock, logger });
       galleries = siteGalleries({ store, fleet, logger });
       const g = galleries;
       // A terminal that comes (back) online gets what it missed.
@@ -92,6 +96,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ...(fleet && { fleet }),
       ...(fleet && { push: (terminals: string[], rules: AccessRules) => pushAccessRules(fleet!, terminals, rules, (lastPush = Math.max(Date.now(), lastPush + 1))) }),
       ...(ingest && { ingest }),
+      ...(alerts && { alerts }),
       ...(signer && { signer }),
       ...(g && {
         onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
@@ -115,6 +120,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         (stopping ??= (async () => {
           await app.close();
           presence?.stop();
+          alerts?.stop();
           ingest?.stop();
           await fleet?.close();
           await store.close();

@@ -26,6 +26,8 @@ import { zoneRoutes } from './zones.js';
 import { accessRuleRoutes, type AccessRuleRouteOptions } from './access-rules.js';
 import { occupancyRoutes } from './occupancy.js';
 import { alertRuleRoutes } from './alert-rules.js';
+import { alertRoutes } from './alerts.js';
+import type { AlertEngine } from '../alerts/engine.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
 
 export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
@@ -36,6 +38,8 @@ export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, Acc
   fleet?: Fleet;
   /** For live events. */
   ingest?: Ingest;
+  /** For live alert pop-ups. */
+  alerts?: AlertEngine;
   logger?: Logger;
   now?: () => number;
   /** A person's residencies or credentials (or a visitor's photo) changed: put them where they belong on the terminals. */
@@ -60,6 +64,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
     secret: o.secret,
     ...(o.fleet && { fleet: o.fleet }),
     ...(o.ingest && { ingest: o.ingest }),
+    ...(o.alerts && { alerts: o.alerts }),
     now: o.now ?? Date.now,
     ...(o.onPersonChanged && { onPersonChanged: o.onPersonChanged }),
     ...(o.onTerminalPlaced && { onTerminalPlaced: o.onTerminalPlaced }),
@@ -90,6 +95,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(occupancyRoutes);
   await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
   await app.register(alertRuleRoutes);
+  await app.register(alertRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

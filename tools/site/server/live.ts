@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { AlertView } from '../alerts/view.js';
 import type { IngestedEvent } from '../ingest.js';
 import { SiteError } from '../errors.js';
 import { sessionKey } from './auth.js';
@@ -14,6 +15,12 @@ import { STAFF_ROLES } from '../store/index.js';
 export interface LiveMessage {
   type: 'event';
   event: IngestedEvent;
+}
+
+/** A new alert, for the console's pop-up. */
+export interface LiveAlertMessage {
+  type: 'alert';
+  alert: AlertView;
 }
 
 /** The close code of a socket whose session ended (logout or expiry). */
@@ -44,11 +51,23 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       else if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
     }
   });
+  // New alerts of rules with the pop-up action; viewers see that one was raised, not about whom.
+  const offAlerts = app.site.alerts?.onAlert((alert, rule) => {
+    if (sockets.size === 0 || !rule.actions.popup) return;
+    const full = JSON.stringify({ type: 'alert', alert } satisfies LiveAlertMessage);
+    const anonymous = JSON.stringify({ type: 'alert', alert: { ...alert, personId: null, snapshot: null } } satisfies LiveAlertMessage);
+    const now = app.site.now();
+    for (const [socket, { personal, expiresAt }] of sockets) {
+      if (expiresAt <= now) end(socket);
+      else if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
+    }
+  });
   const offEnd = app.onSessionEnd((session) => {
     for (const [socket, s] of sockets) if (s.session === session) end(socket);
   });
   app.addHook('onClose', async () => {
     off?.();
+    offAlerts?.();
     offEnd();
     for (const [socket, s] of sockets) {
       clearTimeout(s.expiry);
@@ -68,7 +87,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
           if (origin !== undefined && URL.canParse(origin) && new URL(origin).host !== request.headers.host) throw new SiteError('FORBIDDEN', 'foreign origin');
         },
       ],
-      schema: { summary: 'WebSocket: every newly stored event as {"type":"event","event":{...}}', tags: ['records'] },
+      schema: { summary: 'WebSocket: every newly stored event as {"type":"event","event":{...}}, every new alert (pop-up rules) as {"type":"alert","alert":{...}}', tags: ['records'] },
     },
     (socket, request) => {
       const staff = request.staff!;

@@ -4,6 +4,7 @@ import type { Fleet } from '@limen/sdk';
 // Their type augmentations: `summary`/`tags` on route schemas, `websocket: true` routes.
 import type {} from '@fastify/swagger';
 import type {} from '@fastify/websocket';
+import type { AlertEngine } from '../alerts/engine.js';
 import type { Ingest } from '../ingest.js';
 import type { SessionStaff, SiteStore, StaffRole } from '../store/index.js';
 
@@ -13,6 +14,8 @@ export interface SiteContext {
   secret: Buffer;
   fleet?: Fleet;
   ingest?: Ingest;
+  /** Raised alerts, for the live pop-up. */
+  alerts?: AlertEngine;
   now: () => number;
   /** A person's residencies or credentials changed: their place on the terminals follows (see galleries.ts). */
   onPersonChanged?: (personId: string) => Promise<unknown>;

@@ -1,0 +1,244 @@
+/**
+ * The alert engine: evaluates the alert rules against every newly stored event (after
+ * its commit, through `Ingest.onStored`), against terminals going offline (the fleet's
+ * presence) and, for long absence, on a timer of the injected clock. Each alert is
+ * stored with the rule version that raised it, then handed to the listeners (live
+ * pop-up, webhooks).
+ *
+ * Scope: a rule with no zones and no terminals applies everywhere; otherwise at its
+ * terminals and at any terminal placed in one of its zones or their sub-zones. A rule
+ * with periods applies only at instants inside one of them (event time; the clock's
+ * for timed triggers). A list applies only in its zones' subtrees (none: everywhere).
+ *
+ * Strangers: the site holds no face templates, so it cannot tell two unknown faces
+ * apart. Sightings under one rule in the same zone (the terminal, when unplaced) less
+ * than `dedupeMinutes` (default 5) after the previous one join the alert they follow
+ * (its `sightings` counted up, not raised again): a face lingering at the gate makes
+ * one alert, not a storm.
+ */
+import type { FleetLogger, Unsubscribe } from '@limen/sdk';
+import type { IngestedEvent } from '../ingest.js';
+import {
+  insertAlert,
+  joinRecentAlert,
+  lastAlertFor,
+  lastPassages,
+  listAlertPeriods,
+  listAlertRules,
+  listsOfPerson,
+  type AlertPeriod,
+  type AlertRule,
+  type AlertTrigger,
+  type NewAlert,
+  type SiteStore,
+} from '../store/index.js';
+import type { AlertClock } from './clock.js';
+import { inPeriod } from './periods.js';
+import { alertView, type AlertView } from './view.js';
+
+/** Event type → trigger; `appears` is any event naming a listed person. */
+export const EVENT_TRIGGERS: Readonly<Record<string, AlertTrigger>> = {
+  'face.stranger': 'stranger',
+  'face.spoof-suspected': 'spoof',
+  'alarm.tailgating': 'tailgating',
+  'alarm.forced-open': 'door-forced',
+  'alarm.held-open': 'door-held-open',
+  'alarm.tamper': 'tamper',
+  'fire.release': 'fire',
+};
+/** Events whose person may be a listed one. */
+export const PERSON_EVENTS = new Set(['access.granted', 'access.denied', 'alert.list-match']);
+
+export const DEFAULT_DEDUPE_MINUTES = 5;
+export const DEFAULT_ABSENCE_CHECK_MS = 5 * 60_000;
+
+export type AlertListener = (alert: AlertView, rule: AlertRule) => void;
+
+export interface AlertEngine {
+  onAlert(listener: AlertListener): Unsubscribe;
+  /** Resolves once everything received so far has been evaluated (tests wait on it). */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+export interface AlertEngineOptions {
+  store: SiteStore;
+  /** Newly stored events (`Ingest.onStored`). */
+  source: { onStored(listener: (e: IngestedEvent) => void): Unsubscribe };
+  /** Terminals going on- and offline (`Fleet.onPresence`). */
+  presence?: { onPresence(handler: (p: { terminal: string; online: boolean }) => void): Unsubscribe };
+  clock: AlertClock;
+  /** How often long absence is checked (default 5 minutes). */
+  absenceCheckMs?: number;
+  logger?: FleetLogger;
+}
+
+interface Where {
+  terminal: string | null;
+  zoneId: number | null;
+  /** The zone's materialised path (`/1/4/`), for subtree checks. */
+  zonePath: string | null;
+}
+
+const inZones = (zones: number[], path: string | null) => zones.length === 0 || (path !== null && zones.some((z) => path.includes(`/${z}/`)));
+
+function inScope(rule: AlertRule, w: Where): boolean {
+  if (rule.zones.length === 0 && rule.terminals.length === 0) return true;
+  if (w.terminal !== null && rule.terminals.includes(w.terminal)) return true;
+  return rule.zones.length > 0 && inZones(rule.zones, w.zonePath);
+}
+
+function inPeriods(rule: AlertRule, periods: AlertPeriod[], ts: number): boolean {
+  if (rule.periods.length === 0) return true;
+  return periods.some((p) => rule.periods.includes(p.id) && inPeriod(p, ts));
+}
+
+export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
+  const { db } = o.store;
+  const listeners = new Set<AlertListener>();
+  let stopped = false;
+  let chain = Promise.resolve();
+  const enqueue = (what: string, run: () => Promise<void>) => {
+    chain = chain.then(run).catch((err: unknown) => o.logger?.error({ err }, `site: alert ${what} failed`));
+  };
+
+  const rules = async (trigger: AlertTrigger) => (await listAlertRules(db)).filter((r) => r.enabled && r.trigger === trigger);
+  const zonePath = async (zoneId: number | null) =>
+    zoneId === null ? null : ((await db.selectFrom('zones').select('path').where('id', '=', zoneId).executeTakeFirst())?.path ?? null);
+  const placement = async (terminal: string): Promise<Where> => {
+    const t = await db.selectFrom('terminals').select('zone_id').where('id', '=', terminal).executeTakeFirst();
+    const zoneId = t?.zone_id ?? null;
+    return { terminal, zoneId, zonePath: await zonePath(zoneId) };
+  };
+
+  const raise = async (rule: AlertRule, a: Omit<NewAlert, 'ruleId' | 'ruleVersion' | 'trigger' | 'severity'>) => {
+    const row = await insertAlert(db, { ruleId: rule.id, ruleVersion: rule.version, trigger: rule.trigger, severity: rule.severity, ...a }, o.clock.now());
+    const view = alertView(row);
+    for (const l of listeners) {
+      try {
+        l(view, rule);
+      } catch (err) {
+        o.logger?.error({ err }, 'site: alert listener failed');
+      }
+    }
+  };
+
+  const evidence = async (e: IngestedEvent) => {
+    const row = await db.selectFrom('events').select('data').where('terminal_id', '=', e.terminal).where('seq', '=', e.seq).executeTakeFirst();
+    const data = row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    return { score: num(data.score), liveness: num(data.liveness), snapshot: typeof data.snapshot === 'string' ? data.snapshot.slice(0, 200) : null };
+  };
+
+  const onEvent = async (e: IngestedEvent) => {
+    const trigger = EVENT_TRIGGERS[e.type] ?? (PERSON_EVENTS.has(e.type) && e.personId ? 'appears' : undefined);
+    if (!trigger) return;
+    const candidates = await rules(trigger);
+    if (candidates.length === 0) return;
+    const where: Where = { terminal: e.terminal, zoneId: e.zoneId, zonePath: await zonePath(e.zoneId) };
+    const periods = candidates.some((r) => r.periods.length > 0) ? await listAlertPeriods(db) : [];
+    const personLists = trigger === 'appears' ? (await listsOfPerson(db, e.personId!)).filter((l) => inZones(l.zones, where.zonePath)) : [];
+    const proof = await evidence(e);
+    for (const rule of candidates) {
+      if (!inScope(rule, where) || !inPeriods(rule, periods, e.ts)) continue;
+      if (trigger === 'appears' && !personLists.some((l) => rule.lists.includes(l.id))) continue;
+      let dedupeKey: string | null = null;
+      if (trigger === 'stranger') {
+        dedupeKey = e.zoneId !== null ? `zone:${e.zoneId}` : `terminal:${e.terminal}`;
+        const windowMs = (rule.dedupeMinutes ?? DEFAULT_DEDUPE_MINUTES) * 60_000;
+        if (await joinRecentAlert(db, rule.id, dedupeKey, e.ts, windowMs)) continue;
+      }
+      await raise(rule, { zoneId: e.zoneId, terminalId: e.terminal, personId: e.personId, event: { terminal: e.terminal, seq: e.seq }, ...proof, dedupeKey, at: e.ts });
+    }
+  };
+
+  // Long absence: raised once per absence (again only after a newer passage).
+  const checkAbsence = async () => {
+    const now = o.clock.now();
+    const candidates = await rules('long-absence');
+    if (candidates.length === 0) return;
+    const periods = await listAlertPeriods(db);
+    for (const rule of candidates) {
+      if (!inPeriods(rule, periods, now)) continue;
+      const members = await db.selectFrom('alert_list_members').select(['person_id', 'added_at']).where('list_id', 'in', rule.lists).execute();
+      const last = await lastPassages(db, [...new Set(members.map((m) => m.person_id))]);
+      const since = new Map<string, number>();
+      // Never seen: absent since they were put on the list.
+      for (const m of members) since.set(m.person_id, last.get(m.person_id) ?? Math.min(since.get(m.person_id) ?? Infinity, m.added_at));
+      for (const [person, from] of since) {
+        if (now - from < rule.absenceHours! * 3_600_000) continue;
+        const previous = await lastAlertFor(db, rule.id, person);
+        if (previous && previous.created_at >= from) continue;
+        await raise(rule, { zoneId: null, terminalId: null, personId: person, event: null, score: null, liveness: null, snapshot: null, dedupeKey: null, at: now });
+      }
+    }
+  };
+  const absenceEvery = o.absenceCheckMs ?? DEFAULT_ABSENCE_CHECK_MS;
+  let absenceTimer: { cancel(): void } | undefined;
+  const armAbsence = () => {
+    absenceTimer = o.clock.setTimeout(() => {
+      if (stopped) return;
+      enqueue('absence check', checkAbsence);
+      armAbsence();
+    }, absenceEvery);
+  };
+  armAbsence();
+
+  // Terminal offline: one timer per terminal and rule, cancelled when it comes back.
+  const offline = new Map<string, { since: number; timers: Array<{ cancel(): void }> }>();
+  const onPresence = (p: { terminal: string; online: boolean }) => {
+    const known = offline.get(p.terminal);
+    if (p.online) {
+      known?.timers.forEach((t) => t.cancel());
+      offline.delete(p.terminal);
+      return;
+    }
+    if (known) return;
+    const entry = { since: o.clock.now(), timers: [] as Array<{ cancel(): void }> };
+    offline.set(p.terminal, entry);
+    enqueue('offline watch', async () => {
+      for (const rule of await rules('terminal-offline')) {
+        if (offline.get(p.terminal) !== entry) return;
+        const due = entry.since + rule.offlineMinutes! * 60_000;
+        entry.timers.push(
+          o.clock.setTimeout(() => {
+            if (stopped || offline.get(p.terminal) !== entry) return;
+            enqueue('offline alert', async () => {
+              const current = (await rules('terminal-offline')).find((r) => r.id === rule.id);
+              if (!current || offline.get(p.terminal) !== entry) return;
+              const where = await placement(p.terminal);
+              const now = o.clock.now();
+              if (!inScope(current, where) || !inPeriods(current, await listAlertPeriods(db), now)) return;
+              await raise(current, { zoneId: where.zoneId, terminalId: p.terminal, personId: null, event: null, score: null, liveness: null, snapshot: null, dedupeKey: null, at: now });
+            });
+          }, Math.max(0, due - o.clock.now())),
+        );
+      }
+    });
+  };
+
+  const offEvents = o.source.onStored((e) => enqueue('evaluation', () => onEvent(e)));
+  const offPresence = o.presence?.onPresence(onPresence);
+  return {
+    onAlert(l) {
+      listeners.add(l);
+      return () => void listeners.delete(l);
+    },
+    async idle() {
+      // A step may queue another (an offline watch arms timers): wait until it settles.
+      let seen: Promise<void> | undefined;
+      while (seen !== chain) {
+        seen = chain;
+        await chain;
+      }
+    },
+    stop() {
+      stopped = true;
+      offEvents();
+      offPresence?.();
+      absenceTimer?.cancel();
+      for (const e of offline.values()) e.timers.forEach((t) => t.cancel());
+      offline.clear();
+    },
+  };
+}

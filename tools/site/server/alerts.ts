@@ -1,0 +1,96 @@
+/**
+ * The alert log and its handling: guards and admins search it (audited: alerts name
+ * persons), acknowledge an alert, add notes and close it; who did what is kept on the
+ * alert and in the audit log. New alerts reach the console on /api/live.
+ */
+import type { FastifyInstance } from 'fastify';
+import { alertView, alertViewSchema } from '../alerts/view.js';
+import { addAlertNote, ALERT_STATES, alertNotes, getAlert, moveAlert, searchAlerts, type AlertQuery } from '../store/index.js';
+import { errorSchema } from './errors.js';
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
+const noteBody = { type: ['object', 'null'], properties: { note: { type: 'string', minLength: 1, maxLength: 2000 } }, additionalProperties: false } as const;
+const notesSchema = { type: 'array', items: { type: 'object', properties: { at: { type: 'integer' }, username: { type: ['string', 'null'] }, text: { type: 'string' } } } } as const;
+const withNotes = { type: 'object', properties: { ...alertViewSchema.properties, notes: notesSchema } } as const;
+
+export async function alertRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.site.store;
+  const readers = app.requireRole('admin', 'guard', 'inspector');
+  const handlers = app.requireRole('admin', 'guard');
+  const full = async (id: number) => ({ ...alertView(await getAlert(db, id)), notes: await alertNotes(db, id) });
+
+  app.get<{ Querystring: AlertQuery }>(
+    '/api/alerts',
+    {
+      preHandler: readers,
+      schema: {
+        summary: 'The alert log, newest first (audited)',
+        tags: ['alerts'],
+        querystring: {
+          type: 'object',
+          properties: {
+            state: { enum: ALERT_STATES },
+            trigger: { type: 'string', maxLength: 32 },
+            zoneId: { type: 'integer', minimum: 1 },
+            personId: { type: 'string', maxLength: 64 },
+            from: { type: 'integer', minimum: 0 },
+            to: { type: 'integer', minimum: 0 },
+            before: { type: 'integer', minimum: 1, description: 'alerts with an id below this' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'object', properties: { alerts: { type: 'array', items: alertViewSchema } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const rows = await searchAlerts(db, request.query);
+      await app.audit(request, 'alerts.search', null, { ...request.query });
+      return { alerts: rows.map(alertView) };
+    },
+  );
+  app.get<{ Params: { id: number } }>(
+    '/api/alerts/:id',
+    { preHandler: readers, schema: { summary: 'One alert with its notes (audited)', tags: ['alerts'], params: idParams, response: { 200: withNotes, ...errors } } },
+    async (request) => {
+      const a = await full(request.params.id);
+      await app.audit(request, 'alert.read', `alert:${a.id}`);
+      return a;
+    },
+  );
+  for (const step of ['acknowledge', 'close'] as const) {
+    app.post<{ Params: { id: number }; Body: { note?: string } | null }>(
+      `/api/alerts/:id/${step}`,
+      {
+        preHandler: handlers,
+        schema: { summary: step === 'acknowledge' ? 'Acknowledge an open alert, with an optional note' : 'Close an alert, with an optional note', tags: ['alerts'], params: idParams, body: noteBody, response: { 200: withNotes, ...errors } },
+      },
+      async (request) => {
+        const by = request.staff?.username ?? null;
+        await moveAlert(db, request.params.id, step, by, app.site.now());
+        if (request.body?.note) await addAlertNote(db, request.params.id, request.body.note, by, app.site.now());
+        await app.audit(request, `alert.${step}`, `alert:${request.params.id}`, request.body?.note ? { note: request.body.note } : null);
+        return full(request.params.id);
+      },
+    );
+  }
+  app.post<{ Params: { id: number }; Body: { text: string } }>(
+    '/api/alerts/:id/notes',
+    {
+      preHandler: handlers,
+      schema: {
+        summary: 'Add a note to an alert',
+        tags: ['alerts'],
+        params: idParams,
+        body: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['text'], additionalProperties: false },
+        response: { 200: withNotes, ...errors },
+      },
+    },
+    async (request) => {
+      await addAlertNote(db, request.params.id, request.body.text, request.staff?.username ?? null, app.site.now());
+      await app.audit(request, 'alert.note', `alert:${request.params.id}`, { note: request.body.text });
+      return full(request.params.id);
+    },
+  );
+}

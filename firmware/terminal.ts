@@ -69,6 +69,8 @@ export class Terminal {
    * background (models may be fetched first): see `face.status` and `face.whenReady()`.
    */
   readonly face: FaceService | null;
+  /** Sealed face snapshots of alerts (strangers, spoofs, listed persons, tailgaters); null without a data key. */
+  readonly snapshots: FaceSnapshots | null;
   private fleetAgent: FleetAgent | null = null;
   private closeFleet: (() => Promise<void>) | null = null;
   private currentConfig: Config;
@@ -98,6 +100,7 @@ export class Terminal {
     this.log = child(options.logger, 'terminal');
     this.board = options.board;
     this.store = options.store;
+    this.snapshots = options.snapshots;
     this.feedbackMs = options.feedbackMs;
     const passes = this.createPasses();
     this.access = new AccessService({ store: this.store, timeZone: this.config.terminal.timeZone, clock: this.clock, logger: options.logger, ...(passes && { passes }) });

@@ -96,6 +96,8 @@ export interface CommandHandlers {
   };
   gallery?: GalleryStore;
   snapshot?(req: CommandRequest<'snapshot'>, ctx: CommandContext): MaybePromise<Snapshot>;
+  /** A sealed face snapshot by id (what alerts name); throw CommandError NOT_FOUND when there is none. */
+  faceSnapshot?(req: CommandRequest<'snapshots.get'>, ctx: CommandContext): MaybePromise<CommandResult<'snapshots.get'>>;
   /** Site calibration of liveness (records approaches for up to `timeoutMs`). */
   calibrateLiveness?(req: CommandRequest<'liveness.calibrate'>, ctx: CommandContext): MaybePromise<CommandResult<'liveness.calibrate'>>;
   /** Schedules, holidays and groups from the fleet, applied at once and once per version. */

@@ -13,9 +13,10 @@ import { FaceError, type FaceService } from '../face/index.js';
 import { CalibrationError } from '../vision/liveness-calibration.js';
 import type { Logger } from '../log.js';
 import { loadFleetKeys } from '../security/fleet-keys.js';
-import type { Store } from '../store/index.js';
+import type { FaceSnapshots, Store } from '../store/index.js';
 import { FleetAgent } from './agent.js';
 import { CommandError } from './errors.js';
+import { faceSnapshotGetter } from './face-snapshot-get.js';
 import type { CommandHandlers, HealthSample, Snapshot } from './interfaces.js';
 import { FleetPersons, type PhotoEnroller } from './persons.js';
 import { SqliteGallery } from './sqlite-gallery.js';
@@ -36,6 +37,8 @@ export interface AgentTerminal {
   readonly access: Pick<AccessService, 'repository'>;
   readonly door: DoorController;
   readonly face: FaceService | null;
+  /** Sealed face snapshots the alerts name; absent or null: `snapshots.get` answers NOT_SUPPORTED. */
+  readonly snapshots?: FaceSnapshots | null;
 }
 
 export interface TerminalAgentOptions {
@@ -135,6 +138,7 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
 
   const handlers: CommandHandlers = {
     ...(face && { calibrateLiveness: (req) => calibrateLiveness(face, req) }),
+    ...(terminal.snapshots && { faceSnapshot: faceSnapshotGetter(terminal.snapshots) }),
     unlock: (req) => {
       if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door`);
       door.grant({ source: 'remote', durationMs: req.durationMs });

@@ -87,6 +87,19 @@ export class FaceSnapshots {
     return blob ? open(this.key, blob, aad(id)) : null;
   }
 
+  /** Snapshot `id` with what it shows and its JPEG; null as for `get`. */
+  read(id: string): { info: FaceSnapshotInfo; jpeg: Buffer } | null {
+    this.store.assertOpen();
+    const row = this.store.db
+      .prepare<[string], FaceSnapshotInfo & { image: Buffer }>('SELECT id, ts, event_seq AS eventSeq, person_id AS personId, bytes, image FROM face_snapshots WHERE id = ?')
+      .get(id);
+    if (!row) return null;
+    const jpeg = open(this.key, row.image, aad(id));
+    if (!jpeg) return null;
+    const { image: _image, ...info } = row;
+    return { info, jpeg };
+  }
+
   /** Snapshots, oldest first. */
   list(): FaceSnapshotInfo[] {
     this.store.assertOpen();

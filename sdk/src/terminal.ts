@@ -101,6 +101,15 @@ export class Terminal {
     return { ...r, data: Buffer.from(r.data, 'base64') };
   }
 
+  /**
+   * A sealed face snapshot an alert names (`alert.list-match` `snapshotId`,
+   * `alarm.tailgating` `snapshotIds`), as JPEG bytes. NOT_FOUND when the terminal has none.
+   */
+  async faceSnapshot(id: string, opts?: RequestOptions): Promise<Omit<CommandResult<'snapshots.get'>, 'data'> & { data: Buffer }> {
+    const r = await this.link.request(this.id, 'snapshots.get', { id }, opts);
+    return { ...r, data: Buffer.from(r.data, 'base64') };
+  }
+
   readonly config = {
     /** The last desired and reported config seen (retained messages). */
     get: () => this.info()?.config ?? { desired: null, reported: null },

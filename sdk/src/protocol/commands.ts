@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { hasUnsafeText } from './ids.js';
 import { LIMITS } from './limits.js';
 import {
+  base64Bytes,
   configDocument,
   displayName,
   entityId,
@@ -176,6 +177,25 @@ export const commandSchemas = {
       width: z.number().int().positive(),
       height: z.number().int().positive(),
       data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+    }),
+  },
+  /**
+   * A sealed face snapshot an alert names (`alert.list-match` `snapshotId`,
+   * `alarm.tailgating` `snapshotIds`), opened and sent as a JPEG. NOT_FOUND when the
+   * terminal has none by that id (never kept, evicted, deleted by retention or erasure).
+   */
+  'snapshots.get': {
+    request: z.object({ id: z.string().regex(/^[0-9a-f]{18}$/, 'must be a snapshot id (18 hex digits)') }),
+    result: z.object({
+      id: z.string(),
+      ts: timestamp,
+      /** The event the snapshot was taken for, when there is one. */
+      eventSeq: seq.nullable(),
+      mime: z.literal('image/jpeg'),
+      data: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+        .refine((s) => base64Bytes(s) <= LIMITS.maxFaceSnapshotBytes, `snapshot larger than ${LIMITS.maxFaceSnapshotBytes} bytes`),
     }),
   },
   /**

@@ -24,6 +24,8 @@ export const LIMITS = Object.freeze({
   maxQueryEvents: 1000,
   /** Decoded bytes of one enrolment photo. */
   maxPhotoBytes: 192 * 1024,
+  /** Decoded bytes of one face snapshot a `snapshots.get` reply carries. */
+  maxFaceSnapshotBytes: 64 * 1024,
   /** Serialised `data` of one event (the store enforces the same). */
   maxEventDataBytes: 16 * 1024,
 });

@@ -7,7 +7,11 @@ import type { Frame } from '../../hal/camera.js';
 import type { Clock, TimerHandle } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
 import type { FaceSnapshots, Store, StoredEvent } from '../store/index.js';
+import type { Box } from '../vision/box.js';
 import type { FrameResult } from '../vision/index.js';
+
+/** What the detector reads of an analysed frame: where each track's face is. */
+export type TrackedFaces = { tracks: ReadonlyArray<{ trackId: number; box: Box }> };
 import { faceSnapshotJpeg } from '../face/snapshot.js';
 
 /** Snapshots kept per alarm, at most (the event's schema bound). */
@@ -64,7 +68,7 @@ export class TailgatingDetector {
   }
 
   /** An analysed frame: each new track in it is one more person at the door. */
-  observe(frame: Frame, result: FrameResult): void {
+  observe(frame: Frame, result: TrackedFaces | FrameResult): void {
     const w = this.window;
     if (!w) return;
     for (const t of result.tracks) {
@@ -116,7 +120,7 @@ export class TailgatingDetector {
     }
   }
 
-  private async crop(frame: Frame, box: FrameResult['tracks'][number]['box']): Promise<Buffer | null> {
+  private async crop(frame: Frame, box: Box): Promise<Buffer | null> {
     const snapshots = this.o.snapshots;
     if (!snapshots) return null;
     try {

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { pushAccessRules } from './access-rules-push.js';
 import { systemAlertClock } from './alerts/clock.js';
 import { startAlertEngine, type AlertEngine } from './alerts/engine.js';
+import { startWebhookDelivery, type WebhookDelivery } from './alerts/webhooks.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startPresence, type Presence } from './presence.js';
@@ -62,6 +63,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let presence: Presence | undefined;
   let galleries: Galleries | undefined;
   let alerts: AlertEngine | undefined;
+  let webhooks: WebhookDelivery | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
@@ -77,6 +79,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ingest = startIngest({ store, fleet, logger });
       presence = startPresence({ store, source: ingest, logger });
       alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: systemAlertClock, logger });
+      webhooks = startWebhookDelivery({ store, source: alerts, clock: systemAlertClock, logger });
       galleries = siteGalleries({ store, fleet, logger });
       const g = galleries;
       // A terminal that comes (back) online gets what it missed.
@@ -97,6 +100,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ...(fleet && { push: (terminals: string[], rules: AccessRules) => pushAccessRules(fleet!, terminals, rules, (lastPush = Math.max(Date.now(), lastPush + 1))) }),
       ...(ingest && { ingest }),
       ...(alerts && { alerts }),
+      ...(webhooks && { webhooks }),
       ...(signer && { signer }),
       ...(g && {
         onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
@@ -120,7 +124,9 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         (stopping ??= (async () => {
           await app.close();
           presence?.stop();
+          webhooks?.stop();
           alerts?.stop();
+          await webhooks?.idle();
           ingest?.stop();
           await fleet?.close();
           await store.close();

@@ -28,6 +28,8 @@ import { occupancyRoutes } from './occupancy.js';
 import { alertRuleRoutes } from './alert-rules.js';
 import { alertRoutes } from './alerts.js';
 import type { AlertEngine } from '../alerts/engine.js';
+import type { WebhookDelivery } from '../alerts/webhooks.js';
+import { webhookRoutes } from './webhooks.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
 
 export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
@@ -40,6 +42,8 @@ export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, Acc
   ingest?: Ingest;
   /** For live alert pop-ups. */
   alerts?: AlertEngine;
+  /** For replays of dead webhook deliveries. */
+  webhooks?: WebhookDelivery;
   logger?: Logger;
   now?: () => number;
   /** A person's residencies or credentials (or a visitor's photo) changed: put them where they belong on the terminals. */
@@ -65,6 +69,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
     ...(o.fleet && { fleet: o.fleet }),
     ...(o.ingest && { ingest: o.ingest }),
     ...(o.alerts && { alerts: o.alerts }),
+    ...(o.webhooks && { webhooks: o.webhooks }),
     now: o.now ?? Date.now,
     ...(o.onPersonChanged && { onPersonChanged: o.onPersonChanged }),
     ...(o.onTerminalPlaced && { onTerminalPlaced: o.onTerminalPlaced }),
@@ -96,6 +101,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
   await app.register(alertRuleRoutes);
   await app.register(alertRoutes);
+  await app.register(webhookRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -5,6 +5,7 @@ import type { Fleet } from '@limen/sdk';
 import type {} from '@fastify/swagger';
 import type {} from '@fastify/websocket';
 import type { AlertEngine } from '../alerts/engine.js';
+import type { WebhookDelivery } from '../alerts/webhooks.js';
 import type { Ingest } from '../ingest.js';
 import type { SessionStaff, SiteStore, StaffRole } from '../store/index.js';
 
@@ -16,6 +17,8 @@ export interface SiteContext {
   ingest?: Ingest;
   /** Raised alerts, for the live pop-up. */
   alerts?: AlertEngine;
+  /** Webhook delivery: replays of dead deliveries. */
+  webhooks?: WebhookDelivery;
   now: () => number;
   /** A person's residencies or credentials changed: their place on the terminals follows (see galleries.ts). */
   onPersonChanged?: (personId: string) => Promise<unknown>;

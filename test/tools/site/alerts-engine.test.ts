@@ -98,12 +98,20 @@ await onEveryDatabase('alert engine', (test, open) => {
     await putAlertRule(store.db, 'watch-night', rule({ lists: ['watch'], periods: ['night'] }), null);
     const h = harness(store, clock, s.zoneOf);
     try {
-      await h.event('b3-door', 'access.granted', { personId: 'p-ann', result: 'granted', data: { score: 0.91, liveness: 0.88, snapshot: 'snap-1' } });
+      await h.event('b3-door', 'access.granted', { personId: 'p-ann', result: 'granted', data: { score: 0.91, liveness: 0.88 } });
       assert.equal(
-        h.alerts.map((a) => [a.ruleId, a.ruleVersion, a.trigger, a.personId, a.terminal, a.zoneId, a.score, a.liveness, a.snapshot, a.event, a.state]),
-        [['watch-gate', 1, 'appears', 'p-ann', 'b3-door', s.b3, 0.91, 0.88, 'snap-1', { terminal: 'b3-door', seq: 1 }, 'open']],
+        h.alerts.map((a) => [a.ruleId, a.ruleVersion, a.trigger, a.personId, a.terminal, a.zoneId, a.score, a.liveness, a.event, a.state]),
+        [['watch-gate', 1, 'appears', 'p-ann', 'b3-door', s.b3, 0.91, 0.88, { terminal: 'b3-door', seq: 1 }, 'open']],
         'in the sub-zone of the rule, in the day period, on a list of the rule',
       );
+      // The terminal's list match of the same face (eventSeq 1) adds its snapshot, not a second alert.
+      const match = { lists: [{ id: 'watch', purpose: 'watch' }], score: 0.91, liveness: 0.88, spoofSuspected: false, eventSeq: 1, snapshotId: 'snap-1' };
+      await h.event('b3-door', 'alert.list-match', { personId: 'p-ann', data: match });
+      assert.is(h.alerts.length, 1, 'one face, one alert');
+      assert.is((await store.db.selectFrom('alerts').select('snapshot').executeTakeFirstOrThrow()).snapshot, 'snap-1');
+      await h.event('gate-1', 'alert.list-match', { personId: 'p-ann', data: { ...match, eventSeq: null, snapshotId: 'snap-2' } });
+      assert.equal(h.alerts.slice(1).map((a) => [a.trigger, a.terminal, a.snapshot]), [['appears', 'gate-1', 'snap-2']], 'a list match alone raises it too');
+      h.alerts.splice(1);
       await h.event('garage-1', 'access.granted', { personId: 'p-ann', result: 'granted' });
       await h.event('gate-1', 'access.granted', { personId: 'p-bob', result: 'granted' });
       // p-cat is only on 'missing', which applies in the garage: not at the gate.
@@ -163,8 +171,8 @@ await onEveryDatabase('alert engine', (test, open) => {
       for (const [, type] of kinds) await h.event('garage-1', type);
       await h.event('gate-1', 'alarm.forced-open-cleared');
       assert.equal(h.alerts, [], 'out of scope, and a clearing event, raise nothing');
-      for (const [, type] of kinds) await h.event('gate-1', type, { data: { liveness: 0.1 } });
-      assert.equal(h.alerts.map((a) => [a.trigger, a.ruleId, a.terminal]), kinds.map(([t]) => [t, t, 'gate-1']));
+      for (const [, type] of kinds) await h.event('gate-1', type, { data: { liveness: 0.1, snapshotIds: ['s-a', 's-b'] } });
+      assert.equal(h.alerts.map((a) => [a.trigger, a.ruleId, a.terminal, a.liveness, a.snapshot]), kinds.map(([t]) => [t, t, 'gate-1', 0.1, 's-a']));
     } finally {
       h.engine.stop();
     }

@@ -19,6 +19,7 @@
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';
 import {
+  enrichAlert,
   insertAlert,
   joinRecentAlert,
   lastAlertFor,
@@ -127,7 +128,10 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     const row = await db.selectFrom('events').select('data').where('terminal_id', '=', e.terminal).where('seq', '=', e.seq).executeTakeFirst();
     const data = row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    return { score: num(data.score), liveness: num(data.liveness), snapshot: typeof data.snapshot === 'string' ? data.snapshot.slice(0, 200) : null };
+    // `alert.list-match` names one snapshot, `alarm.tailgating` several (the first is kept).
+    const ids = Array.isArray(data.snapshotIds) ? (data.snapshotIds as unknown[]) : [];
+    const snapshot = [data.snapshotId, ids[0]].find((v): v is string => typeof v === 'string') ?? null;
+    return { proof: { score: num(data.score), liveness: num(data.liveness), snapshot }, accessSeq: num(data.eventSeq) };
   };
 
   const onEvent = async (e: IngestedEvent) => {
@@ -138,12 +142,20 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     const where: Where = { terminal: e.terminal, zoneId: e.zoneId, zonePath: await zonePath(e.zoneId) };
     const periods = candidates.some((r) => r.periods.length > 0) ? await listAlertPeriods(db) : [];
     const personLists = trigger === 'appears' ? (await listsOfPerson(db, e.personId!)).filter((l) => inZones(l.zones, where.zonePath)) : [];
-    const proof = await evidence(e);
+    const { proof, accessSeq } = await evidence(e);
     for (const rule of candidates) {
       if (!inScope(rule, where) || !inPeriods(rule, periods, e.ts)) continue;
       if (trigger === 'appears' && !personLists.some((l) => rule.lists.includes(l.id))) continue;
       let dedupeKey: string | null = null;
-      if (trigger === 'stranger') {
+      if (trigger === 'appears') {
+        // One face, two events: the access decision and the terminal's `alert.list-match`
+        // naming it (`eventSeq`). Whichever comes second adds its evidence to the first's alert.
+        const decision = e.type === 'alert.list-match' ? accessSeq : e.seq;
+        if (decision !== null) {
+          dedupeKey = `face:${e.terminal}:${decision}`;
+          if (await enrichAlert(db, rule.id, dedupeKey, proof)) continue;
+        }
+      } else if (trigger === 'stranger') {
         dedupeKey = e.zoneId !== null ? `zone:${e.zoneId}` : `terminal:${e.terminal}`;
         const windowMs = (rule.dedupeMinutes ?? DEFAULT_DEDUPE_MINUTES) * 60_000;
         if (await joinRecentAlert(db, rule.id, dedupeKey, e.ts, windowMs)) continue;

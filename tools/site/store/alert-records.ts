@@ -74,6 +74,23 @@ export async function joinRecentAlert(db: Kysely<Database>, ruleId: string, key:
   return recent;
 }
 
+/** An alert of this rule and key, with the evidence it lacked filled in from `proof`; undefined when there is none. */
+export async function enrichAlert(
+  db: Kysely<Database>,
+  ruleId: string,
+  key: string,
+  proof: { score: number | null; liveness: number | null; snapshot: string | null },
+): Promise<AlertRow | undefined> {
+  const found = await db.selectFrom('alerts').selectAll().where('rule_id', '=', ruleId).where('dedupe_key', '=', key).executeTakeFirst();
+  if (!found) return undefined;
+  await db
+    .updateTable('alerts')
+    .set({ score: found.score ?? proof.score, liveness: found.liveness ?? proof.liveness, snapshot: found.snapshot ?? proof.snapshot })
+    .where('id', '=', found.id)
+    .execute();
+  return found;
+}
+
 export async function getAlert(db: Kysely<Database>, id: number): Promise<AlertRow> {
   const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new SiteError('NOT_FOUND', `no alert ${id}`);

@@ -9,11 +9,13 @@ import { recordsCsv } from '../../../tools/site/records/csv.js';
 import {
   addResidency,
   allRecords,
+  createPass,
   createPerson,
   createUnit,
   createZone,
   insertEvent,
   placeTerminal,
+  registerVisitor,
   searchQuery,
   searchRecords,
   type Database,
@@ -180,6 +182,32 @@ await onEveryDatabase('records search', (test, open, dialect) => {
         assert.instance(err, SiteError);
         assert.is((err as SiteError).code, code);
       }
+    }
+  });
+
+  test("a visitor's records: their face and each of their passes, nobody else's", async () => {
+    const { db } = await open();
+    const s = await seed(db);
+    const visitor = await registerVisitor(db, Buffer.alloc(32), { name: 'Vera', hostUnitId: s.unit, expectedFrom: 0, expectedUntil: 100 * HOUR });
+    const other = await registerVisitor(db, Buffer.alloc(32), { name: 'Otto', hostUnitId: s.unit, expectedFrom: 0, expectedUntil: 100 * HOUR });
+    const pass = { terminals: ['gate-in'], kid: 'k', validFrom: 0, validUntil: 100 * HOUR, maxUses: 3 };
+    const [p1, p2, p3] = [await createPass(db, { ...pass, visitorId: visitor.id }), await createPass(db, { ...pass, visitorId: visitor.id }), await createPass(db, { ...pass, visitorId: other.id })];
+    const gate = { id: 'gate-in', zone_id: s.zones.community, role: 'gate', direction: 'in', name: null } as Terminal;
+    const at = (seq: number, personId: string | null, credentialType: string, credentialRef: string | null): IncomingEvent => ({
+      terminal: 'gate-in', seq: 10_000 + seq, ts: 200 * HOUR + seq, type: 'access.granted', result: 'granted', personId, credentialType, credentialRef, data: null,
+    });
+    await insertEvent(db, at(1, null, 'qr', `pass:${p1!.id}`), gate);
+    await insertEvent(db, at(2, visitor.person_id, 'face', null), gate);
+    await insertEvent(db, at(3, null, 'qr', `pass:${p2!.id}`), gate);
+    await insertEvent(db, at(4, null, 'qr', `pass:${p3!.id}`), gate);
+    await insertEvent(db, at(5, other.person_id, 'face', null), gate);
+    const found = await searchRecords(db, { visitorId: visitor.id });
+    assert.equal(found.records.map((r) => r.seq), [10_003, 10_002, 10_001]);
+    try {
+      await searchRecords(db, { visitorId: 9999 });
+      assert.unreachable('unknown visitor');
+    } catch (err) {
+      assert.is((err as SiteError).code, 'NOT_FOUND');
     }
   });
 

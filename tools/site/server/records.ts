@@ -11,6 +11,7 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 
 interface RecordsQuerystring {
   personId?: string;
+  visitorId?: number;
   unitId?: number;
   card?: string;
   terminalId?: string;
@@ -26,6 +27,7 @@ interface RecordsQuerystring {
 
 const filterProperties = {
   personId: { type: 'string', maxLength: 64 },
+  visitorId: { type: 'integer', description: "the visitor's face and passes" },
   unitId: { type: 'integer' },
   card: { type: 'string', maxLength: 64 },
   terminalId: { type: 'string', maxLength: 64 },

@@ -99,6 +99,8 @@ function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'>
 
 export interface RecordQuery {
   personId?: string;
+  /** A visitor's events: their face (their person id) or any of their passes. */
+  visitorId?: number;
   /** Events of persons while they lived in this unit. */
   unitId?: number;
   card?: string;
@@ -168,6 +170,12 @@ async function filtered(db: Kysely<Database>, q: RecordQuery): Promise<EventsQue
   let s: EventsQuery = db.selectFrom('events');
   if (q.personId !== undefined) s = s.where('events.person_id', '=', q.personId);
   if (q.card !== undefined) s = s.where('events.credential_ref', '=', normaliseCard(q.card)).where('events.credential_type', '=', 'card');
+  if (q.visitorId !== undefined) {
+    const visitor = await db.selectFrom('visitors').select('person_id').where('id', '=', q.visitorId).executeTakeFirst();
+    if (!visitor) throw new SiteError('NOT_FOUND', `no visitor ${q.visitorId}`);
+    const passRefs = (await db.selectFrom('visitor_passes').select('id').where('visitor_id', '=', q.visitorId).execute()).map((p) => `pass:${p.id}`);
+    s = s.where((eb) => eb.or([eb('events.person_id', '=', visitor.person_id), ...(passRefs.length > 0 ? [eb('events.credential_ref', 'in', passRefs)] : [])]));
+  }
   if (q.terminalId !== undefined) s = s.where('events.terminal_id', '=', q.terminalId);
   if (q.direction !== undefined) s = s.where('events.direction', '=', q.direction);
   if (q.result !== undefined) s = s.where('events.result', '=', q.result);

@@ -87,6 +87,9 @@ if (chromiumOrSkip('site console browser tests')) {
       // The trajectory of the day from the record's link.
       await row.first().locator('a').click();
       await page.waitForSelector('#trajectory li[data-step="door-1"]');
+      // And on the zone tree: Building 1 and the zones above it are marked, the gate-only zones are not.
+      const visited = await page.$$eval('#trajectory-tree li[data-visited="yes"] > b', (bs) => bs.map((b) => b.textContent));
+      assert.equal(visited, ['Maple Court', 'North compound', 'Building 1']);
 
       // Chinese from the same catalogue.
       await page.click('#lang');

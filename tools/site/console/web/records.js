@@ -1,7 +1,7 @@
 // Records search (paged, CSV export) and a person's trajectory over a day.
 import { useState } from 'preact/hooks';
 import { api, isoOf, query } from './api.js';
-import { dateTime, dayOf, ErrorLine, eventWords, html, time, useCtx, useLoad, zonePath } from './ui.js';
+import { dateTime, dayOf, ErrorLine, eventWords, html, time, useCtx, useLoad, zonePath, zoneTree } from './ui.js';
 
 const EXPORTERS = ['admin', 'inspector'];
 const EMPTY = { personId: '', card: '', terminalId: '', zoneId: '', direction: '', result: '', from: '', to: '' };
@@ -55,6 +55,26 @@ export function Records({ initial }) {
   </section>`;
 }
 
+/** The zone tree with each zone the person passed through marked, its passages counted (a zone counts its sub-zones'). */
+function TrajectoryTree({ zones, steps, t, lang }) {
+  const visits = new Map();
+  for (const s of steps) {
+    if (!s.zoneId) continue;
+    const zone = zones.find((z) => z.id === s.zoneId);
+    for (const id of (zone?.path ?? '').split('/').filter(Boolean).map(Number)) {
+      const v = visits.get(id) ?? { n: 0, first: s.ts, last: s.ts };
+      visits.set(id, { n: v.n + 1, first: Math.min(v.first, s.ts), last: Math.max(v.last, s.ts) });
+    }
+  }
+  const node = (n) => {
+    const v = visits.get(n.id);
+    return html`<li data-zone=${n.id} data-visited=${v ? 'yes' : 'no'} class=${v ? 'visited' : 'meta'}>
+      ${v ? html`<b>${n.name}</b> ${t('traj.passages', { n: v.n })} <span class="meta">${time(v.first, lang)}–${time(v.last, lang)}</span>` : n.name}
+      ${n.children.length ? html`<ul>${n.children.map(node)}</ul>` : null}</li>`;
+  };
+  return html`<ul class="tree" id="trajectory-tree">${zoneTree(zones).map(node)}</ul>`;
+}
+
 export function Trajectory({ person }) {
   const { t, lang, paths } = useCtx();
   const [form, setForm] = useState({ personId: person ?? '', day: dayOf() });
@@ -82,6 +102,7 @@ export function Trajectory({ person }) {
     ${shown && steps.data ? html`<h2>${t('traj.title', { person: shown.personId, day: shown.day })}</h2>
       ${steps.data.length === 0 ? html`<p class="meta">${t('traj.none')}</p>` : html`<ol class="timeline">${steps.data.map((s) => html`<li data-step=${s.terminal ?? s.terminalId}>
         <span class="when">${time(s.ts, lang)}</span> <b>${s.zoneId ? zonePath(zs, s.zoneId) : (s.zoneName ?? s.terminal)}</b>
-        ${s.direction ? ` ${t(`dir.${s.direction}`)}` : ''} <span class=${s.result ?? ''}>${eventWords(s, t)}</span> <span class="meta">${s.terminal}</span></li>`)}</ol>`}` : null}
+        ${s.direction ? ` ${t(`dir.${s.direction}`)}` : ''} <span class=${s.result ?? ''}>${eventWords(s, t)}</span> <span class="meta">${s.terminal}</span></li>`)}</ol>
+      <${TrajectoryTree} zones=${zs} steps=${steps.data} t=${t} lang=${lang} />`}` : null}
   </section>`;
 }

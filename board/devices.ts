@@ -28,6 +28,10 @@ export interface BoardDevices {
   buzzer?: DigitalOutput;
   cardReader?: CardReader;
   camera?: Camera;
+  /** Near-infrared camera beside `camera` (gray8 or Y-plane frames), for the liveness IR prior. */
+  irCamera?: Camera;
+  /** The IR illuminator for irCamera. */
+  irLed?: DigitalOutput;
 }
 
 /**
@@ -44,6 +48,8 @@ export interface SimControls {
   buzzer?: SimOutput;
   cardReader?: SimCardReader;
   camera?: SimCamera;
+  irCamera?: SimCamera;
+  irLed?: SimOutput;
   display?: SimDisplay;
 }
 
@@ -65,7 +71,7 @@ export interface OpenBoardOptions {
   logger?: Logger;
 }
 
-type OutputRole = 'doorRelay' | 'statusLed' | 'buzzer';
+type OutputRole = 'doorRelay' | 'statusLed' | 'buzzer' | 'irLed';
 type InputRole = 'doorContact' | 'exitButton' | 'tamper' | 'fireInput';
 
 function unknownDriver(role: string, spec: never, valid: string): never {
@@ -156,9 +162,9 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
         return unknownDriver('cardReader', spec, 'sim, wiegand-gpio, wiegand-serial, rdm6300, pn532, osdp');
     }
   }
-  function camera(spec: CameraSpec): Camera {
-    const cam = openCamera(spec, { clock, name: 'camera', ...(options.logger && { logger: options.logger }) });
-    if (cam instanceof SimCamera) sim.camera = cam;
+  function camera(role: 'camera' | 'irCamera', spec: CameraSpec): Camera {
+    const cam = openCamera(spec, { clock, name: role, ...(options.logger && { logger: options.logger }) });
+    if (cam instanceof SimCamera) sim[role] = cam;
     else track(cam);
     return cam;
   }
@@ -189,7 +195,9 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     if (roles.cardReader) devices.cardReader = reader(roles.cardReader);
     if (roles.statusLed) devices.statusLed = output('statusLed', roles.statusLed);
     if (roles.buzzer) devices.buzzer = output('buzzer', roles.buzzer);
-    if (roles.camera) devices.camera = camera(roles.camera);
+    if (roles.irLed) devices.irLed = output('irLed', roles.irLed);
+    if (roles.camera) devices.camera = camera('camera', roles.camera);
+    if (roles.irCamera) devices.irCamera = camera('irCamera', roles.irCamera);
   } catch (err) {
     // outputs (relay first) were opened first and close first
     void opened.reduce((chain, d) => chain.then(() => d.close().catch(() => {})), Promise.resolve());
@@ -201,8 +209,8 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     devices,
     sim,
     async close() {
-      const outputs = [devices.doorRelay, devices.statusLed, devices.buzzer];
-      const others = [devices.doorContact, devices.exitButton, devices.tamper, devices.fireInput, devices.cardReader, devices.camera, devices.display];
+      const outputs = [devices.doorRelay, devices.statusLed, devices.buzzer, devices.irLed];
+      const others = [devices.doorContact, devices.exitButton, devices.tamper, devices.fireInput, devices.cardReader, devices.camera, devices.irCamera, devices.display];
       for (const d of outputs) await d?.close();
       await Promise.all(others.map((d) => d?.close()));
     },

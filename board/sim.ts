@@ -14,6 +14,8 @@ export const simBoard: BoardDefinitionInput = {
     buzzer: { driver: 'sim' },
     cardReader: { driver: 'sim' },
     camera: { driver: 'sim', width: 640, height: 480 },
+    irCamera: { driver: 'sim', width: 640, height: 480 },
+    irLed: { driver: 'sim' },
     display: { driver: 'sim' },
   },
 };

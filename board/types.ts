@@ -144,11 +144,21 @@ export const BoardDefinitionSchema = z
         buzzer: OutputSpecSchema.optional(),
         cardReader: ReaderSpecSchema.optional(),
         camera: CameraSpecSchema.optional(),
+        /**
+         * A second, near-infrared camera looking where `camera` looks (same field of view,
+         * frames taken at about the same time), delivering gray8 or a Y plane. Liveness
+         * reads the face region in it (firmware/vision/ir-prior.ts); see docs/boards/ir-camera.md.
+         */
+        irCamera: CameraSpecSchema.optional(),
+        /** The 850/940 nm illuminator the IR camera needs, switched on while the face camera runs. */
+        irLed: OutputSpecSchema.optional(),
         display: DisplaySpecSchema.optional(),
       })
       .strict()
       .superRefine((roles, ctx) => {
-        for (const role of ['statusLed', 'buzzer'] as const) {
+        if (roles.irCamera && !roles.camera) ctx.addIssue({ code: 'custom', path: ['irCamera'], message: 'irCamera needs a camera role: it only adds evidence to the colour camera' });
+        if (roles.irLed && !roles.irCamera) ctx.addIssue({ code: 'custom', path: ['irLed'], message: 'irLed needs an irCamera role' });
+        for (const role of ['statusLed', 'buzzer', 'irLed'] as const) {
           const driver = roles[role]?.driver;
           if ((driver === 'osdp-led' || driver === 'osdp-buzzer') && roles.cardReader?.driver !== 'osdp') {
             ctx.addIssue({ code: 'custom', path: [role, 'driver'], message: `${driver} needs cardReader served by the osdp driver` });

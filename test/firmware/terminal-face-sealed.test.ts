@@ -7,19 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeClock } from '../../hal/sim/fake-clock.js';
-import { SimCamera, type FrameInput } from '../../hal/sim/camera.js';
-import { SimOutput } from '../../hal/sim/output.js';
-import { AccessService } from '../../firmware/access/index.js';
-import { defaultConfig } from '../../firmware/config/index.js';
-import { DoorController } from '../../firmware/door/controller.js';
-import { FaceService, type FaceCredential, type FaceFrameReport } from '../../firmware/face/index.js';
-import { silentLogger } from '../../firmware/log.js';
-import { isSealed, loadOrCreateDataKey } from '../../firmware/security/index.js';
-import { sealedTemplateCodec, Store } from '../../firmware/store/index.js';
+import { isSealed } from '../../firmware/security/index.js';
 import { encodeTemplate } from '../../firmware/store/template-codec.js';
-import { emptyFrame, faceFrame, facesOf, portraitPhoto } from './face/frames.js';
-import { closeSharedEngine, sharedEngine } from './vision/fixtures.js';
+import { facesOf, portraitPhoto } from './face/frames.js';
+import { openSealedFaceDoor, walkAway, walkUp } from './face/door-harness.js';
+import { closeSharedEngine } from './vision/fixtures.js';
 
 const ALICE = [3, 0] as const;
 const WINDOW = 32;
@@ -38,61 +30,14 @@ function filesOf(path: string): Buffer[] {
 }
 
 async function openDoor(dir: string) {
-  const clock = new FakeClock();
-  const logger = silentLogger();
-  const key = loadOrCreateDataKey(join(dir, 'data.key'));
-  const path = join(dir, 'terminal.db');
-  const store = Store.open({ path, terminalId: 'door-1', clock, templateCodec: sealedTemplateCodec(key) });
-  const access = new AccessService({ store, timeZone: 'UTC', clock, logger });
-  const relay = new SimOutput({ clock, name: 'doorRelay' });
-  const door = new DoorController({ relay, clock, logger });
-  const camera = new SimCamera({ clock });
-  const face = new FaceService({
-    config: defaultConfig('door-1', { face: { enabled: true } }).face,
-    store,
-    camera: { camera, description: 'sim camera', owned: true },
-    sink: {
-      present: async (credential: FaceCredential) => {
-        const outcome = access.present(credential);
-        if (outcome.decision.result === 'granted') door.grant({ source: 'grant' });
-        return outcome;
-      },
-      prompt: () => {},
-    },
-    engine: await sharedEngine(),
-    clock,
-    logger,
-  });
-  const status = await face.whenReady();
-  assert.is(status.state, 'running', JSON.stringify(status.error));
+  const { store, path, access, face, relay, clock, push, close } = await openSealedFaceDoor(dir);
   const repo = access.repository;
   if (!repo.getPerson('alice')) repo.addPerson({ id: 'alice', name: 'Alice', groupIds: [repo.addGroup({ id: 'residents', name: 'Residents', scheduleId: null }).id] });
 
-  const push = (frame: FrameInput): Promise<FaceFrameReport> => {
-    const done = new Promise<FaceFrameReport>((resolve) => {
-      const off = face.onFrame((r) => {
-        off();
-        resolve(r);
-      });
-    });
-    assert.ok(camera.pushFrame(frame), 'camera running');
-    return done;
-  };
   const approach = async () => {
-    const box = (await facesOf(ALICE[0]))[ALICE[1]]!;
-    const reports: FaceFrameReport[] = [];
-    for (let i = 0; i < 4; i++) {
-      reports.push(await push(await faceFrame(ALICE[0], box, { faceWidth: 140 + 4 * i, at: [0.42 + 0.01 * i, 0.46 - 0.005 * i], jpegQuality: 40 })));
-      clock.advance(66);
-    }
-    clock.advance(1_100);
-    await push(emptyFrame());
+    const reports = await walkUp(push, clock, ALICE[0], (await facesOf(ALICE[0]))[ALICE[1]]!);
+    await walkAway(push, clock);
     return reports.flatMap((r) => r.result.decisions);
-  };
-  const close = async () => {
-    await face.close();
-    await door.close();
-    store.close();
   };
   return { store, path, repo, face, relay, clock, approach, close };
 }

@@ -6,12 +6,13 @@ import * as assert from 'uvu/assert';
 import { FakeClock } from '../../hal/sim/fake-clock.js';
 import type { FrameInput } from '../../hal/sim/camera.js';
 import { defaultConfig } from '../../firmware/config/index.js';
-import { enrolPerson, type FaceFrameReport } from '../../firmware/face/index.js';
+import { enrolPerson } from '../../firmware/face/index.js';
 import { SEAL_OVERHEAD } from '../../firmware/security/index.js';
 import { plainTemplateCodec } from '../../firmware/store/index.js';
 import { Terminal } from '../../firmware/terminal.js';
 import { decodeImage } from '../../firmware/vision/image.js';
-import { emptyFrame, faceFrame, facesOf, portraitPhoto, type DemoPhoto } from './face/frames.js';
+import { faceFrame, facesOf, portraitPhoto, type DemoPhoto } from './face/frames.js';
+import { framePusher, walkAway, walkUp } from './face/door-harness.js';
 import { closeSharedEngine, sharedEngine } from './vision/fixtures.js';
 
 // Demo faces (photo, index left to right). Alice's copy and the strangers score well above
@@ -40,33 +41,10 @@ async function openTerminal(faceConfig: Record<string, unknown> = {}) {
   const relay = terminal.board.sim.doorRelay!;
   const display = terminal.board.sim.display!;
 
-  /** Pushes one frame and waits until the face service has handled it (decisions included). */
-  const push = (frame: FrameInput): Promise<FaceFrameReport> => {
-    const done = new Promise<FaceFrameReport>((resolve) => {
-      const off = face.onFrame((r) => {
-        off();
-        resolve(r);
-      });
-    });
-    assert.ok(camera.pushFrame(frame), 'camera running');
-    return done;
-  };
+  const push = framePusher(face, camera);
   /** A person walking up: a few frames, the face growing and drifting, 66 ms apart. */
-  const approach = async (f: readonly [DemoPhoto, number], options: { faceWidth?: number } = {}) => {
-    const b = await box(f);
-    const reports: FaceFrameReport[] = [];
-    for (let i = 0; i < 4; i++) {
-      const w = (options.faceWidth ?? 140) + 4 * i;
-      reports.push(await push(await faceFrame(f[0], b, { faceWidth: w, at: [0.42 + 0.01 * i, 0.46 - 0.005 * i], jpegQuality: 40 })));
-      clock.advance(66);
-    }
-    return reports;
-  };
-  /** The person leaves: their track ends on the next frame after the tracker's max age. */
-  const leave = async () => {
-    clock.advance(1_100);
-    await push(emptyFrame());
-  };
+  const approach = async (f: readonly [DemoPhoto, number], options: { faceWidth?: number } = {}) => walkUp(push, clock, f[0], await box(f), options.faceWidth);
+  const leave = () => walkAway(push, clock);
   const enrol = async (personId: string, f: readonly [DemoPhoto, number]) => {
     const result = await enrolPerson(terminal.store, face.gallery!, face.engine!, { personId, images: [await portraitPhoto(f[0], await box(f))], consent: true });
     assert.equal(result.warnings, []);

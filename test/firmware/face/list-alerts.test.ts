@@ -8,19 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import { SimCamera, type FrameInput } from '../../../hal/sim/camera.js';
-import { SimOutput } from '../../../hal/sim/output.js';
-import { AccessService } from '../../../firmware/access/index.js';
-import { defaultConfig } from '../../../firmware/config/index.js';
-import { DoorController } from '../../../firmware/door/controller.js';
-import { FaceService, type FaceCredential, type FaceFrameReport } from '../../../firmware/face/index.js';
 import { FleetPersons } from '../../../firmware/fleet/persons.js';
-import { silentLogger } from '../../../firmware/log.js';
-import { loadOrCreateDataKey } from '../../../firmware/security/index.js';
-import { FaceSnapshots, sealedTemplateCodec, Store } from '../../../firmware/store/index.js';
 import type { PersonRecord } from '../../../sdk/src/protocol/index.js';
-import { emptyFrame, faceFrame, facesOf, portraitPhoto, type DemoPhoto } from './frames.js';
+import { facesOf, portraitPhoto, type DemoPhoto } from './frames.js';
+import { openSealedFaceDoor, walkAway, walkUp } from './door-harness.js';
 import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
 
 const consent = { subject: 'Subject', givenAt: 1_700_000_000_000, method: 'signed-form' } as const;
@@ -31,65 +22,20 @@ async function photoOf(n: DemoPhoto) {
 }
 
 async function openDoor(dir: string) {
-  const clock = new FakeClock();
-  const logger = silentLogger();
-  const key = loadOrCreateDataKey(join(dir, 'data.key'));
-  const store = Store.open({ path: join(dir, 'terminal.db'), terminalId: 'door-1', clock, templateCodec: sealedTemplateCodec(key) });
-  const snapshots = new FaceSnapshots(store, key);
-  const access = new AccessService({ store, timeZone: 'UTC', clock, logger });
-  const relay = new SimOutput({ clock, name: 'doorRelay' });
-  const door = new DoorController({ relay, clock, logger });
-  const camera = new SimCamera({ clock });
-  const face = new FaceService({
-    config: defaultConfig('door-1', { face: { enabled: true } }).face,
-    store,
-    camera: { camera, description: 'sim camera', owned: true },
-    sink: {
-      present: async (credential: FaceCredential) => {
-        const outcome = access.present(credential);
-        if (outcome.decision.result === 'granted') door.grant({ source: 'grant' });
-        return outcome;
-      },
-      prompt: () => {},
-    },
-    engine: await sharedEngine(),
-    snapshots,
-    clock,
-    logger,
-  });
-  assert.is((await face.whenReady()).state, 'running');
+  const door = await openSealedFaceDoor(dir, { snapshots: true });
+  const { clock, store, access, face, push } = door;
   const persons = new FleetPersons({
     store,
     repository: access.repository,
     enrolPhotos: async (personId, images) => void (await face.enrol({ personId, images, consent: true, consentSource: 'fleet' })),
   });
-  const push = (frame: FrameInput): Promise<FaceFrameReport> => {
-    const done = new Promise<FaceFrameReport>((resolve) => {
-      const off = face.onFrame((r) => {
-        off();
-        resolve(r);
-      });
-    });
-    assert.ok(camera.pushFrame(frame), 'camera running');
-    return done;
-  };
   /** One person walks up to the camera and leaves. */
   const approach = async (n: DemoPhoto) => {
-    const box = (await facesOf(n))[0]!;
-    for (let i = 0; i < 4; i++) {
-      await push(await faceFrame(n, box, { faceWidth: 140 + 4 * i, at: [0.42 + 0.01 * i, 0.46 - 0.005 * i], jpegQuality: 40 }));
-      clock.advance(66);
-    }
-    clock.advance(1_100);
-    await push(emptyFrame());
+    await walkUp(push, clock, n, (await facesOf(n))[0]!);
+    await walkAway(push, clock);
     clock.advance(10_000);
   };
-  const close = async () => {
-    await face.close();
-    await door.close();
-    store.close();
-  };
-  return { store, snapshots, persons, relay, approach, close };
+  return { store, snapshots: door.snapshots!, persons, relay: door.relay, approach, close: door.close };
 }
 
 test('a watched resident is granted and raises alert.list-match; a person only on a missing list is denied and raises it; an unlisted resident raises none', async () => {

@@ -7,60 +7,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultConfig } from '../../../firmware/config/index.js';
-import type { FaceFrameReport } from '../../../firmware/face/index.js';
-import { silentLogger } from '../../../firmware/log.js';
-import { Terminal } from '../../../firmware/terminal.js';
-import type { FrameInput } from '../../../hal/sim/camera.js';
-import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import { Fleet, RejectedError, type FleetEvent } from '../../../sdk/src/index.js';
-import { startAedes } from '../../sdk/helpers/brokers.js';
+import { RejectedError, type FleetEvent } from '../../../sdk/src/index.js';
 import { guard } from '../../sdk/helpers/wait.js';
-import { emptyFrame, faceFrame, facesOf, portraitPhoto } from '../face/frames.js';
-import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
+import { facesOf, portraitPhoto } from '../face/frames.js';
+import { walkAway, walkUp } from '../face/door-harness.js';
+import { openFleetFaceTerminal } from './helpers/face-terminal.js';
 
 const CONSENT = { subject: 'Milo Example', givenAt: 1_700_000_000_000, method: 'signed-form' as const };
 
 test('a missing person sent by the fleet is denied at the door, the alert reaches the backend, and snapshots.get returns its JPEG', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-fleet-lists-'));
-  const broker = await startAedes();
-  const fleet = await Fleet.connect({ url: broker.url, site: 'hq', requestTimeoutMs: 30_000 });
-  const clock = new FakeClock(Date.now());
-  const config = defaultConfig('gate-1', {
-    store: { path: join(dir, 'terminal.db') },
-    face: { enabled: true },
-    fleet: { url: broker.url, site: 'hq', healthIntervalMs: 60_000 },
+  let alert!: Promise<FleetEvent>;
+  const { clock, terminal, gate, push, close } = await openFleetFaceTerminal({
+    storePath: join(dir, 'terminal.db'),
+    beforeOpen: (fleet) => {
+      alert = new Promise<FleetEvent>((resolve) => fleet.onEvent((e) => void (e.type === 'alert.list-match' && resolve(e))));
+    },
   });
-  const online = new Promise<void>((resolve) => fleet.onPresence((p) => p.terminal === 'gate-1' && p.online && resolve()));
-  const alert = new Promise<FleetEvent>((resolve) => fleet.onEvent((e) => void (e.type === 'alert.list-match' && resolve(e))));
-  const terminal = await Terminal.open({ config, clock, logger: silentLogger(), faceEngine: await sharedEngine() });
   try {
-    const face = terminal.face!;
-    assert.is((await face.whenReady()).state, 'running');
-    await guard(online, 'gate-1 online');
     assert.ok(terminal.snapshots, 'snapshots are kept (data key)');
 
     const milo = (await facesOf(1))[0]!;
-    const gate = fleet.terminal('gate-1');
     const photo = (await portraitPhoto(1, milo)).toString('base64');
     await gate.persons.upsert([{ id: 'milo', name: 'Milo', faces: [{ photo: { mime: 'image/jpeg', data: photo }, consent: CONSENT }], lists: [{ id: 'lost-7', purpose: 'missing' }] }]);
     assert.equal(terminal.access.repository.groupsOf('milo'), [], 'only on the list: no default group');
 
-    const camera = terminal.board.sim.camera!;
-    const push = (frame: FrameInput) =>
-      new Promise<FaceFrameReport>((resolve) => {
-        const off = face.onFrame((r) => {
-          off();
-          resolve(r);
-        });
-        assert.ok(camera.pushFrame(frame), 'camera running');
-      });
-    for (let i = 0; i < 4; i++) {
-      await push(await faceFrame(1, milo, { faceWidth: 140 + 4 * i, at: [0.42 + 0.01 * i, 0.46 - 0.005 * i], jpegQuality: 40 }));
-      clock.advance(66);
-    }
-    clock.advance(1_100);
-    await push(emptyFrame());
+    await walkUp(push, clock, 1, milo);
+    await walkAway(push, clock);
     const [denied] = terminal.store.events.query({ type: 'access.denied' });
     assert.is(denied?.personId, 'milo');
     assert.not.ok(terminal.board.sim.doorRelay!.state, 'the door stays shut');
@@ -84,10 +57,7 @@ test('a missing person sent by the fleet is denied at the door, the alert reache
     const bad = await gate.faceSnapshot('../etc/passwd').catch((err: unknown) => err);
     assert.instance(bad, Error);
   } finally {
-    await terminal.close();
-    await fleet.close();
-    await broker.close();
-    await closeSharedEngine();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

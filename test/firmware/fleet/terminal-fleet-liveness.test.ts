@@ -3,41 +3,16 @@
 // the threshold and the floor, stores the threshold and decides with it from then on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultConfig } from '../../../firmware/config/index.js';
-import type { FaceFrameReport } from '../../../firmware/face/index.js';
 import { readSiteLivenessThreshold } from '../../../firmware/face/liveness-site.js';
 import { silentLogger } from '../../../firmware/log.js';
-import { Terminal } from '../../../firmware/terminal.js';
-import type { FrameInput } from '../../../hal/sim/camera.js';
-import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import { Fleet, RejectedError } from '../../../sdk/src/index.js';
-import { startAedes } from '../../sdk/helpers/brokers.js';
-import { guard } from '../../sdk/helpers/wait.js';
+import { RejectedError } from '../../../sdk/src/index.js';
 import { emptyFrame, faceFrame, facesOf } from '../face/frames.js';
-import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
+import { openFleetFaceTerminal } from './helpers/face-terminal.js';
 
 test('liveness.calibrate: approaches recorded at the camera, threshold and floor answered, stored and used', async () => {
-  const broker = await startAedes();
-  const fleet = await Fleet.connect({ url: broker.url, site: 'hq', requestTimeoutMs: 30_000 });
-  // A fake clock paces the tracks and the recording's timeout; it starts at the real time so request deadlines hold.
-  const clock = new FakeClock(Date.now());
-  const config = defaultConfig('gate-1', { store: { path: ':memory:' }, face: { enabled: true }, fleet: { url: broker.url, site: 'hq', healthIntervalMs: 60_000 } });
-  const online = new Promise<void>((resolve) => fleet.onPresence((p) => p.terminal === 'gate-1' && p.online && resolve()));
-  const terminal = await Terminal.open({ config, clock, logger: silentLogger(), faceEngine: await sharedEngine() });
+  const { clock, terminal, face, gate, push, close } = await openFleetFaceTerminal();
   try {
-    const face = terminal.face!;
-    assert.is((await face.whenReady()).state, 'running');
     assert.is(face.status.livenessThreshold, 0.5, 'the level threshold before calibration');
-    await guard(online, 'gate-1 online');
-    const camera = terminal.board.sim.camera!;
-    const push = (frame: FrameInput) =>
-      new Promise<FaceFrameReport>((resolve) => {
-        const off = face.onFrame((r) => {
-          off();
-          resolve(r);
-        });
-        assert.ok(camera.pushFrame(frame), 'camera running');
-      });
     const faces = await facesOf(3);
     /** One approach: a face until it is decided, then nobody until its track ends. */
     const approach = async (n: number) => {
@@ -51,7 +26,6 @@ test('liveness.calibrate: approaches recorded at the camera, threshold and floor
       await push(emptyFrame());
     };
 
-    const gate = fleet.terminal('gate-1');
     let settled = false;
     const calibration = gate.liveness.calibrate({ approaches: 5, timeoutMs: 600_000 }).finally(() => (settled = true));
     // Approaches until the terminal answers (the request may arrive after the first of them).
@@ -80,10 +54,7 @@ test('liveness.calibrate: approaches recorded at the camera, threshold and floor
     assert.equal((refused as RejectedError).details, { recorded: 0, needed: 5 });
     assert.is(face.status.livenessThreshold, result.threshold);
   } finally {
-    await terminal.close();
-    await fleet.close();
-    await broker.close();
-    await closeSharedEngine();
+    await close();
   }
 });
 

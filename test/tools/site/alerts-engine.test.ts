@@ -8,7 +8,7 @@
 import * as assert from 'uvu/assert';
 import type { Unsubscribe } from '@limen/sdk';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import { startAlertEngine, type AlertEngine } from '../../../tools/site/alerts/engine.js';
+import { RULES_TTL_MS, startAlertEngine, type AlertEngine } from '../../../tools/site/alerts/engine.js';
 import type { AlertView } from '../../../tools/site/alerts/view.js';
 import type { IngestedEvent } from '../../../tools/site/ingest.js';
 import {
@@ -204,6 +204,31 @@ await onEveryDatabase('alert engine', (test, open) => {
       await h.event('gate-1', 'access.granted', { personId: 'p-eli', result: 'granted' });
       await h.advance(49 * HOUR);
       assert.equal(h.alerts.map((a) => a.personId), ['p-eli', 'p-eli'], 'a new absence after a passage');
+    } finally {
+      h.engine.stop();
+    }
+  });
+
+  test('rule changes apply at once when the API says so, within RULES_TTL_MS when another instance made them', async () => {
+    const store = await open();
+    const clock = new FakeClock(START);
+    const s = await site(store);
+    await putAlertRule(store.db, 'tamper', rule({ trigger: 'tamper', terminals: ['garage-1'] }), null);
+    const h = harness(store, clock, s.zoneOf);
+    try {
+      await h.event('gate-1', 'alarm.tamper');
+      assert.equal(h.alerts, []);
+      await putAlertRule(store.db, 'tamper', rule({ trigger: 'tamper', terminals: ['gate-1'] }), null);
+      await h.advance(RULES_TTL_MS - 1);
+      await h.event('gate-1', 'alarm.tamper');
+      assert.equal(h.alerts, [], 'the cached version still applies');
+      await h.advance(1);
+      await h.event('gate-1', 'alarm.tamper');
+      assert.equal(h.alerts.map((a) => [a.ruleId, a.ruleVersion]), [['tamper', 2]], 'read again after the TTL');
+      await putAlertRule(store.db, 'tamper', rule({ trigger: 'tamper', terminals: ['gate-1'], severity: 'critical' }), null);
+      h.engine.rulesChanged();
+      await h.event('gate-1', 'alarm.tamper');
+      assert.equal(h.alerts.map((a) => [a.ruleVersion, a.severity]), [[2, 'warning'], [3, 'critical']], 'at once after rulesChanged');
     } finally {
       h.engine.stop();
     }

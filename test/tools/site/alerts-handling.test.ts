@@ -40,6 +40,7 @@ await onEveryDatabase('alert handling', (test, open) => {
     const clock = new FakeClock(Date.UTC(2026, 0, 5, 9));
     await createStaff(store.db, { username: 'guard1', role: 'guard', password: PASSWORD });
     await createStaff(store.db, { username: 'viewer1', role: 'viewer', password: PASSWORD });
+    await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
     const zone = await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' });
     await placeTerminal(store.db, { id: 'gate-1', zoneId: zone.id, role: 'gate', direction: 'in' });
     await putAlertRule(store.db, 'quiet', rule({ trigger: 'fire', actions: { popup: false, webhooks: [], mqtt: false } }), null);
@@ -101,6 +102,15 @@ await onEveryDatabase('alert handling', (test, open) => {
         audit.map((a) => `${a.username} ${a.action} ${a.subject}`),
         [`guard1 alert.acknowledge alert:${id}`, `guard1 alert.note alert:${id}`, `guard1 alert.close alert:${id}`, 'guard1 alerts.search null'],
       );
+
+      // A rule edited over the API applies to the very next event (the engine's cache is dropped).
+      const admin = await login('root');
+      await fire('fire.release', null); // the engine reads its rules now
+      const edited = await fetch(`${base}/api/alert-rules/tamper`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(rule({ severity: 'info' })) });
+      assert.is(edited.status, 200);
+      const next = nextMessage(gws);
+      await fire('alarm.tamper', null);
+      assert.equal([(await next).alert.ruleVersion, (await next).alert.severity], [2, 'info']);
     } finally {
       for (const s of sockets) s.close();
       engine.stop();

@@ -52,11 +52,14 @@ export const PERSON_EVENTS = new Set(['access.granted', 'access.denied', 'alert.
 
 export const DEFAULT_DEDUPE_MINUTES = 5;
 export const DEFAULT_ABSENCE_CHECK_MS = 5 * 60_000;
+export const RULES_TTL_MS = 5_000;
 
 export type AlertListener = (alert: AlertView, rule: AlertRule) => void;
 
 export interface AlertEngine {
   onAlert(listener: AlertListener): Unsubscribe;
+  /** Rules, lists' zones or periods were changed: read them again before the next evaluation. */
+  rulesChanged(): void;
   /** Resolves once everything received so far has been evaluated (tests wait on it). */
   idle(): Promise<void>;
   stop(): void;
@@ -103,7 +106,24 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     chain = chain.then(run).catch((err: unknown) => o.logger?.error({ err }, `site: alert ${what} failed`));
   };
 
-  const rules = async (trigger: AlertTrigger) => (await listAlertRules(db)).filter((r) => r.enabled && r.trigger === trigger);
+  // Rules and periods are read on every relevant event: kept for RULES_TTL_MS (another
+  // site instance on the same database may change them), and dropped at once when this
+  // process's API changes them (`rulesChanged`).
+  let cached: { at: number; rules: Promise<AlertRule[]>; periods: Promise<AlertPeriod[]> } | undefined;
+  const config = () => {
+    const now = o.clock.now();
+    if (!cached || now - cached.at >= RULES_TTL_MS || now < cached.at) {
+      const rules = listAlertRules(db);
+      const periods = listAlertPeriods(db);
+      // A failed read is not kept.
+      cached = { at: now, rules, periods };
+      const mine = cached;
+      Promise.all([rules, periods]).catch(() => cached === mine && (cached = undefined));
+    }
+    return cached;
+  };
+  const rules = async (trigger: AlertTrigger) => (await config().rules).filter((r) => r.enabled && r.trigger === trigger);
+  const periodsNow = () => config().periods;
   const zonePath = async (zoneId: number | null) =>
     zoneId === null ? null : ((await db.selectFrom('zones').select('path').where('id', '=', zoneId).executeTakeFirst())?.path ?? null);
   const placement = async (terminal: string): Promise<Where> => {
@@ -140,7 +160,7 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     const candidates = await rules(trigger);
     if (candidates.length === 0) return;
     const where: Where = { terminal: e.terminal, zoneId: e.zoneId, zonePath: await zonePath(e.zoneId) };
-    const periods = candidates.some((r) => r.periods.length > 0) ? await listAlertPeriods(db) : [];
+    const periods = candidates.some((r) => r.periods.length > 0) ? await periodsNow() : [];
     const personLists = trigger === 'appears' ? (await listsOfPerson(db, e.personId!)).filter((l) => inZones(l.zones, where.zonePath)) : [];
     const { proof, accessSeq } = await evidence(e);
     for (const rule of candidates) {
@@ -169,7 +189,7 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     const now = o.clock.now();
     const candidates = await rules('long-absence');
     if (candidates.length === 0) return;
-    const periods = await listAlertPeriods(db);
+    const periods = await periodsNow();
     for (const rule of candidates) {
       if (!inPeriods(rule, periods, now)) continue;
       const members = await db.selectFrom('alert_list_members').select(['person_id', 'added_at']).where('list_id', 'in', rule.lists).execute();
@@ -220,7 +240,7 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
               if (!current || offline.get(p.terminal) !== entry) return;
               const where = await placement(p.terminal);
               const now = o.clock.now();
-              if (!inScope(current, where) || !inPeriods(current, await listAlertPeriods(db), now)) return;
+              if (!inScope(current, where) || !inPeriods(current, await periodsNow(), now)) return;
               await raise(current, { zoneId: where.zoneId, terminalId: p.terminal, personId: null, event: null, score: null, liveness: null, snapshot: null, dedupeKey: null, at: now });
             });
           }, Math.max(0, due - o.clock.now())),
@@ -235,6 +255,9 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     onAlert(l) {
       listeners.add(l);
       return () => void listeners.delete(l);
+    },
+    rulesChanged() {
+      cached = undefined;
     },
     async idle() {
       // A step may queue another (an offline watch arms timers): wait until it settles.

@@ -87,6 +87,10 @@ export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.site.store;
   const staff = app.requireRole(...STAFF_ROLES);
   const admin = app.requireRole('admin');
+  // The engine keeps rules and periods for a few seconds: a change here applies at once.
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'GET') app.site.alerts?.rulesChanged();
+  });
 
   app.get('/api/alert-lists', { preHandler: staff, schema: { summary: 'Alert lists (watch-list, missing persons) with their members', tags: ['alerts'], response: { 200: { type: 'object', properties: { lists: { type: 'array', items: listOut } } }, ...errors } } }, async (request) => {
     const lists = await listAlertLists(db);

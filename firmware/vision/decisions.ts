@@ -2,6 +2,7 @@
 // who it is (open-set 1:N search), whether the face looked live, or why no usable face
 // was seen.
 import type { ChallengeKind } from './challenge.js';
+import { irVetoes, type IrReason, type IrTally } from './ir-prior.js';
 import { livenessThreshold, type LivenessLevel } from './liveness.js';
 import type { QualityReason } from './quality.js';
 
@@ -50,6 +51,8 @@ export interface FaceDecision {
    * (challenge.ts): which movement, and whether it was seen before the timeout.
    */
   challenge?: { kind: ChallengeKind; result: 'passed' | 'failed' };
+  /** The IR camera's face region looked like no skin (ir-prior.ts): a live verdict turned spoof. */
+  irVeto?: IrReason;
   /** Good frames the decision is based on. */
   frames: number;
   /** Timestamp of the frame that produced the decision. */
@@ -68,6 +71,8 @@ export interface TrackEvidence {
   goodFrames: number;
   /** The active challenge's outcome, which replaces the passive threshold when present. */
   challenge?: { kind: ChallengeKind; result: 'passed' | 'failed' };
+  /** What the IR camera's frames said about the face, when the board has one. */
+  ir?: IrTally;
 }
 
 export interface DecisionRules {
@@ -97,7 +102,10 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
   // A challenge settles what the passive score left open: passed is live, failed or timed out is a spoof.
   const challenged = !off && e.challenge !== undefined;
   const uncertain = !off && !challenged && (liveness === null || (e.livenessFrames ?? 0) < rules.minLivenessFrames);
-  const live = off || (challenged ? e.challenge!.result === 'passed' : !uncertain && liveness! >= liveThreshold(rules));
+  const passed = off || (challenged ? e.challenge!.result === 'passed' : !uncertain && liveness! >= liveThreshold(rules));
+  // The IR prior only vetoes: it turns a live verdict into a spoof, never the reverse.
+  const vetoed = passed && !off && irVetoes(e.ir);
+  const live = passed && !vetoed;
   return {
     trackId: e.trackId,
     personId: live ? matched : null,
@@ -107,6 +115,7 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
     ...(uncertain && { livenessUncertain: true }),
     ...(!live && !uncertain && matched && { claimedPersonId: matched }),
     ...(challenged && { challenge: e.challenge! }),
+    ...(vetoed && { irVeto: e.ir!.reason ?? 'ir_flat' }),
     frames: e.goodFrames,
     timestamp,
   };

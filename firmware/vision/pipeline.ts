@@ -11,7 +11,11 @@ import { LivenessChallenge, type ChallengeKind, type ChallengeRules, type Challe
 import { DEFAULT_MATCH_THRESHOLD, decideTrack, liveThreshold, unusableFace, type DecisionRules, type FaceDecision, type FaceMatcher, type TrackEvidence } from './decisions.js';
 import { meanEmbedding } from './embedder.js';
 import type { FaceEngine } from './engine.js';
-import { frameToRgb, type RgbImage } from './image.js';
+import { frameToRgb, type GrayImage, type RgbImage } from './image.js';
+import { DEFAULT_IR_PRIOR, irFacePrior, type IrPriorRules, type IrTally } from './ir-prior.js';
+import { toLuma } from '../../hal/camera/formats.js';
+import { HalError } from '../../hal/errors.js';
+import { VisionError } from './errors.js';
 import { DEFAULT_LIVENESS_LEVEL, livenessThreshold, type LivenessLevel } from './liveness.js';
 import { LIVENESS_FLOOR } from './liveness-calibration.js';
 import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from './liveness-fusion.js';
@@ -39,6 +43,12 @@ export interface FacePipelineOptions {
    * Absent: no challenge, the threshold alone decides.
    */
   challenge?: ChallengeRules;
+  /**
+   * The near-infrared prior (ir-prior.ts) on IR frames handed to processFrame: a track
+   * whose face looks dark or flat in most of its IR frames is a spoof even when the
+   * colour liveness passed. Absent: IR frames are ignored.
+   */
+  ir?: Partial<IrPriorRules>;
   /** Decide 'unusable' (with `qualityReason`) when a track ends without a usable frame (default true). */
   reportUnusable?: boolean;
   quality?: Partial<QualityThresholds>;
@@ -121,6 +131,7 @@ interface TrackState {
   fused?: Float32Array;
   decided: boolean;
   challenge?: LivenessChallenge;
+  ir?: IrTally;
 }
 
 /** Validates the options once, at the pipeline's edge; the parts inside trust them. */
@@ -157,6 +168,7 @@ export class FacePipeline {
   private readonly log: Logger;
   private readonly listeners = new Listeners<FaceDecision>();
   private readonly challenge: ChallengeRules | undefined;
+  private readonly ir: IrPriorRules | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FacePipelineOptions) {
@@ -177,6 +189,7 @@ export class FacePipeline {
     this.quality = options.quality ?? {};
     this.log = options.logger ?? silentLogger();
     this.challenge = options.challenge;
+    this.ir = options.ir && { ...DEFAULT_IR_PRIOR, ...options.ir };
   }
 
   /** The live threshold in force: the site-calibrated one, else the level's. */
@@ -208,14 +221,17 @@ export class FacePipeline {
   }
 
   /**
-   * Processes one camera frame. Calls are serialised: a call made while another runs
-   * waits for it. Throws VisionError BAD_FRAME for malformed frames.
+   * Processes one camera frame, with the IR camera's latest frame when the board has one
+   * (used only when the IR prior is on and it was taken within maxSkewMs of `frame`).
+   * Calls are serialised: a call made while another runs waits for it. Throws VisionError
+   * BAD_FRAME for malformed frames.
    */
-  processFrame(frame: Frame): Promise<FrameResult> {
+  processFrame(frame: Frame, ir?: Frame): Promise<FrameResult> {
     const t0 = performance.now();
     const img = frameToRgb(frame);
+    const irImg = this.ir && ir && Math.abs(ir.timestamp - frame.timestamp) <= this.ir.maxSkewMs ? irLuma(ir) : undefined;
     const convert = performance.now() - t0;
-    return this.enqueue(() => this.run(img, frame.timestamp, frame.seq, convert));
+    return this.enqueue(() => this.run(img, frame.timestamp, frame.seq, convert, irImg));
   }
 
   /** Processes an already-decoded RGB image as a frame taken at `timestamp`. */
@@ -254,6 +270,7 @@ export class FacePipeline {
       ...(live && { liveness: live.live, livenessFrames: live.frames }),
       goodFrames: s.embeddings.length,
       ...(c && c.result !== 'pending' && { challenge: { kind: c.kind, result: c.result } }),
+      ...(s.ir && { ir: { ...s.ir } }),
     };
   }
 
@@ -305,7 +322,20 @@ export class FacePipeline {
     return decisions;
   }
 
-  private async run(img: RgbImage, timestamp: number, seq: number, convert: number): Promise<FrameResult> {
+  /** Adds one IR frame's verdict on the face to the track's tally. */
+  private judgeIr(s: TrackState, ir: GrayImage, box: ScoredBox, img: RgbImage): void {
+    const v = irFacePrior(ir, box, img, this.ir);
+    if (!v) return;
+    const t = (s.ir ??= { judged: 0, failed: 0 });
+    t.judged++;
+    if (!v.ok) {
+      t.failed++;
+      t.reason = v.reason!;
+    }
+    this.log.debug({ median: v.median, spread: v.spread, reason: v.reason }, 'ir prior');
+  }
+
+  private async run(img: RgbImage, timestamp: number, seq: number, convert: number, ir?: GrayImage): Promise<FrameResult> {
     const start = performance.now();
     const timings: PipelineTimings = { convert, detect: 0, landmarks: 0, align: 0, quality: 0, liveness: 0, embed: 0, livenessAndEmbed: 0, total: 0 };
     const boxes = await this.engine.detect(img);
@@ -362,11 +392,12 @@ export class FacePipeline {
           s.embeddings.push(a.embedding);
           s.fused = meanEmbedding(s.embeddings);
           if (a.liveness) s.live.push(a.liveness.live);
+          if (ir && a.liveness) this.judgeIr(s, ir, box, img);
         }
       }
       const ready = this.ready(s, timestamp - track.firstSeen);
       const { trackId: _, ...evidence } = this.evidence(track.id, s);
-      const { challenge: _c, ...shown } = evidence;
+      const { challenge: _c, ir: _ir, ...shown } = evidence;
       const c = s.challenge;
       tracks[i] = { trackId: track.id, box, quality, ...shown, decisionReady: ready, analysed: didAnalyse, ...(c && { challenge: { kind: c.kind, state: c.result } }) };
     }
@@ -375,5 +406,15 @@ export class FacePipeline {
     if (ended.length > 0) this.log.debug({ ended: ended.map((e) => e.trackId) }, 'tracks ended');
     const decisions = await this.decide(tracks, endings, timestamp);
     return { seq, timestamp, tracks, ended, decisions, timings };
+  }
+}
+
+/** The IR frame's luma (gray8 or a YUV Y plane used as is). Throws VisionError BAD_FRAME. */
+function irLuma(frame: Frame): GrayImage {
+  try {
+    return toLuma(frame);
+  } catch (err) {
+    if (err instanceof HalError && err.code === 'BAD_FRAME') throw new VisionError('BAD_FRAME', `IR frame: ${err.message}`, { cause: err });
+    throw err;
   }
 }

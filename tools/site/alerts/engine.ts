@@ -15,6 +15,10 @@
  * than `dedupeMinutes` (default 5) after the previous one join the alert they follow
  * (its `sightings` counted up, not raised again): a face lingering at the gate makes
  * one alert, not a storm.
+ *
+ * Long absence counts a granted passage at any terminal (a rule's zones and terminals
+ * do not narrow it); a person never seen is absent from the time they were put on the
+ * list. Terminal offline is timed from when this process saw the terminal go offline.
  */
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';

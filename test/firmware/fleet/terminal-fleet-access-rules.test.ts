@@ -2,36 +2,19 @@
 // aedes to whole terminals (sim board, SQLite store); a card of the group is then
 // granted inside its schedule and denied outside it. Each terminal sits in a fixed-offset
 // time zone chosen so that its local hour is known (10:xx or 20:xx) while the test runs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, type Config } from '../../../firmware/config/index.js';
-import { silentLogger } from '../../../firmware/log.js';
-import type { StoredEvent } from '../../../firmware/store/index.js';
-import { Terminal } from '../../../firmware/terminal.js';
 import { newSigningKeyPem, trustedEntryFor } from '../../../firmware/security/fleet-keys.js';
 import { Fleet, RejectedError } from '../../../sdk/src/index.js';
 import { signerFromPem, type CommandRequest } from '../../../sdk/src/protocol/index.js';
-import { startAedes, type TestBroker } from '../../sdk/helpers/brokers.js';
-import { guard } from '../../sdk/helpers/wait.js';
+import { openOnline, presentCard, setUpFleetTerminals, tearDownFleetTerminals, zoneWhereHourIs, type FleetTerminalsCtx } from './helpers/whole-terminals.js';
 
-interface Ctx {
-  broker: TestBroker;
-  fleet: Fleet;
-  dir: string;
-  open: Terminal[];
-}
+type Ctx = FleetTerminalsCtx;
 
 const s = suite<Ctx>('access.rules.set');
-
-/** An IANA fixed-offset zone in which the local hour is `hour` now (Etc/GMT signs are inverted). */
-function zoneWhereHourIs(hour: number): string {
-  let offset = (hour - new Date().getUTCHours() + 24) % 24;
-  if (offset > 14) offset -= 24;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 function config(ctx: Ctx, id: string, timeZone: string, fleet: Record<string, unknown> = {}): Config {
   return defaultConfig(id, {
@@ -39,35 +22,6 @@ function config(ctx: Ctx, id: string, timeZone: string, fleet: Record<string, un
     store: { path: join(ctx.dir, `${id}.db`) },
     fleet: { url: ctx.broker.url, site: 'hq', healthIntervalMs: 60_000, ...fleet },
   });
-}
-
-async function online(ctx: Ctx, cfg: Config): Promise<Terminal> {
-  const id = cfg.terminal.id;
-  let off = () => {};
-  const seen = new Promise<void>((resolve) => {
-    off = ctx.fleet.onPresence((p) => p.terminal === id && p.online && resolve());
-  });
-  const terminal = await Terminal.open({ config: cfg, logger: silentLogger() });
-  ctx.open.push(terminal);
-  await guard(seen, `${id} online`);
-  off();
-  return terminal;
-}
-
-/** Presents a card at the sim reader and resolves with the access event it produced. */
-function present(terminal: Terminal, card: string): Promise<StoredEvent> {
-  const event = guard(
-    new Promise<StoredEvent>((resolve) => {
-      const off = terminal.onEvent((e) => {
-        if (!e.type.startsWith('access.')) return;
-        off();
-        resolve(e);
-      });
-    }),
-    'access event',
-  );
-  terminal.board.sim.cardReader!.present(card);
-  return event;
 }
 
 const DAYTIME = ['08:00-13:00'];
@@ -78,28 +32,17 @@ const rules = (version: number): CommandRequest<'access.rules.set'> => ({
   groups: [{ id: 'cleaners', name: 'Cleaners', scheduleId: 'daytime' }],
 });
 
-s.before(async (ctx) => {
-  ctx.dir = mkdtempSync(join(tmpdir(), 'limen-access-rules-'));
-  ctx.broker = await startAedes();
-  ctx.fleet = await Fleet.connect({ url: ctx.broker.url, site: 'hq', requestTimeoutMs: 5000 });
-  ctx.open = [];
-});
-
-s.after(async (ctx) => {
-  for (const t of ctx.open) await t.close();
-  await ctx.fleet.close();
-  await ctx.broker.close();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
+s.before((ctx) => setUpFleetTerminals(ctx, 'limen-access-rules-'));
+s.after(tearDownFleetTerminals);
 
 s('after the push a card of the group is granted inside its schedule and denied outside it; a version is applied once', async (ctx) => {
-  const morning = await online(ctx, config(ctx, 'door-am', zoneWhereHourIs(10)));
-  const evening = await online(ctx, config(ctx, 'door-pm', zoneWhereHourIs(20)));
+  const morning = await openOnline(ctx, config(ctx, 'door-am', zoneWhereHourIs(10)));
+  const evening = await openOnline(ctx, config(ctx, 'door-pm', zoneWhereHourIs(20)));
   for (const id of ['door-am', 'door-pm']) {
     await ctx.fleet.terminal(id).persons.upsert([{ id: 'cleo', name: 'Cleo', groups: ['cleaners'], credentials: [{ type: 'card', value: '7001' }] }]);
   }
   // Before any rules: the group the upsert created is open at all times.
-  assert.is((await present(evening, '7001')).type, 'access.granted');
+  assert.is((await presentCard(evening, '7001')).type, 'access.granted');
 
   assert.equal(await ctx.fleet.terminal('door-am').accessRules.set(rules(5)), { version: 5, applied: true });
   assert.equal(await ctx.fleet.terminal('door-pm').accessRules.set(rules(5)), { version: 5, applied: true });
@@ -108,10 +51,10 @@ s('after the push a card of the group is granted inside its schedule and denied 
   assert.equal(repo.listHolidays(), [{ date: '2030-01-01', name: 'New Year' }]);
   assert.is(repo.rulesVersion(), 5);
 
-  const inside = await present(morning, '7001');
+  const inside = await presentCard(morning, '7001');
   assert.is(inside.type, 'access.granted');
   assert.is(inside.personId, 'cleo');
-  const outside = await present(evening, '7001');
+  const outside = await presentCard(evening, '7001');
   assert.is(outside.type, 'access.denied');
   assert.is(outside.reason, 'outside-schedule');
 
@@ -123,11 +66,11 @@ s('after the push a card of the group is granted inside its schedule and denied 
   assert.equal(await ctx.fleet.terminal('door-pm').accessRules.set({ version: 6, schedules: [], holidays: [], groups: again.groups }), { version: 6, applied: true });
   assert.equal(repo.listSchedules(), []);
   assert.equal(repo.listHolidays(), []);
-  assert.is((await present(evening, '7001')).type, 'access.granted');
+  assert.is((await presentCard(evening, '7001')).type, 'access.granted');
 });
 
 s('a bad rule set is refused with a code and changes nothing', async (ctx) => {
-  const terminal = await online(ctx, config(ctx, 'door-bad', 'UTC'));
+  const terminal = await openOnline(ctx, config(ctx, 'door-bad', 'UTC'));
   const t = ctx.fleet.terminal('door-bad');
   await t.accessRules.set(rules(1));
   const repo = terminal.access.repository;
@@ -159,7 +102,7 @@ s('with fleet.trustedKeys the rules are set only by a signed request', async (ct
   const pem = newSigningKeyPem();
   const keys = join(ctx.dir, 'fleet-keys.json');
   writeFileSync(keys, JSON.stringify({ keys: [trustedEntryFor(pem)] }));
-  const terminal = await online(ctx, config(ctx, 'door-signed', 'UTC', { trustedKeys: keys }));
+  const terminal = await openOnline(ctx, config(ctx, 'door-signed', 'UTC', { trustedKeys: keys }));
   const unsigned = await ctx.fleet.terminal('door-signed').accessRules.set(rules(1)).catch((e: unknown) => e);
   assert.is((unsigned as RejectedError).code, 'SIGNATURE_MISSING');
   assert.is(terminal.access.repository.rulesVersion(), 0);

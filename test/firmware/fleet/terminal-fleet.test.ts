@@ -1,8 +1,7 @@
 // A whole terminal (sim board, SQLite store, door) with config.fleet, driven by the SDK
 // through aedes: commands reach the door and the store, config goes desired → reported,
 // events flow with the terminal's seqs, and a gallery sync survives a restart.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { suite } from 'uvu';
@@ -12,17 +11,12 @@ import { silentLogger } from '../../../firmware/log.js';
 import { FLEET_GALLERY_SESSION_KEY, type StoredEvent } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import { Fleet, RejectedError, type FleetEvent, type GalleryChange, type GallerySource, type PersonRecord } from '../../../sdk/src/index.js';
-import { startAedes, type TestBroker } from '../../sdk/helpers/brokers.js';
+import { openOnline, setUpFleetTerminals, tearDownFleetTerminals, type FleetTerminalsCtx } from './helpers/whole-terminals.js';
 import { guard, until } from '../../sdk/helpers/wait.js';
 import { newSigningKeyPem, trustedEntryFor } from '../../../firmware/security/fleet-keys.js';
 import { signerFromPem } from '../../../sdk/src/protocol/index.js';
 
-interface Ctx {
-  broker: TestBroker;
-  fleet: Fleet;
-  dir: string;
-  open: Terminal[];
-}
+type Ctx = FleetTerminalsCtx;
 
 const s = suite<Ctx>('terminal with config.fleet');
 const DIM = 128;
@@ -39,20 +33,6 @@ function config(ctx: Ctx, id: string, overrides: Record<string, unknown> = {}): 
     fleet: { url: ctx.broker.url, site: 'hq', healthIntervalMs: 60_000 },
     ...overrides,
   });
-}
-
-/** Opens a terminal and waits until the fleet sees it online. */
-async function online(ctx: Ctx, cfg: Config, extra: { configPath?: string; reboot?: (reason: string | undefined) => void } = {}): Promise<Terminal> {
-  const id = cfg.terminal.id;
-  let off = () => {};
-  const seen = new Promise<void>((resolve) => {
-    off = ctx.fleet.onPresence((p) => p.terminal === id && p.online && resolve());
-  });
-  const terminal = await Terminal.open({ config: cfg, logger: silentLogger(), ...extra });
-  ctx.open.push(terminal);
-  await guard(seen, `${id} online`);
-  off();
-  return terminal;
 }
 
 async function close(ctx: Ctx, terminal: Terminal): Promise<void> {
@@ -74,22 +54,11 @@ function nextEvent(terminal: Terminal, match: (e: StoredEvent) => boolean): Prom
   );
 }
 
-s.before(async (ctx) => {
-  ctx.dir = mkdtempSync(join(tmpdir(), 'limen-terminal-fleet-'));
-  ctx.broker = await startAedes();
-  ctx.fleet = await Fleet.connect({ url: ctx.broker.url, site: 'hq', requestTimeoutMs: 5000 });
-  ctx.open = [];
-});
-
-s.after(async (ctx) => {
-  for (const t of ctx.open) await t.close();
-  await ctx.fleet.close();
-  await ctx.broker.close();
-  rmSync(ctx.dir, { recursive: true, force: true });
-});
+s.before((ctx) => setUpFleetTerminals(ctx, 'limen-terminal-fleet-'));
+s.after(tearDownFleetTerminals);
 
 s('an SDK unlock energises the sim door relay', async (ctx) => {
-  const terminal = await online(ctx, config(ctx, 'gate-1'));
+  const terminal = await openOnline(ctx, config(ctx, 'gate-1'));
   const relay = terminal.board.sim.doorRelay!;
   const { until: lockAt } = await ctx.fleet.terminal('gate-1').unlock({ durationMs: 2000 });
   assert.ok(relay.state, 'relay energised');
@@ -105,7 +74,7 @@ s('an SDK unlock energises the sim door relay', async (ctx) => {
 });
 
 s('persons.upsert with a card, then that card at the sim reader grants; remove erases it', async (ctx) => {
-  const terminal = await online(ctx, config(ctx, 'door-1'));
+  const terminal = await openOnline(ctx, config(ctx, 'door-1'));
   const t = ctx.fleet.terminal('door-1');
   assert.equal(await t.persons.upsert([{ id: 'carol', name: 'Carol', credentials: [{ type: 'card', value: '4242' }], faces: faces(1) }]), { upserted: 1 });
   const repo = terminal.access.repository;
@@ -143,7 +112,7 @@ s('config.desire changes door timings live and reports them; a bad config is rej
   const file = join(dir, 'door-2.json');
   const cfg = config(ctx, 'door-2');
   writeFileSync(file, JSON.stringify({ version: 1, terminal: { id: 'door-2' }, store: cfg.store, fleet: cfg.fleet }));
-  const terminal = await online(ctx, cfg, { configPath: file });
+  const terminal = await openOnline(ctx, cfg, { configPath: file });
   const t = ctx.fleet.terminal('door-2');
 
   const { reported } = await t.config.desire({ door: { unlockMs: 3000, heldOpenMs: 20_000 }, terminal: { name: 'Lobby' } });
@@ -170,13 +139,13 @@ s('config.desire changes door timings live and reports them; a bad config is rej
 
   // The applied config survives a restart even without the file.
   await close(ctx, terminal);
-  const again = await online(ctx, cfg);
+  const again = await openOnline(ctx, cfg);
   assert.is(again.config.door.unlockMs, 3000);
   await close(ctx, again);
 });
 
 s('events reach the SDK with the terminal seqs, in order', async (ctx) => {
-  const terminal = await online(ctx, config(ctx, 'door-3'));
+  const terminal = await openOnline(ctx, config(ctx, 'door-3'));
   const seen: FleetEvent[] = [];
   let wake = () => {};
   const off = ctx.fleet.onEvent((e) => {
@@ -202,7 +171,7 @@ s('events reach the SDK with the terminal seqs, in order', async (ctx) => {
 
 s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
   const cfg = config(ctx, 'door-4');
-  let terminal = await online(ctx, cfg);
+  let terminal = await openOnline(ctx, cfg);
   const persons: PersonRecord[] = Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, name: `P ${i}`, faces: faces(i) }));
   let cutAfter: number | null = 5;
   const source: GallerySource = {
@@ -228,7 +197,7 @@ s('a gallery sync lands in SQLite and resumes after a restart', async (ctx) => {
   assert.is(open?.total, 10);
 
   await close(ctx, terminal);
-  terminal = await online(ctx, cfg);
+  terminal = await openOnline(ctx, cfg);
   cutAfter = null;
   const result = await ctx.fleet.terminal('door-4').gallery.sync(source, { chunkBytes: 1800, window: 1 });
   assert.is(result.resumedAt, held);
@@ -257,7 +226,7 @@ s('snapshot sends the latest camera frame as JPEG; health carries camera fps and
   let rebooted: (reason: string | undefined) => void = () => {};
   const reboot = new Promise<string | undefined>((resolve) => (rebooted = resolve));
   const cfg = config(ctx, 'door-5', { fleet: { url: ctx.broker.url, site: 'hq', healthIntervalMs: 1000 } });
-  const terminal = await online(ctx, cfg, { reboot: (reason) => rebooted(reason) });
+  const terminal = await openOnline(ctx, cfg, { reboot: (reason) => rebooted(reason) });
   const t = ctx.fleet.terminal('door-5');
   assert.equal(t.info()?.presence?.commands.includes('snapshot'), true);
 
@@ -295,7 +264,7 @@ s('snapshot sends the latest camera frame as JPEG; health carries camera fps and
 });
 
 s('without a reboot hook, reboot is not supported; a missing TLS file stops Terminal.open with a path: message', async (ctx) => {
-  const terminal = await online(ctx, config(ctx, 'door-6'));
+  const terminal = await openOnline(ctx, config(ctx, 'door-6'));
   const refused = await ctx.fleet.terminal('door-6').reboot().catch((e: unknown) => e);
   assert.is((refused as RejectedError).code, 'NOT_SUPPORTED');
   await close(ctx, terminal);
@@ -308,7 +277,7 @@ s('with fleet.trustedKeys the terminal executes only signed commands', async (ct
   const pem = newSigningKeyPem();
   const keys = join(ctx.dir, 'fleet-keys.json');
   writeFileSync(keys, JSON.stringify({ keys: [trustedEntryFor(pem)] }));
-  const terminal = await online(ctx, config(ctx, 'door-8', { fleet: { url: ctx.broker.url, site: 'hq', trustedKeys: keys } }));
+  const terminal = await openOnline(ctx, config(ctx, 'door-8', { fleet: { url: ctx.broker.url, site: 'hq', trustedKeys: keys } }));
   const unsigned = await ctx.fleet.terminal('door-8').unlock({ durationMs: 1000 }).catch((e: unknown) => e);
   assert.is((unsigned as RejectedError).code, 'SIGNATURE_MISSING');
   assert.not.ok(terminal.door.state.relayActive);

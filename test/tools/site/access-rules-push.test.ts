@@ -13,36 +13,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig } from '../../../firmware/config/index.js';
 import { silentLogger } from '../../../firmware/log.js';
-import type { StoredEvent } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import { runSite, type RunningSite } from '../../../tools/site/cli.js';
 import { createStaff, createZone, placeTerminal } from '../../../tools/site/store/index.js';
 import { startAedes } from '../../sdk/helpers/brokers.js';
 import { guard } from '../../sdk/helpers/wait.js';
+import { presentCard, seenOnline, zoneWhereHourIs } from '../../firmware/fleet/helpers/whole-terminals.js';
 
 const PASSWORD = 'a long enough password';
-
-/** An IANA fixed-offset zone in which the local hour is `hour` now (Etc/GMT signs are inverted). */
-function zoneWhereHourIs(hour: number): string {
-  let offset = (hour - new Date().getUTCHours() + 24) % 24;
-  if (offset > 14) offset -= 24;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
-
-function present(terminal: Terminal, card: string): Promise<StoredEvent> {
-  const event = guard(
-    new Promise<StoredEvent>((resolve) => {
-      const off = terminal.onEvent((e) => {
-        if (!e.type.startsWith('access.')) return;
-        off();
-        resolve(e);
-      });
-    }),
-    'access event',
-  );
-  terminal.board.sim.cardReader!.present(card);
-  return event;
-}
 
 test('POST /api/access-rules/push sets the rules on the terminals of a zone subtree or all, per-terminal results, audited; the card then follows the schedule and its passage is counted', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-site-rules-'));
@@ -76,9 +54,7 @@ test('POST /api/access-rules/push sets the rules on the terminals of a zone subt
     const fleet = site.fleet!;
     const hours: Record<string, number> = { 'gate-1': 10, 'b3-door': 10, 'b4-door': 20 };
     for (const [id, hour] of Object.entries(hours)) {
-      const seen = new Promise<void>((resolve) => {
-        const off = fleet.onPresence((p) => p.terminal === id && p.online && (off(), resolve()));
-      });
+      const seen = seenOnline(fleet, id);
       const cfg = defaultConfig(id, {
         terminal: { id, timeZone: zoneWhereHourIs(hour) },
         store: { path: join(dir, `${id}.db`) },
@@ -115,7 +91,7 @@ test('POST /api/access-rules/push sets the rules on the terminals of a zone subt
     assert.match(subResults[1]!.error!, /offline|OFFLINE/);
     assert.is(b4.access.repository.getGroup('cleaners')?.scheduleId, 'daytime');
     assert.is(gate.access.repository.rulesVersion(), 0, 'outside the subtree: untouched');
-    assert.is((await present(b4, '7001')).reason, 'outside-schedule');
+    assert.is((await presentCard(b4, '7001')).reason, 'outside-schedule');
 
     // The whole site.
     const all = await call('POST', 'api/access-rules/push', {});
@@ -123,8 +99,8 @@ test('POST /api/access-rules/push sets the rules on the terminals of a zone subt
     assert.equal(allResults.map((r) => [r.terminal, r.error === null]).sort(), [['b3-door', true], ['b4-door', true], ['b4-spare', false], ['gate-1', true]]);
     assert.ok(b4.access.repository.rulesVersion() > 0);
     assert.is(gate.access.repository.getGroup('cleaners')?.scheduleId, 'daytime');
-    assert.is((await present(gate, '7001')).type, 'access.granted');
-    assert.is((await present(b4, '7001')).type, 'access.denied');
+    assert.is((await presentCard(gate, '7001')).type, 'access.granted');
+    assert.is((await presentCard(b4, '7001')).type, 'access.denied');
 
     const audited = await site.store.db.selectFrom('audit').select(['action', 'subject', 'detail', 'username']).where('action', '=', 'access-rules.push').orderBy('id').execute();
     assert.equal(
@@ -139,7 +115,7 @@ test('POST /api/access-rules/push sets the rules on the terminals of a zone subt
     assert.is((await call('POST', 'api/access-rules/push', { zoneId: 9999 })).status, 404);
 
     // Presence runs in runSite: the granted passage in at B3 puts Cleo inside B3.
-    assert.is((await present(b3, '7001')).type, 'access.granted');
+    assert.is((await presentCard(b3, '7001')).type, 'access.granted');
     const inB3 = async () => {
       const occ = (await call('GET', 'api/occupancy')).json.zones as Array<{ zoneId: number; residents: number; visitors: number; unknown: number }>;
       const z = occ.find((o) => o.zoneId === zones.b3)!;

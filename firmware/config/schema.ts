@@ -61,6 +61,11 @@ export const FaceConfigSchema = z
       })
       .strict()
       .default({ timeoutMs: 5000 }),
+    /**
+     * The near-infrared prior (firmware/vision/ir-prior.ts) on the board's irCamera role: a
+     * face dark or flat in NIR is a spoof even when the colour check passed. It only vetoes.
+     */
+    livenessIr: z.object({ enabled: z.boolean().default(false) }).strict().default({ enabled: false }),
     /** Cosine score a 1:N match must reach. Default: the model set's calibrated identify threshold. */
     matchThreshold: z.number().min(0).max(1).optional(),
     camera: FaceCameraConfigSchema.default({ source: 'none' }),

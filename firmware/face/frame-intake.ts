@@ -24,17 +24,27 @@ export interface FrameIntakeOptions {
 export class FrameIntake {
   private unsubscribe: Unsubscribe | null = null;
   private inflight: Promise<void> | null = null;
+  private irUnsubscribe: Unsubscribe | null = null;
+  private latestIr: Frame | undefined;
 
   constructor(private readonly o: FrameIntakeOptions) {}
 
-  attach(camera: Camera): void {
+  /**
+   * Takes the colour camera's frames; with `irCamera` (the board's irCamera role) each one
+   * is analysed with the IR camera's latest frame (the pipeline checks their times agree).
+   */
+  attach(camera: Camera, irCamera?: Camera): void {
     this.unsubscribe = camera.onFrame((frame) => this.receive(frame));
+    if (irCamera) this.irUnsubscribe = irCamera.onFrame((frame) => void (this.latestIr = frame));
   }
 
   /** Stops taking frames and waits for the one in progress. */
   async detach(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.irUnsubscribe?.();
+    this.irUnsubscribe = null;
+    this.latestIr = undefined;
     await this.inflight;
   }
 
@@ -52,7 +62,7 @@ export class FrameIntake {
     const arrived = performance.now();
     let result: FrameResult;
     try {
-      result = await this.o.pipeline.processFrame(frame);
+      result = await this.o.pipeline.processFrame(frame, this.latestIr);
     } catch (err) {
       if (stats.errors++ % LOG_EVERY === 0) this.o.log.warn({ err, errors: stats.errors }, 'frame could not be analysed');
       return;

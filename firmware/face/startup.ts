@@ -107,6 +107,7 @@ export async function openFaceParts(o: FacePartsOptions): Promise<FaceParts> {
       livenessLevel: config.livenessLevel,
       ...(site && { livenessThreshold: site.threshold }),
       ...(challenge && { challenge }),
+      ...(config.livenessIr.enabled && { ir: {} }),
       logger: log,
     });
     try {

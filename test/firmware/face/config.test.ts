@@ -13,7 +13,7 @@ const code = (fn: () => unknown) => {
 
 test('face is off by default, with medium liveness, its challenge at the default timeout, and the board camera', () => {
   const c = defaultConfig('t');
-  assert.equal(c.face, { enabled: false, livenessLevel: 'medium', livenessChallenge: { timeoutMs: 5000 }, camera: { source: 'none' } });
+  assert.equal(c.face, { enabled: false, livenessLevel: 'medium', livenessChallenge: { timeoutMs: 5000 }, livenessIr: { enabled: false }, camera: { source: 'none' } });
 });
 
 test('played camera sources take a path and fill their defaults', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FleetAgent, MemoryEventSource } from '../../firmware/fleet/index.js';
-import { silentLogger } from '../../firmware/log.js';
+import type { FleetAgent } from '../../firmware/fleet/index.js';
+import { unlockAgent } from '../firmware/fleet/helpers/unlock-agent.js';
 import { loadFleetKeys } from '../../firmware/security/fleet-keys.js';
 import { missing, startProvisionedBroker, type ProvisionedBroker } from '../firmware/security/helpers/provisioned-broker.js';
 
@@ -37,21 +37,12 @@ if (absent) {
   test.before(async () => {
     broker = await startProvisionedBroker(SITE, ['door-1']);
     const t = join(broker.out, 'terminals', 'door-1');
-    agent = new FleetAgent({
+    agent = unlockAgent({
       site: SITE,
       terminalId: 'door-1',
       mqtt: { url: broker.url, protocolVersion: 5, tls: broker.tls('door-1') },
-      identity: { firmware: 'limen-test', board: 'sim' },
-      events: new MemoryEventSource(),
-      handlers: {
-        unlock: (r) => {
-          unlocks.push(r.durationMs);
-          return { until: Date.now() + r.durationMs };
-        },
-      },
-      security: { trustedKeys: loadFleetKeys(join(t, 'fleet-keys.json')) },
-      logger: silentLogger(),
-      healthIntervalMs: 60_000,
+      trustedKeys: loadFleetKeys(join(t, 'fleet-keys.json')),
+      unlocks,
     });
     agent.start();
     await agent.whenConnected();

@@ -7,8 +7,8 @@ import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { silentLogger } from '../../../firmware/log.js';
-import { FleetAgent, MemoryConfig, MemoryEventSource, MemoryGallery } from '../../../firmware/fleet/index.js';
+import { MemoryConfig, MemoryGallery, type FleetAgent } from '../../../firmware/fleet/index.js';
+import { unlockAgent } from './helpers/unlock-agent.js';
 import { Fleet, RejectedError } from '../../../sdk/src/index.js';
 import {
   keyIdOf,
@@ -46,24 +46,14 @@ const startedAt = Date.now();
 
 test.before(async () => {
   broker = await startAedes();
-  agent = new FleetAgent({
+  agent = unlockAgent({
     site: SITE,
     terminalId: T,
     mqtt: { url: broker.url, protocolVersion: broker.protocolVersion },
-    identity: { firmware: 'limen-test', board: 'sim' },
-    events: new MemoryEventSource(),
-    handlers: {
-      unlock: (r) => {
-        unlocks.push(r.durationMs);
-        return { until: Date.now() + r.durationMs };
-      },
-      persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) },
-      gallery,
-    },
+    handlers: { persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) }, gallery },
     config,
-    security: { trustedKeys: trust(fleetKey) },
-    logger: silentLogger(),
-    healthIntervalMs: 60_000,
+    trustedKeys: trust(fleetKey),
+    unlocks,
   });
   agent.start();
   await guard(agent.whenConnected(), 'agent connected');

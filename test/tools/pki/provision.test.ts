@@ -8,8 +8,7 @@ import * as assert from 'uvu/assert';
 import { provisionFleet } from '../../../tools/pki/provision.js';
 import { loadFleetKeys, loadSigner } from '../../../firmware/security/fleet-keys.js';
 import { createCa, issueCert } from '../../../tools/pki/pki.js';
-import { FleetAgent, MemoryEventSource } from '../../../firmware/fleet/index.js';
-import { silentLogger } from '../../../firmware/log.js';
+import { unlockAgent } from '../../firmware/fleet/helpers/unlock-agent.js';
 import { Fleet } from '../../../sdk/src/index.js';
 import { makeRequest, signMessage } from '../../../sdk/src/protocol/index.js';
 import { freePort, hasMosquitto } from '../../sdk/helpers/brokers.js';
@@ -162,21 +161,12 @@ if (!haveOpenssl) {
 
     test("terminal A presenting B's client id cannot knock B offline: B stays connected, no offline presence, B still answers", async () => {
       const unlocks: number[] = [];
-      const agentB = new FleetAgent({
+      const agentB = unlockAgent({
         site,
         terminalId: 'B',
         mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/B') },
-        identity: { firmware: 'limen-test', board: 'sim' },
-        events: new MemoryEventSource(),
-        handlers: {
-          unlock: (r) => {
-            unlocks.push(r.durationMs);
-            return { until: Date.now() + r.durationMs };
-          },
-        },
-        security: { trustedKeys: loadFleetKeys(join(out, 'terminals/B/fleet-keys.json')) },
-        logger: silentLogger(),
-        healthIntervalMs: 60_000,
+        trustedKeys: loadFleetKeys(join(out, 'terminals/B/fleet-keys.json')),
+        unlocks,
       });
       let disconnects = 0;
       agentB.onConnectionChange((up) => void (up || disconnects++));
@@ -230,21 +220,12 @@ if (!haveOpenssl) {
 
     test('end to end: agent and SDK over mutual TLS with the provisioned files; signed unlock works, the ACL lets every fleet topic through', async () => {
       const unlocks: number[] = [];
-      const agent = new FleetAgent({
+      const agent = unlockAgent({
         site,
         terminalId: 'A',
         mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/A') },
-        identity: { firmware: 'limen-test', board: 'sim' },
-        events: new MemoryEventSource(),
-        handlers: {
-          unlock: (r) => {
-            unlocks.push(r.durationMs);
-            return { until: Date.now() + r.durationMs };
-          },
-        },
-        security: { trustedKeys: loadFleetKeys(join(out, 'terminals/A/fleet-keys.json')) },
-        logger: silentLogger(),
-        healthIntervalMs: 60_000,
+        trustedKeys: loadFleetKeys(join(out, 'terminals/A/fleet-keys.json')),
+        unlocks,
       });
       agent.start();
       await agent.whenConnected();

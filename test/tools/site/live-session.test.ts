@@ -4,22 +4,14 @@
  * gets no further event and is closed. Events come from a real fleet agent through
  * aedes, the SDK and the ingest.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
-import { Fleet } from '@limen/sdk';
-import { startIngest } from '../../../tools/site/ingest.js';
-import { buildSiteServer } from '../../../tools/site/server/index.js';
 import { SESSION_ENDED, type LiveMessage } from '../../../tools/site/server/live.js';
-import { createStaff, openSiteStore, SESSION_TTL_MS } from '../../../tools/site/store/index.js';
-import { startAedes } from '../../sdk/helpers/brokers.js';
-import { startTerminal, type TestTerminal } from '../../sdk/helpers/terminal.js';
+import { createStaff, SESSION_TTL_MS } from '../../../tools/site/store/index.js';
+import type { TestTerminal } from '../../sdk/helpers/terminal.js';
 import { guard } from '../../sdk/helpers/wait.js';
-
-const PASSWORD = 'a long enough password';
+import { login, opened, PASSWORD, startLiveSite } from './helpers/live-site.js';
 
 interface Client {
   ws: WebSocket;
@@ -28,49 +20,30 @@ interface Client {
 }
 
 async function rig(now: () => number) {
-  const dir = mkdtempSync(join(tmpdir(), 'limen-site-live-session-'));
-  const store = await openSiteStore(join(dir, 'site.db'));
-  const broker = await startAedes();
-  const terminal = startTerminal(broker, { site: 'demo', id: 'gate-1' });
-  const fleet = await Fleet.connect({ url: broker.url, site: 'demo' });
-  const ingest = startIngest({ store, fleet });
-  await createStaff(store.db, { username: 'guard', role: 'guard', password: PASSWORD });
-  const app = await buildSiteServer({ store, secret: Buffer.alloc(32, 1), fleet, ingest, now });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const site = await startLiveSite({
+    dirPrefix: 'limen-site-live-session-',
+    now,
+    prepare: async (store) => void (await createStaff(store.db, { username: 'guard', role: 'guard', password: PASSWORD })),
+  });
+  const { base } = site;
   const clients: WebSocket[] = [];
-  await fleet.whenConsuming();
-  await terminal.agent.whenConnected();
   return {
     base,
-    terminal,
+    terminal: site.terminal,
     /** A login: its cookie and CSRF token. */
-    async login() {
-      const res = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'guard', password: PASSWORD }) });
-      assert.is(res.status, 200);
-      const { csrfToken } = (await res.json()) as { csrfToken: string };
-      return { cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), csrfToken };
-    },
+    login: () => login(base, 'guard'),
     async open(cookie: string): Promise<Client> {
       const ws = new WebSocket(`ws://${new URL(base).host}/api/live`, { headers: { cookie } });
       clients.push(ws);
       const messages: LiveMessage[] = [];
       ws.on('message', (d) => messages.push(JSON.parse(String(d)) as LiveMessage));
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-      await guard(new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      }), 'socket open');
+      await opened(ws);
       return { ws, messages, closed };
     },
     async close() {
       for (const ws of clients) ws.terminate();
-      await app.close();
-      ingest.stop();
-      await fleet.close();
-      await terminal.agent.stop();
-      await broker.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await site.close();
     },
   };
 }

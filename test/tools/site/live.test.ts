@@ -3,30 +3,14 @@
  * through the SDK, the ingest and the server to logged-in staff; no session, a
  * foreign origin and a socket sending garbage are each refused without harm.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
-import { Fleet } from '@limen/sdk';
-import { startIngest } from '../../../tools/site/ingest.js';
-import { buildSiteServer } from '../../../tools/site/server/index.js';
 import type { LiveMessage } from '../../../tools/site/server/live.js';
-import { createStaff, createZone, openSiteStore, placeTerminal } from '../../../tools/site/store/index.js';
-import { startAedes } from '../../sdk/helpers/brokers.js';
-import { startTerminal } from '../../sdk/helpers/terminal.js';
+import { createStaff, createZone, placeTerminal } from '../../../tools/site/store/index.js';
 import { guard } from '../../sdk/helpers/wait.js';
-
-const PASSWORD = 'a long enough password';
-
-function opened(ws: WebSocket): Promise<void> {
-  return guard(new Promise((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  }), 'socket open');
-}
+import { login, opened, PASSWORD, startLiveSite } from './helpers/live-site.js';
 
 function refused(url: string, headers: Record<string, string>): Promise<number> {
   return guard(new Promise((resolve, reject) => {
@@ -45,27 +29,21 @@ function nextMessage(ws: WebSocket): Promise<LiveMessage> {
 }
 
 test('live events reach logged-in staff; no session, foreign origins and garbage frames are refused', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'limen-site-live-'));
-  const store = await openSiteStore(join(dir, 'site.db'));
-  const broker = await startAedes();
-  const terminal = startTerminal(broker, { site: 'demo', id: 'gate-1' });
-  const fleet = await Fleet.connect({ url: broker.url, site: 'demo' });
-  const ingest = startIngest({ store, fleet });
-  await createStaff(store.db, { username: 'guard', role: 'guard', password: PASSWORD });
-  await createStaff(store.db, { username: 'viewer', role: 'viewer', password: PASSWORD });
-  const zone = await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' });
-  await placeTerminal(store.db, { id: 'gate-1', zoneId: zone.id, role: 'gate', direction: 'in' });
-  const app = await buildSiteServer({ store, secret: Buffer.alloc(32, 1), fleet, ingest });
+  let zoneId = 0;
+  const { store, terminal, base, close } = await startLiveSite({
+    dirPrefix: 'limen-site-live-',
+    prepare: async (store) => {
+      await createStaff(store.db, { username: 'guard', role: 'guard', password: PASSWORD });
+      await createStaff(store.db, { username: 'viewer', role: 'viewer', password: PASSWORD });
+      zoneId = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
+      await placeTerminal(store.db, { id: 'gate-1', zoneId, role: 'gate', direction: 'in' });
+    },
+  });
   const sockets: WebSocket[] = [];
   try {
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const host = new URL(base).host;
     const wsUrl = `ws://${host}/api/live`;
-    const cookieOf = async (username: string) => {
-      const res = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-      assert.is(res.status, 200);
-      return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    };
+    const cookieOf = async (username: string) => (await login(base, username)).cookie;
     const guardCookie = await cookieOf('guard');
 
     assert.is(await refused(wsUrl, {}), 401);
@@ -94,28 +72,20 @@ test('live events reach logged-in staff; no session, foreign origins and garbage
     const viewerWs = new WebSocket(wsUrl, { headers: { cookie: viewerCookie } });
     sockets.push(guardWs, viewerWs);
     await Promise.all([opened(guardWs), opened(viewerWs)]);
-    await fleet.whenConsuming();
-    await terminal.agent.whenConnected();
     const forGuard = nextMessage(guardWs);
     const forViewer = nextMessage(viewerWs);
     terminal.events.append({ type: 'access.granted', result: 'granted', personId: 'ann' });
     const seen = await forGuard;
     assert.equal(seen, {
       type: 'event',
-      event: { terminal: 'gate-1', seq: 1, ts: seen.event.ts, type: 'access.granted', result: 'granted', reason: null, personId: 'ann', credentialType: null, credentialRef: null, zoneId: zone.id, direction: 'in' },
+      event: { terminal: 'gate-1', seq: 1, ts: seen.event.ts, type: 'access.granted', result: 'granted', reason: null, personId: 'ann', credentialType: null, credentialRef: null, zoneId, direction: 'in' },
     });
     assert.is((await forViewer).event.personId, null, 'viewers see the flow, not who');
     const audit = await store.db.selectFrom('audit').select(['username', 'action']).where('action', '=', 'live.open').execute();
     assert.equal(audit.map((a) => a.username).sort(), ['guard', 'guard', 'viewer'], 'each socket opened by staff is audited');
   } finally {
     for (const s of sockets) s.terminate();
-    await app.close();
-    ingest.stop();
-    await fleet.close();
-    await terminal.agent.stop();
-    await broker.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 });
 

@@ -7,14 +7,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StoredEvent } from '../../firmware/store/index.js';
 import { simSigningKeyFile } from '../../tools/cli/sim-signing-key.js';
 import { siteService } from '../../tools/cli/site-service.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
-import { guard } from '../sdk/helpers/wait.js';
+import { showAtCamera } from '../firmware/helpers/pass-at-camera.js';
 import { ARTIFACTS, chromiumOrSkip, launchChromium } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
@@ -82,17 +80,7 @@ if (chromiumOrSkip('site visitors browser tests')) {
       await page.screenshot({ path: join(SHOTS, 'site-visitors-pass.png') });
 
       // The QR code on screen, as the visitor shows it on a phone, in front of door-1's camera.
-      const { data, info } = await sharp(await qr.screenshot()).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({ resolveWithObject: true });
-      const granted = new Promise<StoredEvent>((resolve) => {
-        const off = door.onEvent((e) => {
-          if (e.result !== 'granted') return;
-          off();
-          resolve(e);
-        });
-      });
-      const camera = door.board.sim.camera!;
-      for (let i = 0; i < 3; i++) camera.pushFrame({ width: info.width, height: info.height, format: 'gray8', data: new Uint8Array(data) });
-      assert.is((await guard(granted, 'door-1 to grant the pass')).credentialRef, `pass:${passId}`);
+      assert.is((await showAtCamera(door, await qr.screenshot(), 'door-1 to grant the pass')).credentialRef, `pass:${passId}`);
       assert.ok(door.board.sim.doorRelay!.state, 'the door opened');
 
       // Still inside and today's visits, following the live events.

@@ -5,15 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeSimulation } from '../../tools/cli/run-simulation.js';
 import { loadOrCreateSigningKey, simSigningKeyFile } from '../../tools/cli/sim-signing-key.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
 import { siteService } from '../../tools/cli/site-service.js';
-import type { StoredEvent } from '../../firmware/store/index.js';
-import { guard } from '../sdk/helpers/wait.js';
+import { showAtCamera } from '../firmware/helpers/pass-at-camera.js';
 
 const PASSWORD = 'demo admin password';
 const dir = mkdtempSync(join(tmpdir(), 'limen-sim-passes-'));
@@ -86,17 +84,7 @@ test('the demo site issues a pass that a sim terminal accepts from its camera', 
 
     // The PNG the desk prints or sends, as a grey camera frame at door-1.
     const png = Buffer.from(await (await api.call('GET', pass.png)).arrayBuffer());
-    const { data, info } = await sharp(png).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({ resolveWithObject: true });
-    const granted = new Promise<StoredEvent>((resolve) => {
-      const off = door.onEvent((e) => {
-        if (e.result !== 'granted') return;
-        off();
-        resolve(e);
-      });
-    });
-    const camera = door.board.sim.camera!;
-    for (let i = 0; i < 3; i++) camera.pushFrame({ width: info.width, height: info.height, format: 'gray8', data: new Uint8Array(data) });
-    assert.is((await guard(granted, 'the door to grant the pass')).credentialRef, `pass:${pass.id}`);
+    assert.is((await showAtCamera(door, png, 'the door to grant the pass')).credentialRef, `pass:${pass.id}`);
     assert.ok(door.board.sim.doorRelay!.state, 'the door opened');
 
     // The site ingests the event: the visit is open, the visitor inside.

@@ -314,6 +314,7 @@ export class Terminal {
       },
       ...(engine && { engine }),
       ...(snapshots && { snapshots }),
+      ...(devices.irCamera && { ir: { camera: devices.irCamera, ...(devices.irLed && { led: devices.irLed }) } }),
       clock: this.clock,
       logger,
     });

@@ -2,9 +2,10 @@
 // it: startup.ts (gallery, models, pipeline, camera), frame-intake.ts (camera frames →
 // pipeline), approach.ts (decisions → access core), stranger-snapshot.ts, prompt.ts.
 import { performance } from 'node:perf_hooks';
-import type { Frame } from '../../hal/camera.js';
+import type { Camera, Frame } from '../../hal/camera.js';
 import { systemClock, type Clock, type TimerHandle } from '../../hal/clock.js';
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
+import type { DigitalOutput } from '../../hal/output.js';
 import type { FaceConfig } from '../config/index.js';
 import { child, silentLogger, type Logger } from '../log.js';
 import type { FaceSnapshots, Store } from '../store/index.js';
@@ -43,6 +44,12 @@ export interface FaceServiceOptions {
   gallerySyncMs?: number;
   /** Where a face snapshot of each stranger / spoof event is kept (sealed); none kept without it. */
   snapshots?: FaceSnapshots;
+  /**
+   * The board's IR camera and illuminator: with `config.livenessIr.enabled`, the LED is lit
+   * and the camera read while face recognition runs, and each colour frame goes to the
+   * pipeline with the latest IR frame (firmware/vision/ir-prior.ts: it can only veto).
+   */
+  ir?: { camera: Camera; led?: DigitalOutput };
 }
 
 export type FaceState = 'starting' | 'running' | 'failed' | 'closed';
@@ -288,11 +295,16 @@ export class FaceService {
       this.running = { ...parts, intake };
       this.state = 'running';
       const { camera, gallery, thresholds, loaded } = parts;
-      intake.attach(camera.camera);
+      const ir = config.livenessIr.enabled ? this.options.ir : undefined;
+      intake.attach(camera.camera, ir?.camera);
       try {
         await camera.camera.start();
+        if (ir) {
+          await ir.led?.set(true);
+          await ir.camera.start();
+        }
       } catch (err) {
-        throw new FaceError('CAMERA_UNAVAILABLE', `face camera (${camera.description}) could not start: ${(err as Error).message}`, { cause: err });
+        throw new FaceError('CAMERA_UNAVAILABLE', `face camera (${camera.description}${ir ? ' with its IR camera' : ''}) could not start: ${(err as Error).message}`, { cause: err });
       }
       if (this.isClosed()) throw new FaceError('NOT_RUNNING', 'closed while starting');
       this.syncTimer = this.clock.setInterval(() => this.periodicSync(), this.syncMs);
@@ -324,6 +336,8 @@ export class FaceService {
     this.running = null;
     if (!r) return;
     await r.intake.detach();
+    // The IR camera belongs to the board (closed with it); the illuminator goes dark now.
+    if (this.options.config.livenessIr.enabled) await this.options.ir?.led?.set(false).catch((err: unknown) => this.log.warn({ err }, 'IR LED did not switch off'));
     await releaseFaceParts({ engine: r.ownsEngine ? r.engine : undefined, gallery: r.gallery, camera: r.camera }, this.log);
   }
 

@@ -24,6 +24,7 @@ import { Command } from 'commander';
 import mqtt from 'mqtt';
 import { FleetAgent, MemoryEventSource, MemoryGallery } from '../../firmware/fleet/index.js';
 import { silentLogger } from '../../firmware/log.js';
+import { startBenchAgents } from './agents.js';
 import { Fleet, type GallerySource, type PersonRecord } from '../../sdk/src/index.js';
 import type { GalleryChange } from '../../sdk/src/protocol/index.js';
 
@@ -52,26 +53,11 @@ function percentile(sorted: number[], p: number): number {
 /** Publishers: `agents` (fleet agents) or `raw` (plain mqtt.js clients). Commands on stdin. */
 async function publishers(url: string, role: 'agents' | 'raw'): Promise<void> {
   const n = opts.agents;
-  const sources: MemoryEventSource[] = [];
-  const agents: FleetAgent[] = [];
+  let sources: MemoryEventSource[] = [];
+  let agents: FleetAgent[] = [];
   const raws: mqtt.MqttClient[] = [];
   if (role === 'agents') {
-    for (let i = 0; i < n; i++) {
-      const events = new MemoryEventSource();
-      const agent = new FleetAgent({
-        site: SITE,
-        terminalId: `t${i}`,
-        mqtt: { url, protocolVersion: 5, backoff: { initialMs: 200, maxMs: 2000 } },
-        identity: { firmware: 'bench', board: 'sim' },
-        events,
-        logger: silentLogger(),
-        healthIntervalMs: 3_600_000,
-      });
-      sources.push(events);
-      agents.push(agent);
-      agent.start();
-    }
-    await Promise.all(agents.map((a) => a.whenConnected()));
+    ({ sources, agents } = await startBenchAgents(url, SITE, n));
   } else {
     for (let i = 0; i < n; i++) {
       const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `raw-${i}` });

@@ -20,8 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { sql } from 'kysely';
-import { FleetAgent, MemoryEventSource } from '../../firmware/fleet/index.js';
-import { silentLogger } from '../../firmware/log.js';
+import { startBenchAgents } from './agents.js';
 import { Fleet } from '../../sdk/src/index.js';
 import { hasMosquitto, startAedes, startMosquitto, type TestBroker } from './brokers.js';
 import { rng } from './embeddings.js';
@@ -46,24 +45,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 // ------------------------------------------------------------------ agents (child process)
 
 async function agents(url: string): Promise<void> {
-  const sources: MemoryEventSource[] = [];
-  const list: FleetAgent[] = [];
-  for (let i = 0; i < opts.terminals; i++) {
-    const events = new MemoryEventSource();
-    const agent = new FleetAgent({
-      site: SITE,
-      terminalId: `t${i}`,
-      mqtt: { url, protocolVersion: 5, backoff: { initialMs: 200, maxMs: 2000 } },
-      identity: { firmware: 'bench', board: 'sim' },
-      events,
-      logger: silentLogger(),
-      healthIntervalMs: 3_600_000,
-    });
-    sources.push(events);
-    list.push(agent);
-    agent.start();
-  }
-  await Promise.all(list.map((a) => a.whenConnected()));
+  const { sources, agents: list } = await startBenchAgents(url, SITE, opts.terminals);
   say('ready');
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, arg] = line.split(' ');

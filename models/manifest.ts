@@ -126,6 +126,9 @@ const FACEPLUGIN = {
   integrity: 'sha512-shriXjd4zJHEwhK1jHK+bWo8Vv6Vu9B/w6RRsd4AFtNM/jaI2vhuOamOSMl9qQmLd8WlQ7dgqN+3C2iOi5pXWw==',
 } as const;
 
+/** A model file shipped in the faceplugin package under package/model/. */
+const facepluginFile = (file: string, sha256: string) => ({ file, sha256, source: { ...FACEPLUGIN, path: `package/model/${file}` } });
+
 /** The default set: the four ONNX models shipped in faceplugin-face-recognition-js@0.0.1. */
 export const FACEPLUGIN_SET: ModelSet = {
   name: 'faceplugin-0.0.1',
@@ -138,9 +141,7 @@ export const FACEPLUGIN_SET: ModelSet = {
       task: 'detect',
       format: 'ultraface-decoded',
       description: 'UltraFace RFB-320 (Ultra-Light-Fast-Generic-Face-Detector), anchors decoded in-graph',
-      file: 'fr_detect.onnx',
-      sha256: '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854',
-      source: { ...FACEPLUGIN, path: 'package/model/fr_detect.onnx' },
+      ...facepluginFile('fr_detect.onnx', '6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854'),
       input: { name: 'input', width: 320, height: 240, layout: 'NCHW', colour: 'RGB', mean: [127, 127, 127], std: [128, 128, 128] },
       outputs: { scores: 'scores', boxes: 'boxes' },
       scoreThreshold: 0.7,
@@ -150,9 +151,7 @@ export const FACEPLUGIN_SET: ModelSet = {
       task: 'landmarks',
       format: 'box-relative-68',
       description: '68-point landmark regressor on a 64×64 grayscale crop of the detector box',
-      file: 'fr_landmark.onnx',
-      sha256: 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258',
-      source: { ...FACEPLUGIN, path: 'package/model/fr_landmark.onnx' },
+      ...facepluginFile('fr_landmark.onnx', 'f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258'),
       input: { name: 'input', width: 64, height: 64, layout: 'NCHW', colour: 'GRAY', mean: [0], std: [256] },
       output: 'output',
       cropScale: 1,
@@ -161,9 +160,7 @@ export const FACEPLUGIN_SET: ModelSet = {
       task: 'embed',
       format: 'arcface-aligned',
       description: 'MobileFaceNet, 512-d embedding of a 112×112 ArcFace-aligned face',
-      file: 'fr_feature.onnx',
-      sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
-      source: { ...FACEPLUGIN, path: 'package/model/fr_feature.onnx' },
+      ...facepluginFile('fr_feature.onnx', '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581'),
       input: { name: 'input', width: 112, height: 112, layout: 'NCHW', colour: 'BGR', mean: [127, 127, 127], std: [128, 128, 128] },
       output: 'output',
       dims: 512,
@@ -172,9 +169,7 @@ export const FACEPLUGIN_SET: ModelSet = {
       task: 'liveness',
       format: 'softmax-classes',
       description: 'MiniFASNetV1SE (Silent-Face anti-spoofing) at 128 px; classes live, print, replay',
-      file: 'fr_liveness.onnx',
-      sha256: 'afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d',
-      source: { ...FACEPLUGIN, path: 'package/model/fr_liveness.onnx' },
+      ...facepluginFile('fr_liveness.onnx', 'afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d'),
       // Silent-Face feeds raw 0..255 BGR (its to_tensor does not divide by 255).
       input: { name: 'input', width: 128, height: 128, layout: 'NCHW', colour: 'BGR', mean: [0, 0, 0], std: [1, 1, 1] },
       output: 'output',

@@ -4,6 +4,9 @@
  * alert and in the audit log. New alerts reach the console on /api/live.
  */
 import type { FastifyInstance } from 'fastify';
+import { LIMITS } from '@limen/sdk/protocol';
+import { SiteError } from '../errors.js';
+import { terminalProblem } from '../console/plain.js';
 import { alertView, alertViewSchema } from '../alerts/view.js';
 import { addAlertNote, ALERT_STATES, alertNotes, getAlert, moveAlert, searchAlerts, type AlertQuery } from '../store/index.js';
 import { errorSchema } from './errors.js';
@@ -48,6 +51,37 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
       const rows = await searchAlerts(db, request.query);
       await app.audit(request, 'alerts.search', null, { ...request.query });
       return { alerts: rows.map(alertView) };
+    },
+  );
+  // The face snapshot an alert names, opened by its terminal on demand (the site keeps
+  // no copy): a picture of a person, so only for staff who handle alerts, and audited.
+  app.get<{ Params: { id: number } }>(
+    '/api/alerts/:id/snapshot',
+    {
+      preHandler: readers,
+      schema: {
+        summary: "The alert's face snapshot (JPEG), fetched from its terminal (audited)",
+        tags: ['alerts'],
+        params: idParams,
+        response: { 200: { type: 'string', format: 'binary', description: 'image/jpeg' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const alert = await getAlert(db, request.params.id);
+      const terminal = alert.terminal_id ?? alert.event_terminal;
+      if (!alert.snapshot || !terminal) throw new SiteError('NOT_FOUND', `alert ${alert.id} has no snapshot`);
+      if (!app.site.fleet) throw new SiteError('CONFLICT', 'the site is not connected to the fleet (start it with --fleet URL)');
+      let jpeg: Buffer;
+      try {
+        jpeg = (await app.site.fleet.terminal(terminal).faceSnapshot(alert.snapshot, { timeoutMs: 10_000 })).data;
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        throw new SiteError(e.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'CONFLICT', `${terminal}: ${terminalProblem(e)}`);
+      }
+      // The SDK checks the terminal's answer against the same limit; a site never serves more.
+      if (jpeg.byteLength > LIMITS.maxFaceSnapshotBytes) throw new SiteError('CONFLICT', `${terminal}: the snapshot is larger than ${LIMITS.maxFaceSnapshotBytes} bytes`);
+      await app.audit(request, 'alert.snapshot', `alert:${alert.id}`, { terminal, snapshot: alert.snapshot });
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, no-store').send(jpeg);
     },
   );
   app.get<{ Params: { id: number } }>(

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, onUnauthorised, setCsrf } from './api.js';
 import { initialLang, translator } from './i18n.js';
 import { Audit, Staff } from './admin.js';
+import { ALERT_READERS, Alerts } from './alerts.js';
 import { Dashboard } from './dashboard.js';
 import { Records, Trajectory } from './records.js';
 import { Residents } from './residents.js';
@@ -16,6 +17,7 @@ const PAGES = [
   { id: 'dashboard', roles: null },
   { id: 'residents', roles: READERS },
   { id: 'visitors', roles: ['admin', 'registrar', 'guard'] },
+  { id: 'alerts', roles: ALERT_READERS },
   { id: 'records', roles: READERS },
   { id: 'trajectory', roles: READERS },
   { id: 'staff', roles: ['admin'] },
@@ -90,6 +92,7 @@ function App() {
     dashboard: () => html`<${Dashboard} />`,
     residents: () => html`<${Residents} />`,
     visitors: () => html`<${Visitors} />`,
+    alerts: () => html`<${Alerts} />`,
     records: () => html`<${Records} initial=${arg ? { personId: arg } : {}} />`,
     trajectory: () => html`<${Trajectory} key=${arg ?? ''} person=${arg} />`,
     staff: () => html`<${Staff} />`,

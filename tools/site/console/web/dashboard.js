@@ -1,14 +1,15 @@
 // The dashboard: the zone tree with who is inside and each terminal's status, the live
-// events from /api/live, the alert area (filled by the alerts issue) and two charts.
+// events from /api/live, the alert area (new alerts pop up) and two charts.
 import { useEffect, useState } from 'preact/hooks';
+import { AlertArea } from './alerts.js';
 import { api, query } from './api.js';
 import { BarChart, COLOURS, ErrorLine, eventWords, html, time, useCtx, useLoad, zonePath, zoneTree } from './ui.js';
 
 const HOUR = 3_600_000;
 
-/** The live events socket: the newest first, at most 100; reconnects after a drop. */
+/** The live socket: events (the newest first, at most 100) and the alerts raised since it opened; reconnects after a drop. */
 export function useLive() {
-  const [state, setState] = useState({ events: [], connected: false });
+  const [state, setState] = useState({ events: [], alerts: [], connected: false });
   useEffect(() => {
     let ws;
     let stopped = false;
@@ -19,6 +20,7 @@ export function useLive() {
       ws.onmessage = (m) => {
         const msg = JSON.parse(m.data);
         if (msg.type === 'event') setState((s) => ({ ...s, events: [msg.event, ...s.events].slice(0, 100) }));
+        if (msg.type === 'alert') setState((s) => ({ ...s, alerts: [msg.alert, ...s.alerts] }));
       };
       ws.onclose = () => {
         setState((s) => ({ ...s, connected: false }));
@@ -116,7 +118,7 @@ export function Dashboard() {
   const unplaced = d ? d.terminals.filter((x) => x.zoneId === null) : [];
   return html`<div class="grid">
     <div>
-      <section id="alerts"><h2>${t('dash.alerts')}</h2><p class="meta" id="alerts-empty">${t('dash.alerts.none')}</p></section>
+      <${AlertArea} live=${live.alerts} />
       <section id="zones"><h2>${t('dash.zones')}</h2><${ErrorLine} error=${base.error} />
         ${d ? html`<ul class="tree">${zoneTree(d.zones).map((n) => html`<${ZoneNode} node=${n} terminals=${d.terminals} occupancy=${occupancy} unlock=${unlock} />`)}</ul>
           ${unplaced.length ? html`<h3>${t('dash.unplaced')}</h3>${unplaced.map((x) => html`<${TerminalRow} terminal=${x} unlock=${unlock} />`)}` : null}` : html`<p class="meta">${t('common.loading')}</p>`}

@@ -76,6 +76,26 @@ function statuses(cam: ProcessCamera): Collector<ProcessCameraStatus> {
   return c;
 }
 
+/** A camera on `source`, started, with its statuses and frames collected from the first. */
+async function started(source: ProcessSource, clock: Clock, logger?: CameraLogger) {
+  const cam = camera(source, clock, logger);
+  const status = statuses(cam);
+  const frames = new Collector<Frame>();
+  cam.onFrame(frames.push);
+  await cam.start();
+  return { cam, status, frames };
+}
+
+/** Runs `body` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('a real pipe is cut into whole frames; seq counts from 1; fps is measured', async () => {
   const clock = new FakeClock();
   const cam = camera(writer(33, 17, 5, 'stay'), clock);
@@ -104,11 +124,7 @@ test('a real pipe is cut into whole frames; seq counts from 1; fps is measured',
 
 test('a killed child is restarted after the backoff, and frames flow again', async () => {
   const clock = new FakeClock();
-  const cam = camera(writer(8, 8, 2, 'stay'), clock);
-  const status = statuses(cam);
-  const frames = new Collector<Frame>();
-  cam.onFrame(frames.push);
-  await cam.start();
+  const { cam, status, frames } = await started(writer(8, 8, 2, 'stay'), clock);
   await frames.until(2, 'frames');
   const first = cam.pid!;
   process.kill(first, 'SIGKILL');
@@ -154,11 +170,7 @@ test('a child that keeps dying without frames backs off: 250, 500, 1000 ms', asy
 test('a source that reaches the end of its input (exit 0 after frames) plays again: no warning, no backoff', async () => {
   const clock = new FakeClock();
   const log = recordingLogger();
-  const cam = camera(writer(8, 8, 2, 'exit'), clock, log);
-  const status = statuses(cam);
-  const frames = new Collector<Frame>();
-  cam.onFrame(frames.push);
-  await cam.start();
+  const { cam, status, frames } = await started(writer(8, 8, 2, 'exit'), clock, log);
   const ends: ProcessCameraStatus[] = [];
   for (let n = 2; ends.length < 3; n += 2) {
     await status.until(n, 'statuses');
@@ -180,11 +192,7 @@ test('a source that reaches the end of its input (exit 0 after frames) plays aga
 test('a crash is still logged as a death, and the next start is news again', async () => {
   const clock = new FakeClock();
   const log = recordingLogger();
-  const cam = camera(writer(8, 8, 1, 'stay'), clock, log);
-  const status = statuses(cam);
-  const frames = new Collector<Frame>();
-  cam.onFrame(frames.push);
-  await cam.start();
+  const { cam, status, frames } = await started(writer(8, 8, 1, 'stay'), clock, log);
   await frames.until(1, 'frames');
   process.kill(cam.pid!, 'SIGKILL');
   await status.until(2, 'statuses');
@@ -232,6 +240,12 @@ async function expectFrames(source: ProcessSource, format: PixelFormat, bytes: n
   }
 }
 
+/** A 64×48 test source delivers whole frames as rgb24 and as i420. */
+async function expectRgbAndI420(testSource: (o: { width: number; height: number; format?: 'rgb24' | 'i420' }) => ProcessSource): Promise<void> {
+  await expectFrames(testSource({ width: 64, height: 48 }), 'rgb24', 64 * 48 * 3);
+  await expectFrames(testSource({ width: 64, height: 48, format: 'i420' }), 'i420', (64 * 48 * 3) / 2);
+}
+
 /** A 64×48 test card as raw RGB, and as a PNG file in `dir`. */
 async function testCard(dir: string): Promise<{ path: string; rgb: Buffer }> {
   const [w, h] = [64, 48];
@@ -261,26 +275,21 @@ async function firstFrame(source: ProcessSource): Promise<Frame> {
 
 if (hasFfmpeg) {
   test('ffmpeg testsrc2 delivers rgb24 and i420 frames of the right size', async () => {
-    await expectFrames(ffmpegTestSource({ width: 64, height: 48 }), 'rgb24', 64 * 48 * 3);
-    await expectFrames(ffmpegTestSource({ width: 64, height: 48, format: 'i420' }), 'i420', (64 * 48 * 3) / 2);
+    await expectRgbAndI420(ffmpegTestSource);
   });
 
   test('a PNG played through ffmpeg arrives pixel for pixel; a folder plays too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
-    try {
+    await inTempDir(async (dir) => {
       const { path, rgb } = await testCard(dir);
       const frame = await firstFrame(imageSource({ path, width: 64, height: 48, fps: 10 }));
       assert.ok(Buffer.from(frame.data).equals(rgb), 'ffmpeg frame equals the PNG pixels');
       const fromFolder = await firstFrame(imageFolderSource({ dir, width: 64, height: 48, fps: 10 }));
       assert.ok(Buffer.from(fromFolder.data).equals(rgb), 'folder frame equals the PNG pixels');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('an image folder played by ffmpeg loops: each end of the folder is logged at debug, not as a death', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
-    try {
+    await inTempDir(async (dir) => {
       await testCard(dir);
       const log = recordingLogger();
       const cam = camera(imageFolderSource({ dir, width: 64, height: 48, fps: 10, secondsPerImage: 0.2 }), systemClock, log);
@@ -292,14 +301,11 @@ if (hasFfmpeg) {
       assert.equal(exits.map((s) => s.kind === 'exited' && [s.code, s.signal, s.endOfInput]), [[0, null, true], [0, null, true]]);
       assert.equal(log.lines.warn, []);
       await cam.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('an image folder is paced like a camera: one still shown for 1 s arrives over that second, not in one burst, then a black gap', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
-    try {
+    await inTempDir(async (dir) => {
       await testCard(dir);
       const cam = camera(imageFolderSource({ dir, width: 64, height: 48, fps: 10, secondsPerImage: 1 }), systemClock);
       const arrivals: number[] = [];
@@ -307,34 +313,29 @@ if (hasFfmpeg) {
       cam.onFrame((f) => {
         arrivals.push(performance.now());
         frames.push(f);
-      });
-      await cam.start();
-      await frames.until(20, 'the frames of one pass and its gap');
-      await cam.close();
-      // The image, then black until the slot ends: the next image is a new approach.
-      const mean = (f: Frame) => f.data.reduce((a, b) => a + b, 0) / f.data.length;
-      assert.ok(frames.values.slice(0, 10).every((f) => mean(f) > 40), 'the image for its 1 s');
-      assert.ok(frames.values.slice(11, 20).every((f) => mean(f) < 20), 'then black');
-      // A lower bound only: load can spread frames further, never bunch them earlier than
-      // real time. In one burst, the ten frames came within a few milliseconds.
-      assert.ok(arrivals[9]! - arrivals[0]! >= 600, `10 frames at 10 fps span ${Math.round(arrivals[9]! - arrivals[0]!)} ms`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    await cam.start();
+    await frames.until(20, 'the frames of one pass and its gap');
+    await cam.close();
+    // The image, then black until the slot ends: the next image is a new approach.
+    const mean = (f: Frame) => f.data.reduce((a, b) => a + b, 0) / f.data.length;
+    assert.ok(frames.values.slice(0, 10).every((f) => mean(f) > 40), 'the image for its 1 s');
+    assert.ok(frames.values.slice(11, 20).every((f) => mean(f) < 20), 'then black');
+    // A lower bound only: load can spread frames further, never bunch them earlier than
+    // real time. In one burst, the ten frames came within a few milliseconds.
+    assert.ok(arrivals[9]! - arrivals[0]! >= 600, `10 frames at 10 fps span ${Math.round(arrivals[9]! - arrivals[0]!)} ms`);
+    });
   });
 
   test('a video file plays through ffmpeg, and through GStreamer when it is there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
-    try {
+    await inTempDir(async (dir) => {
       // Motion JPEG in AVI: both ffmpeg and GStreamer's good plugins decode it.
       const path = join(dir, 'clip.avi');
       const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=80x60:rate=10', '-t', '1', '-c:v', 'mjpeg', path]);
       assert.is(made.status, 0, String(made.stderr));
       await expectFrames(videoSource({ path, width: 64, height: 48, fps: 10 }), 'rgb24', 64 * 48 * 3);
       if (hasGstreamer) await expectFrames(videoSource({ path, width: 64, height: 48, fps: 10, tool: 'gstreamer' }), 'rgb24', 64 * 48 * 3);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 } else {
   console.log('skipped: ffmpeg camera sources (ffmpeg not installed)');
@@ -342,28 +343,20 @@ if (hasFfmpeg) {
 
 if (hasGstreamer) {
   test('GStreamer videotestsrc delivers rgb24 and i420 frames of the right size', async () => {
-    await expectFrames(gstTestSource({ width: 64, height: 48 }), 'rgb24', 64 * 48 * 3);
-    await expectFrames(gstTestSource({ width: 64, height: 48, format: 'i420' }), 'i420', (64 * 48 * 3) / 2);
+    await expectRgbAndI420(gstTestSource);
   });
 
   test('a PNG played through GStreamer imagefreeze arrives pixel for pixel', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'limen-camera-'));
-    try {
+    await inTempDir(async (dir) => {
       const { path, rgb } = await testCard(dir);
       const frame = await firstFrame(imageSource({ path, width: 64, height: 48, fps: 10, tool: 'gstreamer' }));
       assert.ok(Buffer.from(frame.data).equals(rgb));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a killed gst-launch is restarted; close leaves no gst-launch behind', async () => {
     const clock = new FakeClock();
-    const cam = camera(gstTestSource({ width: 64, height: 48, fps: 30 }), clock);
-    const status = statuses(cam);
-    const frames = new Collector<Frame>();
-    cam.onFrame(frames.push);
-    await cam.start();
+    const { cam, status, frames } = await started(gstTestSource({ width: 64, height: 48, fps: 30 }), clock);
     await frames.until(1, 'frames');
     process.kill(cam.pid!, 'SIGKILL');
     await status.until(2, 'statuses');

@@ -23,13 +23,22 @@ export type MakeReader = () => Promise<{ device: CardReader; control: ReaderCont
 export function readerContract(name: string, make: MakeReader): void {
   const test = suite(`${name}: CardReader contract`);
 
-  test('a card comes out once as a CardRead with the injected value', async () => {
+  /** Runs `body` on a fresh reader whose reads and errors are collected; closes it afterwards. */
+  const withReader = async (body: (r: { device: CardReader; control: ReaderControl; reads: Collector<CardRead>; errors: Collector<Error> }) => Promise<void>) => {
     const { device, control } = await make();
     try {
       const reads = new Collector<CardRead>();
       const errors = new Collector<Error>();
       device.onRead(reads.push);
       device.onError(errors.push);
+      await body({ device, control, reads, errors });
+    } finally {
+      await device.close();
+    }
+  };
+
+  test('a card comes out once as a CardRead with the injected value', async () => {
+    await withReader(async ({ control, reads, errors }) => {
       await control.injectCard('1234567');
       const [read] = await reads.until(1, 'reads');
       await (control.settle ?? tick)();
@@ -40,16 +49,11 @@ export function readerContract(name: string, make: MakeReader): void {
       assert.ok(Number.isInteger(read?.bitLength) && (read?.bitLength ?? 0) > 0, 'bitLength is a positive integer');
       assert.ok(Number.isFinite(read?.timestamp), 'timestamped');
       if (read?.facility !== undefined) assert.ok(Number.isInteger(read.facility) && read.facility >= 0);
-    } finally {
-      await device.close();
-    }
+    });
   });
 
   test('reads arrive in order and values are decimal strings', async () => {
-    const { device, control } = await make();
-    try {
-      const reads = new Collector<CardRead>();
-      device.onRead(reads.push);
+    await withReader(async ({ control, reads }) => {
       const values = ['1', '65535', '16777215'];
       for (const [i, v] of values.entries()) {
         await control.injectCard(v);
@@ -60,18 +64,11 @@ export function readerContract(name: string, make: MakeReader): void {
         ['1', '65535', '16777215'],
       );
       for (const r of reads.values) assert.match(r.value, /^[0-9]+$/);
-    } finally {
-      await device.close();
-    }
+    });
   });
 
   test('a bad frame goes to onError as BAD_FRAME, never to onRead, and the next card still reads', async () => {
-    const { device, control } = await make();
-    try {
-      const reads = new Collector<CardRead>();
-      const errors = new Collector<Error>();
-      device.onRead(reads.push);
-      device.onError(errors.push);
+    await withReader(async ({ control, reads, errors }) => {
       await control.injectBadFrame();
       const [error] = await errors.until(1, 'errors');
       assert.instance(error, HalError);
@@ -83,25 +80,18 @@ export function readerContract(name: string, make: MakeReader): void {
         ['42'],
       );
       assert.is(errors.values.length, 1);
-    } finally {
-      await device.close();
-    }
+    });
   });
 
   test('an unsubscribed handler is not called; the others are', async () => {
-    const { device, control } = await make();
-    try {
-      const kept = new Collector<CardRead>();
+    await withReader(async ({ device, control, reads: kept }) => {
       const dropped = new Collector<CardRead>();
-      device.onRead(kept.push);
       device.onRead(dropped.push)();
       await control.injectCard('7');
       await kept.until(1, 'reads');
       await (control.settle ?? tick)();
       assert.is(dropped.values.length, 0);
-    } finally {
-      await device.close();
-    }
+    });
   });
 
   test('after close no handler is called and close does nothing', async () => {

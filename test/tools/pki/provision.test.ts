@@ -94,6 +94,15 @@ if (!haveOpenssl) {
       cert: readFileSync(join(out, who, 'client.crt')),
       key: readFileSync(join(out, who, 'client.key')),
     });
+    /** Terminal `id`'s agent with its provisioned certificate and fleet keys (not started). */
+    const terminalAgent = (id: string, unlocks: number[]) =>
+      unlockAgent({
+        site,
+        terminalId: id,
+        mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls(`terminals/${id}`) },
+        trustedKeys: loadFleetKeys(join(out, `terminals/${id}/fleet-keys.json`)),
+        unlocks,
+      });
     const connect = async (who: string, clientId: string): Promise<MqttClient> => {
       const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, { ...tls(who), clientId, reconnectPeriod: 0, protocolVersion: 5, connectTimeout: 5000 });
       clients.push(c);
@@ -161,13 +170,7 @@ if (!haveOpenssl) {
 
     test("terminal A presenting B's client id cannot knock B offline: B stays connected, no offline presence, B still answers", async () => {
       const unlocks: number[] = [];
-      const agentB = unlockAgent({
-        site,
-        terminalId: 'B',
-        mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/B') },
-        trustedKeys: loadFleetKeys(join(out, 'terminals/B/fleet-keys.json')),
-        unlocks,
-      });
+      const agentB = terminalAgent('B', unlocks);
       let disconnects = 0;
       agentB.onConnectionChange((up) => void (up || disconnects++));
       agentB.start();
@@ -220,13 +223,7 @@ if (!haveOpenssl) {
 
     test('end to end: agent and SDK over mutual TLS with the provisioned files; signed unlock works, the ACL lets every fleet topic through', async () => {
       const unlocks: number[] = [];
-      const agent = unlockAgent({
-        site,
-        terminalId: 'A',
-        mqtt: { url: `mqtts://127.0.0.1:${port}`, protocolVersion: 5, tls: tls('terminals/A') },
-        trustedKeys: loadFleetKeys(join(out, 'terminals/A/fleet-keys.json')),
-        unlocks,
-      });
+      const agent = terminalAgent('A', unlocks);
       agent.start();
       await agent.whenConnected();
       const fleet = await Fleet.connect({

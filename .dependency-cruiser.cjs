@@ -32,10 +32,10 @@ module.exports = {
     },
     {
       name: 'site-sdk-public-entry-only-paths',
-      comment: "'@limen/sdk' resolves to sdk/src/index.ts in this repo; any other sdk/ file reached through an alias is not a public export.",
+      comment: "'@limen/sdk' and '@limen/sdk/protocol' resolve to sdk/src/index.ts and sdk/src/protocol/index.ts in this repo (the package's two exports); any other sdk/ file reached through an alias is not a public export.",
       severity: 'error',
       from: { path: '^tools/site/' },
-      to: { path: '^sdk/', pathNot: '^sdk/src/index\\.ts$' },
+      to: { path: '^sdk/', pathNot: '^sdk/src/(protocol/)?index\\.ts$' },
     },
     {
       name: 'sdk-not-to-terminal-code',

@@ -62,21 +62,23 @@ test('the tree obeys every rule (depcruise --validate exits 0)', () => {
   assert.match(r.stdout, /no dependency violations found/);
 });
 
-test('tools/site importing terminal code, or the SDK other than as @limen/sdk, is reported', () => {
+test('tools/site importing terminal code, or the SDK other than as @limen/sdk or @limen/sdk/protocol, is reported', () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-depcruise-'));
   const files: Record<string, string> = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', paths: { '@limen/sdk': ['./sdk/src/index.ts'] } } }),
+    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', paths: { '@limen/sdk': ['./sdk/src/index.ts'], '@limen/sdk/protocol': ['./sdk/src/protocol/index.ts'] } } }),
     'sdk/src/index.ts': "export { Fleet } from './fleet.js';\n",
     'sdk/src/fleet.ts': 'export class Fleet {}\n',
+    'sdk/src/protocol/index.ts': 'export const LIMITS = {};\n',
     'firmware/terminal.ts': 'export const terminal = 1;\n',
     'hal/gpio.ts': 'export const gpio = 1;\n',
-    'tools/site/good.ts': "import { Fleet } from '@limen/sdk';\nexport const f = Fleet;\n",
+    'tools/site/good.ts': "import { Fleet } from '@limen/sdk';\nimport { LIMITS } from '@limen/sdk/protocol';\nexport const f = [Fleet, LIMITS];\n",
     'tools/site/bad.ts': [
       "import { terminal } from '../../firmware/terminal.js';",
       "import { gpio } from '../../hal/gpio.js';",
       "import { Fleet } from '../../sdk/src/fleet.js';",
       "import * as sdk from '../../sdk/src/index.js';",
-      'export const all = [terminal, gpio, Fleet, sdk];',
+      "import * as protocol from '../../sdk/src/protocol/index.js';",
+      'export const all = [terminal, gpio, Fleet, sdk, protocol];',
       '',
     ].join('\n'),
   };
@@ -91,6 +93,7 @@ test('tools/site importing terminal code, or the SDK other than as @limen/sdk, i
       'site-sdk-public-entry-only-paths: tools/site/bad.ts -> sdk/src/fleet.ts',
       'site-sdk-public-entry-only: tools/site/bad.ts -> sdk/src/fleet.ts',
       'site-sdk-public-entry-only: tools/site/bad.ts -> sdk/src/index.ts',
+      'site-sdk-public-entry-only: tools/site/bad.ts -> sdk/src/protocol/index.ts',
     ]);
     const validate = spawnSync(depcruise, ['--validate', config, 'tools/site'], { cwd: dir, encoding: 'utf8' });
     assert.is.not(validate.status, 0, 'a violation fails the check');

@@ -5,6 +5,12 @@
  * (given with consent) is put on the terminals on the way to their host's building
  * for their expected window. Everyone else is taken off.
  *
+ * Face lists (watch, missing) follow their zones: a person on a list is sent, with
+ * `lists`, to every terminal in the subtrees of the list's zones (a list with no zones:
+ * every terminal). On a terminal where they are neither resident nor visitor they are
+ * sent with `groups: []`, so the terminal holds them for the alert and never grants.
+ * `lists` is always sent (empty too): taking someone off a list clears it there.
+ *
  * `terminal_persons` holds what each terminal confirmed it has; reconciling a person
  * or a terminal sends only the difference (`persons.upsert` to where they belong,
  * `persons.remove` where they no longer do). A terminal that is offline or refuses
@@ -18,28 +24,41 @@ import { credentialsOf, type Database, type SiteStore, type Visitor } from './st
 /** Persons per `persons.upsert` request (the protocol allows 1000; photos make messages big). */
 const UPSERT_BATCH = 50;
 
-/** Terminals placed in any zone on the path of each building zone: building id -> terminal ids. */
-async function terminalsByBuilding(db: Kysely<Database>): Promise<Map<number, string[]>> {
+interface Placement {
+  /** Building (or any) zone id -> terminals placed on the path down to it. */
+  byBuilding: Map<number, string[]>;
+  /** Zone id -> terminals placed in its subtree. */
+  bySubtree: Map<number, string[]>;
+  /** Every known terminal (a list with no zones applies at all of them). */
+  all: string[];
+}
+
+async function placement(db: Kysely<Database>): Promise<Placement> {
   const [zones, terminals] = await Promise.all([
     db.selectFrom('zones').select(['id', 'path', 'kind']).execute(),
-    db.selectFrom('terminals').select(['id', 'zone_id']).where('zone_id', 'is not', null).execute(),
+    db.selectFrom('terminals').select(['id', 'zone_id']).execute(),
   ]);
   const byZone = new Map<number, string[]>();
-  for (const t of terminals) byZone.set(t.zone_id!, [...(byZone.get(t.zone_id!) ?? []), t.id]);
-  const out = new Map<number, string[]>();
+  for (const t of terminals) if (t.zone_id !== null) byZone.set(t.zone_id, [...(byZone.get(t.zone_id) ?? []), t.id]);
+  const byBuilding = new Map<number, string[]>();
+  const bySubtree = new Map<number, string[]>();
   for (const z of zones) {
     const path = z.path.split('/').filter(Boolean).map(Number);
-    out.set(z.id, path.flatMap((id) => byZone.get(id) ?? []).sort());
+    byBuilding.set(z.id, path.flatMap((id) => byZone.get(id) ?? []).sort());
+    for (const id of path) bySubtree.set(id, [...(bySubtree.get(id) ?? []), ...(byZone.get(z.id) ?? [])]);
   }
-  return out;
+  return { byBuilding, bySubtree, all: terminals.map((t) => t.id).sort() };
 }
 
-const digest = (r: PersonRecord) => createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);
+/** A list-only record's digest starts with this, so a later grant knows to re-create the person (see planFor). */
+const LIST_ONLY = 'l:';
+const digest = (r: PersonRecord) => (r.groups?.length === 0 ? LIST_ONLY : '') + createHash('sha256').update(JSON.stringify(r)).digest('base64url').slice(0, 22);
 
-interface Wanted {
-  record: PersonRecord;
-  terminals: Set<string>;
-}
+/** Person id -> terminal id -> the record that terminal should hold. */
+export type Wanted = Map<string, Map<string, PersonRecord>>;
+
+/** The purposes a terminal holds faces for (the site's other lists stay on the site). */
+const TERMINAL_PURPOSES = new Set<string>(['watch', 'missing']);
 
 async function residentRecord(db: Kysely<Database>, personId: string, name: string, moveOut: number | null): Promise<PersonRecord> {
   const cards = (await credentialsOf(db, personId)).filter((c) => c.type === 'card' || c.type === 'qr');
@@ -67,10 +86,11 @@ function visitorRecord(v: Visitor): PersonRecord {
   };
 }
 
-/** Where each person (of `personIds`, or all) belongs at `now`, with the record to send. */
-export async function wantedTerminals(db: Kysely<Database>, now: number, personIds?: readonly string[]): Promise<Map<string, Wanted>> {
-  const paths = await terminalsByBuilding(db);
-  const wanted = new Map<string, Wanted>();
+/** Where each person (of `personIds`, or all) belongs at `now`, with the record to send to each terminal. */
+export async function wantedTerminals(db: Kysely<Database>, now: number, personIds?: readonly string[]): Promise<Wanted> {
+  const place = await placement(db);
+  // Granting records: residents and visitors on their path.
+  const base = new Map<string, { record: PersonRecord; terminals: Set<string> }>();
   let residencies = db
     .selectFrom('residencies')
     .innerJoin('units', 'units.id', 'residencies.unit_id')
@@ -80,9 +100,9 @@ export async function wantedTerminals(db: Kysely<Database>, now: number, personI
     .where((eb) => eb.or([eb('residencies.move_out', 'is', null), eb('residencies.move_out', '>', now)]));
   if (personIds) residencies = residencies.where('persons.id', 'in', [...personIds]);
   for (const r of await residencies.execute()) {
-    const w = wanted.get(r.id) ?? { record: await residentRecord(db, r.id, r.name, r.move_out), terminals: new Set<string>() };
-    for (const t of paths.get(r.zone_id) ?? []) w.terminals.add(t);
-    wanted.set(r.id, w);
+    const w = base.get(r.id) ?? { record: await residentRecord(db, r.id, r.name, r.move_out), terminals: new Set<string>() };
+    for (const t of place.byBuilding.get(r.zone_id) ?? []) w.terminals.add(t);
+    base.set(r.id, w);
   }
   let visitors = db
     .selectFrom('visitors')
@@ -93,7 +113,34 @@ export async function wantedTerminals(db: Kysely<Database>, now: number, personI
     .where('visitors.consent_at', 'is not', null)
     .where('visitors.expected_until', '>', now);
   if (personIds) visitors = visitors.where('visitors.person_id', 'in', [...personIds]);
-  for (const v of await visitors.execute()) wanted.set(v.person_id, { record: visitorRecord(v), terminals: new Set(paths.get(v.building) ?? []) });
+  for (const v of await visitors.execute()) base.set(v.person_id, { record: visitorRecord(v), terminals: new Set(place.byBuilding.get(v.building) ?? []) });
+
+  // Face lists in scope, per person and terminal.
+  let memberships = db
+    .selectFrom('alert_list_members as m')
+    .innerJoin('alert_lists as l', 'l.id', 'm.list_id')
+    .innerJoin('persons as p', 'p.id', 'm.person_id')
+    .select(['m.person_id', 'p.name', 'l.id', 'l.purpose', 'l.zones'])
+    .orderBy('l.id');
+  if (personIds) memberships = memberships.where('m.person_id', 'in', [...personIds]);
+  const lists = new Map<string, { name: string; at: Map<string, NonNullable<PersonRecord['lists']>> }>();
+  for (const m of await memberships.execute()) {
+    if (!TERMINAL_PURPOSES.has(m.purpose)) continue;
+    const zones = JSON.parse(m.zones) as number[];
+    const terminals = zones.length === 0 ? place.all : [...new Set(zones.flatMap((z) => place.bySubtree.get(z) ?? []))];
+    const entry = lists.get(m.person_id) ?? lists.set(m.person_id, { name: m.name, at: new Map() }).get(m.person_id)!;
+    for (const t of terminals) entry.at.set(t, [...(entry.at.get(t) ?? []), { id: m.id, purpose: m.purpose as 'watch' | 'missing' }]);
+  }
+
+  const wanted: Wanted = new Map();
+  for (const [id, b] of base) wanted.set(id, new Map([...b.terminals].map((t) => [t, { ...b.record, lists: lists.get(id)?.at.get(t) ?? [] }])));
+  for (const [id, l] of lists) {
+    const at = wanted.get(id) ?? wanted.set(id, new Map()).get(id)!;
+    const onlyListed = [...l.at.keys()].filter((t) => !at.has(t));
+    if (onlyListed.length === 0) continue;
+    const record: PersonRecord = { ...(await residentRecord(db, id, l.name, null)), groups: [] };
+    for (const t of onlyListed) at.set(t, { ...record, lists: l.at.get(t)! });
+  }
   return wanted;
 }
 
@@ -116,11 +163,16 @@ export function galleries(o: { store: SiteStore; fleet: Fleet; now?: () => numbe
   const now = o.now ?? Date.now;
 
   /** Sends, per terminal, the upserts and removals the plan holds; records what succeeded. */
-  const apply = async (plan: Map<string, { upsert: PersonRecord[]; remove: string[] }>): Promise<ReconcileReport> => {
+  const apply = async (plan: Map<string, { reset: string[]; upsert: PersonRecord[]; remove: string[] }>): Promise<ReconcileReport> => {
     const report: ReconcileReport = { upserted: [], removed: [], failed: [] };
     await Promise.all(
-      [...plan].map(async ([terminal, { upsert, remove }]) => {
+      [...plan].map(async ([terminal, { reset, upsert, remove }]) => {
         try {
+          if (reset.length > 0) {
+            await o.fleet.terminal(terminal).persons.remove(reset);
+            await db.deleteFrom('terminal_persons').where('terminal_id', '=', terminal).where('person_id', 'in', reset).execute();
+            for (const person of reset) report.removed.push({ terminal, person });
+          }
           for (let i = 0; i < upsert.length; i += UPSERT_BATCH) {
             const batch = upsert.slice(i, i + UPSERT_BATCH);
             await o.fleet.terminal(terminal).persons.upsert(batch);
@@ -149,15 +201,23 @@ export function galleries(o: { store: SiteStore; fleet: Fleet; now?: () => numbe
     return report;
   };
 
-  const planFor = (wanted: Map<string, Wanted>, held: Array<{ terminal_id: string; person_id: string; digest: string }>, onlyTerminal?: string) => {
-    const plan = new Map<string, { upsert: PersonRecord[]; remove: string[] }>();
-    const entry = (t: string) => plan.get(t) ?? plan.set(t, { upsert: [], remove: [] }).get(t)!;
+  const planFor = (wanted: Wanted, held: Array<{ terminal_id: string; person_id: string; digest: string }>, onlyTerminal?: string) => {
+    const plan = new Map<string, { reset: string[]; upsert: PersonRecord[]; remove: string[] }>();
+    const entry = (t: string) => plan.get(t) ?? plan.set(t, { reset: [], upsert: [], remove: [] }).get(t)!;
     const sent = new Map(held.map((h) => [`${h.terminal_id}\0${h.person_id}`, h.digest]));
-    for (const [id, w] of wanted) {
-      const d = digest(w.record);
-      for (const t of w.terminals) if ((!onlyTerminal || t === onlyTerminal) && sent.get(`${t}\0${id}`) !== d) entry(t).upsert.push(w.record);
+    for (const [id, at] of wanted) {
+      for (const [t, record] of at) {
+        if (onlyTerminal && t !== onlyTerminal) continue;
+        const was = sent.get(`${t}\0${id}`);
+        const d = digest(record);
+        if (was === d) continue;
+        // A terminal keeps an existing person's groups when none are sent: one held
+        // only for a list (no groups) is removed first, so a grant gets the default group again.
+        if (was?.startsWith(LIST_ONLY) && !d.startsWith(LIST_ONLY)) entry(t).reset.push(id);
+        entry(t).upsert.push(record);
+      }
     }
-    for (const h of held) if (!wanted.get(h.person_id)?.terminals.has(h.terminal_id)) entry(h.terminal_id).remove.push(h.person_id);
+    for (const h of held) if (!wanted.get(h.person_id)?.has(h.terminal_id)) entry(h.terminal_id).remove.push(h.person_id);
     return plan;
   };
 

@@ -104,4 +104,31 @@ await onEveryDatabase('alert configuration', (test, open) => {
       await app.close();
     }
   });
+  test('list membership and list zones changed over HTTP update the members on the terminals (onPersonChanged)', async () => {
+    const store = await open();
+    await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
+    const secret = Buffer.alloc(32, 1);
+    const gate = await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' });
+    await createPerson(store.db, secret, { id: 'p-ann', name: 'Ann' });
+    await createPerson(store.db, secret, { id: 'p-bob', name: 'Bob' });
+    const changed: string[] = [];
+    const app = await buildSiteServer({ store, secret, now: () => 1_000, onPersonChanged: async (id) => void changed.push(id) });
+    try {
+      const admin = await login(app, 'root');
+      const call = (method: 'PUT' | 'DELETE', url: string, payload?: unknown) => app.inject({ method, url, headers: admin, ...(payload !== undefined && { payload: payload as object }) });
+      assert.is((await call('PUT', '/api/alert-lists/watch', { name: 'Watch-list', purpose: 'watch', zones: [] })).statusCode, 200);
+      assert.equal(changed, [], 'no members yet');
+      assert.is((await call('PUT', '/api/alert-lists/watch/members/p-ann')).statusCode, 204);
+      assert.is((await call('PUT', '/api/alert-lists/watch/members/p-bob')).statusCode, 204);
+      assert.equal(changed.splice(0), ['p-ann', 'p-bob']);
+      assert.is((await call('PUT', '/api/alert-lists/watch', { name: 'Watch-list', purpose: 'watch', zones: [gate.id] })).statusCode, 200);
+      assert.equal(changed.splice(0), ['p-ann', 'p-bob'], 'new zones: every member follows');
+      assert.is((await call('DELETE', '/api/alert-lists/watch/members/p-ann')).statusCode, 204);
+      assert.equal(changed.splice(0), ['p-ann']);
+      assert.is((await call('DELETE', '/api/alert-lists/watch')).statusCode, 204);
+      assert.equal(changed.splice(0), ['p-bob'], 'a removed list takes its members with it');
+    } finally {
+      await app.close();
+    }
+  });
 });

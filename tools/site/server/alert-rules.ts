@@ -13,6 +13,7 @@ import {
   listAlertLists,
   listAlertPeriods,
   listAlertRules,
+  membersOfLists,
   putAlertList,
   putAlertPeriod,
   putAlertRule,
@@ -103,12 +104,16 @@ export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const l = await putAlertList(db, { id: request.params.id, ...request.body });
       await app.audit(request, 'alert-list.put', `alert-list:${l.id}`, { ...request.body });
+      // Its zones decide which terminals hold its members' faces (galleries.ts).
+      for (const person of await membersOfLists(db, [l.id])) await app.site.onPersonChanged?.(person);
       return l;
     },
   );
   app.delete<{ Params: { id: string } }>('/api/alert-lists/:id', { preHandler: admin, schema: { summary: 'Remove a list', tags: ['alerts'], params: idParams, response: { 204: { type: 'null' }, ...errors } } }, async (request, reply) => {
+    const members = await membersOfLists(db, [request.params.id]);
     await removeAlertList(db, request.params.id);
     await app.audit(request, 'alert-list.remove', `alert-list:${request.params.id}`);
+    for (const person of members) await app.site.onPersonChanged?.(person);
     return reply.status(204).send();
   });
   const memberParams = { type: 'object', properties: { id: { type: 'string', pattern: ALERT_ID }, person: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id', 'person'] } as const;
@@ -118,6 +123,7 @@ export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       await addListMember(db, request.params.id, request.params.person, app.site.now());
       await app.audit(request, 'alert-list.member-add', `person:${request.params.person}`, { list: request.params.id });
+      await app.site.onPersonChanged?.(request.params.person);
       return reply.status(204).send();
     },
   );
@@ -127,6 +133,7 @@ export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       await removeListMember(db, request.params.id, request.params.person);
       await app.audit(request, 'alert-list.member-remove', `person:${request.params.person}`, { list: request.params.id });
+      await app.site.onPersonChanged?.(request.params.person);
       return reply.status(204).send();
     },
   );

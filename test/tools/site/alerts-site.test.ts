@@ -2,7 +2,8 @@
  * Alerts end to end in `limen site` (runSite with a fleet) on a real broker (Mosquitto
  * when installed, else aedes): a fleet agent's events travel through the SDK and the
  * ingest; a watched person's grant and a tailgating alarm each pop up on /api/live as an
- * `alert` and reach a real HTTP receiver signed; an unlisted person raises nothing.
+ * `alert` and reach a real HTTP receiver signed; an unlisted person raises nothing. The
+ * terminal's list match that follows the grant brings the snapshot as an `alert-update`.
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -126,6 +127,13 @@ test('a watched person and a tailgating alarm from a fleet agent pop up on /api/
       ],
     );
     assert.ok(messages.some((m) => m.type === 'event' && m.event!.personId === 'p-bob'), "Bob's event went by without an alert");
+
+    // The terminal's list match of Ann's face (naming her grant, seq 2) brings the snapshot to the open pop-up.
+    terminal.events.append({ type: 'alert.list-match', personId: 'p-ann', credentialType: 'face', data: { lists: [{ id: 'watch', purpose: 'watch' }], score: 0.93, liveness: 0.9, eventSeq: 2, snapshotId: 'snap-ann' } });
+    await waitFor('alert update', () => messages.some((m) => m.type === 'alert-update'));
+    const updates = messages.filter((m) => m.type === 'alert-update').map((m) => m.alert!);
+    assert.equal(updates.map((a) => [a.id, a.ruleId, a.snapshot, a.score]), [[alerts()[0]!.id, 'watched', 'snap-ann', 0.93]], "the snapshot reaches Ann's alert");
+    assert.is(alerts().length, 2, 'the list match joined the alert, no new one');
 
     await guard(twoHooks, 'two webhook deliveries');
     assert.equal(hooks.map((h) => JSON.parse(h.body).alert.ruleId).sort(), ['tailgate', 'watched']);

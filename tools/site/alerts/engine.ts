@@ -3,7 +3,8 @@
  * its commit, through `Ingest.onStored`), against terminals going offline (the fleet's
  * presence) and, for long absence, on a timer of the injected clock. Each alert is
  * stored with the rule version that raised it, then handed to the listeners (live
- * pop-up, webhooks).
+ * pop-up, webhooks). Evidence added later to an alert (the terminal's list match
+ * bringing the face snapshot) goes to the update listeners (the live pop-up) only.
  *
  * Scope: a rule with no zones and no terminals applies everywhere; otherwise at its
  * terminals and at any terminal placed in one of its zones or their sub-zones. A rule
@@ -24,6 +25,7 @@ import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';
 import {
   enrichAlert,
+  getAlert,
   insertAlert,
   joinRecentAlert,
   lastAlertFor,
@@ -62,6 +64,8 @@ export type AlertListener = (alert: AlertView, rule: AlertRule) => void;
 
 export interface AlertEngine {
   onAlert(listener: AlertListener): Unsubscribe;
+  /** An alert already raised got evidence it lacked (a snapshot, a score): not a new alert. */
+  onUpdate(listener: AlertListener): Unsubscribe;
   /** Rules, lists' zones or periods were changed: read them again before the next evaluation. */
   rulesChanged(): void;
   /** Resolves once everything received so far has been evaluated (tests wait on it). */
@@ -104,6 +108,16 @@ function inPeriods(rule: AlertRule, periods: AlertPeriod[], ts: number): boolean
 export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
   const { db } = o.store;
   const listeners = new Set<AlertListener>();
+  const updateListeners = new Set<AlertListener>();
+  const notify = (to: Set<AlertListener>, view: AlertView, rule: AlertRule) => {
+    for (const l of to) {
+      try {
+        l(view, rule);
+      } catch (err) {
+        o.logger?.error({ err }, 'site: alert listener failed');
+      }
+    }
+  };
   let stopped = false;
   let chain = Promise.resolve();
   const enqueue = (what: string, run: () => Promise<void>) => {
@@ -138,14 +152,7 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
 
   const raise = async (rule: AlertRule, a: Omit<NewAlert, 'ruleId' | 'ruleVersion' | 'trigger' | 'severity'>) => {
     const row = await insertAlert(db, { ruleId: rule.id, ruleVersion: rule.version, trigger: rule.trigger, severity: rule.severity, ...a }, o.clock.now());
-    const view = alertView(row);
-    for (const l of listeners) {
-      try {
-        l(view, rule);
-      } catch (err) {
-        o.logger?.error({ err }, 'site: alert listener failed');
-      }
-    }
+    notify(listeners, alertView(row), rule);
   };
 
   const evidence = async (e: IngestedEvent) => {
@@ -177,7 +184,12 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
         const decision = e.type === 'alert.list-match' ? accessSeq : e.seq;
         if (decision !== null) {
           dedupeKey = `face:${e.terminal}:${decision}`;
-          if (await enrichAlert(db, rule.id, dedupeKey, proof)) continue;
+          const before = await enrichAlert(db, rule.id, dedupeKey, proof);
+          if (before) {
+            const after = await getAlert(db, before.id);
+            if (after.snapshot !== before.snapshot || after.score !== before.score || after.liveness !== before.liveness) notify(updateListeners, alertView(after), rule);
+            continue;
+          }
         }
       } else if (trigger === 'stranger') {
         dedupeKey = e.zoneId !== null ? `zone:${e.zoneId}` : `terminal:${e.terminal}`;
@@ -259,6 +271,10 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     onAlert(l) {
       listeners.add(l);
       return () => void listeners.delete(l);
+    },
+    onUpdate(l) {
+      updateListeners.add(l);
+      return () => void updateListeners.delete(l);
     },
     rulesChanged() {
       cached = undefined;

@@ -23,6 +23,12 @@ export interface LiveAlertMessage {
   alert: AlertView;
 }
 
+/** Evidence that reached an alert after it popped up (the face snapshot of the terminal's list match). */
+export interface LiveAlertUpdateMessage {
+  type: 'alert-update';
+  alert: AlertView;
+}
+
 /** The close code of a socket whose session ended (logout or expiry). */
 export const SESSION_ENDED = 4001;
 
@@ -51,23 +57,26 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       else if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
     }
   });
-  // New alerts of rules with the pop-up action; viewers see that one was raised, not about whom.
-  const offAlerts = app.site.alerts?.onAlert((alert, rule) => {
+  // New alerts of rules with the pop-up action, and what reached them later; viewers see that one was raised, not about whom.
+  const popUp = (type: 'alert' | 'alert-update') => (alert: AlertView, rule: { actions: { popup: boolean } }) => {
     if (sockets.size === 0 || !rule.actions.popup) return;
-    const full = JSON.stringify({ type: 'alert', alert } satisfies LiveAlertMessage);
-    const anonymous = JSON.stringify({ type: 'alert', alert: { ...alert, personId: null, snapshot: null } } satisfies LiveAlertMessage);
+    const full = JSON.stringify({ type, alert } satisfies LiveAlertMessage | LiveAlertUpdateMessage);
+    const anonymous = JSON.stringify({ type, alert: { ...alert, personId: null, snapshot: null } } satisfies LiveAlertMessage | LiveAlertUpdateMessage);
     const now = app.site.now();
     for (const [socket, { personal, expiresAt }] of sockets) {
       if (expiresAt <= now) end(socket);
       else if (socket.readyState === socket.OPEN) socket.send(personal ? full : anonymous);
     }
-  });
+  };
+  const offAlerts = app.site.alerts?.onAlert(popUp('alert'));
+  const offUpdates = app.site.alerts?.onUpdate(popUp('alert-update'));
   const offEnd = app.onSessionEnd((session) => {
     for (const [socket, s] of sockets) if (s.session === session) end(socket);
   });
   app.addHook('onClose', async () => {
     off?.();
     offAlerts?.();
+    offUpdates?.();
     offEnd();
     for (const [socket, s] of sockets) {
       clearTimeout(s.expiry);
@@ -87,7 +96,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
           if (origin !== undefined && URL.canParse(origin) && new URL(origin).host !== request.headers.host) throw new SiteError('FORBIDDEN', 'foreign origin');
         },
       ],
-      schema: { summary: 'WebSocket: every newly stored event as {"type":"event","event":{...}}, every new alert (pop-up rules) as {"type":"alert","alert":{...}}', tags: ['records'] },
+      schema: { summary: 'WebSocket: every newly stored event as {"type":"event","event":{...}}, every new alert (pop-up rules) as {"type":"alert","alert":{...}}, evidence reaching it later (its snapshot) as {"type":"alert-update","alert":{...}}', tags: ['records'] },
     },
     (socket, request) => {
       const staff = request.staff!;

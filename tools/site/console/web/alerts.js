@@ -40,7 +40,7 @@ function Snapshot({ alert }) {
 }
 
 /** One alert, over the page: what, where, when, whom, the snapshot; acknowledge, note, close. */
-export function AlertPopup({ id, names, onClose, onChanged }) {
+export function AlertPopup({ id, version = 0, names, onClose, onChanged }) {
   const { t, lang, me } = useCtx();
   const [alert, setAlert] = useState(null);
   const [note, setNote] = useState('');
@@ -49,6 +49,10 @@ export function AlertPopup({ id, names, onClose, onChanged }) {
     setAlert(null);
     api('GET', `/api/alerts/${id}`).then(setAlert, setError);
   }, [id]);
+  // An `alert-update` (its snapshot arrived): read it again; the snapshot's key changes with it.
+  useEffect(() => {
+    if (version > 0) api('GET', `/api/alerts/${id}`).then(setAlert, setError);
+  }, [version]);
   const act = async (path, body) => {
     try {
       const a = await api('POST', `/api/alerts/${id}/${path}`, body);
@@ -96,7 +100,7 @@ export function AlertPopup({ id, names, onClose, onChanged }) {
 }
 
 /** The dashboard's alert area: open and acknowledged alerts, new ones added live and popped up at once. */
-export function AlertArea({ live }) {
+export function AlertArea({ live, updates = {} }) {
   const { t, lang, me } = useCtx();
   const reader = ALERT_READERS.includes(me.role);
   // A new alert may come from a rule or list made since the dashboard opened.
@@ -127,7 +131,7 @@ export function AlertArea({ live }) {
         <td>${time(a.createdAt, lang)}</td><td><span class=${`sev ${a.severity}`}>${t(`trigger.${a.trigger}`)}</span></td>
         <td>${a.zoneId ? zonePath(zs, a.zoneId) : (a.terminal ?? '')}</td><td>${a.personId ?? ''}</td><td class="meta">${t(`alertState.${a.state}`)}</td></tr>`)}
     </tbody></table>`}
-    ${shown ? html`<${AlertPopup} id=${shown} names=${names.data} onClose=${() => setShown(null)} onChanged=${changed} />` : null}
+    ${shown ? html`<${AlertPopup} id=${shown} version=${updates[shown] ?? 0} names=${names.data} onClose=${() => setShown(null)} onChanged=${changed} />` : null}
   </section>`;
 }
 

@@ -9,7 +9,8 @@ const HOUR = 3_600_000;
 
 /** The live socket: events (the newest first, at most 100) and the alerts raised since it opened; reconnects after a drop. */
 export function useLive() {
-  const [state, setState] = useState({ events: [], alerts: [], connected: false });
+  // updates: per alert id, how many `alert-update` messages came (a snapshot arriving after the alert).
+  const [state, setState] = useState({ events: [], alerts: [], updates: {}, connected: false });
   useEffect(() => {
     let ws;
     let stopped = false;
@@ -21,6 +22,10 @@ export function useLive() {
         const msg = JSON.parse(m.data);
         if (msg.type === 'event') setState((s) => ({ ...s, events: [msg.event, ...s.events].slice(0, 100) }));
         if (msg.type === 'alert') setState((s) => ({ ...s, alerts: [msg.alert, ...s.alerts] }));
+        if (msg.type === 'alert-update') {
+          const id = msg.alert.id;
+          setState((s) => ({ ...s, alerts: s.alerts.map((a) => (a.id === id ? msg.alert : a)), updates: { ...s.updates, [id]: (s.updates[id] ?? 0) + 1 } }));
+        }
       };
       ws.onclose = () => {
         setState((s) => ({ ...s, connected: false }));
@@ -118,7 +123,7 @@ export function Dashboard() {
   const unplaced = d ? d.terminals.filter((x) => x.zoneId === null) : [];
   return html`<div class="grid">
     <div>
-      <${AlertArea} live=${live.alerts} />
+      <${AlertArea} live=${live.alerts} updates=${live.updates} />
       <section id="zones"><h2>${t('dash.zones')}</h2><${ErrorLine} error=${base.error} />
         ${d ? html`<ul class="tree">${zoneTree(d.zones).map((n) => html`<${ZoneNode} node=${n} terminals=${d.terminals} occupancy=${occupancy} unlock=${unlock} />`)}</ul>
           ${unplaced.length ? html`<h3>${t('dash.unplaced')}</h3>${unplaced.map((x) => html`<${TerminalRow} terminal=${x} unlock=${unlock} />`)}` : null}` : html`<p class="meta">${t('common.loading')}</p>`}

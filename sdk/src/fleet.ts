@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
+import { Alerts } from './alerts.js';
 import { sendCommand, type CommandRequestContext } from './command-request.js';
 import { desireConfig, type ConfigDesireContext } from './config-desire.js';
 import { ClosedError, DisconnectedError } from './errors.js';
@@ -56,6 +57,8 @@ export class Fleet {
   private readonly commands: CommandRequestContext;
   private readonly desires: ConfigDesireContext;
   private readonly link: FleetLink;
+  /** Alerts for integrators: `publish` one (a backend raising alerts), `on` to handle them. */
+  readonly alerts: Alerts;
   private closed = false;
   private readonly onMessageBound = (topic: string, payload: Buffer, packet: IPublishPacket) => {
     if (!this.closed) this.router.route(topic, payload, packet.retain);
@@ -103,6 +106,7 @@ export class Fleet {
     this.errorListeners = new Listeners(onThrow);
     this.events = new EventStream({ client, site: this.site, shareGroup: this.shareGroup, log: this.log, gaps: this.gapListeners, errors: this.errorListeners });
     this.state = new StateSubscription({ client, site: this.site, clientId, timeoutMs });
+    this.alerts = new Alerts({ client, site: this.site, log: this.log, closed, onThrow });
     this.router = new InboundRouter({
       site: this.site,
       clientId,
@@ -114,6 +118,7 @@ export class Fleet {
       presence: this.presenceListeners,
       health: this.healthListeners,
       reported: this.reportedListeners,
+      alerts: this.alerts,
     });
     const { site, registry, pending } = this;
     this.commands = { client, site, clientId, registry, pending, sign, timeoutMs, closed };
@@ -146,6 +151,7 @@ export class Fleet {
     try {
       await this.state.subscribe();
       if (this.events.subscribed) await this.events.subscribe();
+      await this.alerts.resubscribe();
     } catch (err) {
       this.log.warn({ err }, 'limen sdk: resubscribing failed');
     }
@@ -274,10 +280,15 @@ export class Fleet {
     if (this.ownsClient) {
       await new Promise<void>((resolve) => this.client.end(!this.client.connected, () => resolve()));
     } else if (this.client.connected) {
-      const subs = [...this.state.filters(), ...(this.events.subscribed ? [filters.events(this.site, this.shareGroup)] : [])];
+      const subs = [
+        ...this.state.filters(),
+        ...(this.events.subscribed ? [filters.events(this.site, this.shareGroup)] : []),
+        ...(this.alerts.subscribed ? [filters.alerts(this.site)] : []),
+      ];
       await this.client.unsubscribeAsync(subs).catch(() => undefined);
     }
     this.events.clear();
+    this.alerts.clear();
   }
 }
 

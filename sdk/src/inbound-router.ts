@@ -4,12 +4,14 @@
  * the event stream, the barrier to the state subscription. Anything malformed is dropped
  * and counted by `{kind}.{reason}`.
  */
+import type { Alerts } from './alerts.js';
 import { OfflineError, RejectedError } from './errors.js';
 import type { EventStream } from './event-stream.js';
 import type { Listeners } from './listeners.js';
 import type { FleetLogger } from './logger.js';
 import type { PendingRequests } from './pending-requests.js';
 import {
+  alertMessage,
   configDesiredMessage,
   configReportedMessage,
   decode,
@@ -41,6 +43,7 @@ export interface InboundRouterOptions {
   presence: Listeners<PresenceUpdate>;
   health: Listeners<HealthUpdate>;
   reported: Listeners<ConfigReportedUpdate>;
+  alerts: Alerts;
 }
 
 /** Retained state topics, with the prefix their drops are counted under. */
@@ -106,6 +109,16 @@ export class InboundRouter {
           if (!m.ok) return this.drop(`events.${m.reason}`);
           if (!isSupportedVersion(m.value.v)) return this.drop('events.unsupported_version');
           events.accept(t.terminal, m.value.body);
+          return;
+        }
+        case 'alert': {
+          if (!this.o.alerts.subscribed) return;
+          const m = decode(payload, alertMessage);
+          if (!m.ok) return this.drop(`alert.${m.reason}`);
+          if (!isSupportedVersion(m.value.v)) return this.drop('alert.unsupported_version');
+          // The topic is what integrators filter on: a body that says otherwise is not trusted.
+          if (m.value.body.severity !== t.severity || m.value.body.trigger !== t.trigger) return this.drop('alert.topic_mismatch');
+          this.o.alerts.deliver({ alert: m.value.body, ts: m.value.ts, messageId: m.value.id });
           return;
         }
         case 'barrier': {

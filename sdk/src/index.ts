@@ -9,6 +9,7 @@
  */
 export { Fleet, type FleetOptions, type FleetStats, type FleetTlsOptions, type Target } from './fleet.js';
 export { Terminal, Group, type GroupResult, type RequestOptions, type DesireOptions, type DesireResult, type Snapshot } from './terminal.js';
+export { Alerts, type ReceivedAlert } from './alerts.js';
 export { gallerySnapshot, type GallerySource, type SyncOptions, type SyncProgress, type SyncResult } from './gallery-sync.js';
 export type { FleetEvent, KnownFleetEvent, UnknownFleetEvent, EventHandler, EventBatchHandler, EventGap, EventConsumerStats } from './event-consumer.js';
 export type { TerminalInfo, PresenceUpdate, HealthUpdate } from './registry.js';
@@ -27,4 +28,4 @@ export {
 export { issueVisitorPass, type IssuedPass } from './passes.js';
 export { signerFromPem, CONSENT_METHODS, ID_PATTERN, ID_RULE, isValidId, displayNameProblem, type Signer, type PassSpec } from './protocol/index.js';
 export * as protocol from './protocol/index.js';
-export type { PersonRecord, Face, FaceConsent, ConsentMethod, GalleryChange, WireEvent, EventType, EventData, TypedEvent, HealthBody, PresenceBody, ConfigReportedBody, ErrorCode } from './protocol/index.js';
+export type { PersonRecord, Face, FaceConsent, ConsentMethod, GalleryChange, WireEvent, EventType, EventData, TypedEvent, HealthBody, PresenceBody, ConfigReportedBody, ErrorCode, AlertBody, AlertSeverity } from './protocol/index.js';

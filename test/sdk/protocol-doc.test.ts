@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import {
   EVENT_TYPES,
+  alertMessage,
   commandSchemas,
   configDesiredMessage,
   configReportedMessage,
@@ -37,7 +38,7 @@ function check(schema: z.ZodType, value: unknown, where: string): void {
 
 test('the document has examples for every message kind', () => {
   const kinds = new Set(examples.map((e) => parseTopic(e.topic)?.kind));
-  for (const k of ['presence', 'health', 'configDesired', 'configReported', 'command', 'reply', 'events', 'eventsAck', 'resync']) {
+  for (const k of ['presence', 'health', 'configDesired', 'configReported', 'command', 'reply', 'events', 'eventsAck', 'resync', 'alert']) {
     assert.ok(kinds.has(k as never), `an example of ${k}`);
   }
 });
@@ -62,6 +63,12 @@ test('every example matches its schema', () => {
       }
       case 'eventsAck': check(eventAckMessage, value, where); break;
       case 'resync': check(resyncMessage, value, where); break;
+      case 'alert': {
+        check(alertMessage, value, where);
+        const body = (value as { body: { severity: string; trigger: string } }).body;
+        assert.equal([body.severity, body.trigger], [t!.severity, t!.trigger], `${where}: the topic names the body's severity and trigger`);
+        break;
+      }
       case 'command': {
         check(requestEnvelope, value, where);
         assert.ok(isCommandName(t!.name), `${where}: known command`);

@@ -10,6 +10,7 @@ import { pushAccessRules } from './access-rules-push.js';
 import { systemAlertClock } from './alerts/clock.js';
 import { startAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startWebhookDelivery, type WebhookDelivery } from './alerts/webhooks.js';
+import { startMqttAlerts, type MqttAlerts } from './alerts/mqtt.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startPresence, type Presence } from './presence.js';
@@ -64,6 +65,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let galleries: Galleries | undefined;
   let alerts: AlertEngine | undefined;
   let webhooks: WebhookDelivery | undefined;
+  let mqttAlerts: MqttAlerts | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
@@ -80,6 +82,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       presence = startPresence({ store, source: ingest, logger });
       alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: systemAlertClock, logger });
       webhooks = startWebhookDelivery({ store, source: alerts, clock: systemAlertClock, logger });
+      mqttAlerts = startMqttAlerts({ source: alerts, fleet, logger });
       galleries = siteGalleries({ store, fleet, logger });
       const g = galleries;
       // A terminal that comes (back) online gets what it missed.
@@ -125,8 +128,10 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
           await app.close();
           presence?.stop();
           webhooks?.stop();
+          mqttAlerts?.stop();
           alerts?.stop();
           await webhooks?.idle();
+          await mqttAlerts?.idle();
           ingest?.stop();
           await fleet?.close();
           await store.close();

@@ -4,6 +4,7 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './codes.js';
 export * from './topics.js';
+export * from './alerts.js';
 export * from './schemas.js';
 export * from './events.js';
 export * from './commands.js';

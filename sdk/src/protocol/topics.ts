@@ -16,10 +16,12 @@
  * | `{terminal}/reply/{clientId}`       | terminal | no       | 1   |
  * | `_fleet/resync`                     | backend  | no       | 1   |
  * | `_fleet/barrier/{clientId}`         | backend (to itself) | yes, until it is back | 1 |
+ * | `_alerts/{severity}/{trigger}`      | backend  | no       | 1   |
  *
  * Replies go under the terminal's subtree (not the backend's) so that the terminal
  * only ever publishes below its own prefix.
  */
+import { ALERT_SEVERITIES, isValidAlertTrigger, type AlertSeverity } from './alerts.js';
 import { ID_RULE, isValidId } from './ids.js';
 
 export const TOPIC_PREFIX = 'limen/v1';
@@ -28,6 +30,10 @@ export const TOPIC_PREFIX = 'limen/v1';
 const COMMAND_RE = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$/;
 /** The reserved segment for site-wide topics; it cannot clash with an id (ids never start with `_`). */
 export const FLEET_SEGMENT = '_fleet';
+/** The reserved segment for alerts for integrators (see alerts.ts); terminals' ACL does not reach it. */
+export const ALERTS_SEGMENT = '_alerts';
+
+const isSeverity = (s: unknown): s is AlertSeverity => (ALERT_SEVERITIES as readonly unknown[]).includes(s);
 
 export function isValidCommandName(s: unknown): s is string {
   return typeof s === 'string' && s.length <= 64 && COMMAND_RE.test(s);
@@ -74,6 +80,12 @@ export const topics = {
     assertId('client id', clientId);
     return `${TOPIC_PREFIX}/${site}/${FLEET_SEGMENT}/barrier/${clientId}`;
   },
+  alert(site: string, severity: string, trigger: string): string {
+    assertId('site', site);
+    if (!isSeverity(severity)) throw new TypeError(`bad alert severity ${JSON.stringify(severity)}`);
+    if (!isValidAlertTrigger(trigger)) throw new TypeError(`bad alert trigger ${JSON.stringify(trigger)}`);
+    return `${TOPIC_PREFIX}/${site}/${ALERTS_SEGMENT}/${severity}/${trigger}`;
+  },
 };
 
 /** Subscription filters. */
@@ -97,6 +109,11 @@ export const filters = {
     assertId('client id', clientId);
     return `${TOPIC_PREFIX}/${site}/+/reply/${clientId}`;
   },
+  /** Every alert of a site (integrators narrow it themselves: `.../_alerts/critical/#`). */
+  alerts(site: string): string {
+    assertId('site', site);
+    return `${TOPIC_PREFIX}/${site}/${ALERTS_SEGMENT}/#`;
+  },
   /** Everything a terminal subscribes to. */
   terminalInbox(site: string, terminal: string): string[] {
     const b = base(site, terminal);
@@ -109,7 +126,8 @@ export type ParsedTopic =
   | { kind: 'command'; site: string; terminal: string; name: string }
   | { kind: 'reply'; site: string; terminal: string; clientId: string }
   | { kind: 'resync'; site: string }
-  | { kind: 'barrier'; site: string; clientId: string };
+  | { kind: 'barrier'; site: string; clientId: string }
+  | { kind: 'alert'; site: string; severity: AlertSeverity; trigger: string };
 
 const LEAVES: Record<string, ParsedTopic['kind']> = {
   presence: 'presence',
@@ -131,6 +149,10 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (owner === FLEET_SEGMENT) {
     if (rest.length === 1 && rest[0] === 'resync') return { kind: 'resync', site };
     if (rest.length === 2 && rest[0] === 'barrier' && isValidId(rest[1])) return { kind: 'barrier', site, clientId: rest[1]! };
+    return null;
+  }
+  if (owner === ALERTS_SEGMENT) {
+    if (rest.length === 2 && isSeverity(rest[0]) && isValidAlertTrigger(rest[1])) return { kind: 'alert', site, severity: rest[0], trigger: rest[1]! };
     return null;
   }
   if (!isValidId(owner)) return null;

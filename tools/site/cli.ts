@@ -11,6 +11,7 @@ import { systemAlertClock } from './alerts/clock.js';
 import { startAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startWebhookDelivery, type WebhookDelivery } from './alerts/webhooks.js';
 import { startMqttAlerts, type MqttAlerts } from './alerts/mqtt.js';
+import { startAlertRetention, type AlertRetention } from './alerts/retention.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startPresence, type Presence } from './presence.js';
@@ -43,6 +44,8 @@ export interface SiteOptions {
    * MQTT 5 and consumes its share through the shared subscription of this group.
    */
   shareGroup?: string;
+  /** Days an alert is kept after its last sighting (default 90). */
+  alertRetentionDays?: number;
   /** Runs on the store before the server starts (the demo community's seed). */
   prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
 }
@@ -66,9 +69,12 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let alerts: AlertEngine | undefined;
   let webhooks: WebhookDelivery | undefined;
   let mqttAlerts: MqttAlerts | undefined;
+  let retention: AlertRetention | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
+    retention = startAlertRetention({ store, clock: systemAlertClock, logger, ...(o.alertRetentionDays !== undefined && { retentionDays: o.alertRetentionDays }) });
+    void retention.purge().catch(() => undefined);
     if (o.fleet) {
       fleet = await Fleet.connect({
         url: o.fleet,
@@ -129,15 +135,19 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
           presence?.stop();
           webhooks?.stop();
           mqttAlerts?.stop();
+          retention?.stop();
           alerts?.stop();
           await webhooks?.idle();
           await mqttAlerts?.idle();
+          await retention?.idle();
           ingest?.stop();
           await fleet?.close();
           await store.close();
         })()),
     };
   } catch (err) {
+    retention?.stop();
+    await retention?.idle();
     await fleet?.close();
     await store.close();
     throw err;

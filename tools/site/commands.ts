@@ -23,6 +23,11 @@ export function registerSite(program: Command, out: Out = (l) => console.log(l))
     .option('--fleet <url>', 'MQTT broker of the site terminals (e.g. mqtt://127.0.0.1:1883)')
     .option('--site <site>', 'fleet site name (default demo)')
     .option('--share-group <name>', 'several site instances on one PostgreSQL: each consumes its share of the events (MQTT 5 shared subscription of this group)')
+    .option('--alert-retention-days <days>', 'days an alert (and its snapshot reference) is kept after its last sighting (default 90)', (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`not a number of days > 0: ${v}`);
+      return n;
+    })
     .option('--secret-file <file>', 'site secret for keyed hashes and CSRF tokens (default site.key beside a SQLite database, else var/site.key; made when missing)')
     .option('--secure-cookies', 'mark cookies Secure (serve behind HTTPS)')
     .option('--signing-key <file>', 'fleet signing key (PEM, from limen provision): signs commands and visitor passes')

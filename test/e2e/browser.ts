@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { FaceService } from '../../firmware/face/index.js';
 
@@ -90,4 +90,12 @@ export async function playFrames(kioskUrl: string, face: FaceService, jpeg: Buff
   } finally {
     ws.close();
   }
+}
+
+/** Logs in to the site console at `siteUrl` as `username` (the login form, as staff use it). */
+export async function logInToSite(page: Page, siteUrl: string, password: string, username = 'admin'): Promise<void> {
+  await page.goto(siteUrl);
+  await page.fill('#login input[name=username]', username);
+  await page.fill('#login input[name=password]', password);
+  await page.click('#login button[type=submit]');
 }

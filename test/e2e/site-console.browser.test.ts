@@ -17,7 +17,7 @@ import { siteService } from '../../tools/cli/site-service.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
 import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
-import { ARTIFACTS, chromiumOrSkip, launchChromium, playFrames } from './browser.js';
+import { ARTIFACTS, chromiumOrSkip, launchChromium, logInToSite, playFrames } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 const README_SHOT = fileURLToPath(new URL('../../docs/images/site-console.png', import.meta.url));
@@ -45,10 +45,7 @@ if (chromiumOrSkip('site console browser tests')) {
       const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 860 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(siteUrl);
-      await page.fill('#login input[name=username]', 'admin');
-      await page.fill('#login input[name=password]', 'not the password');
-      await page.click('#login button[type=submit]');
+      await logInToSite(page, siteUrl, 'not the password');
       await page.waitForSelector('#login-msg:has-text("Wrong username or password.")');
       await page.fill('#login input[name=password]', PASSWORD);
       await page.click('#login button[type=submit]');

@@ -13,7 +13,7 @@ import { simSigningKeyFile } from '../../tools/cli/sim-signing-key.js';
 import { siteService } from '../../tools/cli/site-service.js';
 import { startSimulation } from '../../tools/cli/simulation.js';
 import { showAtCamera } from '../firmware/helpers/pass-at-camera.js';
-import { ARTIFACTS, chromiumOrSkip, launchChromium } from './browser.js';
+import { ARTIFACTS, chromiumOrSkip, launchChromium, logInToSite } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 const PASSWORD = 'demo admin password';
@@ -39,10 +39,7 @@ if (chromiumOrSkip('site visitors browser tests')) {
       const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(siteUrl);
-      await page.fill('#login input[name=username]', 'admin');
-      await page.fill('#login input[name=password]', PASSWORD);
-      await page.click('#login button[type=submit]');
+      await logInToSite(page, siteUrl, PASSWORD);
       await page.waitForSelector('[data-terminal="door-1"][data-status=online]');
 
       // Register: the ID number goes in whole and comes back masked.

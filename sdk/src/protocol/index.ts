@@ -13,3 +13,4 @@ export * from './issues.js';
 export * from './canonical.js';
 export * from './signature.js';
 export * from './pass-token.js';
+export * from './plates.js';

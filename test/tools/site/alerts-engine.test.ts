@@ -209,6 +209,33 @@ await onEveryDatabase('alert engine', (test, open) => {
     }
   });
 
+  test('long absence counts only passages in the rule scope: seen only out of scope fires, seen in a sub-zone or at a listed terminal does not', async () => {
+    const store = await open();
+    const clock = new FakeClock(START);
+    const s = await site(store);
+    const secret = Buffer.alloc(32, 1);
+    for (const id of ['p-eli', 'p-gus', 'p-hal']) await createPerson(store.db, secret, { id, name: id });
+    await putAlertList(store.db, { id: 'alone', name: 'Living alone', purpose: 'other', zones: [] });
+    for (const id of ['p-eli', 'p-gus', 'p-hal']) await addListMember(store.db, 'alone', id, START);
+    await putAlertRule(store.db, 'absent-gate', rule({ trigger: 'long-absence', lists: ['alone'], zones: [s.gate], absenceHours: 48 }), null);
+    await putAlertRule(store.db, 'absent-garage', rule({ trigger: 'long-absence', lists: ['alone'], terminals: ['garage-1'], absenceHours: 48 }), null);
+    const h = harness(store, clock, s.zoneOf);
+    try {
+      await h.advance(2 * HOUR);
+      await h.event('garage-1', 'access.granted', { personId: 'p-eli', result: 'granted' });
+      await h.event('b3-door', 'access.granted', { personId: 'p-gus', result: 'granted' });
+      await h.event('gate-1', 'access.granted', { personId: 'p-hal', result: 'granted' });
+      await h.event('garage-1', 'access.granted', { personId: 'p-hal', result: 'granted' });
+      await h.advance(45 * HOUR);
+      assert.equal(h.alerts, [], 'nobody is absent 48 h yet');
+      await h.advance(2 * HOUR); // 49 h after being listed, 47 h after passing.
+      const fired = h.alerts.map((a) => `${a.ruleId}:${a.personId}`).sort();
+      assert.equal(fired, ['absent-garage:p-gus', 'absent-gate:p-eli'], 'absent from the gate subtree (eli: garage only), absent from the garage terminal (gus: B3 only)');
+    } finally {
+      h.engine.stop();
+    }
+  });
+
   test('rule changes apply at once when the API says so, within RULES_TTL_MS when another instance made them', async () => {
     const store = await open();
     const clock = new FakeClock(START);

@@ -17,9 +17,9 @@
  * (its `sightings` counted up, not raised again): a face lingering at the gate makes
  * one alert, not a storm.
  *
- * Long absence counts a granted passage at any terminal (a rule's zones and terminals
- * do not narrow it); a person never seen is absent from the time they were put on the
- * list. Terminal offline is timed from when this process saw the terminal go offline.
+ * Long absence counts a granted passage only where the rule applies (its terminals,
+ * its zones' subtrees; anywhere for a rule with neither); a person never seen there is
+ * absent from the time they were put on the list. Terminal offline is timed from when this process saw the terminal go offline.
  */
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';
@@ -209,7 +209,7 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     for (const rule of candidates) {
       if (!inPeriods(rule, periods, now)) continue;
       const members = await db.selectFrom('alert_list_members').select(['person_id', 'added_at']).where('list_id', 'in', rule.lists).execute();
-      const last = await lastPassages(db, [...new Set(members.map((m) => m.person_id))]);
+      const last = await lastPassages(db, [...new Set(members.map((m) => m.person_id))], rule);
       const since = new Map<string, number>();
       // Never seen: absent since they were put on the list.
       for (const m of members) since.set(m.person_id, last.get(m.person_id) ?? Math.min(since.get(m.person_id) ?? Infinity, m.added_at));

@@ -151,15 +151,33 @@ export function lastAlertFor(db: Kysely<Database>, ruleId: string, personId: str
   return db.selectFrom('alerts').select(['id', 'created_at']).where('rule_id', '=', ruleId).where('person_id', '=', personId).orderBy('id', 'desc').executeTakeFirst();
 }
 
-/** Each person's last granted passage at any terminal. */
-export async function lastPassages(db: Kysely<Database>, personIds: string[]): Promise<Map<string, number>> {
+/**
+ * Each person's last granted passage, at any terminal or, given a scope with zones or
+ * terminals, only at its terminals and in its zones' subtrees (the zone the event was
+ * ingested in).
+ */
+export async function lastPassages(
+  db: Kysely<Database>,
+  personIds: string[],
+  scope: { zones: number[]; terminals: string[] } = { zones: [], terminals: [] },
+): Promise<Map<string, number>> {
   if (personIds.length === 0) return new Map();
-  const rows = await db
+  let q = db
     .selectFrom('events')
     .select(['person_id', (eb) => eb.fn.max('ts').as('ts')])
     .where('person_id', 'in', personIds)
-    .where('result', '=', 'granted')
-    .groupBy('person_id')
-    .execute();
+    .where('result', '=', 'granted');
+  if (scope.zones.length > 0 || scope.terminals.length > 0) {
+    q = q.where((eb) => {
+      const or = [];
+      if (scope.terminals.length > 0) or.push(eb('terminal_id', 'in', scope.terminals));
+      if (scope.zones.length > 0) {
+        const subtree = eb.selectFrom('zones').select('id').where((z) => z.or(scope.zones.map((id) => z('path', 'like', `%/${id}/%`))));
+        or.push(eb('zone_id', 'in', subtree));
+      }
+      return eb.or(or);
+    });
+  }
+  const rows = await q.groupBy('person_id').execute();
   return new Map(rows.map((r) => [r.person_id!, Number(r.ts)]));
 }

@@ -13,7 +13,14 @@ export interface Frame {
   /** Frame counter since start(), starting at 1. Gaps mean frames were dropped. */
   seq: number;
   data: Uint8Array;
+  /**
+   * How YUV formats encode colour: 'bt601' (the default when absent) or 'bt709', which
+   * rpicam-vid switches to from 1280×720 up. Both limited range. Ignored for RGB formats.
+   */
+  yuvMatrix?: YuvMatrix;
 }
+
+export type YuvMatrix = 'bt601' | 'bt709';
 
 /**
  * A camera delivering frames.

@@ -10,10 +10,12 @@
  * Odd widths and heights: the last chroma column/row covers a single pixel column/row
  * (the ⌈w/2⌉ rounding of ffmpeg's yuv420p/nv12 and libcamera).
  *
- * YUV is read as BT.601 limited range (Y 16–235, U/V 16–240), what rpicam-vid emits
- * below 1280×720 (libcamera "SMPTE 170M") and ffmpeg's swscale writes by default.
+ * YUV is read as limited range (Y 16–235, U/V 16–240) with the frame's matrix: BT.601
+ * by default, what rpicam-vid emits below 1280×720 (libcamera "SMPTE 170M") and
+ * ffmpeg's swscale writes by default; BT.709 when the frame says so (rpicam-vid from
+ * 1280×720 up, libcamera "Rec709").
  */
-import type { Frame } from '../camera.js';
+import type { Frame, YuvMatrix } from '../camera.js';
 import { HalError } from '../errors.js';
 
 export const PIXEL_FORMATS = ['rgb24', 'bgr24', 'rgba', 'gray8', 'i420', 'nv12'] as const;
@@ -74,12 +76,21 @@ function checked(frame: Frame): number {
     throw new HalError('BAD_FRAME', `bad frame size ${width}×${height}`);
   }
   if (!knownFormat(format)) throw new HalError('BAD_FRAME', `unsupported pixel format ${String(format)}`);
+  if (frame.yuvMatrix !== undefined && !Object.hasOwn(YUV_COEFFICIENTS, frame.yuvMatrix)) {
+    throw new HalError('BAD_FRAME', `unknown YUV matrix ${String(frame.yuvMatrix)}`);
+  }
   const expected = frameByteLength(width, height, format);
   if (!(data instanceof Uint8Array) || data.length < expected) {
     throw new HalError('BAD_FRAME', `${format} frame ${width}×${height} needs ${expected} bytes, got ${data?.length ?? 'none'}`);
   }
   return expected;
 }
+
+/** Chroma-to-RGB coefficients of a limited-range matrix: R += rv·V, G -= gu·U + gv·V, B += bu·U. */
+const YUV_COEFFICIENTS: Record<YuvMatrix, { rv: number; gu: number; gv: number; bu: number }> = {
+  bt601: { rv: 1.596, gu: 0.392, gv: 0.813, bu: 2.017 },
+  bt709: { rv: 1.793, gu: 0.213, gv: 0.533, bu: 2.112 },
+};
 
 function clamp8(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
@@ -92,6 +103,7 @@ function clamp8(v: number): number {
  */
 function yuv420ToRgb(frame: Frame, uOff: number, vOff: number, rowStride: number, step: number): RgbImage {
   const { width, height, data: src } = frame;
+  const k = YUV_COEFFICIENTS[frame.yuvMatrix ?? 'bt601'];
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     const crow = (y >> 1) * rowStride;
@@ -99,10 +111,10 @@ function yuv420ToRgb(frame: Frame, uOff: number, vOff: number, rowStride: number
     for (let x = 0, ci = crow; x < width; x += 2, ci += step) {
       const u = src[uOff + ci]! - 128;
       const v = src[vOff + ci]! - 128;
-      const rv = 1.596 * v;
-      const gu = 0.392 * u;
-      const gv = 0.813 * v;
-      const bu = 2.017 * u;
+      const rv = k.rv * v;
+      const gu = k.gu * u;
+      const gv = k.gv * v;
+      const bu = k.bu * u;
       const end = Math.min(x + 2, width);
       for (let px = x; px < end; px++) {
         const c = 1.164 * (src[y * width + px]! - 16);
@@ -118,7 +130,7 @@ function yuv420ToRgb(frame: Frame, uOff: number, vOff: number, rowStride: number
 
 /**
  * A frame as packed RGB. rgb24 is used without copying; the rest are converted
- * (YUV as BT.601 limited range). Throws HalError BAD_FRAME when the size, format
+ * (YUV limited range, with the frame's matrix). Throws HalError BAD_FRAME when the size, format
  * or data length do not add up.
  */
 export function toRgb(frame: Frame): RgbImage {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Camera, Frame, PixelFormat } from '../camera.js';
+import type { Camera, Frame, PixelFormat, YuvMatrix } from '../camera.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { HalError, closedError } from '../errors.js';
 import { Listeners, type Unsubscribe } from '../events.js';
@@ -17,6 +17,8 @@ export interface ProcessSource {
   width: number;
   height: number;
   format: PixelFormat;
+  /** The YUV matrix the command writes (default BT.601). */
+  yuvMatrix?: YuvMatrix;
   /** Written to the child's stdin, which is then closed (an ffmpeg concat list, say). Default: no stdin. */
   stdin?: string;
 }
@@ -302,8 +304,8 @@ export class ProcessCamera implements Camera {
       run.frames++;
       const now = this.clock.now();
       this.fpsMeter.record(now);
-      const { width, height, format } = this.source;
-      this.dispatcher.deliver({ width, height, format, data, timestamp: now, seq: ++this.seq });
+      const { width, height, format, yuvMatrix } = this.source;
+      this.dispatcher.deliver({ width, height, format, data, timestamp: now, seq: ++this.seq, ...(yuvMatrix ? { yuvMatrix } : {}) });
     });
   }
 

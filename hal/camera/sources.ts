@@ -142,7 +142,9 @@ export function rpicamSource(options: Size & { camera?: number }): ProcessSource
   const args = ['-t', '0', '-n', '--codec', 'yuv420', '--width', String(width), '--height', String(height), '--framerate', String(fps)];
   if (options.camera !== undefined) args.push('--camera', String(options.camera));
   args.push('-o', '-');
-  return { description: `rpicam-vid ${width}x${height} i420`, command: 'rpicam-vid', args, width, height, format: 'i420' };
+  // rpicam-vid asks libcamera for Rec709 from 1280 wide or 720 high, SMPTE 170M (BT.601) below.
+  const yuvMatrix = width >= 1280 || height >= 720 ? 'bt709' : 'bt601';
+  return { description: `rpicam-vid ${width}x${height} i420 ${yuvMatrix}`, command: 'rpicam-vid', args, width, height, format: 'i420', yuvMatrix };
 }
 
 /** Jetson CSI camera through nvarguscamerasrc; nvvidconv copies out of NVMM into I420 (or converts further). */

@@ -62,6 +62,16 @@ test('2×2 I420, BT.601 red: Y 81, U 90, V 240 → 254, 0, 0', () => {
   assert.equal(rgbOf(frame('i420', 2, 2, [81, 81, 81, 81, 90, 240])), [254, 0, 0, 254, 0, 0, 254, 0, 0, 254, 0, 0]);
 });
 
+test('2×2 I420, BT.709 red (rpicam-vid at HD): Y 63, U 102, V 240 → 255, 1, 0; read as BT.601 it would be 233, 0, 2', () => {
+  // Rec.709 limited: Y = 16 + 219·0.2126 = 62.6; U = 128 − 224·0.2126/1.8556 = 102.3; V = 240.
+  // c = 54.7; R = 54.7 + 1.793·112 = 255.5; G = 54.7 + 0.213·26 − 0.533·112 = 0.5; B = 54.7 − 2.112·26 = −0.2
+  const bytes = [63, 63, 63, 63, 102, 240];
+  assert.equal(rgbOf({ ...frame('i420', 2, 2, bytes), yuvMatrix: 'bt709' }).slice(0, 3), [255, 1, 0]);
+  assert.equal(rgbOf(frame('i420', 2, 2, bytes)).slice(0, 3), [233, 0, 2]);
+  const bad = { ...frame('i420', 2, 2, bytes), yuvMatrix: 'bt2020' } as unknown as Frame;
+  assert.throws(() => toRgb(bad), (e: unknown) => e instanceof HalError && e.code === 'BAD_FRAME');
+});
+
 // 3×3: Y all 126 (c = 128.04); U all 128; V per chroma sample (2×2 samples):
 //   V(0,0) = 128 → grey 128,128,128
 //   V(1,0) = 240 → R 128.04 + 178.75 → 255, G 128.04 − 91.06 = 36.98 → 37, B 128

@@ -122,6 +122,18 @@ test('a real pipe is cut into whole frames; seq counts from 1; fps is measured',
   assert.is(cam.fps, 0);
 });
 
+test("frames carry the source's YUV matrix (rpicam-vid at HD is BT.709), and none when the source names none", async () => {
+  const hd = camera({ ...writer(4, 2, 1, 'stay'), yuvMatrix: 'bt709' });
+  const plain = camera(writer(4, 2, 1, 'stay'));
+  const [hdFrames, plainFrames] = [new Collector<Frame>(), new Collector<Frame>()];
+  hd.onFrame((f) => hdFrames.push(f));
+  plain.onFrame((f) => plainFrames.push(f));
+  await Promise.all([hd.start(), plain.start()]);
+  await Promise.all([hdFrames.until(1, 'HD frame'), plainFrames.until(1, 'plain frame')]);
+  assert.is(hdFrames.values[0]!.yuvMatrix, 'bt709');
+  assert.is(plainFrames.values[0]!.yuvMatrix, undefined);
+});
+
 test('a killed child is restarted after the backoff, and frames flow again', async () => {
   const clock = new FakeClock();
   const { cam, status, frames } = await started(writer(8, 8, 2, 'stay'), clock);

@@ -20,6 +20,9 @@ test('rpicam-vid: I420 to stdout, no preview, forever', () => {
   assert.is(s.command, 'rpicam-vid');
   assert.equal(s.args, ['-t', '0', '-n', '--codec', 'yuv420', '--width', '1280', '--height', '720', '--framerate', '30', '--camera', '1', '-o', '-']);
   assert.is(s.format, 'i420');
+  // libcamera gives rpicam-vid Rec709 from 1280 wide or 720 high, SMPTE 170M below.
+  assert.is(s.yuvMatrix, 'bt709');
+  assert.is(rpicamSource({ width: 640, height: 480 }).yuvMatrix, 'bt601');
   assert.throws(() => rpicamSource({ width: 1000, height: 720 }), /multiple of 64/);
 });
 

@@ -7,6 +7,8 @@ export type AccessErrorCode =
   | 'INVALID_CARD_NUMBER'
   /** A PIN that is not 4 to 8 digits. The message never repeats the PIN. */
   | 'INVALID_PIN'
+  /** A licence plate that does not normalise (`normalisePlate`). */
+  | 'INVALID_PLATE'
   /** The person, group, schedule or credential named does not exist. */
   | 'NOT_FOUND'
   /** The id, card number or PIN is already taken. */

@@ -1,3 +1,4 @@
+import type { PlateStrictness } from '@limen/sdk/protocol';
 import type { Store } from '../store/store.js';
 import type { DecisionLookups } from './decide.js';
 import { ConsentRecords } from './records/consents.js';
@@ -189,6 +190,19 @@ export class AccessRepository implements DecisionLookups {
    */
   addFaceCredential(personId: string, options: CredentialOptions = {}): Credential {
     return this.credentials.addFace(personId, options);
+  }
+
+  /** Adds a licence plate (a resident's car, a visitor's vehicle); stored normalised, one owner per plate. */
+  addPlate(personId: string, plate: string, options: CredentialOptions = {}): Credential {
+    return this.credentials.addPlate(personId, plate, options);
+  }
+
+  /**
+   * The plate credential a read plate names at `strictness` (exact first; one tolerant
+   * match, or 'ambiguous' for several). Throws 'INVALID_PLATE' for a malformed plate.
+   */
+  findPlate(plate: string, strictness: PlateStrictness): Credential | 'ambiguous' | undefined {
+    return this.credentials.findPlate(plate, strictness);
   }
 
   getCredential(id: string): Credential | undefined {

@@ -72,7 +72,7 @@ function refusal(err: unknown, where: string): unknown {
 
 /**
  * Upserts replace what they carry: `credentials` when present replace the person's
- * cards and PINs, `faces` when present replace their templates; a field left out
+ * cards, PINs and plates, `faces` when present replace their templates; a field left out
  * keeps what the terminal has (so a photo enrolled on the device survives a later
  * upsert of the person's card).
  */
@@ -91,7 +91,7 @@ export class FleetPersons {
     const { db } = o.store;
     this.sql = {
       // By person through its index (listCredentials' optional filters scan the table).
-      keys: db.prepare<[string], string>("SELECT id FROM credentials WHERE person_id = ? AND type IN ('card', 'pin')").pluck(),
+      keys: db.prepare<[string], string>("SELECT id FROM credentials WHERE person_id = ? AND type IN ('card', 'pin', 'plate')").pluck(),
     };
   }
 
@@ -135,6 +135,7 @@ export class FleetPersons {
         for (const c of p.credentials) {
           if (c.type === 'card') repo.addCard(p.id, c.value);
           else if (c.type === 'pin') repo.addPin(p.id, c.value);
+          else if (c.type === 'plate') repo.addPlate(p.id, c.value);
         }
       }
       if (p.lists) this.store.lists.set(p.id, p.lists);

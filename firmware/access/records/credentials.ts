@@ -1,4 +1,5 @@
-// Credentials: cards (normalised numbers), PINs (only their HMAC), faces (the person id).
+// Credentials: cards (normalised numbers), PINs (only their HMAC), faces (the person id), plates (normalised).
+import { normalisePlate, platesMatch, type PlateStrictness } from '@limen/sdk/protocol';
 import { assertValidPin, normaliseCardNumber, pinLookupKey } from '../credential-values.js';
 import { AccessError } from '../errors.js';
 import { checkWindow, credentialOptionsSchema, credentialPatchSchema, parse } from '../inputs.js';
@@ -33,6 +34,27 @@ export class CredentialRecords {
       this.t.requirePerson(personId);
       return this.find('face', personId) ?? this.insert(personId, 'face', personId, options, 'face');
     });
+  }
+
+  /** A licence plate, stored normalised (`normalisePlate`): '京a 12345' and '京A12345' are one plate. */
+  addPlate(personId: string, plate: string, options: CredentialOptions = {}): Credential {
+    const key = plateKey(plate);
+    return this.insert(personId, 'plate', key, options, `plate ${key}`);
+  }
+
+  /**
+   * The plate credential a read plate names: the exact plate first, else the one stored
+   * plate that matches at `strictness`. Two or more tolerant matches are 'ambiguous':
+   * guessing between two residents' cars would open for the wrong one.
+   */
+  findPlate(plate: string, strictness: PlateStrictness): Credential | 'ambiguous' | undefined {
+    const key = plateKey(plate);
+    const exact = this.find('plate', key);
+    if (exact || strictness === 'exact') return exact;
+    const rows = this.t.sql<[], CredentialRow>("SELECT * FROM credentials WHERE type = 'plate'").all();
+    const matches = rows.filter((r) => platesMatch(r.value_key, key, strictness));
+    if (matches.length > 1) return 'ambiguous';
+    return matches[0] && toCredential(matches[0]);
   }
 
   get(id: string): Credential | undefined {
@@ -74,7 +96,8 @@ export class CredentialRecords {
     else if (type === 'pin') {
       assertValidPin(value);
       key = pinLookupKey(value, this.t.store.pinHmacKey);
-    } else key = value;
+    } else if (type === 'plate') key = plateKey(value);
+    else key = value;
     const row = this.t.sql<[string, string], CredentialRow>('SELECT * FROM credentials WHERE type = ? AND value_key = ?').get(type, key);
     return row && toCredential(row);
   }
@@ -98,4 +121,11 @@ export class CredentialRecords {
       return this.get(id)!;
     });
   }
+}
+
+/** A plate as stored and compared; throws AccessError 'INVALID_PLATE' naming the problem. */
+export function plateKey(plate: string): string {
+  const n = normalisePlate(typeof plate === 'string' ? plate : '');
+  if (!n.ok) throw new AccessError('INVALID_PLATE', `invalid plate ${JSON.stringify(String(plate).slice(0, 32))}: ${n.message}`);
+  return n.plate;
 }

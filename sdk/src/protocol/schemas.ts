@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DISPLAY_NAME_MAX, ID_PATTERN, ID_RULE, displayNameProblem, hasUnsafeText } from './ids.js';
 import { LIMITS } from './limits.js';
+import { normalisePlate } from './plates.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -287,10 +288,20 @@ export function isConsentIssue(issue: { path: readonly PropertyKey[] }): boolean
   return i >= 2 && typeof issue.path[i - 1] === 'number' && issue.path[i - 2] === 'faces';
 }
 
-export const credential = z.object({
-  type: z.enum(['card', 'pin', 'qr']),
-  value: shortText(128),
-});
+/**
+ * A credential of a person. A `plate` is a licence plate (a resident's car, a visitor's
+ * vehicle with the person's validity): it must be a valid plate (`normalisePlate`).
+ */
+export const credential = z
+  .object({
+    type: z.enum(['card', 'pin', 'qr', 'plate']),
+    value: shortText(128),
+  })
+  .superRefine((c, ctx) => {
+    if (c.type !== 'plate') return;
+    const n = normalisePlate(c.value);
+    if (!n.ok) ctx.addIssue({ code: 'custom', path: ['value'], message: `not a licence plate: ${n.message}` });
+  });
 
 /** Why a person is on a face list: persons of interest, or a missing person to look out for. */
 export const LIST_PURPOSES = ['watch', 'missing'] as const;

@@ -315,6 +315,7 @@ export class Terminal {
       ...(engine && { engine }),
       ...(snapshots && { snapshots }),
       ...(devices.irCamera && { ir: { camera: devices.irCamera, ...(devices.irLed && { led: devices.irLed }) } }),
+      strangerTemplateKey: () => this.config.face.strangerTemplateKey,
       clock: this.clock,
       logger,
     });

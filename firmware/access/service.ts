@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../hal/clock.js';
-import type { AccessEventType, EventData } from '@limen/sdk/protocol';
+import { sealedStrangerTemplate, type AccessEventType, type EventData } from '@limen/sdk/protocol';
 import { child, silentLogger, type Logger } from '../log.js';
 import type { StoredEvent } from '../store/event-log.js';
 import type { Store } from '../store/store.js';
@@ -41,6 +41,8 @@ const presentedSchema = z.discriminatedUnion('type', [
     score: finite,
     liveness: finite.nullable(),
     spoofSuspected: z.boolean().optional(),
+    /** A stranger's template sealed to the site key; logged only when the decision is `stranger`. */
+    template: sealedStrangerTemplate.optional(),
   }),
   z.strictObject({ type: z.literal('qr'), value: z.string().max(4096) }),
 ]);
@@ -73,6 +75,8 @@ function eventData(input: PresentedCredential, decision: AccessDecision): EventD
   if (input.type === 'face') {
     data.score = input.score;
     data.liveness = input.liveness;
+    // Only an unknown face's template is sent on: a matched or refused person's never is.
+    if (input.template && decision.reason === 'stranger') data.template = input.template;
   }
   if (decision.pass) data.pass = decision.pass;
   return Object.keys(data).length ? data : null;

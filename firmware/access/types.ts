@@ -1,3 +1,5 @@
+import type { SealedStrangerTemplate } from '@limen/sdk/protocol';
+
 /** Kinds of credential the store knows. Card, PIN and face decide today; QR and plate slot in later. */
 export type CredentialType = 'card' | 'pin' | 'face' | 'qr' | 'plate';
 
@@ -92,7 +94,7 @@ export const FACE_CONSENT = 'face';
 export type PresentedCredential =
   | { type: 'card'; value: string; format?: string }
   | { type: 'pin'; value: string }
-  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean }
+  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean; template?: SealedStrangerTemplate }
   /** The text of a scanned QR code: a signed visitor pass token (`LP1....`). */
   | { type: 'qr'; value: string };
 

@@ -1,4 +1,4 @@
-import { ID_PATTERN, ID_RULE } from '@limen/sdk/protocol';
+import { ID_PATTERN, ID_RULE, strangerTemplateKey } from '@limen/sdk/protocol';
 import { z } from 'zod';
 import { DoorConfigSchema, type DoorConfig } from '../door/limits.js';
 import { fieldsParsed } from '../fields-parsed.js';
@@ -68,6 +68,11 @@ export const FaceConfigSchema = z
     livenessIr: z.object({ enabled: z.boolean().default(false) }).strict().default({ enabled: false }),
     /** Cosine score a 1:N match must reach. Default: the model set's calibrated identify threshold. */
     matchThreshold: z.number().min(0).max(1).optional(),
+    /**
+     * The site's public key (X25519, base64), which the site sends as fleet config. Set:
+     * each `face.stranger` event carries the face's template sealed to it; absent: none.
+     */
+    strangerTemplateKey: strangerTemplateKey.optional(),
     camera: FaceCameraConfigSchema.default({ source: 'none' }),
   })
   .strict();

@@ -1,6 +1,7 @@
 // Each approach's decision goes to the access core like a card: one event, the door on a
 // grant, the outcome on the display; a snapshot for strangers and spoofs.
 import { performance } from 'node:perf_hooks';
+import type { SealedStrangerTemplate } from '@limen/sdk/protocol';
 import type { Frame } from '../../hal/camera.js';
 import type { Listeners } from '../../hal/events.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,8 @@ export interface ApproachDecisionsOptions {
   listAlerts?: ListMatchAlerts;
   listeners: Listeners<FaceDecisionReport>;
   log: Logger;
+  /** Seals a stranger's embedding for the site (null: no site key configured, nothing sent). */
+  sealStranger?: (embedding: Float32Array) => SealedStrangerTemplate | null;
 }
 
 export class ApproachDecisions {
@@ -28,6 +31,10 @@ export class ApproachDecisions {
   async decide(decision: FaceDecision, arrived: number, frame: Frame, result: FrameResult): Promise<void> {
     const { stats } = this.o;
     const credential = faceCredential(decision);
+    if (credential && decision.strangerEmbedding) {
+      const template = this.sealStranger(decision.strangerEmbedding);
+      if (template) credential.template = template;
+    }
     let outcome: FaceDecisionReport['outcome'] = null;
     if (!credential) stats.unusable++;
     else {
@@ -47,5 +54,15 @@ export class ApproachDecisions {
     }
     if (credential) await this.o.listAlerts?.raise(credential, outcome?.event ?? null, frame, result, decision.trackId);
     this.o.listeners.emit({ decision, credential, outcome, latencyMs });
+  }
+
+  private sealStranger(embedding: Float32Array): SealedStrangerTemplate | null {
+    try {
+      return this.o.sealStranger?.(embedding) ?? null;
+    } catch (err) {
+      // A bad key must not cost the decision: the event goes out without the template.
+      this.o.log.warn({ err }, 'stranger template could not be sealed');
+      return null;
+    }
   }
 }

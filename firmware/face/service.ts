@@ -2,6 +2,7 @@
 // it: startup.ts (gallery, models, pipeline, camera), frame-intake.ts (camera frames →
 // pipeline), approach.ts (decisions → access core), stranger-snapshot.ts, prompt.ts.
 import { performance } from 'node:perf_hooks';
+import { sealStrangerTemplate } from '@limen/sdk/protocol';
 import type { Camera, Frame } from '../../hal/camera.js';
 import { systemClock, type Clock, type TimerHandle } from '../../hal/clock.js';
 import { Listeners, type Unsubscribe } from '../../hal/events.js';
@@ -50,6 +51,11 @@ export interface FaceServiceOptions {
    * pipeline with the latest IR frame (firmware/vision/ir-prior.ts: it can only veto).
    */
   ir?: { camera: Camera; led?: DigitalOutput };
+  /**
+   * The site's public key in force (`face.strangerTemplateKey`, which the fleet may change):
+   * each stranger's template is sealed to it and logged with the `face.stranger` event.
+   */
+  strangerTemplateKey?: () => string | undefined;
 }
 
 export type FaceState = 'starting' | 'running' | 'failed' | 'closed';
@@ -136,6 +142,10 @@ export class FaceService {
       listAlerts: new ListMatchAlerts(options.store, options.snapshots, this.log),
       listeners: this.decisionListeners,
       log: this.log,
+      sealStranger: (embedding) => {
+        const key = options.strangerTemplateKey?.() ?? options.config.strangerTemplateKey;
+        return key && this.modelSetName ? sealStrangerTemplate(key, embedding, this.modelSetName) : null;
+      },
     });
   }
 

@@ -17,6 +17,7 @@ export const LIVE_SETTINGS = [
   'door.heldOpenMs',
   'door.relockOnOpen',
   'door.exitButtonUnlocks',
+  'face.strangerTemplateKey',
 ] as const;
 
 const VERSION_KEY = 'fleet.config_version';
@@ -45,7 +46,11 @@ function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
 
 /** The part of the config the fleet manages, as reported. */
 export function fleetView(config: Config): Json {
-  return { terminal: { ...(config.terminal.name !== undefined && { name: config.terminal.name }) }, door: { ...config.door } };
+  return {
+    terminal: { ...(config.terminal.name !== undefined && { name: config.terminal.name }) },
+    door: { ...config.door },
+    ...(config.face.strangerTemplateKey !== undefined && { face: { strangerTemplateKey: config.face.strangerTemplateKey } }),
+  };
 }
 
 /**

@@ -55,6 +55,8 @@ export interface FaceDecision {
   irVeto?: IrReason;
   /** Good frames the decision is based on. */
   frames: number;
+  /** A live face that matched nobody: its mean embedding (sealed for the site, never logged in the clear). */
+  strangerEmbedding?: Float32Array;
   /** Timestamp of the frame that produced the decision. */
   timestamp: number;
 }
@@ -116,6 +118,7 @@ export async function decideTrack(rules: DecisionRules, e: TrackEvidence, timest
     ...(!live && !uncertain && matched && { claimedPersonId: matched }),
     ...(challenged && { challenge: e.challenge! }),
     ...(vetoed && { irVeto: e.ir!.reason ?? 'ir_flat' }),
+    ...(live && !matched && e.embedding && { strangerEmbedding: e.embedding }),
     frames: e.goodFrames,
     timestamp,
   };

@@ -8,6 +8,7 @@
  * Data objects are not strict, so a later revision can add fields to a type's data.
  */
 import { z } from 'zod';
+import { sealedStrangerTemplate } from './stranger-template.js';
 
 const none = z.object({});
 
@@ -31,6 +32,11 @@ export const accessEventData = z.object({
   pass: z
     .object({ id: z.string().max(64), holder: z.string().max(200), use: z.number().int(), maxUses: z.number().int(), validUntil: z.number() })
     .optional(),
+  /**
+   * `face.stranger` only, from terminals configured with the site's key
+   * (`face.strangerTemplateKey`): the unknown face's template sealed to that key.
+   */
+  template: sealedStrangerTemplate.optional(),
 });
 
 const openMs = z.object({ openMs: z.number().nonnegative() });

@@ -14,3 +14,4 @@ export * from './canonical.js';
 export * from './signature.js';
 export * from './pass-token.js';
 export * from './plates.js';
+export * from './stranger-template.js';

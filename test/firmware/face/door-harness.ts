@@ -56,7 +56,7 @@ export async function walkAway(push: FramePush, clock: FakeClock): Promise<void>
  * a sim relay behind a door controller, a sim camera and a running face service whose
  * grants open the door; with `snapshots`, sealed face snapshots are kept too.
  */
-export async function openSealedFaceDoor(dir: string, options: { snapshots?: boolean } = {}) {
+export async function openSealedFaceDoor(dir: string, options: { snapshots?: boolean; strangerTemplateKey?: string } = {}) {
   const clock = new FakeClock();
   const logger = silentLogger();
   const key = loadOrCreateDataKey(join(dir, 'data.key'));
@@ -68,7 +68,7 @@ export async function openSealedFaceDoor(dir: string, options: { snapshots?: boo
   const door = new DoorController({ relay, clock, logger });
   const camera = new SimCamera({ clock });
   const face = new FaceService({
-    config: defaultConfig('door-1', { face: { enabled: true } }).face,
+    config: defaultConfig('door-1', { face: { enabled: true, ...(options.strangerTemplateKey && { strangerTemplateKey: options.strangerTemplateKey }) } }).face,
     store,
     camera: { camera, description: 'sim camera', owned: true },
     sink: {

@@ -77,7 +77,7 @@ function harness(store: SiteStore, clock: FakeClock, zoneOf: Record<string, numb
   return { engine, alerts, event, setPresence, advance };
 }
 
-await onEveryDatabase('alert engine', (test, open) => {
+await onEveryDatabase('alert engine', (test, open, _dialect, fresh) => {
   test('appears: a listed person in scope fires with score and liveness; wrong zone, wrong list, wrong period, list zoned elsewhere stay silent', async () => {
     const store = await open();
     const clock = new FakeClock(START);
@@ -279,6 +279,45 @@ await onEveryDatabase('alert engine', (test, open) => {
       assert.equal(h.alerts.map((a) => [a.trigger, a.terminal, a.zoneId]), [['terminal-offline', 'b3-door', s.b3]]);
       await h.advance(HOUR);
       assert.is(h.alerts.length, 1);
+    } finally {
+      h.engine.stop();
+    }
+  });
+
+  test('terminal offline survives a site restart: it fires T after the terminal went away, not T after the restart, and not twice', async () => {
+    const url = await fresh();
+    const clock = new FakeClock(START);
+    let store = await open(url);
+    const s = await site(store);
+    await putAlertRule(store.db, 'offline', rule({ trigger: 'terminal-offline', zones: [s.gate], offlineMinutes: 10 }), null);
+    let h = harness(store, clock, s.zoneOf);
+    await h.setPresence('gate-1', false);
+    await h.setPresence('b3-door', false);
+    await h.advance(6 * MIN);
+    h.engine.stop();
+    await store.close();
+
+    // The site is down 2 minutes; gate-1 comes back meanwhile (its retained presence says so).
+    clock.advance(2 * MIN);
+    store = await open(url);
+    h = harness(store, clock, s.zoneOf);
+    try {
+      await h.setPresence('gate-1', true);
+      await h.setPresence('b3-door', false); // the retained offline presence, replayed at connect
+      await h.advance(MIN);
+      assert.equal(h.alerts, [], '9 minutes offline');
+      await h.advance(MIN);
+      assert.equal(h.alerts.map((a) => [a.ruleId, a.terminal, a.createdAt]), [['offline', 'b3-door', START + 10 * MIN]], 'due 10 minutes after it went offline');
+      h.engine.stop();
+      await store.close();
+      store = await open(url);
+      h = harness(store, clock, s.zoneOf);
+      await h.advance(HOUR);
+      assert.equal(h.alerts, [], 'raised before the restart: not raised again');
+      await h.setPresence('b3-door', true);
+      await h.setPresence('b3-door', false);
+      await h.advance(10 * MIN);
+      assert.equal(h.alerts.map((a) => a.terminal), ['b3-door'], 'a new absence after coming back counts from then');
     } finally {
       h.engine.stop();
     }

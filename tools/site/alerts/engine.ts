@@ -19,7 +19,9 @@
  *
  * Long absence counts a granted passage only where the rule applies (its terminals,
  * its zones' subtrees; anywhere for a rule with neither); a person never seen there is
- * absent from the time they were put on the list. Terminal offline is timed from when this process saw the terminal go offline.
+ * absent from the time they were put on the list. Terminal offline is timed from when
+ * the site saw the terminal go offline, kept in the store so that a restart does not
+ * restart the count.
  */
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';
@@ -33,6 +35,10 @@ import {
   listAlertPeriods,
   listAlertRules,
   listsOfPerson,
+  markTerminalOffline,
+  markTerminalOnline,
+  offlineAlerted,
+  offlineTerminals,
   type AlertPeriod,
   type AlertRule,
   type AlertTrigger,
@@ -232,38 +238,57 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
   };
   armAbsence();
 
-  // Terminal offline: one timer per terminal and rule, cancelled when it comes back.
+  // Terminal offline: one timer per terminal and rule, cancelled when it comes back. The
+  // time it went offline is stored (alert_offline_terminals), so that after a restart the
+  // timers run from then, and an alert raised before the restart is not raised again.
   const offline = new Map<string, { since: number; timers: Array<{ cancel(): void }> }>();
-  const onPresence = (p: { terminal: string; online: boolean }) => {
-    const known = offline.get(p.terminal);
-    if (p.online) {
-      known?.timers.forEach((t) => t.cancel());
-      offline.delete(p.terminal);
-      return;
+  const watchOffline = async (terminal: string, entry: { since: number; timers: Array<{ cancel(): void }> }) => {
+    for (const rule of await rules('terminal-offline')) {
+      if (offline.get(terminal) !== entry) return;
+      const due = entry.since + rule.offlineMinutes! * 60_000;
+      entry.timers.push(
+        o.clock.setTimeout(() => {
+          if (stopped || offline.get(terminal) !== entry) return;
+          enqueue('offline alert', async () => {
+            const current = (await rules('terminal-offline')).find((r) => r.id === rule.id);
+            if (!current || offline.get(terminal) !== entry) return;
+            if (await offlineAlerted(db, current.id, terminal, entry.since)) return;
+            const where = await placement(terminal);
+            const now = o.clock.now();
+            if (!inScope(current, where) || !inPeriods(current, await periodsNow(), now)) return;
+            await raise(current, { zoneId: where.zoneId, terminalId: terminal, personId: null, event: null, score: null, liveness: null, snapshot: null, dedupeKey: null, at: now });
+          });
+        }, Math.max(0, due - o.clock.now())),
+      );
     }
-    if (known) return;
-    const entry = { since: o.clock.now(), timers: [] as Array<{ cancel(): void }> };
-    offline.set(p.terminal, entry);
+  };
+  const onPresence = (p: { terminal: string; online: boolean }) => {
+    const at = o.clock.now();
     enqueue('offline watch', async () => {
-      for (const rule of await rules('terminal-offline')) {
-        if (offline.get(p.terminal) !== entry) return;
-        const due = entry.since + rule.offlineMinutes! * 60_000;
-        entry.timers.push(
-          o.clock.setTimeout(() => {
-            if (stopped || offline.get(p.terminal) !== entry) return;
-            enqueue('offline alert', async () => {
-              const current = (await rules('terminal-offline')).find((r) => r.id === rule.id);
-              if (!current || offline.get(p.terminal) !== entry) return;
-              const where = await placement(p.terminal);
-              const now = o.clock.now();
-              if (!inScope(current, where) || !inPeriods(current, await periodsNow(), now)) return;
-              await raise(current, { zoneId: where.zoneId, terminalId: p.terminal, personId: null, event: null, score: null, liveness: null, snapshot: null, dedupeKey: null, at: now });
-            });
-          }, Math.max(0, due - o.clock.now())),
-        );
+      const known = offline.get(p.terminal);
+      if (p.online) {
+        known?.timers.forEach((t) => t.cancel());
+        offline.delete(p.terminal);
+        await markTerminalOnline(db, p.terminal);
+        return;
       }
+      if (known || stopped) return;
+      const entry = { since: await markTerminalOffline(db, p.terminal, at), timers: [] as Array<{ cancel(): void }> };
+      offline.set(p.terminal, entry);
+      await watchOffline(p.terminal, entry);
     });
   };
+  if (o.presence) {
+    // Before any presence is handled: the terminals still offline when the site stopped.
+    enqueue('offline restore', async () => {
+      for (const row of await offlineTerminals(db)) {
+        if (stopped || offline.has(row.terminal_id)) continue;
+        const entry = { since: row.since, timers: [] as Array<{ cancel(): void }> };
+        offline.set(row.terminal_id, entry);
+        await watchOffline(row.terminal_id, entry);
+      }
+    });
+  }
 
   const offEvents = o.source.onStored((e) => enqueue('evaluation', () => onEvent(e)));
   const offPresence = o.presence?.onPresence(onPresence);

@@ -115,6 +115,13 @@ export interface WebhookDeliveryTable {
   delivered_at: number | null;
 }
 
+/** Terminals the alert engine saw go offline and not come back yet (kept across site restarts). */
+export interface AlertOfflineTerminalTable {
+  terminal_id: string;
+  /** When the site saw it go offline: terminal-offline rules time T from here. */
+  since: number;
+}
+
 export interface AlertTables {
   alert_lists: AlertListTable;
   alert_list_members: AlertListMemberTable;
@@ -125,6 +132,7 @@ export interface AlertTables {
   alert_notes: AlertNoteTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
+  alert_offline_terminals: AlertOfflineTerminalTable;
 }
 
 export type AlertRow = Selectable<AlertTable>;

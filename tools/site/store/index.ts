@@ -15,4 +15,5 @@ export * from './alerts-schema.js';
 export * from './alert-lists.js';
 export * from './alert-rules.js';
 export * from './alert-records.js';
+export * from './alert-state.js';
 export * from './webhooks.js';

@@ -155,6 +155,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_visitors_occupancy_access': visitorsOccupancyAccess(dialect),
     '0003_alerts': alerts(dialect),
+    '0004_alert_state': alertState(),
   };
 }
 
@@ -194,6 +195,7 @@ export const SITE_TABLES = [
   'alert_notes',
   'webhook_endpoints',
   'webhook_deliveries',
+  'alert_offline_terminals',
 ] as const;
 
 /**
@@ -405,6 +407,22 @@ function alerts(dialect: Dialect): Migration {
       for (const t of ['webhook_deliveries', 'webhook_endpoints', 'alert_notes', 'alerts', 'alert_rule_versions', 'alert_rules', 'alert_periods', 'alert_list_members', 'alert_lists']) {
         await db.schema.dropTable(t).execute();
       }
+    },
+  };
+}
+
+/** The alert engine's timers that outlive a restart: terminals offline since when. */
+function alertState(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('alert_offline_terminals')
+        .addColumn('terminal_id', 'text', (c) => c.primaryKey())
+        .addColumn('since', 'bigint', notNull)
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('alert_offline_terminals').execute();
     },
   };
 }

@@ -111,13 +111,14 @@ export async function testDatabases(): Promise<TestDatabases[]> {
  */
 export async function onEveryDatabase(
   title: string,
-  define: (test: Test, open: () => Promise<SiteStore>, dialect: 'sqlite' | 'postgres') => void,
+  define: (test: Test, open: (url?: string) => Promise<SiteStore>, dialect: 'sqlite' | 'postgres', fresh: () => Promise<string>) => void,
 ): Promise<void> {
   for (const dbs of await testDatabases()) {
     const s = suite(`${title} [${dbs.name}]`);
     const opened: SiteStore[] = [];
-    const open = async () => {
-      const store = await openSiteStore(await dbs.fresh());
+    // `url`: open an existing database again (a site restart); default a fresh one.
+    const open = async (url?: string) => {
+      const store = await openSiteStore(url ?? (await dbs.fresh()));
       opened.push(store);
       return store;
     };
@@ -125,7 +126,7 @@ export async function onEveryDatabase(
       for (const store of opened.splice(0)) await store.close();
     });
     s.after(() => dbs.close());
-    define(s, open, dbs.name);
+    define(s, open, dbs.name, () => dbs.fresh());
     s.run();
   }
 }

@@ -38,6 +38,15 @@ function describeEvent(e: FleetEvent): string {
       return `listed ${e.personId} on ${e.data?.lists.map((l) => l.id).join(',')}`;
     case 'alarm.tailgating':
       return `tailgating: ${e.data?.count} faces, ${e.data?.grants} grants`;
+    case 'barrier.opened':
+      return `barrier up (${e.data?.source})`;
+    case 'barrier.closed':
+      return `barrier down (${e.data?.reason})`;
+    case 'alarm.barrier-held':
+    case 'alarm.barrier-held-cleared':
+      return `${e.type} after ${e.data?.openMs} ms`;
+    case 'vehicle.unknown-plate':
+      return `unknown plate ${e.data?.plate}, waiting ${e.data?.waitMs} ms`;
     case 'door.opened':
     case 'door.closed':
     case 'alarm.forced-open':

@@ -17,6 +17,13 @@ export const UNLOCK_SOURCES = ['grant', 'exit', 'fire', 'remote'] as const;
 /** Why the door locked again. */
 export const LOCK_REASONS = ['timeout', 'opened', 'fire-cleared', 'relay-cut'] as const;
 
+/** Plate background colours as licence-plate cameras report them. */
+export const PLATE_COLOURS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow-green', 'other'] as const;
+/** Who raised a vehicle barrier. */
+export const BARRIER_OPEN_SOURCES = ['grant', 'remote'] as const;
+/** Why a vehicle barrier came down. */
+export const BARRIER_CLOSE_REASONS = ['passed', 'timeout', 'remote'] as const;
+
 /** Data of an access decision (all four decision types share it). Never a PIN or an image. */
 export const accessEventData = z.object({
   /** The matched credential, when there is one. */
@@ -37,6 +44,23 @@ export const accessEventData = z.object({
    * (`face.strangerTemplateKey`): the unknown face's template sealed to that key.
    */
   template: sealedStrangerTemplate.optional(),
+  /**
+   * Plate decisions (`credentialType` "plate"): the plate as the camera read it, normalised
+   * when it could be, what else the camera said, and the snapshot kept with it. `admittedBy`
+   * marks an unknown plate let through by the unknown-plate policy or by the guard.
+   */
+  vehicle: z
+    .object({
+      plate: z.string().max(16),
+      colour: z.enum(PLATE_COLOURS).optional(),
+      vehicleType: z.string().max(32).optional(),
+      direction: z.enum(['in', 'out', 'unknown']).optional(),
+      confidence: z.number().min(0).max(1).optional(),
+      cameraId: z.string().max(64).optional(),
+      snapshotId: z.string().max(64).nullable().optional(),
+      admittedBy: z.enum(['policy', 'guard']).optional(),
+    })
+    .optional(),
 });
 
 const openMs = z.object({ openMs: z.number().nonnegative() });
@@ -92,6 +116,27 @@ export const eventDataSchemas = {
     grants: z.number().int().nonnegative(),
     grantSeq: z.number().int(),
     snapshotIds: z.array(z.string().max(64)).max(16),
+  }),
+  /** The vehicle barrier went up (its relay energised). */
+  'barrier.opened': z.object({ source: z.enum(BARRIER_OPEN_SOURCES) }),
+  /** The vehicle barrier came down: the vehicle passed, nobody came, or an operator closed it. */
+  'barrier.closed': z.object({ reason: z.enum(BARRIER_CLOSE_REASONS) }),
+  /** The barrier has been up past `barrier.heldOpenMs` (a vehicle on the loop, a stuck detector). */
+  'alarm.barrier-held': openMs,
+  'alarm.barrier-held-cleared': openMs,
+  /**
+   * A plate nobody owns, under the ask-guard policy: the terminal waits `waitMs` for an
+   * operator's `unlock` with `door: "barrier"`, then records the decision (access.granted
+   * with `vehicle.admittedBy` "guard", or access.denied `guard-no-answer`).
+   */
+  'vehicle.unknown-plate': z.object({
+    plate: z.string().max(16),
+    colour: z.enum(PLATE_COLOURS).optional(),
+    vehicleType: z.string().max(32).optional(),
+    direction: z.enum(['in', 'out', 'unknown']).optional(),
+    cameraId: z.string().max(64).optional(),
+    snapshotId: z.string().max(64).nullable(),
+    waitMs: z.number().int().nonnegative(),
   }),
   /** The card reader sent a frame it could not read; `reason` is the reader's error code. */
   'reader.bad-frame': z.object({ message: z.string().max(200) }),

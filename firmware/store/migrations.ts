@@ -218,8 +218,40 @@ const v6: Migration = {
   },
 };
 
+/**
+ * v7: anti-passback, terminal-local: per zone and subject (a person id, else the
+ * credential: `pass:<id>`, `plate:<plate>`) the direction of the last granted passage
+ * through this terminal. Plate snapshots of plate reads (sealed like face snapshots),
+ * linked to the decision's event.
+ */
+const v7: Migration = {
+  version: 7,
+  name: 'anti-passback and plate snapshots',
+  up(db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS anti_passback (
+        zone      TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        at        INTEGER NOT NULL,
+        PRIMARY KEY (zone, subject)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS plate_snapshots (
+        id        TEXT PRIMARY KEY,
+        ts        INTEGER NOT NULL,
+        event_seq INTEGER,
+        plate     TEXT,
+        bytes     INTEGER NOT NULL,
+        image     BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS plate_snapshots_ts ON plate_snapshots(ts);
+      CREATE INDEX IF NOT EXISTS plate_snapshots_event ON plate_snapshots(event_seq);
+    `);
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6];
+export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -18,6 +18,7 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 const TABLES = [
+  'anti_passback',
   'consents',
   'credentials',
   'events',
@@ -29,6 +30,7 @@ const TABLES = [
   'person_groups',
   'person_lists',
   'persons',
+  'plate_snapshots',
   'schedules',
   'visitor_pass_uses',
 ];

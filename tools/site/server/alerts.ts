@@ -33,7 +33,8 @@ export async function alertRoutes(app: FastifyInstance): Promise<void> {
         querystring: {
           type: 'object',
           properties: {
-            state: { enum: ALERT_STATES },
+            // One or several (`state=open&state=acknowledged`): the dashboard's unclosed alerts in one audited search.
+            state: { type: 'array', items: { enum: ALERT_STATES }, maxItems: ALERT_STATES.length },
             trigger: { type: 'string', maxLength: 32 },
             zoneId: { type: 'integer', minimum: 1 },
             personId: { type: 'string', maxLength: 64 },

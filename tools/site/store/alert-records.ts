@@ -98,7 +98,7 @@ export async function getAlert(db: Kysely<Database>, id: number): Promise<AlertR
 }
 
 export interface AlertQuery {
-  state?: AlertState;
+  state?: AlertState | AlertState[];
   trigger?: string;
   zoneId?: number;
   personId?: string;
@@ -110,7 +110,8 @@ export interface AlertQuery {
 
 export function searchAlerts(db: Kysely<Database>, q: AlertQuery = {}): Promise<AlertRow[]> {
   let s = db.selectFrom('alerts').selectAll();
-  if (q.state) s = s.where('state', '=', q.state);
+  const states = q.state === undefined ? [] : [q.state].flat();
+  if (states.length > 0) s = s.where('state', 'in', states);
   if (q.trigger) s = s.where('trigger', '=', q.trigger);
   if (q.zoneId !== undefined) s = s.where('zone_id', '=', q.zoneId);
   if (q.personId) s = s.where('person_id', '=', q.personId);

@@ -17,3 +17,5 @@ export * from './alert-rules.js';
 export * from './alert-records.js';
 export * from './alert-state.js';
 export * from './webhooks.js';
+export * from './inspections-schema.js';
+export * from './inspections.js';

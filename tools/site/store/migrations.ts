@@ -4,6 +4,7 @@
  * next. The same migrations run on SQLite and PostgreSQL; only id columns differ.
  */
 import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { inspectionsMigration } from './migrations-inspections.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -155,6 +156,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_visitors_occupancy_access': visitorsOccupancyAccess(dialect),
     '0003_alerts': alerts(dialect),
+    '0006_inspections': inspectionsMigration(dialect),
     '0004_alert_state': alertState(),
   };
 }
@@ -195,6 +197,10 @@ export const SITE_TABLES = [
   'alert_notes',
   'webhook_endpoints',
   'webhook_deliveries',
+  'inspectors',
+  'unit_inspections',
+  'inspection_visits',
+  'inspection_occupants',
   'alert_offline_terminals',
 ] as const;
 

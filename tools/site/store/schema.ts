@@ -5,6 +5,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AlertTables } from './alerts-schema.js';
+import type { InspectionTables } from './inspections-schema.js';
 
 export const ZONE_KINDS = ['community', 'compound', 'building', 'unit-door', 'other'] as const;
 export type ZoneKind = (typeof ZONE_KINDS)[number];
@@ -231,7 +232,7 @@ export interface AccessGroupTable {
   schedule_id: string | null;
 }
 
-export interface Database extends AlertTables {
+export interface Database extends InspectionTables, AlertTables {
   zones: ZoneTable;
   terminals: TerminalTable;
   units: UnitTable;

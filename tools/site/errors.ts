@@ -7,6 +7,8 @@ export class SiteError extends Error {
   constructor(
     readonly code: SiteErrorCode,
     message: string,
+    /** The request field the message is about (a form shows it next to that field), e.g. `lists`, `actions.webhooks`. */
+    readonly field?: string,
   ) {
     super(message);
   }

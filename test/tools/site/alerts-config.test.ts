@@ -71,19 +71,24 @@ await onEveryDatabase('alert configuration', (test, open) => {
       assert.is(v1.json().version, 1);
       const v2 = await put('/api/alert-rules/r1', rule({ severity: 'critical' }));
       assert.is(v2.json().version, 2);
-      for (const [bad, code] of [
-        [rule({ lists: [] }), 'INVALID'],
-        [rule({ lists: ['ghost'] }), 'NOT_FOUND'],
-        [rule({ periods: ['ghost'] }), 'NOT_FOUND'],
-        [rule({ zones: [999] }), 'NOT_FOUND'],
-        [rule({ terminals: ['ghost-1'] }), 'NOT_FOUND'],
-        [rule({ actions: { popup: true, webhooks: ['ghost'], mqtt: false } }), 'NOT_FOUND'],
-        [rule({ trigger: 'long-absence' }), 'INVALID'],
-        [rule({ trigger: 'terminal-offline', lists: [] }), 'INVALID'],
-        [rule({ trigger: 'bogus' }), 'INVALID'],
+      // Refused with a code, and the field at fault for the console's form to show the message by.
+      for (const [bad, code, field] of [
+        [rule({ lists: [] }), 'INVALID', 'lists'],
+        [rule({ lists: ['ghost'] }), 'NOT_FOUND', 'lists'],
+        [rule({ periods: ['ghost'] }), 'NOT_FOUND', 'periods'],
+        [rule({ zones: [999] }), 'NOT_FOUND', 'zones'],
+        [rule({ terminals: ['ghost-1'] }), 'NOT_FOUND', 'terminals'],
+        [rule({ actions: { popup: true, webhooks: ['ghost'], mqtt: false } }), 'NOT_FOUND', 'actions.webhooks'],
+        [rule({ trigger: 'long-absence' }), 'INVALID', 'absenceHours'],
+        [rule({ trigger: 'long-absence', absenceHours: 0 }), 'INVALID', 'absenceHours'],
+        [rule({ trigger: 'terminal-offline', lists: [] }), 'INVALID', 'offlineMinutes'],
+        [rule({ trigger: 'bogus' }), 'INVALID', 'trigger'],
+        [rule({ name: '' }), 'INVALID', 'name'],
+        [rule({ severity: undefined }), 'INVALID', 'severity'],
       ] as const) {
         const res = await put('/api/alert-rules/r2', bad);
         assert.is(res.json().error?.code, code, JSON.stringify(bad));
+        assert.is(res.json().error?.field, field, JSON.stringify(bad));
       }
       assert.is((await app.inject({ method: 'DELETE', url: '/api/alert-rules/r1', headers: admin })).statusCode, 204);
       assert.equal((await app.inject({ method: 'GET', url: '/api/alert-rules', headers: guard })).json().rules, []);

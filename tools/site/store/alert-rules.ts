@@ -58,24 +58,25 @@ async function missing(db: Kysely<Database>, table: 'alert_lists' | 'alert_perio
   return ids.filter((i) => !found.has(i));
 }
 
+/** Refuses a rule that cannot work, in words for the person at the form, naming the field at fault. */
 export async function validateRule(db: Kysely<Database>, r: RuleDefinition): Promise<void> {
-  if (!ALERT_TRIGGERS.includes(r.trigger)) throw new SiteError('INVALID', `trigger: one of ${ALERT_TRIGGERS.join(', ')}`);
-  if (LIST_TRIGGERS.includes(r.trigger) && r.lists.length === 0) throw new SiteError('INVALID', `trigger ${r.trigger} needs at least one list`);
-  if (r.trigger === 'long-absence' && !(r.absenceHours! > 0)) throw new SiteError('INVALID', 'trigger long-absence needs absenceHours > 0');
-  if (r.trigger === 'terminal-offline' && !(r.offlineMinutes! > 0)) throw new SiteError('INVALID', 'trigger terminal-offline needs offlineMinutes > 0');
-  for (const [what, table, ids] of [
-    ['list', 'alert_lists', r.lists],
-    ['period', 'alert_periods', r.periods],
-    ['webhook endpoint', 'webhook_endpoints', r.actions.webhooks],
-    ['terminal', 'terminals', r.terminals],
+  if (!ALERT_TRIGGERS.includes(r.trigger)) throw new SiteError('INVALID', `Choose what raises the alert: one of ${ALERT_TRIGGERS.join(', ')}.`, 'trigger');
+  if (LIST_TRIGGERS.includes(r.trigger) && r.lists.length === 0) throw new SiteError('INVALID', `Choose at least one list: a ${r.trigger} rule is about the persons on lists.`, 'lists');
+  if (r.trigger === 'long-absence' && !(r.absenceHours! > 0)) throw new SiteError('INVALID', 'Give the hours without a passage after which the alert is raised (more than 0).', 'absenceHours');
+  if (r.trigger === 'terminal-offline' && !(r.offlineMinutes! > 0)) throw new SiteError('INVALID', 'Give the minutes a terminal may be offline before the alert is raised (more than 0).', 'offlineMinutes');
+  for (const [what, table, ids, field] of [
+    ['list', 'alert_lists', r.lists, 'lists'],
+    ['period', 'alert_periods', r.periods, 'periods'],
+    ['webhook endpoint', 'webhook_endpoints', r.actions.webhooks, 'actions.webhooks'],
+    ['terminal', 'terminals', r.terminals, 'terminals'],
   ] as const) {
     const gone = await missing(db, table, [...ids]);
-    if (gone.length > 0) throw new SiteError('NOT_FOUND', `no ${what} ${gone.join(', ')}`);
+    if (gone.length > 0) throw new SiteError('NOT_FOUND', `There is no ${what} ${gone.join(', ')}.`, field);
   }
   if (r.zones.length > 0) {
     const found = new Set((await db.selectFrom('zones').select('id').where('id', 'in', r.zones).execute()).map((z) => z.id));
     const gone = r.zones.filter((z) => !found.has(z));
-    if (gone.length > 0) throw new SiteError('NOT_FOUND', `no zone ${gone.join(', ')}`);
+    if (gone.length > 0) throw new SiteError('NOT_FOUND', `There is no zone ${gone.join(', ')}.`, 'zones');
   }
 }
 

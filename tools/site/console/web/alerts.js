@@ -3,9 +3,9 @@
 // and charts per type, zone and hour).
 import { useEffect, useState } from 'preact/hooks';
 import { api, isoOf, query } from './api.js';
+import { AlertRules, TRIGGERS } from './alert-rules.js';
 import { BarChart, COLOURS, dateTime, ErrorLine, html, time, useCtx, useLoad, zonePath } from './ui.js';
 
-export const TRIGGERS = ['appears', 'long-absence', 'stranger', 'tailgating', 'spoof', 'door-forced', 'door-held-open', 'tamper', 'fire', 'terminal-offline'];
 const STATES = ['open', 'acknowledged', 'closed'];
 /** Who may read alerts (with whom they name) and who may handle them, as the API says. */
 export const ALERT_READERS = ['admin', 'guard', 'inspector'];
@@ -188,5 +188,6 @@ export function Alerts() {
       </tbody></table>
       <p class="meta" id="alert-count">${t('rec.count', { n: rows.length })}</p>` : html`<p class="meta">${t('common.loading')}</p>`}
     ${shown ? html`<${AlertPopup} id=${shown} names=${names.data} onClose=${() => setShown(null)} onChanged=${() => log.reload()} />` : null}
-  </section>`;
+  </section>
+  <${AlertRules} />`;
 }

@@ -4,10 +4,12 @@ let csrf = null;
 const unauthorised = new Set();
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field) {
     super(message);
     this.status = status;
     this.code = code;
+    /** The request field the server's message is about, when it names one (a form shows it there). */
+    this.field = field;
   }
 }
 
@@ -30,7 +32,7 @@ export async function api(method, path, body) {
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     if (res.status === 401 && path !== '/api/login') for (const fn of unauthorised) fn();
-    throw new ApiError(res.status, data.error?.code ?? 'FAILED', data.error?.message ?? `request failed (${res.status})`);
+    throw new ApiError(res.status, data.error?.code ?? 'FAILED', data.error?.message ?? `request failed (${res.status})`, data.error?.field);
   }
   return data;
 }

@@ -5,7 +5,8 @@ import { TailgatingDetector, type TailgatingOptions } from './tailgating.js';
 
 /** Starts tailgating detection on `face`'s tracks; the returned function stops it. */
 export function attachTailgating(face: FaceService, options: TailgatingOptions): Unsubscribe {
-  const detector = new TailgatingDetector(options);
+  // The same person's face again in one window: as alike as the gallery's identify threshold asks.
+  const detector = new TailgatingDetector({ sameFaceThreshold: () => face.status.thresholds?.identify ?? null, ...options });
   const offs = [
     options.store.events.onAppend((event) => detector.onEvent(event)),
     face.onDecision((r) => {

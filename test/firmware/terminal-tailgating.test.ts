@@ -33,6 +33,11 @@ async function aliceOnly(i: number): Promise<FrameInput> {
   return faceFrame(ALICE[0], (await facesOf(ALICE[0]))[ALICE[1]]!, { faceWidth: 130 + 4 * i, at: [0.27, 0.45 - 0.005 * i], jpegQuality: 40 });
 }
 
+/** The stranger alone, where Alice stood. */
+async function strangerOnly(i: number): Promise<FrameInput> {
+  return faceFrame(STRANGER[0], (await facesOf(STRANGER[0]))[STRANGER[1]]!, { faceWidth: 130 + 4 * i, at: [0.27, 0.45 - 0.005 * i], jpegQuality: 40 });
+}
+
 async function openTerminal(dir: string) {
   const clock = new FakeClock();
   const config = defaultConfig('door-1', { store: { path: join(dir, 'terminal.db') }, face: { enabled: true } });
@@ -73,7 +78,33 @@ async function openTerminal(dir: string) {
     sim.doorContact!.release();
     clock.advance(100);
   };
-  return { terminal, config, clock, pass };
+  /**
+   * Alice walks up, is granted and passes the open door; the picture is empty long enough
+   * for her track to end; then `returning` is seen for two frames (a new track with an
+   * embedding, too few frames for a decision of its own) before the door closes.
+   */
+  const passAndReturn = async (returning: (i: number) => Promise<FrameInput>) => {
+    for (let i = 0; i < 5; i++) {
+      await push(await aliceOnly(i));
+      clock.advance(66);
+    }
+    assert.is(terminal.store.events.query({ type: 'access.granted' }).length, 1, 'one grant');
+    sim.doorContact!.press();
+    clock.advance(100);
+    await push(emptyFrame());
+    clock.advance(1_100);
+    const gone = await push(emptyFrame());
+    assert.is(gone.result.frame.ended.length, 1, "Alice's first track ended");
+    for (let i = 0; i < 2; i++) {
+      const seen = await push(await returning(i));
+      clock.advance(66);
+      if (i === 1) assert.ok(seen.result.frame.tracks[0]?.embedding, 'the returning face has an embedding');
+    }
+    sim.doorContact!.release();
+    clock.advance(100);
+    assert.is(terminal.store.events.query({ type: 'access.granted' }).length, 1, 'still one grant');
+  };
+  return { terminal, config, clock, pass, passAndReturn };
 }
 
 /** Resolves with the next alarm.tailgating the terminal stores (subscribe before the door closes). */
@@ -119,6 +150,33 @@ test('one face on one grant raises no tailgating alarm', async () => {
     assert.is(terminal.store.events.query({ type: 'door.closed' }).length, 1, 'the window closed');
     // The window is judged when the door closes; a single face needs no snapshot, so nothing is pending.
     assert.is(terminal.store.events.query({ type: 'alarm.tailgating' }).length, 0);
+    await terminal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the granted face leaving the view and coming back in one open-door window is one person: no alarm', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-tailgating-'));
+  try {
+    const { terminal, passAndReturn } = await openTerminal(dir);
+    await passAndReturn(aliceOnly);
+    assert.is(terminal.store.events.query({ type: 'door.closed' }).length, 1, 'the window closed');
+    assert.is(terminal.store.events.query({ type: 'alarm.tailgating' }).length, 0);
+    await terminal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a different face after the granted one left, in the same window, is a second person: alarm', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'limen-tailgating-'));
+  try {
+    const { terminal, passAndReturn } = await openTerminal(dir);
+    const raised = nextAlarm(terminal);
+    await passAndReturn(strangerOnly);
+    const data = (await raised).data as { count: number; grants: number; snapshotIds: string[] };
+    assert.equal([data.count, data.grants, data.snapshotIds.length], [2, 1, 1]);
     await terminal.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,16 @@
-// npm run bench:liveness -- --dataset DIR [--calibrate DIR] [--level medium] [--approach 5] [--threads N]
+// npm run bench:liveness -- --dataset DIR [--calibrate DIR] [--level medium] [--approach 10] [--threads N]
 // npm run bench:liveness -- --live-only DIR [--demo-photos] [--backlight 2.5,4] [--per-face]
 //
 // --dataset: live/, print/, replay/, other/ folders, directly in DIR or one folder per source
 // (pad-dev's sources/; see pad-data.ts). Each source's class folder is one recording. Prints,
-// as the terminal decides — quality gate, liveness fused over ≥ 3 usable frames of an
-// approach (5 consecutive frames of a numbered-frame recording), threshold — one line each:
-// `E2E live accepted: X/N (P%)`, `E2E print accepted`, `E2E replay accepted` (per approach
-// where recordings form sequences, else per frame), and the gate's rejection rate per reason
-// on live frames. Recordings of face crops (frame under 1.5× the face) are listed but not
-// counted: a terminal's camera never gives them and MiniFASNet reads the context.
+// as the terminal decides — quality gate, liveness fused over the first 3 usable frames of an
+// approach, threshold (pad-approaches.ts) — one line each: `E2E live accepted: X/N (P%)`,
+// `E2E print accepted`, `E2E replay accepted`, per approach (a still is one), with the spoof
+// verdicts, those in the challenge band, and the approaches still undecided after --approach
+// frames (in the denominator: that resident has not got in); and the gate's rejection rate
+// per reason on live frames. Recordings of face crops (frame under 1.5× the face) are listed
+// as not scorable and not counted: a terminal's camera never gives them and MiniFASNet reads
+// the context.
 // --calibrate DIR: the threshold is calibrated (liveness-calibration.ts) on DIR's live
 // recordings; a recording in both folders is left out of the evaluation.
 //
@@ -28,9 +30,10 @@ import { histogram, percentile } from './eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, type LivenessLevel } from '../../firmware/vision/liveness.js';
 import { CALIBRATION_QUANTILE, LIVENESS_FLOOR, calibrateLiveness } from '../../firmware/vision/liveness-calibration.js';
-import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from '../../firmware/vision/liveness-fusion.js';
+import { DEFAULT_MIN_LIVENESS_FRAMES } from '../../firmware/vision/liveness-fusion.js';
 import { DEFAULT_QUALITY } from '../../firmware/vision/quality.js';
-import { approaches, readPadDataset, type Recording } from './pad-data.js';
+import { replayApproaches, stillApproaches, type ApproachRules, type ApproachVerdict, type FrameEvidence } from './pad-approaches.js';
+import { readPadDataset, type Recording } from './pad-data.js';
 import { ensureAssets } from '../../models/fetch.js';
 import { FACE_API_DEMO_ASSETS } from '../../models/manifest.js';
 import { BACKLIT_DEFAULTS, DIM_DEFAULTS, WEBCAM_DEFAULTS, WEBCAM_NOISE, backlit, cheapWebcam, dim } from './pad-synth.js';
@@ -40,7 +43,7 @@ const program = new Command()
   .name('bench:liveness')
   .option('--dataset <dir>', 'evaluation: live/, print/, replay/, other/ folders, directly or one folder per source (pad-dev sources/)')
   .option('--calibrate <dir>', 'calibration recordings (same layouts): the threshold is calibrated on their live frames; recordings in both are left out of the evaluation')
-  .option('--approach <n>', 'consecutive frames of a recording that form one approach', (v) => Number(v), 5)
+  .option('--approach <n>', 'frames an approach of a numbered-frame recording may take to reach a decision; after that it counts as undecided (10: 5 s at the 2 fps of pad-dev\'s video, the challenge timeout)', (v) => Number(v), 10)
   .option('--live-only <dir>', 'folder of live face photos (recursive): BPCER as captured and on synthetic backlit, dim and webcam variants')
   .option('--demo-photos', 'with --live-only: add the face-api demo group photos the tests use')
   .option('--backlight <factors>', 'with --live-only: face darkening factors of the backlit variants', '2.5,4')
@@ -100,30 +103,22 @@ async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): 
   return out;
 }
 
-/** The terminal's verdicts: per frame (gate, then threshold) and per approach (gate, fusion over ≥ min usable frames, threshold). */
-function verdicts(rec: ScoredRecording, threshold: number, approachSize: number, minFrames: number): { frames: boolean[]; approaches: boolean[]; approachScores: number[] } {
-  const usable = (x: FrameScore) => x.qualityOk && x.live !== undefined;
-  const frames = rec.scores.map((x) => usable(x) && x.live! >= threshold);
-  const byFile = new Map(rec.scores.map((x) => [x.file, x]));
-  const approachScores: number[] = [];
-  const approachesOk: boolean[] = [];
-  if (rec.sequence && rec.frames.length >= approachSize) {
-    for (const w of approaches(rec, approachSize)) {
-      const fused = fuseLiveness(w.map((f) => byFile.get(f)!).filter(usable).map((x) => x.live!));
-      const enough = fused !== undefined && fused.frames >= minFrames;
-      if (enough) approachScores.push(fused.live); // an approach without enough usable frames has no score
-      approachesOk.push(enough && fused.live >= threshold);
-    }
-  }
-  return { frames, approaches: approachesOk, approachScores };
+/** The terminal's verdicts: per frame (gate, then threshold) and per approach (pad-approaches.ts). */
+function verdicts(rec: ScoredRecording, rules: ApproachRules): { frames: boolean[]; approaches: ApproachVerdict[]; unfinished: number } {
+  const evidence: FrameEvidence[] = rec.scores.map((x) => ({ usable: x.qualityOk && x.live !== undefined, ...(x.live !== undefined && { live: x.live }) }));
+  const frames = evidence.map((x) => x.usable && x.live! >= rules.threshold);
+  if (!rec.sequence) return { frames, approaches: stillApproaches(evidence, rules), unfinished: 0 };
+  return { frames, ...replayApproaches(evidence, rules) };
 }
 
-/** Genuine scores of calibration recordings: fused per approach where they form sequences, else per usable frame. */
-function genuineScores(recs: readonly ScoredRecording[], approachSize: number, minFrames: number): number[] {
+/** Genuine scores of calibration recordings: fused per decided approach where they form sequences, else per usable frame. */
+function genuineScores(recs: readonly ScoredRecording[], rules: Omit<ApproachRules, 'threshold'>): number[] {
   return recs
     .filter((r) => r.kind === 'live' && !r.crops)
-    .flatMap((r) => (r.sequence && r.frames.length >= approachSize ? verdicts(r, 0, approachSize, minFrames).approachScores : r.scores.filter((x) => x.qualityOk && x.live !== undefined).map((x) => x.live!)));
+    .flatMap((r) => verdicts(r, { ...rules, threshold: 0 }).approaches.filter((a) => a.live !== undefined).map((a) => a.live!));
 }
+
+const count = (vs: readonly ApproachVerdict[], o: ApproachVerdict['outcome']) => vs.filter((v) => v.outcome === o).length;
 
 async function padDataset(dataset: string): Promise<void> {
   const w = (line: string) => process.stdout.write(`${line}\n`);
@@ -149,50 +144,63 @@ async function padDataset(dataset: string): Promise<void> {
   const calScored = await scoreRecordings(engine, calRecs);
   await engine.close();
 
-  const approachSize = opts.approach;
-  const minFrames = DEFAULT_MIN_LIVENESS_FRAMES;
+  // The challenge (on by default at medium and high) asks from the floor up to the threshold.
+  const rules: Omit<ApproachRules, 'threshold'> = {
+    minFrames: DEFAULT_MIN_LIVENESS_FRAMES,
+    maxFrames: opts.approach,
+    ...(opts.level === 'medium' || opts.level === 'high' ? { challengeFloor: LIVENESS_FLOOR } : {}),
+  };
   let threshold = LIVENESS_THRESHOLDS[opts.level];
   let how = `level "${opts.level}" threshold`;
   if (opts.calibrate) {
-    const genuine = genuineScores(calScored, approachSize, minFrames);
+    const genuine = genuineScores(calScored, rules);
     try {
       const c = calibrateLiveness(genuine, opts.level);
       threshold = c.threshold;
-      how = `calibrated on ${c.approaches} genuine approaches/frames: p${100 * CALIBRATION_QUANTILE} ${fmt(c.quantileScore)}${c.boundedBy ? `, bounded by the ${c.boundedBy}` : ''} (floor ${LIVENESS_FLOOR}, level "${opts.level}" ${LIVENESS_THRESHOLDS[opts.level]})`;
+      how = `calibrated on ${c.approaches} genuine approaches/stills: p${100 * CALIBRATION_QUANTILE} ${fmt(c.quantileScore)}${c.boundedBy ? `, bounded by the ${c.boundedBy}` : ''} (floor ${LIVENESS_FLOOR}, level "${opts.level}" ${LIVENESS_THRESHOLDS[opts.level]})`;
     } catch (err) {
       process.stderr.write(`bench:liveness: calibration: ${(err as Error).message}\n`);
       process.exit(2);
     }
   }
-  w(`decision: quality gate, then live ≥ ${fmt(threshold)} (${how}); approaches = ${approachSize} consecutive frames of a recording, liveness fused over ≥ ${minFrames} usable frames (logit trimmed mean)`);
+  const r0: ApproachRules = { ...rules, threshold };
+  w(
+    `decision: quality gate, then live ≥ ${fmt(threshold)} (${how}); in a recording of numbered frames, an approach is decided as soon as it has ${rules.minFrames} usable frames ` +
+      `(liveness fused, logit trimmed mean), and is undecided if it has not within ${rules.maxFrames} frames (--approach); separate stills are one approach each`,
+  );
 
-  w('\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted');
+  w('\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted/spoof/undecided');
   for (const r of [...calScored.map((x) => ({ ...x, id: `[cal] ${x.id}` })), ...evalScored]) {
     const found = r.scores.filter((x) => x.live !== undefined);
-    const v = verdicts(r, threshold, approachSize, minFrames);
+    const v = verdicts(r, r0);
     const lv = found.map((x) => x.live!);
     w(
       `   ${r.id.padEnd(52)}${String(r.frames.length).padStart(4)}${String(found.length).padStart(6)}${String(r.scores.filter((x) => x.qualityOk).length).padStart(6)}   ` +
-        `${lv.length ? [0.1, 0.5, 0.9].map((q) => fmt(percentile(lv, q))).join('/') : '-'}   ${pct(v.frames.filter(Boolean).length, v.frames.length).padEnd(16)} ${v.approaches.length ? pct(v.approaches.filter(Boolean).length, v.approaches.length) : 'no sequence'}${r.crops ? '   FACE CROPS: not counted' : ''}`,
+        `${lv.length ? [0.1, 0.5, 0.9].map((q) => fmt(percentile(lv, q))).join('/') : '-'}   ${pct(v.frames.filter(Boolean).length, v.frames.length).padEnd(16)} ` +
+        `${r.sequence ? `${count(v.approaches, 'accepted')}/${count(v.approaches, 'spoof')}/${count(v.approaches, 'undecided')}${v.unfinished ? ` (+${v.unfinished} trailing frames undecided at the end)` : ''}` : 'stills'}${r.crops ? '   FACE CROPS: not scorable, not counted' : ''}`,
     );
   }
 
   const counted = evalScored.filter((r) => !r.crops);
   const crops = evalScored.filter((r) => r.crops);
   if (crops.length) {
-    w(`\nface-crop recordings (${crops.map((r) => r.id).join(', ')}): the detector's own crop leaves MiniFASNet no context (median frame/face < ${DEFAULT_QUALITY.minLivenessContext}); a terminal's camera never gives such frames and the gate says "step back", so they are not counted end to end. Padding them makes the score follow the padding (replicated edges: all live; grey: all spoof).`);
+    w(`\nface-crop recordings (${crops.map((r) => r.id).join(', ')}) are NOT SCORABLE: the detector's own tight crop leaves MiniFASNet none of the context it reads (crops of ${engine.modelSet.models.liveness.cropScales.join(' and ')}× the face; here median frame/face < ${DEFAULT_QUALITY.minLivenessContext}); a terminal's camera never gives such frames and its gate says "step back", so they are not counted end to end. Padding them makes the score follow the padding (replicated edges: all live; grey: all spoof).`);
   }
-  w(`\nend to end, as the terminal decides (evaluation recordings that are camera frames):`);
+  w(`\nend to end, as the terminal decides (evaluation recordings that are camera frames; per approach, a still being one):`);
   for (const kind of ['live', 'print', 'replay'] as const) {
     const recs = counted.filter((r) => r.kind === kind);
-    const vs = recs.map((r) => verdicts(r, threshold, approachSize, minFrames));
-    const seq = vs.flatMap((v) => v.approaches);
-    // Per approach where a recording forms sequences, else per frame.
-    const unit = recs.flatMap((r, i) => (vs[i]!.approaches.length ? vs[i]!.approaches : vs[i]!.frames));
+    const vs = recs.map((r) => verdicts(r, r0));
+    const unit = vs.flatMap((v) => v.approaches);
     const frames = vs.flatMap((v) => v.frames);
-    w(`E2E ${kind} accepted: ${pct(unit.filter(Boolean).length, unit.length)}   [approaches ${seq.length ? pct(seq.filter(Boolean).length, seq.length) : 'none'}; frames ${pct(frames.filter(Boolean).length, frames.length)}]`);
+    const band = unit.filter((a) => a.challengeBand).length;
+    const took = unit.filter((a) => a.outcome !== 'undecided' && a.frames > 1).map((a) => a.frames);
+    // Undecided approaches stay in the denominator: a resident still shown a hint has not got in.
+    w(
+      `E2E ${kind} accepted: ${pct(count(unit, 'accepted'), unit.length)}   [spoof verdict ${count(unit, 'spoof')}${rules.challengeFloor !== undefined ? ` (${band} of them in the challenge band: asked to blink/turn)` : ''}, ` +
+        `undecided ${count(unit, 'undecided')}; frames accepted ${pct(frames.filter(Boolean).length, frames.length)}${took.length ? `; frames to a decision p50/max ${percentile(took, 0.5)}/${Math.max(...took)}` : ''}]`,
+    );
   }
-  const other = counted.filter((r) => r.kind === 'other').flatMap((r) => verdicts(r, threshold, approachSize, minFrames).frames);
+  const other = counted.filter((r) => r.kind === 'other').flatMap((r) => verdicts(r, r0).frames);
   if (other.length) w(`   other attacks accepted (frames): ${pct(other.filter(Boolean).length, other.length)}`);
 
   w('\nquality gate on live frames (evaluation, camera frames): rejection rate per reason');
@@ -424,6 +432,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (opts.liveOnly !== undefined || opts.demoPhotos) return liveOnly(opts.liveOnly, !!opts.demoPhotos);
+  if (!(Number.isInteger(opts.approach) && opts.approach >= DEFAULT_MIN_LIVENESS_FRAMES)) {
+    process.stderr.write(`bench:liveness: --approach takes a whole number of frames ≥ ${DEFAULT_MIN_LIVENESS_FRAMES}\n`);
+    process.exit(2);
+  }
   if (opts.dataset === undefined) {
     process.stderr.write('bench:liveness: give --dataset DIR (live/ print/ replay/ other/) or --live-only DIR\n');
     process.exit(2);

@@ -69,13 +69,15 @@ export interface WebServerOptions {
   maxPayload: number;
 }
 
+/** What a guarded HTTP server (no WebSocket) needs. */
+export type GuardedHttpOptions = Pick<WebServerOptions, 'role' | 'logger' | 'onRequest'>;
+
 /**
- * An HTTP server with a WebSocket on /ws that no client can take down: every socket
- * has an error handler (an oversized, unmasked or malformed frame, bad UTF-8 or a
- * reset closes that socket, never the process), malformed HTTP is answered 400, and
- * handler failures are answered 500. Every web server of the project is made here.
+ * An HTTP server no client can take down: malformed HTTP is answered 400 and handler
+ * failures are answered 500. Servers without a page socket (the plate push receiver)
+ * are made here; createWebServer adds the WebSocket on top.
  */
-export function createWebServer(options: WebServerOptions): { http: Server; wss: WebSocketServer } {
+export function createGuardedHttpServer(options: GuardedHttpOptions): Server {
   const log = options.logger;
   const http = createServer((req, res) => {
     const failed = (err: unknown) => {
@@ -97,6 +99,19 @@ export function createWebServer(options: WebServerOptions): { http: Server; wss:
     if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
+  return http;
+}
+
+/**
+ * An HTTP server with a WebSocket on /ws that no client can take down: every socket
+ * has an error handler (an oversized, unmasked or malformed frame, bad UTF-8 or a
+ * reset closes that socket, never the process), malformed HTTP is answered 400, and
+ * handler failures are answered 500. Every web server of the project is made here
+ * (or, without a socket, in createGuardedHttpServer).
+ */
+export function createWebServer(options: WebServerOptions): { http: Server; wss: WebSocketServer } {
+  const log = options.logger;
+  const http = createGuardedHttpServer(options);
   const wss = new WebSocketServer({ server: http, path: '/ws', maxPayload: options.maxPayload });
   // The HTTP server's errors are re-emitted here; listenHttp reports those of listen().
   wss.on('error', (err) => log.debug({ err }, `${options.role}: server error`));
@@ -206,4 +221,26 @@ export function parseCommand<T>(data: RawData, schema: z.ZodType<T>): { command:
 /** The error message for a command that failed: the error's `code`, or FAILED. */
 export function failure(err: Error & { code?: string }): ErrorMessage {
   return { type: 'error', code: err.code ?? 'FAILED', message: err.message };
+}
+
+/** A bound guarded HTTP server: its URL and how to close it (open connections dropped). */
+export interface GuardedHttpEndpoint {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a guarded HTTP server listening (port 0 picks a free one); rejects with a ListenError. */
+export async function serveGuardedHttp(options: GuardedHttpOptions & { host: string; port: number }): Promise<GuardedHttpEndpoint> {
+  const http = createGuardedHttpServer(options);
+  // Quiet after listen: a server error (EMFILE on accept) is logged, never thrown.
+  const url = await listenHttp(http, options.port, options.host, options.role);
+  http.on('error', (err) => options.logger.warn({ err }, `${options.role}: server error`));
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
 }

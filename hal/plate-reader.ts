@@ -3,8 +3,9 @@
  * recognition to the controller. Drivers: ISAPI ANPR push, generic JSON webhook, sim.
  */
 
-/** Plate background colour as the camera reports it (Chinese plates: blue, yellow, green, …). */
-export type PlateColour = 'blue' | 'yellow' | 'green' | 'white' | 'black' | 'yellow-green' | 'other';
+/** Plate background colours as cameras report them (Chinese plates: blue, yellow, green, …). */
+export const PLATE_COLOURS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow-green', 'other'] as const;
+export type PlateColour = (typeof PLATE_COLOURS)[number];
 
 /** Which way the vehicle was going, as the camera reports it. */
 export type PlateDirection = 'in' | 'out' | 'unknown';

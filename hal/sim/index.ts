@@ -5,3 +5,4 @@ export { SimCardReader, type SimCardReaderOptions, type PresentResult } from './
 export { SimDisplay, checkDisplayState, type SimDisplayOptions, type RenderedState } from './display.js';
 export { frameByteLength } from '../camera/formats.js';
 export { SimCamera, type FrameInput, type FrameSource, type SimCameraOptions } from './camera.js';
+export { SimPlateReader, type SimPlateReaderOptions, type SimPlate } from './plate-reader.js';

@@ -31,6 +31,7 @@ import type { AlertEngine } from '../alerts/engine.js';
 import type { WebhookDelivery } from '../alerts/webhooks.js';
 import { webhookRoutes } from './webhooks.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
+import { inspectionRoutes } from './inspections.js';
 
 export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
   store: SiteStore;
@@ -102,6 +103,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(alertRuleRoutes);
   await app.register(alertRoutes);
   await app.register(webhookRoutes);
+  await app.register(inspectionRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

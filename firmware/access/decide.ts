@@ -1,3 +1,4 @@
+import { normalisePlate, type PlateStrictness } from '@limen/sdk/protocol';
 import { isValidCardNumber, isValidPin } from './credential-values.js';
 import { localTime, scheduleAllows } from './schedule.js';
 import {
@@ -27,6 +28,16 @@ export interface DecisionLookups {
   /** Whether the local date 'YYYY-MM-DD' is a holiday. */
   isHoliday(date: string): boolean;
   hasConsent(personId: string, kind: string): boolean;
+  /**
+   * The plate credential for a normalised plate at `strictness` ('ambiguous' when several
+   * match). Without it every plate is an unknown credential.
+   */
+  findPlate?(plate: string, strictness: PlateStrictness): Credential | 'ambiguous' | undefined;
+}
+
+export interface DecideOptions {
+  /** How tolerant a plate lookup is of recognition confusions (default 'exact'). */
+  plateMatch?: PlateStrictness;
 }
 
 function windowProblem(w: ValidityWindow, now: number): 'not-yet-valid' | 'expired' | null {
@@ -43,7 +54,7 @@ const deny = (reason: AccessReason, personId?: string, credentialId?: string): A
 });
 
 /** Finds the credential for what was presented, or the reason there is none. */
-function resolveCredential(input: PresentedCredential, lookups: DecisionLookups): Credential | AccessDecision {
+function resolveCredential(input: PresentedCredential, lookups: DecisionLookups, options: DecideOptions): Credential | AccessDecision {
   switch (input.type) {
     case 'card':
       if (!isValidCardNumber(input.value)) return deny('malformed-credential');
@@ -59,6 +70,13 @@ function resolveCredential(input: PresentedCredential, lookups: DecisionLookups)
       if (!person) return deny('stranger');
       if (!lookups.hasConsent(person.id, FACE_CONSENT)) return deny('no-face-consent', person.id);
       return lookups.findCredential('face', person.id) ?? deny('unknown-credential', person.id);
+    }
+    case 'plate': {
+      const plate = normalisePlate(input.value);
+      if (!plate.ok) return deny('malformed-credential');
+      const found = lookups.findPlate?.(plate.plate, options.plateMatch ?? 'exact');
+      if (found === 'ambiguous') return deny('ambiguous-plate');
+      return found ?? deny('unknown-credential');
     }
     case 'qr':
       // Visitor passes are decided in `decide` itself: they belong to no person.
@@ -87,10 +105,21 @@ function resolveCredential(input: PresentedCredential, lookups: DecisionLookups)
  * A QR code is a visitor pass: checked by `passes` (signature, window, this
  * terminal, uses left) and granted on its own terms, without person or groups.
  * Without `passes`, a QR code is an 'unknown-credential'.
+ *
+ * A plate is normalised ('malformed-credential' when it is no plate) and looked up at
+ * `options.plateMatch`; several tolerant matches are 'ambiguous-plate'. Then it is a
+ * credential like any other: a visitor's vehicle carries its person's validity window.
  */
-export function decide(input: PresentedCredential, lookups: DecisionLookups, now: number, timeZone: string, passes?: PassVerifier): AccessDecision {
+export function decide(
+  input: PresentedCredential,
+  lookups: DecisionLookups,
+  now: number,
+  timeZone: string,
+  passes?: PassVerifier,
+  options: DecideOptions = {},
+): AccessDecision {
   if (input.type === 'qr') return decidePass(input.value, passes, now);
-  const found = resolveCredential(input, lookups);
+  const found = resolveCredential(input, lookups, options);
   if ('result' in found) return found;
   const credential = found;
   const personId = credential.personId;

@@ -1,4 +1,5 @@
-export { AccessService, type AccessServiceOptions, type PresentResult } from './service.js';
+export { AccessService, type AccessServiceOptions, type GuardAnswer, type PresentOptions, type PresentResult, type UnknownPlatePolicy } from './service.js';
+export { AntiPassback, type AntiPassbackOptions, type LastPassage } from './anti-passback.js';
 export {
   AccessRepository,
   generateId,
@@ -11,7 +12,7 @@ export {
   type PersonPatch,
   type SchedulePatch,
 } from './repository.js';
-export { decide, type DecisionLookups } from './decide.js';
+export { decide, type DecideOptions, type DecisionLookups } from './decide.js';
 export { QrScanner, type QrScannerOptions } from './qr-scanner.js';
 export { VisitorPasses, type PassCheck, type PassVerifier, type VisitorPassesOptions } from './passes.js';
 export { assertTimeZone, localTime, parseInterval, scheduleAllows, WEEKDAYS, type LocalTime } from './schedule.js';

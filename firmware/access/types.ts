@@ -1,6 +1,6 @@
 import type { SealedStrangerTemplate } from '@limen/sdk/protocol';
 
-/** Kinds of credential the store knows. Card, PIN and face decide today; QR and plate slot in later. */
+/** Kinds of credential the store knows. A QR code is a visitor pass (no stored credential). */
 export type CredentialType = 'card' | 'pin' | 'face' | 'qr' | 'plate';
 
 /** Times are milliseconds since the Unix epoch; windows are half-open [from, until), null = unbounded. */
@@ -96,7 +96,26 @@ export type PresentedCredential =
   | { type: 'pin'; value: string }
   | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean; template?: SealedStrangerTemplate }
   /** The text of a scanned QR code: a signed visitor pass token (`LP1....`). */
-  | { type: 'qr'; value: string };
+  | { type: 'qr'; value: string }
+  /** A licence plate as a plate camera read it, with what else it said (see hal/plate-reader.ts). */
+  | PresentedPlate;
+
+/** Which way a passage goes, for anti-passback: into the zone or out of it. */
+export type PassageDirection = 'in' | 'out';
+
+export interface PresentedPlate {
+  type: 'plate';
+  /** As read; normalised before lookup. */
+  value: string;
+  colour?: 'blue' | 'yellow' | 'green' | 'white' | 'black' | 'yellow-green' | 'other';
+  vehicleType?: string;
+  /** As the camera reported it; 'in'/'out' also decide the anti-passback direction. */
+  direction?: 'in' | 'out' | 'unknown';
+  confidence?: number;
+  cameraId?: string;
+  /** The plate snapshot kept for this read (store/plate snapshots), or null. */
+  snapshotId?: string | null;
+}
 
 /** Every reason a decision can give; 'granted' is the only one that opens. */
 export const ACCESS_REASONS = [
@@ -123,6 +142,12 @@ export const ACCESS_REASONS = [
   'pass-wrong-terminal',
   /** Every allowed use has been made. */
   'pass-used-up',
+  /** Anti-passback: an entry into the zone not preceded by an exit (or an exit by an entry). */
+  'anti-passback',
+  /** A read plate matches several stored plates at the configured strictness. */
+  'ambiguous-plate',
+  /** An unknown plate under the ask-guard policy: no operator opened within the wait. */
+  'guard-no-answer',
 ] as const;
 
 export type AccessReason = (typeof ACCESS_REASONS)[number];

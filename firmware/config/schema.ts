@@ -1,6 +1,7 @@
 import { ID_PATTERN, ID_RULE, strangerTemplateKey } from '@limen/sdk/protocol';
 import { z } from 'zod';
 import { DoorConfigSchema, type DoorConfig } from '../door/limits.js';
+import { BarrierConfigSchema } from '../door/barrier-config.js';
 import { fieldsParsed } from '../fields-parsed.js';
 
 /** The config version this firmware writes and reads. */
@@ -142,6 +143,36 @@ export const ConfigSchema = z
       .strict()
       .default({ path: 'var/terminal.db', maxEvents: 1_000_000, encryptTemplates: true }),
     door: DoorConfigSchema.default(DoorConfigSchema.parse({})),
+    /** The vehicle barrier's timing, on boards with a barrierRelay (firmware/door/barrier.ts). */
+    barrier: BarrierConfigSchema.default(BarrierConfigSchema.parse({})),
+    /** Plates as credentials, on boards with a plate camera and a barrier. */
+    vehicle: z
+      .object({
+        /** How tolerant a plate lookup is of recognition confusions (0/O/D, 8/B, 1/I, 2/Z; one edit). */
+        plateMatch: z.enum(['exact', 'confusable', 'one-edit']).default('confusable'),
+        /** A plate nobody owns: refused, let through and recorded, or put to the guard at the site console. */
+        unknownPlate: z.enum(['deny', 'allow-and-record', 'ask-guard']).default('deny'),
+        /** How long ask-guard waits for an operator's unlock of the barrier before it refuses. */
+        guardWaitMs: z.number().int().min(1_000).max(300_000).default(30_000),
+      })
+      .strict()
+      .default({ plateMatch: 'confusable', unknownPlate: 'deny', guardWaitMs: 30_000 }),
+    /**
+     * Anti-passback, terminal-local, for every credential type: in `zone` (default the
+     * terminal's last zone) an entry must be followed by an exit before the next entry.
+     * `direction` is this terminal's (a plate camera's in/out overrides it); a passage
+     * older than `resetAfterMs` no longer blocks. Exits through other terminals are not
+     * seen: cross-terminal anti-passback needs the site.
+     */
+    antiPassback: z
+      .object({
+        enabled: z.boolean().default(false),
+        zone: id.optional(),
+        direction: z.enum(['in', 'out']).default('in'),
+        resetAfterMs: z.number().int().min(1_000).max(30 * 86_400_000).nullable().default(null),
+      })
+      .strict()
+      .default({ enabled: false, direction: 'in', resetAfterMs: null }),
     /**
      * Where the terminal's pages listen: the kiosk screen under `limen run`, the kiosk and
      * its simulator control panel under `limen sim`. Loopback by default.
@@ -174,6 +205,11 @@ export const ConfigSchema = z
     message: 'visitor passes need the fleet signing keys: set fleet.trustedKeys',
     path: ['passes', 'enabled'],
     when: fieldsParsed('passes', 'fleet'),
+  })
+  .refine((c) => !c.antiPassback.enabled || c.antiPassback.zone !== undefined || c.terminal.zones.length > 0, {
+    message: 'anti-passback needs a zone: set antiPassback.zone or terminal.zones',
+    path: ['antiPassback', 'zone'],
+    when: fieldsParsed('antiPassback', 'terminal'),
   });
 
 /** A validated config with defaults filled in. */

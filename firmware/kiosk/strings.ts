@@ -152,6 +152,9 @@ const zhCN: KioskStrings = {
     'pass-expired': '通行码已过期',
     'pass-wrong-terminal': '通行码不适用于此门',
     'pass-used-up': '通行码次数已用完',
+    'anti-passback': '未出先进，禁止通行',
+    'ambiguous-plate': '车牌无法确认',
+    'guard-no-answer': '值班人员未放行',
     'terminal-error': '终端故障',
   },
   alerts: {

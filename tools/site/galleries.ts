@@ -11,6 +11,10 @@
  * sent with `groups: []`, so the terminal holds them for the alert and never grants.
  * `lists` is always sent (empty too): taking someone off a list clears it there.
  *
+ * Vehicles ride along: a resident's plates are credentials of theirs, a visitor's plate
+ * comes with their visit's window, and a unit's own car is a vehicle record of its own
+ * (`vehicle-{id}`, no face) on the terminals of the unit's path.
+ *
  * `terminal_persons` holds what each terminal confirmed it has; reconciling a person
  * or a terminal sends only the difference (`persons.upsert` to where they belong,
  * `persons.remove` where they no longer do). A terminal that is offline or refuses
@@ -19,10 +23,13 @@
 import { createHash } from 'node:crypto';
 import type { Fleet, FleetLogger, PersonRecord } from '@limen/sdk';
 import type { Kysely } from 'kysely';
-import { credentialsOf, type Database, type SiteStore, type Visitor } from './store/index.js';
+import { normalisePlate } from '@limen/sdk/protocol';
+import { credentialsOf, platesOfPerson, unitVehicleTerminalId, UNIT_VEHICLE_PREFIX, type Database, type SiteStore, type Visitor } from './store/index.js';
 
 /** Persons per `persons.upsert` request (the protocol allows 1000; photos make messages big). */
 const UPSERT_BATCH = 50;
+/** Credentials a person record may carry (the protocol's bound). */
+const MAX_CREDENTIALS = 16;
 
 interface Placement {
   /** Building (or any) zone id -> terminals placed on the path down to it. */
@@ -62,27 +69,34 @@ const TERMINAL_PURPOSES = new Set<string>(['watch', 'missing']);
 
 async function residentRecord(db: Kysely<Database>, personId: string, name: string, moveOut: number | null): Promise<PersonRecord> {
   const cards = (await credentialsOf(db, personId)).filter((c) => c.type === 'card' || c.type === 'qr');
+  const plates = await platesOfPerson(db, personId);
   return {
     id: personId,
     name,
     validUntil: moveOut,
     // PINs are kept as the site's keyed hash only and cannot be sent; faces come with their photos.
-    credentials: cards.map((c) => ({ type: c.type as 'card' | 'qr', value: c.ref })),
+    credentials: [...cards.map((c) => ({ type: c.type as 'card' | 'qr', value: c.ref })), ...plates.map((p) => ({ type: 'plate' as const, value: p }))].slice(0, MAX_CREDENTIALS),
   };
 }
 
 function visitorRecord(v: Visitor): PersonRecord {
+  const plate = v.plate ? normalisePlate(v.plate) : null;
   return {
     id: v.person_id,
     name: v.name,
     validFrom: v.expected_from,
     validUntil: v.expected_until,
-    faces: [
-      {
-        consent: { subject: v.name, givenAt: v.consent_at!, method: v.consent_method as 'signed-form', ...(v.consent_reference && { reference: v.consent_reference }) },
-        photo: { mime: v.photo_mime as 'image/jpeg', data: v.photo! },
-      },
-    ],
+    ...(v.photo !== null &&
+      v.consent_at !== null && {
+        faces: [
+          {
+            consent: { subject: v.name, givenAt: v.consent_at, method: v.consent_method as 'signed-form', ...(v.consent_reference && { reference: v.consent_reference }) },
+            photo: { mime: v.photo_mime as 'image/jpeg', data: v.photo },
+          },
+        ],
+      }),
+    // The visitor's car opens the barrier in the same window as the visitor.
+    ...(plate?.ok && { credentials: [{ type: 'plate' as const, value: plate.plate }] }),
   };
 }
 
@@ -109,11 +123,18 @@ export async function wantedTerminals(db: Kysely<Database>, now: number, personI
     .innerJoin('units', 'units.id', 'visitors.host_unit_id')
     .selectAll('visitors')
     .select('units.zone_id as building')
-    .where('visitors.photo', 'is not', null)
-    .where('visitors.consent_at', 'is not', null)
+    .where((eb) => eb.or([eb.and([eb('visitors.photo', 'is not', null), eb('visitors.consent_at', 'is not', null)]), eb('visitors.plate', 'is not', null)]))
     .where('visitors.expected_until', '>', now);
   if (personIds) visitors = visitors.where('visitors.person_id', 'in', [...personIds]);
   for (const v of await visitors.execute()) base.set(v.person_id, { record: visitorRecord(v), terminals: new Set(place.byBuilding.get(v.building) ?? []) });
+
+  // A unit's own cars: a record each (no face, no name but the plate) on the unit's path.
+  let unitCars = db.selectFrom('vehicles').innerJoin('units', 'units.id', 'vehicles.unit_id').select(['vehicles.id', 'vehicles.plate', 'units.zone_id', 'units.label']);
+  if (personIds) unitCars = unitCars.where('vehicles.id', 'in', [0, ...personIds.filter((p) => p.startsWith(UNIT_VEHICLE_PREFIX)).map((p) => Number(p.slice(UNIT_VEHICLE_PREFIX.length)))]);
+  for (const c of await unitCars.execute()) {
+    const id = unitVehicleTerminalId(c.id);
+    base.set(id, { record: { id, name: `${c.plate} (${c.label})`, credentials: [{ type: 'plate', value: c.plate }] }, terminals: new Set(place.byBuilding.get(c.zone_id) ?? []) });
+  }
 
   // Face lists in scope, per person and terminal.
   let memberships = db

@@ -7,7 +7,7 @@
  * terminal sends them again.
  */
 import type { EventGap, Fleet, FleetEvent, FleetLogger, Unsubscribe } from '@limen/sdk';
-import { insertEvents, getTerminal, placeEvent, type IncomingEvent, type SiteStore, type Terminal } from './store/index.js';
+import { insertEvents, getTerminal, placeEvent, plateOfEvent, recordedPlate, type IncomingEvent, type SiteStore, type Terminal } from './store/index.js';
 
 export const PLACEMENT_TTL_MS = 5000;
 
@@ -25,6 +25,8 @@ export interface IngestedEvent {
   credentialRef: string | null;
   zoneId: number | null;
   direction: 'in' | 'out' | null;
+  /** A vehicle event's plate, normalised when it is a valid one. */
+  plate?: string | null;
 }
 
 export interface IngestStats {
@@ -80,6 +82,7 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
       credentialRef: e.credentialRef ?? null,
       zoneId,
       direction,
+      plate: recordedPlate(plateOfEvent(e.data))?.plate ?? null,
     };
     for (const l of listeners) {
       try {

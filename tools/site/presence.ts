@@ -25,6 +25,8 @@ import {
 } from './store/index.js';
 
 export const PASS_REF_PREFIX = 'pass:';
+/** A vehicle's position is kept under `plate:{plate}`. */
+export const PLATE_SUBJECT_PREFIX = 'plate:';
 
 export interface Presence {
   /** Called after each event was applied (tests wait on it; live views may refresh). */
@@ -49,6 +51,11 @@ export function startPresence(o: PresenceOptions): Presence {
 
   const apply = async (e: IngestedEvent) => {
     if (e.result !== 'granted') return;
+    // A vehicle moves itself (parking occupancy), not its owner: the driver may be anyone.
+    if (e.plate) {
+      if (e.zoneId !== null && e.direction !== null) await recordPassage(db, { subject: `${PLATE_SUBJECT_PREFIX}${e.plate}`, kind: 'vehicle', zoneId: e.zoneId, direction: e.direction, ts: e.ts });
+      return;
+    }
     let visitor: Visitor | undefined;
     let pass: VisitorPass | undefined;
     if (e.credentialRef?.startsWith(PASS_REF_PREFIX)) {

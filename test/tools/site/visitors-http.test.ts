@@ -82,7 +82,7 @@ const visitor = (unitId: number) => ({
   purpose: 'visit',
   expectedFrom: '2026-05-01T09:00:00Z',
   expectedUntil: '2026-05-01T12:00:00Z',
-  plate: 'A12345',
+  plate: '京A12345',
 });
 
 test('a registrar registers a visitor and issues a pass for the path to the host; the PNG decodes to a token terminals accept; each step is audited', async () => {

@@ -88,11 +88,12 @@ await onEveryDatabase('site visitors and occupancy', (test, open) => {
     const store = await open();
     const { flat } = await community(store);
     const base = { name: 'Wang Fang', hostUnitId: flat.id, expectedFrom: 9 * H, expectedUntil: 12 * H };
-    const v = await registerVisitor(store.db, SECRET, { ...base, idNumber: '11010519491231002X', phone: '13800000000', plate: 'jing a 12345', purpose: 'delivery' }, 8 * H);
+    const v = await registerVisitor(store.db, SECRET, { ...base, idNumber: '11010519491231002X', phone: '13800000000', plate: '京a·12345', purpose: 'delivery' }, 8 * H);
     const raw = await store.db.selectFrom('visitors').selectAll().where('id', '=', v.id).executeTakeFirstOrThrow();
     assert.is(raw.id_doc_masked, '110***********002X');
     assert.not.ok(JSON.stringify(raw).includes('19491231'));
-    assert.is(raw.plate, 'JINGA12345');
+    assert.is(raw.plate, '京A12345');
+    await rejects(registerVisitor(store.db, SECRET, { ...base, plate: 'JINGA12345' }, 8 * H), 'INVALID');
     const photo = { mime: 'image/png' as const, data: 'iVBORw0KGgo=' };
     await rejects(registerVisitor(store.db, SECRET, { ...base, photo }, 8 * H), 'INVALID');
     const consent = { givenAt: 8 * H, method: 'signed-form', reference: 'F-1' };
@@ -186,8 +187,8 @@ await onEveryDatabase('site visitors and occupancy', (test, open) => {
     await feed({ terminal: 'gate-out', ts: 4 * H, zoneId: gate.id, direction: 'out', personId: 'ann' });
     await feed({ terminal: 'gate-in', ts: 5 * H, zoneId: gate.id, direction: 'in', personId: 'stranger-7' });
     const occ = new Map((await occupancy(store.db)).map((o) => [o.zoneId, o]));
-    assert.equal(occ.get(gate.id), { zoneId: gate.id, residents: 1, visitors: 1, unknown: 1 });
-    assert.equal(occ.get(b3.id), { zoneId: b3.id, residents: 1, visitors: 0, unknown: 0 });
+    assert.equal(occ.get(gate.id), { zoneId: gate.id, residents: 1, visitors: 1, unknown: 1, vehicles: 0 });
+    assert.equal(occ.get(b3.id), { zoneId: b3.id, residents: 1, visitors: 0, unknown: 0, vehicles: 0 });
     assert.is(await closeExpiredVisits(store.db, 2 * H - 1), 0);
     assert.is(await closeExpiredVisits(store.db, 2 * H), 1);
     assert.equal(await stillInside(store.db), []);

@@ -31,6 +31,7 @@ import type { AlertEngine } from '../alerts/engine.js';
 import type { WebhookDelivery } from '../alerts/webhooks.js';
 import { webhookRoutes } from './webhooks.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
+import { vehicleRoutes } from './vehicles.js';
 import { inspectionRoutes } from './inspections.js';
 
 export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, AccessRuleRouteOptions {
@@ -103,6 +104,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(alertRuleRoutes);
   await app.register(alertRoutes);
   await app.register(webhookRoutes);
+  await app.register(vehicleRoutes);
   await app.register(inspectionRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);

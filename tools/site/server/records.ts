@@ -14,6 +14,7 @@ interface RecordsQuerystring {
   visitorId?: number;
   unitId?: number;
   card?: string;
+  plate?: string;
   terminalId?: string;
   zoneId?: number;
   direction?: 'in' | 'out';
@@ -30,6 +31,7 @@ const filterProperties = {
   visitorId: { type: 'integer', description: "the visitor's face and passes" },
   unitId: { type: 'integer' },
   card: { type: 'string', maxLength: 64 },
+  plate: { type: 'string', minLength: 2, maxLength: 32, description: 'a whole plate (0/O/D, 8/B, 1/I, 2/Z, 5/S match each other) or a part of one' },
   terminalId: { type: 'string', maxLength: 64 },
   zoneId: { type: 'integer', description: 'the zone and all its sub-zones' },
   direction: { type: 'string', enum: ['in', 'out'] },
@@ -56,6 +58,7 @@ const recordSchema = {
     zoneId: { type: ['integer', 'null'] },
     direction: { type: ['string', 'null'] },
     data: { type: ['object', 'null'], additionalProperties: true },
+    plate: { type: ['string', 'null'], description: 'a vehicle passage: the plate' },
   },
 } as const;
 

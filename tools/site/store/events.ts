@@ -6,6 +6,7 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import { SiteError } from '../errors.js';
 import { normaliseCard } from './residents.js';
+import { plateOfEvent, plateQuery, recordedPlate } from './vehicles.js';
 import type { Database, PassageDirection, Terminal } from './schema.js';
 import { getZone } from './zones.js';
 
@@ -78,6 +79,12 @@ export async function insertEvents(
   return items.map(({ event }) => fresh.delete(key(event.terminal, event.seq)));
 }
 
+/** The plate a vehicle event reports, for the plate search. */
+function plateColumns(e: IncomingEvent): { plate: string | null; plate_key: string | null } {
+  const p = recordedPlate(plateOfEvent(e.data));
+  return { plate: p?.plate ?? null, plate_key: p?.plate_key ?? null };
+}
+
 function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined, now: number) {
   const { zoneId, direction } = placeEvent(e, terminal);
   return {
@@ -94,6 +101,7 @@ function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'>
     direction,
     data: e.data == null ? null : JSON.stringify(e.data),
     received_at: now,
+    ...plateColumns(e),
   };
 }
 
@@ -104,6 +112,8 @@ export interface RecordQuery {
   /** Events of persons while they lived in this unit. */
   unitId?: number;
   card?: string;
+  /** A vehicle's passages: a whole plate (confusable characters match each other) or a part of one. */
+  plate?: string;
   terminalId?: string;
   /** The zone with all its sub-zones. */
   zoneId?: number;
@@ -138,6 +148,8 @@ export interface RecordRow {
   zoneId: number | null;
   direction: PassageDirection | null;
   data: Record<string, unknown> | null;
+  /** A vehicle passage's plate. */
+  plate: string | null;
 }
 
 export interface RecordPage {
@@ -175,6 +187,10 @@ async function filtered(db: Kysely<Database>, q: RecordQuery): Promise<EventsQue
     if (!visitor) throw new SiteError('NOT_FOUND', `no visitor ${q.visitorId}`);
     const passRefs = (await db.selectFrom('visitor_passes').select('id').where('visitor_id', '=', q.visitorId).execute()).map((p) => `pass:${p.id}`);
     s = s.where((eb) => eb.or([eb('events.person_id', '=', visitor.person_id), ...(passRefs.length > 0 ? [eb('events.credential_ref', 'in', passRefs)] : [])]));
+  }
+  if (q.plate !== undefined) {
+    const p = plateQuery(q.plate);
+    s = p.whole ? s.where('events.plate_key', '=', p.key) : s.where('events.plate_key', 'like', p.like);
   }
   if (q.terminalId !== undefined) s = s.where('events.terminal_id', '=', q.terminalId);
   if (q.direction !== undefined) s = s.where('events.direction', '=', q.direction);
@@ -220,6 +236,7 @@ function toRow(r: {
   zone_id: number | null;
   direction: PassageDirection | null;
   data: string | null;
+  plate: string | null;
 }): RecordRow {
   return {
     id: r.id,
@@ -236,6 +253,7 @@ function toRow(r: {
     zoneId: r.zone_id,
     direction: r.direction,
     data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    plate: r.plate,
   };
 }
 
@@ -266,6 +284,7 @@ export async function searchQuery(db: Kysely<Database>, q: RecordQuery, page: Pa
       'events.zone_id',
       'events.direction',
       'events.data',
+      'events.plate',
     ])
     .orderBy('events.ts', 'desc')
     .orderBy('events.id', 'desc')

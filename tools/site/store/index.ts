@@ -10,6 +10,8 @@ export * from './staff.js';
 export * from './audit.js';
 export * from './visitors.js';
 export * from './occupancy.js';
+export * from './vehicles-schema.js';
+export * from './vehicles.js';
 export * from './access-rules.js';
 export * from './alerts-schema.js';
 export * from './alert-lists.js';

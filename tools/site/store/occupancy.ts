@@ -36,6 +36,8 @@ export interface ZoneOccupancy {
   residents: number;
   visitors: number;
   unknown: number;
+  /** Vehicles inside (parking occupancy), from plate passages. */
+  vehicles: number;
 }
 
 /** For every zone, how many residents, visitors and unknown persons are inside it (its sub-zones included). */
@@ -47,9 +49,9 @@ export async function occupancy(db: Kysely<Database>): Promise<ZoneOccupancy[]> 
     .where('zone_id', 'is not', null)
     .groupBy(['zone_id', 'kind'])
     .execute();
-  const byId = new Map<number, ZoneOccupancy>(zones.map((z) => [z.id, { zoneId: z.id, residents: 0, visitors: 0, unknown: 0 }]));
+  const byId = new Map<number, ZoneOccupancy>(zones.map((z) => [z.id, { zoneId: z.id, residents: 0, visitors: 0, unknown: 0, vehicles: 0 }]));
   const pathOf = new Map(zones.map((z) => [z.id, z.path]));
-  const field = { resident: 'residents', visitor: 'visitors', unknown: 'unknown' } as const;
+  const field = { resident: 'residents', visitor: 'visitors', unknown: 'unknown', vehicle: 'vehicles' } as const;
   for (const c of counts) {
     const path = pathOf.get(c.zone_id!);
     if (path === undefined) continue;

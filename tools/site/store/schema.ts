@@ -5,6 +5,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AlertTables } from './alerts-schema.js';
+import type { VehicleTables } from './vehicles-schema.js';
 import type { InspectionTables } from './inspections-schema.js';
 
 export const ZONE_KINDS = ['community', 'compound', 'building', 'unit-door', 'other'] as const;
@@ -103,6 +104,9 @@ export interface EventTable {
   /** The event's `data` as JSON text. */
   data: string | null;
   received_at: number;
+  /** A vehicle passage's plate (normalised when valid) and its search key (`plateSearchKey`). */
+  plate: ColumnType<string | null, string | null | undefined, string | null>;
+  plate_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StaffTable {
@@ -190,7 +194,7 @@ export interface VisitTable {
   closed: VisitClose | null;
 }
 
-export const SUBJECT_KINDS = ['resident', 'visitor', 'unknown'] as const;
+export const SUBJECT_KINDS = ['resident', 'visitor', 'unknown', 'vehicle'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 export interface PositionTable {
@@ -232,7 +236,7 @@ export interface AccessGroupTable {
   schedule_id: string | null;
 }
 
-export interface Database extends InspectionTables, AlertTables {
+export interface Database extends VehicleTables, InspectionTables, AlertTables {
   zones: ZoneTable;
   terminals: TerminalTable;
   units: UnitTable;

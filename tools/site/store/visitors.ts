@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { SiteError } from '../errors.js';
 import { keyedHash, maskIdNumber, normaliseIdNumber } from '../privacy.js';
 import { getUnit } from './residents.js';
+import { requirePlate } from './vehicles.js';
 import type { Database, Visit, VisitClose, Visitor, VisitorPass } from './schema.js';
 import { ancestry } from './zones.js';
 
@@ -45,7 +46,8 @@ export async function registerVisitor(db: Kysely<Database>, secret: Buffer, v: N
     purpose: v.purpose ?? null,
     expected_from: v.expectedFrom,
     expected_until: v.expectedUntil,
-    plate: v.plate ? v.plate.replace(/\s/g, '').toUpperCase() : null,
+    // Validated like every plate: the terminals open the barrier for it.
+    plate: v.plate ? requirePlate(v.plate) : null,
     photo: v.photo?.data ?? null,
     photo_mime: v.photo?.mime ?? null,
     consent_at: v.photo ? v.consent!.givenAt : null,

@@ -3,6 +3,7 @@
 // zone, set up through the API; her face (from a photo, on the list at the gate) seen by
 // the gate's camera pops the alert up on the dashboard with the terminal's snapshot; the
 // guard acknowledges it with a note and closes it, and the alerts page lists it closed.
+// The list keeps her reference photo, shown in the pop-up beside the terminal's snapshot.
 // With LIMEN_README_SHOTS=1 the pop-up screenshot replaces docs/images/site-alert.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,9 @@ if (chromiumOrSkip('site alerts browser tests')) {
       const gateZone = zones.find((z) => z.kind === 'community')!.id;
       await call('put', 'api/alert-lists/watch', { name: 'Watch-list', purpose: 'watch', zones: [] });
       await call('put', 'api/alert-lists/watch/members/alice');
+      // Her reference photo on the list, for the guard to compare with what the gate saw.
+      const alice = (await facesOf(3))[0]!;
+      await call('put', 'api/alert-lists/watch/members/alice/photo', { photo: { mime: 'image/jpeg', data: (await portraitPhoto(3, alice, 3)).toString('base64') } });
       await call('put', 'api/alert-rules/watched-at-gate', {
         name: 'Watched person at the gate',
         trigger: 'appears',
@@ -73,7 +77,6 @@ if (chromiumOrSkip('site alerts browser tests')) {
 
       // Her face from a photo, on the watch-list, at the gate (through the SDK, as a backend does).
       await gate.face!.whenReady();
-      const alice = (await facesOf(3))[0]!;
       const photo = (await portraitPhoto(3, alice)).toString('base64');
       const consent = { subject: 'Alice Chen', givenAt: Date.now(), method: 'signed-form' as const };
       const [upserted] = await fleet.group(['gate-1']).persons.upsert([{ id: 'alice', faces: [{ photo: { mime: 'image/jpeg', data: photo }, consent }], lists: [{ id: 'watch', purpose: 'watch' }] }], { timeoutMs: 60_000 });
@@ -93,6 +96,10 @@ if (chromiumOrSkip('site alerts browser tests')) {
       // The terminal's sealed snapshot, opened through the site (it may follow the alert by a moment).
       await page.waitForSelector('#alert-snapshot[data-loaded=yes]', { timeout: 20_000 });
       assert.ok((await page.$eval('#alert-snapshot', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 'a picture, not a broken image');
+      // Beside it, the list's reference photo of her.
+      await page.waitForSelector('#alert-list-photo[data-loaded=yes]');
+      assert.ok((await page.$eval('#alert-list-photo', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 'the list photo, not a broken image');
+      assert.match((await page.textContent('#alert-popup .pictures'))!, /Seen at gate-1.*On the list: Watch-list/);
       await page.waitForSelector(`#alert-list tr[data-state=open]`);
       await page.screenshot({ path: process.env.LIMEN_README_SHOTS === '1' ? README_SHOT : join(SHOTS, 'site-alert.png') });
 

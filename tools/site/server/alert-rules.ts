@@ -9,6 +9,7 @@ import {
   alertRuleHistory,
   INTERVAL_PATTERN,
   DATE_PATTERN,
+  getListPhoto,
   LIST_PURPOSES,
   listAlertLists,
   listAlertPeriods,
@@ -17,10 +18,12 @@ import {
   putAlertList,
   putAlertPeriod,
   putAlertRule,
+  putListPhoto,
   removeAlertList,
   removeAlertPeriod,
   removeAlertRule,
   removeListMember,
+  removeListPhoto,
   SEVERITIES,
   STAFF_ROLES,
   WEEKDAYS,
@@ -28,6 +31,8 @@ import {
   type AlertPeriod,
   type RuleDefinition,
 } from '../store/index.js';
+import { listPhotoJpeg, LIST_PHOTO_MAX_BYTES } from '../alerts/list-photo.js';
+import { MAX_PHOTO_UPLOAD_BYTES } from '../console/plain.js';
 import { errorSchema } from './errors.js';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
@@ -42,7 +47,12 @@ const listBody = {
   required: ['name', 'purpose', 'zones'],
   additionalProperties: false,
 } as const;
-const listOut = { type: 'object', properties: { id: { type: 'string' }, ...listBody.properties, members: { type: 'array', items: { type: 'string' } } } } as const;
+const listOut = {
+  type: 'object',
+  properties: { id: { type: 'string' }, ...listBody.properties, members: { type: 'array', items: { type: 'string' } }, photos: { type: 'array', items: { type: 'string' }, description: 'members with a reference photo' } },
+} as const;
+/** Who sees a list member's reference photo: those who read the alerts it is shown in. */
+const PHOTO_READERS = ['admin', 'guard', 'inspector'] as const;
 
 const intervals = { type: 'array', items: { type: 'string', pattern: INTERVAL_PATTERN }, maxItems: 8 } as const;
 const periodBody = {
@@ -134,6 +144,62 @@ export async function alertRuleRoutes(app: FastifyInstance): Promise<void> {
       await removeListMember(db, request.params.id, request.params.person);
       await app.audit(request, 'alert-list.member-remove', `person:${request.params.person}`, { list: request.params.id });
       await app.site.onPersonChanged?.(request.params.person);
+      return reply.status(204).send();
+    },
+  );
+
+  // A member's reference photo (watch and missing-person lists only): shown in the alert
+  // pop-up beside the terminal's snapshot. Kept small; gone with the membership.
+  const photoSchema = { tags: ['alerts'], params: memberParams };
+  app.put<{ Params: { id: string; person: string }; Body: { photo: { mime: string; data: string } } }>(
+    '/api/alert-lists/:id/members/:person/photo',
+    {
+      preHandler: admin,
+      bodyLimit: MAX_PHOTO_UPLOAD_BYTES,
+      schema: {
+        ...photoSchema,
+        summary: `Set a watch or missing-person list member's reference photo (shrunk to a JPEG of at most ${LIST_PHOTO_MAX_BYTES / 1024} KiB; deleted when they leave the list or are erased)`,
+        body: {
+          type: 'object',
+          properties: {
+            photo: {
+              type: 'object',
+              properties: { mime: { type: 'string', enum: ['image/jpeg', 'image/png', 'image/webp'] }, data: { type: 'string', minLength: 4, maxLength: Math.ceil((MAX_PHOTO_UPLOAD_BYTES * 3) / 4) } },
+              required: ['mime', 'data'],
+              additionalProperties: false,
+            },
+          },
+          required: ['photo'],
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'object', properties: { bytes: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const { jpeg, width, height } = await listPhotoJpeg(Buffer.from(request.body.photo.data, 'base64'));
+      await putListPhoto(db, request.params.id, request.params.person, jpeg, request.staff?.username ?? null, app.site.now());
+      await app.audit(request, 'alert-list.photo-set', `person:${request.params.person}`, { list: request.params.id, bytes: jpeg.byteLength });
+      return { bytes: jpeg.byteLength, width, height };
+    },
+  );
+  app.get<{ Params: { id: string; person: string } }>(
+    '/api/alert-lists/:id/members/:person/photo',
+    {
+      preHandler: app.requireRole(...PHOTO_READERS),
+      schema: { ...photoSchema, summary: "A list member's reference photo (JPEG; audited)", response: { 200: { type: 'string', format: 'binary', description: 'image/jpeg' }, ...errors } },
+    },
+    async (request, reply) => {
+      const jpeg = await getListPhoto(db, request.params.id, request.params.person);
+      await app.audit(request, 'alert-list.photo', `person:${request.params.person}`, { list: request.params.id });
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, no-store').send(jpeg);
+    },
+  );
+  app.delete<{ Params: { id: string; person: string } }>(
+    '/api/alert-lists/:id/members/:person/photo',
+    { preHandler: admin, schema: { ...photoSchema, summary: "Delete a list member's reference photo", response: { 204: { type: 'null' }, ...errors } } },
+    async (request, reply) => {
+      await removeListPhoto(db, request.params.id, request.params.person);
+      await app.audit(request, 'alert-list.photo-remove', `person:${request.params.person}`, { list: request.params.id });
       return reply.status(204).send();
     },
   );

@@ -34,14 +34,19 @@ async function checkZones(db: Kysely<Database>, zones: number[]): Promise<void> 
 export async function putAlertList(db: Kysely<Database>, l: AlertList): Promise<AlertList> {
   await checkZones(db, l.zones);
   const row = { id: l.id, name: l.name, purpose: l.purpose, zones: JSON.stringify(l.zones) };
-  await db.insertInto('alert_lists').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ name: row.name, purpose: row.purpose, zones: row.zones })).execute();
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('alert_lists').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ name: row.name, purpose: row.purpose, zones: row.zones })).execute();
+    // Reference photos are kept for watch and missing-person lists only.
+    if (!PHOTO_PURPOSES.includes(l.purpose)) await tx.deleteFrom('alert_list_photos').where('list_id', '=', l.id).execute();
+  });
   return l;
 }
 
-export async function listAlertLists(db: Kysely<Database>): Promise<Array<AlertList & { members: string[] }>> {
-  const [lists, members] = await Promise.all([
+export async function listAlertLists(db: Kysely<Database>): Promise<Array<AlertList & { members: string[]; photos: string[] }>> {
+  const [lists, members, photos] = await Promise.all([
     db.selectFrom('alert_lists').selectAll().orderBy('id').execute(),
     db.selectFrom('alert_list_members').select(['list_id', 'person_id']).orderBy('person_id').execute(),
+    db.selectFrom('alert_list_photos').select(['list_id', 'person_id']).orderBy('person_id').execute(),
   ]);
   return lists.map((l) => ({
     id: l.id,
@@ -49,7 +54,41 @@ export async function listAlertLists(db: Kysely<Database>): Promise<Array<AlertL
     purpose: l.purpose,
     zones: JSON.parse(l.zones) as number[],
     members: members.filter((m) => m.list_id === l.id).map((m) => m.person_id),
+    photos: photos.filter((m) => m.list_id === l.id).map((m) => m.person_id),
   }));
+}
+
+/**
+ * Lists whose members may have a reference photo: a watch-list and a missing-person list
+ * exist to recognise their persons, so a guard needs to see whom an alert is about.
+ */
+export const PHOTO_PURPOSES: readonly ListPurpose[] = ['watch', 'missing'];
+
+/** Keeps `jpeg` (already shrunk) as the reference photo of a member of a watch or missing-person list. */
+export async function putListPhoto(db: Kysely<Database>, listId: string, personId: string, jpeg: Buffer, by: string | null, now = Date.now()): Promise<void> {
+  const list = await db.selectFrom('alert_lists').select('purpose').where('id', '=', listId).executeTakeFirst();
+  if (!list) throw new SiteError('NOT_FOUND', `no list ${listId}`);
+  if (!PHOTO_PURPOSES.includes(list.purpose)) throw new SiteError('INVALID', `List ${listId} is not a watch-list or a missing-person list: the site keeps reference photos for those only.`);
+  if (!(await db.selectFrom('alert_list_members').select('person_id').where('list_id', '=', listId).where('person_id', '=', personId).executeTakeFirst())) {
+    throw new SiteError('NOT_FOUND', `${personId} is not on list ${listId}`);
+  }
+  const row = { list_id: listId, person_id: personId, jpeg: jpeg.toString('base64'), set_at: now, set_by: by };
+  await db
+    .insertInto('alert_list_photos')
+    .values(row)
+    .onConflict((oc) => oc.columns(['list_id', 'person_id']).doUpdateSet({ jpeg: row.jpeg, set_at: now, set_by: by }))
+    .execute();
+}
+
+export async function getListPhoto(db: Kysely<Database>, listId: string, personId: string): Promise<Buffer> {
+  const row = await db.selectFrom('alert_list_photos').select('jpeg').where('list_id', '=', listId).where('person_id', '=', personId).executeTakeFirst();
+  if (!row) throw new SiteError('NOT_FOUND', `no photo of ${personId} on list ${listId}`);
+  return Buffer.from(row.jpeg, 'base64');
+}
+
+export async function removeListPhoto(db: Kysely<Database>, listId: string, personId: string): Promise<void> {
+  const r = await db.deleteFrom('alert_list_photos').where('list_id', '=', listId).where('person_id', '=', personId).executeTakeFirst();
+  if (Number(r.numDeletedRows) === 0) throw new SiteError('NOT_FOUND', `no photo of ${personId} on list ${listId}`);
 }
 
 export async function removeAlertList(db: Kysely<Database>, id: string): Promise<void> {

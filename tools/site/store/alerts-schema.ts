@@ -22,6 +22,16 @@ export interface AlertListMemberTable {
   added_at: number;
 }
 
+/** A watch or missing-person list member's reference photo (shown beside an alert's snapshot). */
+export interface AlertListPhotoTable {
+  list_id: string;
+  person_id: string;
+  /** JPEG, base64. */
+  jpeg: string;
+  set_at: number;
+  set_by: string | null;
+}
+
 export interface AlertPeriodTable {
   id: string;
   name: string;
@@ -125,6 +135,7 @@ export interface AlertOfflineTerminalTable {
 export interface AlertTables {
   alert_lists: AlertListTable;
   alert_list_members: AlertListMemberTable;
+  alert_list_photos: AlertListPhotoTable;
   alert_periods: AlertPeriodTable;
   alert_rules: AlertRuleTable;
   alert_rule_versions: AlertRuleVersionTable;

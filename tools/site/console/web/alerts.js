@@ -39,6 +39,14 @@ function Snapshot({ alert }) {
     data-loaded=${loaded ? 'yes' : 'no'} onLoad=${() => setLoaded(true)} onError=${onError} />`;
 }
 
+/** A list member's reference photo, kept by the site (watch and missing-person lists). */
+function ListPhoto({ list, person }) {
+  const { t } = useCtx();
+  const [loaded, setLoaded] = useState(false);
+  return html`<img class="snapshot" id="alert-list-photo" alt=${t('alert.listPhoto')} src=${`/api/alert-lists/${encodeURIComponent(list.id)}/members/${encodeURIComponent(person)}/photo`}
+    data-loaded=${loaded ? 'yes' : 'no'} onLoad=${() => setLoaded(true)} />`;
+}
+
 /** One alert, over the page: what, where, when, whom, the snapshot; acknowledge, note, close. */
 export function AlertPopup({ id, version = 0, names, onClose, onChanged }) {
   const { t, lang, me } = useCtx();
@@ -68,12 +76,17 @@ export function AlertPopup({ id, version = 0, names, onClose, onChanged }) {
   const handler = HANDLERS.includes(me.role);
   const rule = alert && names?.rules.get(alert.ruleId);
   const lists = alert?.personId && names ? names.lists.filter((l) => l.members.includes(alert.personId) && (!rule || rule.lists.includes(l.id))) : [];
+  // The list's reference photo of the person, beside the terminal's snapshot, to compare.
+  const photoList = lists.find((l) => l.photos?.includes(alert.personId));
   return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose()}>
     <div class="card popup" id="alert-popup" data-alert=${id} data-state=${alert?.state ?? ''} role="dialog" aria-label=${t('alert.title')}>
       <div class="row"><h2>${t('alert.title')} #${id}</h2><span style="flex:1"></span><button class="small" id="alert-dismiss" onClick=${onClose}>${t('alert.dismiss')}</button></div>
       <${ErrorLine} error=${error} />
       ${alert ? html`<div class="popup-body">
-        ${alert.snapshot || FACE_TRIGGERS.includes(alert.trigger) ? html`<${Snapshot} key=${alert.snapshot ?? 'none'} alert=${alert} />` : null}
+        ${alert.snapshot || FACE_TRIGGERS.includes(alert.trigger) || photoList ? html`<div class="pictures">
+          ${alert.snapshot || FACE_TRIGGERS.includes(alert.trigger) ? html`<figure><${Snapshot} key=${alert.snapshot ?? 'none'} alert=${alert} /><figcaption class="meta">${t('alert.snapshotCaption', { terminal: alert.terminal ?? '—' })}</figcaption></figure>` : null}
+          ${photoList ? html`<figure><${ListPhoto} list=${photoList} person=${alert.personId} /><figcaption class="meta">${t('alert.listPhotoCaption', { list: photoList.name })}</figcaption></figure>` : null}
+        </div>` : null}
         <dl class="facts">
           <dt>${t('alert.rule')}</dt><dd id="alert-rule">${rule?.name ?? alert.ruleId} <span class="meta">v${alert.ruleVersion}</span></dd>
           <dt>${t('alert.trigger')}</dt><dd id="alert-trigger">${t(`trigger.${alert.trigger}`)}</dd>

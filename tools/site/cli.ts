@@ -7,13 +7,14 @@ import { dirname, join } from 'node:path';
 import { Fleet, signerFromPem } from '@limen/sdk';
 import { pino } from 'pino';
 import { pushAccessRules } from './access-rules-push.js';
-import { systemAlertClock } from './alerts/clock.js';
+import { systemAlertClock, type AlertClock } from './alerts/clock.js';
 import { startAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startWebhookDelivery, type WebhookDelivery } from './alerts/webhooks.js';
 import { startMqttAlerts, type MqttAlerts } from './alerts/mqtt.js';
 import { startAlertRetention, type AlertRetention } from './alerts/retention.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
+import { startCommunity, type Community } from './community/service.js';
 import { startPresence, type Presence } from './presence.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
@@ -46,6 +47,8 @@ export interface SiteOptions {
   shareGroup?: string;
   /** Days an alert is kept after its last sighting (default 90). */
   alertRetentionDays?: number;
+  /** The alert engine's, webhook retries' and retention's clock (tests: a fake one for multi-day rules). */
+  alertClock?: AlertClock;
   /** Runs on the store before the server starts (the demo community's seed). */
   prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
 }
@@ -54,6 +57,8 @@ export interface RunningSite {
   url: string;
   store: SiteStore;
   fleet: Fleet | undefined;
+  /** The alert engine (with a fleet). */
+  alerts: AlertEngine | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,6 +67,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   const logger = pino({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn', base: { ns: 'limen:site' } });
   const secret = loadOrCreateSecret(o.secretFile ?? defaultSecretFile(database));
   const store = await openSiteStore(database);
+  const alertClock = o.alertClock ?? systemAlertClock;
   let fleet: Fleet | undefined;
   let ingest: Ingest | undefined;
   let presence: Presence | undefined;
@@ -70,10 +76,11 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let webhooks: WebhookDelivery | undefined;
   let mqttAlerts: MqttAlerts | undefined;
   let retention: AlertRetention | undefined;
+  let community: Community | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
-    retention = startAlertRetention({ store, clock: systemAlertClock, logger, ...(o.alertRetentionDays !== undefined && { retentionDays: o.alertRetentionDays }) });
+    retention = startAlertRetention({ store, clock: alertClock, logger, ...(o.alertRetentionDays !== undefined && { retentionDays: o.alertRetentionDays }) });
     void retention.purge().catch(() => undefined);
     if (o.fleet) {
       fleet = await Fleet.connect({
@@ -86,8 +93,8 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       });
       ingest = startIngest({ store, fleet, logger });
       presence = startPresence({ store, source: ingest, logger });
-      alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: systemAlertClock, logger });
-      webhooks = startWebhookDelivery({ store, source: alerts, clock: systemAlertClock, logger });
+      alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: alertClock, logger });
+      webhooks = startWebhookDelivery({ store, source: alerts, clock: alertClock, logger });
       mqttAlerts = startMqttAlerts({ source: alerts, fleet, logger });
       galleries = siteGalleries({ store, fleet, logger });
       const g = galleries;
@@ -96,6 +103,8 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         if (p.online) void g.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: gallery catch-up failed'));
       });
     }
+    community = await startCommunity({ store, secret, clock: systemAlertClock, logger, ...(fleet && { fleet }) });
+    void community.purge().catch(() => undefined);
     // Gallery updates go out after the HTTP answer: a slow or offline terminal must not hold up the desk.
     const later = (what: string, run: () => Promise<unknown>) => async () => void run().catch((err: unknown) => logger.warn({ err }, `site: ${what} failed`));
     const g = galleries;
@@ -110,6 +119,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ...(ingest && { ingest }),
       ...(alerts && { alerts }),
       ...(webhooks && { webhooks }),
+      ...(community && { community }),
       ...(signer && { signer }),
       ...(g && {
         onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
@@ -129,6 +139,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       url,
       store,
       fleet,
+      alerts,
       stop: () =>
         (stopping ??= (async () => {
           await app.close();
@@ -136,16 +147,19 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
           webhooks?.stop();
           mqttAlerts?.stop();
           retention?.stop();
+          community?.stop();
           alerts?.stop();
           await webhooks?.idle();
           await mqttAlerts?.idle();
           await retention?.idle();
+          await community?.idle();
           ingest?.stop();
           await fleet?.close();
           await store.close();
         })()),
     };
   } catch (err) {
+    community?.stop();
     retention?.stop();
     await retention?.idle();
     await fleet?.close();

@@ -6,10 +6,16 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AccessService, AntiPassback, decide, type AccessServiceOptions } from '../../../firmware/access/index.js';
-import { Store } from '../../../firmware/store/index.js';
+import type { EventData } from '@limen/sdk/protocol';
+import { Store, type StoredEvent } from '../../../firmware/store/index.js';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 
 const HOUR = 3_600_000;
+
+/** The vehicle data of an access event. */
+function vehicleOf(event: StoredEvent): EventData<'access.granted'>['vehicle'] {
+  return (event.data as EventData<'access.granted'> | null)?.vehicle;
+}
 
 function setup(options: Partial<AccessServiceOptions> & { path?: string; antiPassbackDirection?: 'in' | 'out'; resetAfterMs?: number | null } = {}) {
   const clock = new FakeClock(Date.UTC(2026, 0, 5, 9));
@@ -38,7 +44,7 @@ test('a resident plate is granted and the event names the plate, the camera and 
   assert.is(event.personId, 'ann');
   assert.is(event.credentialType, 'plate');
   assert.is(event.credentialRef, '京A12345');
-  assert.equal(event.data?.vehicle, { plate: '京A12345', colour: 'blue', direction: 'in', cameraId: 'lane-1', snapshotId: 'snap-1', confidence: 0.93 });
+  assert.equal(vehicleOf(event), { plate: '京A12345', colour: 'blue', direction: 'in', cameraId: 'lane-1', snapshotId: 'snap-1', confidence: 0.93 });
   store.close();
 });
 
@@ -54,7 +60,7 @@ test('a read that is no plate is malformed and logged as read', () => {
   const { decision, event } = access.present({ type: 'plate', value: '??' });
   assert.is(decision.reason, 'malformed-credential');
   assert.is(event.credentialRef, null);
-  assert.is(event.data?.vehicle?.plate, '??');
+  assert.is(vehicleOf(event)?.plate, '??');
   store.close();
 });
 
@@ -66,7 +72,7 @@ test('an unknown plate is denied by default, let through and marked under allow-
   const { decision, event } = allowed.access.present({ type: 'plate', value: '粤C11111' });
   assert.is(decision.result, 'granted');
   assert.is(event.personId, null);
-  assert.is(event.data?.vehicle?.admittedBy, 'policy');
+  assert.is(vehicleOf(event)?.admittedBy, 'policy');
   // The policy is for unknown plates only: an expired visitor stays out.
   assert.is(allowed.access.present({ type: 'plate', value: '沪B54321' }).decision.reason, 'person-expired');
   allowed.store.close();
@@ -78,7 +84,7 @@ test('ask-guard: the preview records nothing; the guard approves or does not ans
   assert.is(store.events.query({}).length, 0);
   const approved = access.present({ type: 'plate', value: '粤C11111' }, { guard: 'approved' });
   assert.is(approved.decision.result, 'granted');
-  assert.is(approved.event.data?.vehicle?.admittedBy, 'guard');
+  assert.is(approved.vehicleOf(event)?.admittedBy, 'guard');
   const unanswered = access.present({ type: 'plate', value: '粤C22222' }, { guard: 'no-answer' });
   assert.equal([unanswered.decision.result, unanswered.decision.reason], ['denied', 'guard-no-answer']);
   store.close();

@@ -1,6 +1,6 @@
 // npm run bench:quality-thresholds -- DIR [DIR ...] [--percentile 1]
 //
-// Derives the quality gate's light and blur thresholds from real live faces: every image of
+// Derives the quality gate's light, blur and pose thresholds from real live faces: every image of
 // a folder of live photos (searched recursively), or the live/ frames of a pad dataset
 // (either layout of pad-data.ts; its attack frames are ignored). For each face the detector
 // finds (the best one per image) it measures the face-region metrics the gate uses, and
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   if (!(p > 0 && p < 50)) throw new Error('--percentile must be between 0 and 50');
   const files = program.args.flatMap(liveImages);
   const engine = await FaceEngine.create();
-  const rows: Array<{ group: string; brightness: number; clipped: number; sharpness: number; surround: number }> = [];
+  const rows: Array<{ group: string; brightness: number; clipped: number; sharpness: number; surround: number; yaw: number; pitch: number; roll: number }> = [];
   let noFace = 0;
   for (const f of files) {
     const img = await decodeImage(readFileSync(f.path));
@@ -56,17 +56,17 @@ async function main(): Promise<void> {
     }
     const a = await engine.analyseFace(img, box, { liveness: 'never', embed: 'never' });
     const m = a.quality.metrics;
-    rows.push({ group: f.group, brightness: m.brightness, clipped: m.clipped, sharpness: m.sharpness, surround: m.surround });
+    rows.push({ group: f.group, brightness: m.brightness, clipped: m.clipped, sharpness: m.sharpness, surround: m.surround, yaw: Math.abs(m.yaw), pitch: m.pitch, roll: Math.abs(m.rollDeg) });
   }
   await engine.close();
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(`live faces measured: ${rows.length} (no face found in ${noFace} of ${files.length} images)`);
   const groups = [...new Set(rows.map((r) => r.group))];
-  w('per recording: n  face luma p1/p50/p99  clipped p99  sharpness p1/p50');
+  w('per recording: n  face luma p1/p50/p99  clipped p99  sharpness p1/p50  |yaw| p50/p99');
   for (const g of groups) {
     const r = rows.filter((x) => x.group === g);
-    const q = (k: 'brightness' | 'clipped' | 'sharpness', x: number) => percentile(r.map((y) => y[k]), x);
-    w(`   ${g.padEnd(48)}${String(r.length).padStart(4)}  ${[0.01, 0.5, 0.99].map((x) => q('brightness', x).toFixed(0)).join('/')}  ${q('clipped', 0.99).toFixed(3)}  ${q('sharpness', 0.01).toFixed(3)}/${q('sharpness', 0.5).toFixed(3)}`);
+    const q = (k: 'brightness' | 'clipped' | 'sharpness' | 'yaw', x: number) => percentile(r.map((y) => y[k]), x);
+    w(`   ${g.padEnd(48)}${String(r.length).padStart(4)}  ${[0.01, 0.5, 0.99].map((x) => q('brightness', x).toFixed(0)).join('/')}  ${q('clipped', 0.99).toFixed(3)}  ${q('sharpness', 0.01).toFixed(3)}/${q('sharpness', 0.5).toFixed(3)}  ${q('yaw', 0.5).toFixed(2)}/${q('yaw', 0.99).toFixed(2)}`);
   }
   const lo = p / 100;
   const hi = 1 - lo;
@@ -78,6 +78,15 @@ async function main(): Promise<void> {
   w(`   maxClipped: ${maxClipped}     (current default ${DEFAULT_QUALITY.maxClipped})`);
   w(`   minSharpness: ${minSharpness}   (current default ${DEFAULT_QUALITY.minSharpness})`);
   const stop = (pred: (r: (typeof rows)[number]) => boolean) => `${((100 * rows.filter(pred).length) / Math.max(1, rows.length)).toFixed(1)}%`;
+  // Pose: the turn a live person shows while walking up; a stricter gate only delays decisions.
+  const maxYaw = Math.ceil(100 * percentile(rows.map((r) => r.yaw), hi)) / 100;
+  const pitchRange = [Math.floor(100 * percentile(rows.map((r) => r.pitch), lo)) / 100, Math.ceil(100 * percentile(rows.map((r) => r.pitch), hi)) / 100];
+  const maxRollDeg = Math.ceil(percentile(rows.map((r) => r.roll), hi));
+  w(`   maxYaw: ${maxYaw}     (current default ${DEFAULT_QUALITY.maxYaw})`);
+  w(`   pitchRange: [${pitchRange.join(', ')}]     (current default [${DEFAULT_QUALITY.pitchRange.join(', ')}])`);
+  w(`   maxRollDeg: ${maxRollDeg}     (current default ${DEFAULT_QUALITY.maxRollDeg})`);
+  const t = DEFAULT_QUALITY;
+  w(`stopped by the current defaults: pose ${stop((r) => r.yaw > t.maxYaw || r.pitch < t.pitchRange[0] || r.pitch > t.pitchRange[1] || r.roll > t.maxRollDeg)} (yaw ${stop((r) => r.yaw > t.maxYaw)})`);
   w(`stopped by the current defaults: dark ${stop((r) => r.brightness < DEFAULT_QUALITY.minFaceLuma)}, washed out ${stop((r) => r.clipped > DEFAULT_QUALITY.maxClipped)}, blur ${stop((r) => r.sharpness < DEFAULT_QUALITY.minSharpness)}`);
 }
 

@@ -84,7 +84,7 @@ test('ask-guard: the preview records nothing; the guard approves or does not ans
   assert.is(store.events.query({}).length, 0);
   const approved = access.present({ type: 'plate', value: '粤C11111' }, { guard: 'approved' });
   assert.is(approved.decision.result, 'granted');
-  assert.is(approved.vehicleOf(event)?.admittedBy, 'guard');
+  assert.is(vehicleOf(approved.event)?.admittedBy, 'guard');
   const unanswered = access.present({ type: 'plate', value: '粤C22222' }, { guard: 'no-answer' });
   assert.equal([unanswered.decision.result, unanswered.decision.reason], ['denied', 'guard-no-answer']);
   store.close();

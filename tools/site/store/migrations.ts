@@ -4,6 +4,7 @@
  * next. The same migrations run on SQLite and PostgreSQL; only id columns differ.
  */
 import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { vehiclesMigration } from './migrations-vehicles.js';
 import { inspectionsMigration } from './migrations-inspections.js';
 import { alertListPhotosMigration } from './migrations-alert-photos.js';
 
@@ -157,6 +158,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_visitors_occupancy_access': visitorsOccupancyAccess(dialect),
     '0003_alerts': alerts(dialect),
+    '0007_vehicles': vehiclesMigration(dialect),
     '0006_inspections': inspectionsMigration(dialect),
     '0004_alert_state': alertState(),
     '0008_alert_list_photos': alertListPhotosMigration(),
@@ -199,6 +201,8 @@ export const SITE_TABLES = [
   'alert_notes',
   'webhook_endpoints',
   'webhook_deliveries',
+  'vehicles',
+  'alert_list_plates',
   'inspectors',
   'unit_inspections',
   'inspection_visits',

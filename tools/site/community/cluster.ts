@@ -149,7 +149,9 @@ export class IncrementalClusterer {
       created = true;
       similarity = bestId === null ? -1 : best;
     }
-    const merged = this.mergeAround(id);
+    // A new identity is below the join threshold to every centroid, so below a merge
+    // threshold at least as high: the scan is only needed after a join (or merge < join).
+    const merged = created && this.mergeThreshold >= this.joinThreshold ? { survivor: id, absorbed: [] } : this.mergeAround(id);
     if (created && merged.absorbed.includes(id)) {
       // Only possible with merge < join: the caller never saw the new id, so it is not news.
       return { identityId: merged.survivor, created: false, mergedIds: merged.absorbed.filter((m) => m !== id), similarity };

@@ -115,7 +115,7 @@ function softmax(logits: Float32Array): Float32Array {
  * which costs a fraction of a millisecond; others come from the full image, resized in
  * libvips off the JS thread when large.
  */
-export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModelSpec, reduced?: ReducedImage): Promise<RgbImage[]> {
+export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModelSpec, reduced?: ReducedImage, normalise = true): Promise<RgbImage[]> {
   const { width: iw, height: ih } = spec.input;
   return Promise.all(
     spec.cropScales.map(async (scale) => {
@@ -128,7 +128,8 @@ export async function livenessCrops(img: RgbImage, box: Box, spec: LivenessModel
       const fx = iw / rect.width;
       const fy = ih / rect.height;
       const face: Rect = { x: (box.x1 - rect.left) * fx, y: (box.y1 - rect.top) * fy, width: (box.x2 - box.x1) * fx, height: (box.y2 - box.y1) * fy };
-      return normaliseExposure(crop, face);
+      // normalise = false only for bench:liveness's side-by-side measurement of the correction.
+      return normalise ? normaliseExposure(crop, face) : crop;
     }),
   );
 }

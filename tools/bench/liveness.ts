@@ -28,7 +28,7 @@ import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
 import { histogram, percentile } from './eval.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
-import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, type LivenessLevel } from '../../firmware/vision/liveness.js';
+import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, livenessCrops, type LivenessLevel } from '../../firmware/vision/liveness.js';
 import { CALIBRATION_QUANTILE, LIVENESS_FLOOR, calibrateLiveness } from '../../firmware/vision/liveness-calibration.js';
 import { DEFAULT_MIN_LIVENESS_FRAMES } from '../../firmware/vision/liveness-fusion.js';
 import { DEFAULT_QUALITY } from '../../firmware/vision/quality.js';
@@ -67,6 +67,8 @@ interface FrameScore {
   file: string;
   /** Undefined when no face was found. */
   live?: number;
+  /** The same face scored without the crop's exposure normalisation (side by side). */
+  liveRaw?: number;
   qualityOk: boolean;
   reason?: string;
   /** Frame over face box: below the gate's minimum, the "frame" is a face crop. */
@@ -82,6 +84,11 @@ interface ScoredRecording extends Recording {
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
 const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${n}/${d} (${((100 * n) / d).toFixed(1)}%)`);
 
+/** The live score of `box` without the exposure normalisation of its crops. */
+async function rawLiveness(engine: FaceEngine, img: RgbImage, box: Box): Promise<number> {
+  return (await engine.livenessScorer.scoreCrops(await livenessCrops(img, box, engine.livenessScorer.spec, undefined, false))).live;
+}
+
 async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): Promise<ScoredRecording[]> {
   const out: ScoredRecording[] = [];
   for (const rec of recs) {
@@ -95,7 +102,8 @@ async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): 
       }
       // Scored even when the gate stops the face, for the distributions; the terminal would not.
       const a = await engine.analyseFace(img, face, { liveness: 'always', embed: 'never' });
-      scores.push({ file, live: a.liveness!.live, qualityOk: a.quality.ok, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
+      const liveRaw = await rawLiveness(engine, img, face);
+      scores.push({ file, live: a.liveness!.live, liveRaw, qualityOk: a.quality.ok, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
     }
     const ctx = scores.filter((x) => x.context !== undefined).map((x) => x.context!);
     out.push({ ...rec, scores, crops: ctx.length > 0 && percentile(ctx, 0.5) < DEFAULT_QUALITY.minLivenessContext });
@@ -203,6 +211,14 @@ async function padDataset(dataset: string): Promise<void> {
   const other = counted.filter((r) => r.kind === 'other').flatMap((r) => verdicts(r, r0).frames);
   if (other.length) w(`   other attacks accepted (frames): ${pct(other.filter(Boolean).length, other.length)}`);
 
+  w('\nexposure normalisation of the liveness crop (face brought into luma 90–170 by a gamma curve), side by side on gate-passing frames:');
+  for (const kind of ['live', 'print', 'replay', 'other'] as const) {
+    const xs = counted.filter((r) => r.kind === kind).flatMap((r) => r.scores).filter((x) => x.qualityOk && x.live !== undefined);
+    if (!xs.length) continue;
+    const at = (k: 'live' | 'liveRaw') => `${pct(xs.filter((x) => x[k]! >= threshold).length, xs.length)} ≥ ${fmt(threshold)}, max ${xs.reduce((m, x) => Math.max(m, x[k]!), 0).toFixed(4)}`;
+    w(`   ${kind.padEnd(7)} with: ${at('live')}   without: ${at('liveRaw')}`);
+  }
+
   w('\nquality gate on live frames (evaluation, camera frames): rejection rate per reason');
   const liveFrames = counted.filter((r) => r.kind === 'live').flatMap((r) => r.scores);
   const reasons = new Map<string, number>();
@@ -270,6 +286,8 @@ interface LiveRow {
   face: string;
   /** Undefined when the detector lost the face in this variant. */
   live?: number;
+  /** The same face scored without the crop's exposure normalisation (side by side). */
+  liveRaw?: number;
   reason?: string;
   faceLuma?: number;
   surroundLuma?: number;
@@ -299,9 +317,9 @@ function matchFaces(expected: readonly Box[], found: readonly ScoredBox[]): Arra
   });
 }
 
-function bpcer(rows: readonly LiveRow[], level: LivenessLevel): string {
+function bpcer(rows: readonly LiveRow[], level: LivenessLevel, key: 'live' | 'liveRaw' = 'live'): string {
   const t = LIVENESS_THRESHOLDS[level];
-  return pct(rows.filter((r) => r.live! < t && level !== 'off').length, rows.length);
+  return pct(rows.filter((r) => r[key]! < t && level !== 'off').length, rows.length);
 }
 
 function printVariant(v: Variant, rows: readonly LiveRow[], upscaled: number): void {
@@ -392,6 +410,7 @@ async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<v
           variant: v.name,
           face,
           live: a.liveness!.live,
+          liveRaw: await rawLiveness(engine, made.image, box),
           faceLuma: a.quality.metrics.brightness,
           surroundLuma: a.quality.metrics.surround,
           context: livenessCrop(box, maxScale, made.image.width, made.image.height).width / (box.x2 - box.x1),
@@ -405,13 +424,13 @@ async function liveOnly(dir: string | undefined, demoPhotos: boolean): Promise<v
   for (const v of variants) printVariant(v, rows.get(v.name)!, upscaled.get(v.name) ?? 0);
 
   process.stdout.write(`\nsummary at level "${opts.level}" (threshold ${LIVENESS_THRESHOLDS[opts.level]}); target BPCER ≤ 5% on faces passing the gate\n`);
-  process.stdout.write(`   variant              faces  lost  gate-stopped  pass  BPCER (gate passed)   BPCER (gate ignored)  BPCER (what-if too-close gate at ${TOO_CLOSE_WHAT_IF[0]}×)\n`);
+  process.stdout.write(`   variant              faces  lost  gate-stopped  pass  BPCER (gate passed)   BPCER (gate ignored)  BPCER (what-if too-close gate at ${TOO_CLOSE_WHAT_IF[0]}×)  BPCER (gate passed, crop NOT exposure-normalised)\n`);
   for (const v of variants) {
     const r = rows.get(v.name)!;
     const det = r.filter((x) => x.live !== undefined);
     const passed = det.filter((x) => !x.reason);
     process.stdout.write(
-      `   ${v.name.padEnd(21)}${String(r.length).padStart(5)}${String(r.length - det.length).padStart(6)}${String(det.length - passed.length).padStart(14)}${String(passed.length).padStart(6)}  ${bpcer(passed, opts.level).padEnd(20)}  ${bpcer(det, opts.level).padEnd(20)}  ${bpcer(passed.filter((x) => x.context! >= TOO_CLOSE_WHAT_IF[0]), opts.level)}\n`,
+      `   ${v.name.padEnd(21)}${String(r.length).padStart(5)}${String(r.length - det.length).padStart(6)}${String(det.length - passed.length).padStart(14)}${String(passed.length).padStart(6)}  ${bpcer(passed, opts.level).padEnd(20)}  ${bpcer(det, opts.level).padEnd(20)}  ${bpcer(passed.filter((x) => x.context! >= TOO_CLOSE_WHAT_IF[0]), opts.level).padEnd(20)}  ${bpcer(passed, opts.level, 'liveRaw')}\n`,
     );
   }
   if (opts.perFace) {

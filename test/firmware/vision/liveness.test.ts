@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LIVENESS_THRESHOLDS, livenessCrop, livenessThreshold, normaliseExposure, passesLiveness } from '../../../firmware/vision/liveness.js';
+import { LIVENESS_THRESHOLDS, livenessCrop, livenessCrops, livenessThreshold, normaliseExposure, passesLiveness } from '../../../firmware/vision/liveness.js';
+import { BUILTIN_MODEL_SETS, DEFAULT_MODEL_SET } from '../../../models/manifest.js';
 
 test('Silent-Face crop: box scaled about its centre, shrunk and shifted to stay inside', () => {
   const box = { x1: 300, y1: 200, x2: 400, y2: 300 };
@@ -32,6 +33,15 @@ test('exposure normalisation leaves normal faces alone and lifts dark or tames b
   const out = normaliseExposure(ramp, { x: 0, y: 0, width: 256, height: 1 });
   assert.is(out.data[0], 0);
   for (let i = 3; i < out.data.length; i += 3) assert.ok(out.data[i]! >= out.data[i - 3]!);
+});
+
+test('the crops the model sees are exposure-normalised; the bench can ask for raw crops to measure the correction side by side', async () => {
+  const spec = BUILTIN_MODEL_SETS[DEFAULT_MODEL_SET]!.models.liveness;
+  const img = flat(30, 400);
+  const box = { x1: 150, y1: 150, x2: 250, y2: 250 };
+  const [fixed] = await livenessCrops(img, box, spec);
+  const [raw] = await livenessCrops(img, box, spec, undefined, false);
+  assert.ok(Math.abs(fixed!.data[0]! - 90) <= 2 && raw!.data[0] === 30, `${fixed!.data[0]} / ${raw!.data[0]}`);
 });
 
 test('levels: thresholds rise with the level; off passes everything', () => {

@@ -10,11 +10,13 @@ import type { DigitalInput } from '../hal/input.js';
 import { OsdpBuzzerOutput, OsdpControlPanel, OsdpLedOutput, readScbkFile } from '../hal/osdp/index.js';
 import type { DigitalOutput } from '../hal/output.js';
 import type { CardReader } from '../hal/reader.js';
+import type { PlateReader } from '../hal/plate-reader.js';
+import { PushPlateReader, type ServeHttp } from '../hal/plate/index.js';
 import { Pn532Reader } from '../hal/serial/pn532/reader.js';
 import { Rdm6300Reader } from '../hal/serial/rdm6300.js';
-import { SimCamera, SimCardReader, SimDisplay, SimInput, SimOutput } from '../hal/sim/index.js';
+import { SimCamera, SimCardReader, SimDisplay, SimInput, SimOutput, SimPlateReader } from '../hal/sim/index.js';
 import { GpioWiegandReader, WiegandSerialReader } from '../hal/wiegand/index.js';
-import type { BoardDefinition, CameraSpec, DisplaySpec, InputSpec, OutputSpec, ReaderSpec, RelaySpec } from './types.js';
+import type { BoardDefinition, CameraSpec, DisplaySpec, InputSpec, OutputSpec, PlateCameraSpec, ReaderSpec, RelaySpec } from './types.js';
 
 /** The HAL devices of one board, by role. Optional roles are absent when the board lacks them. */
 export interface BoardDevices {
@@ -32,6 +34,11 @@ export interface BoardDevices {
   irCamera?: Camera;
   /** The IR illuminator for irCamera. */
   irLed?: DigitalOutput;
+  /** Vehicle gates: the barrier relay (active = boom up) and the loop detector under the boom. */
+  barrierRelay?: DigitalOutput;
+  vehicleDetector?: DigitalInput;
+  /** A licence-plate camera (push receiver or sim); started by the terminal, stopped by close(). */
+  plateCamera?: PlateReader;
 }
 
 /**
@@ -50,7 +57,10 @@ export interface SimControls {
   camera?: SimCamera;
   irCamera?: SimCamera;
   irLed?: SimOutput;
+  barrierRelay?: SimOutput;
+  vehicleDetector?: SimInput;
   display?: SimDisplay;
+  plateCamera?: SimPlateReader;
 }
 
 export interface OpenedBoard {
@@ -69,10 +79,15 @@ export interface OpenBoardOptions {
   i2c?: I2cOpener;
   /** Parent logger; drivers log under `hal:<role>`. */
   logger?: Logger;
+  /**
+   * Binds a guarded HTTP server, for the plate push drivers (isapi-push, json-push): the
+   * firmware's serveGuardedHttp. Required when the board has such a plateCamera.
+   */
+  serveHttp?: ServeHttp;
 }
 
-type OutputRole = 'doorRelay' | 'statusLed' | 'buzzer' | 'irLed';
-type InputRole = 'doorContact' | 'exitButton' | 'tamper' | 'fireInput';
+type OutputRole = 'doorRelay' | 'statusLed' | 'buzzer' | 'irLed' | 'barrierRelay';
+type InputRole = 'doorContact' | 'exitButton' | 'tamper' | 'fireInput' | 'vehicleDetector';
 
 function unknownDriver(role: string, spec: never, valid: string): never {
   throw new TypeError(`openBoard: role ${role} names driver ${JSON.stringify((spec as { driver?: unknown }).driver)}; valid drivers: ${valid}`);
@@ -182,6 +197,33 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     }
   }
 
+  function plateCamera(spec: PlateCameraSpec): PlateReader {
+    switch (spec.driver) {
+      case 'sim':
+        return (sim.plateCamera = new SimPlateReader({ clock }));
+      case 'isapi-push':
+      case 'json-push': {
+        if (!options.serveHttp) throw new TypeError(`openBoard: role plateCamera (${spec.driver}) needs options.serveHttp`);
+        const logger = log('plateCamera');
+        const reader = new PushPlateReader({
+          format: spec.driver === 'isapi-push' ? 'isapi' : 'json',
+          cameras: spec.cameras,
+          serve: options.serveHttp,
+          clock,
+          host: spec.host,
+          port: spec.port,
+          path: spec.path,
+          maxBodyBytes: spec.maxBodyBytes,
+          ...(logger ? { logger } : {}),
+        });
+        track({ close: () => reader.stop() });
+        return reader;
+      }
+      default:
+        return unknownDriver('plateCamera', spec, 'sim, isapi-push, json-push');
+    }
+  }
+
   let devices: BoardDevices;
   try {
     devices = {
@@ -192,12 +234,15 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     };
     if (roles.tamper) devices.tamper = input('tamper', roles.tamper);
     if (roles.fireInput) devices.fireInput = input('fireInput', roles.fireInput);
+    if (roles.barrierRelay) devices.barrierRelay = output('barrierRelay', roles.barrierRelay);
+    if (roles.vehicleDetector) devices.vehicleDetector = input('vehicleDetector', roles.vehicleDetector);
     if (roles.cardReader) devices.cardReader = reader(roles.cardReader);
     if (roles.statusLed) devices.statusLed = output('statusLed', roles.statusLed);
     if (roles.buzzer) devices.buzzer = output('buzzer', roles.buzzer);
     if (roles.irLed) devices.irLed = output('irLed', roles.irLed);
     if (roles.camera) devices.camera = camera('camera', roles.camera);
     if (roles.irCamera) devices.irCamera = camera('irCamera', roles.irCamera);
+    if (roles.plateCamera) devices.plateCamera = plateCamera(roles.plateCamera);
   } catch (err) {
     // outputs (relay first) were opened first and close first
     void opened.reduce((chain, d) => chain.then(() => d.close().catch(() => {})), Promise.resolve());
@@ -209,10 +254,10 @@ export function openBoard(definition: BoardDefinition, options: OpenBoardOptions
     devices,
     sim,
     async close() {
-      const outputs = [devices.doorRelay, devices.statusLed, devices.buzzer, devices.irLed];
-      const others = [devices.doorContact, devices.exitButton, devices.tamper, devices.fireInput, devices.cardReader, devices.camera, devices.irCamera, devices.display];
+      const outputs = [devices.doorRelay, devices.barrierRelay, devices.statusLed, devices.buzzer, devices.irLed];
+      const others = [devices.doorContact, devices.exitButton, devices.tamper, devices.fireInput, devices.vehicleDetector, devices.cardReader, devices.camera, devices.irCamera, devices.display];
       for (const d of outputs) await d?.close();
-      await Promise.all(others.map((d) => d?.close()));
+      await Promise.all([...others.map((d) => d?.close()), devices.plateCamera?.stop()]);
     },
   };
 }

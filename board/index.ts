@@ -10,6 +10,7 @@ export * from './types.js';
 export * from './errors.js';
 export * from './devices.js';
 export { probeBoard, type ProbeResult, type ProbeOptions } from './probe.js';
+export { simVehicleGateBoard, SIM_PLATE_CAMERA_ID } from './sim.js';
 export { openPlayedMediaCamera, playedMediaSource, type PlayedMedia, type PlayedMediaSource } from './media-camera.js';
 
 /** Every board this firmware knows, by name. */

@@ -7,7 +7,7 @@ import { onoffNative, resolveGpio, type GpioNative } from '../hal/gpio/native.js
 import { CMD as OSDP, OsdpBus, parsePdId, readScbkFile, REPLY } from '../hal/osdp/index.js';
 import { encodeFrame, HOST_TO_PN532, Pn532Parser, WAKE_UP } from '../hal/serial/pn532/frame.js';
 import { CMD as PN532, parseFirmwareVersion } from '../hal/serial/pn532/commands.js';
-import type { BoardDefinition, CameraSpec, DisplaySpec, InputSpec, OutputSpec, PinSpec, ReaderSpec, RelaySpec, RoleName } from './types.js';
+import type { BoardDefinition, CameraSpec, DisplaySpec, InputSpec, OutputSpec, PinSpec, PlateCameraSpec, ReaderSpec, RelaySpec, RoleName } from './types.js';
 
 /** What the doctor found for one role. */
 export interface ProbeResult {
@@ -58,7 +58,7 @@ export async function probeBoard(definition: BoardDefinition, options: ProbeOpti
 }
 
 type Probe = { target: string; ok: boolean; detail: string };
-type AnySpec = RelaySpec | OutputSpec | InputSpec | ReaderSpec | CameraSpec | DisplaySpec;
+type AnySpec = RelaySpec | OutputSpec | InputSpec | ReaderSpec | CameraSpec | DisplaySpec | PlateCameraSpec;
 
 async function probeRole(role: RoleName, spec: AnySpec, board: BoardDefinition, options: ProbeOptions): Promise<Probe> {
   const timeoutMs = options.timeoutMs ?? 1_500;
@@ -99,6 +99,10 @@ async function probeRole(role: RoleName, spec: AnySpec, board: BoardDefinition, 
     }
     case 'v4l2':
       return existsSync(spec.device) ? { target: spec.device, ok: true, detail: 'video device present' } : { target: spec.device, ok: false, detail: `${spec.device} not found` };
+    case 'isapi-push':
+    case 'json-push':
+      // The camera calls in: nothing to ask it until it posts a plate.
+      return { target: `http://${spec.host}:${spec.port}${spec.path}/<camera>`, ok: true, detail: `push receiver for ${spec.cameras.map((c) => c.id).join(', ')}; cameras call in` };
     case 'ssd1306':
       return probeSsd1306(spec.bus, spec.address, options.i2c ?? i2cBusOpener, timeoutMs, options.clock ?? systemClock);
     default:

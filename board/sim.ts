@@ -19,3 +19,23 @@ export const simBoard: BoardDefinitionInput = {
     display: { driver: 'sim' },
   },
 };
+
+/** The camera id of the sim vehicle gate's plate camera (in its push URL). */
+export const SIM_PLATE_CAMERA_ID = 'lpr-1';
+
+/**
+ * The simulated board of a vehicle gate: the sim board plus a plate camera that takes
+ * ISAPI ANPR pushes from this machine (loopback only; a free port), a barrier relay and
+ * the loop detector under the boom.
+ */
+export const simVehicleGateBoard: BoardDefinitionInput = {
+  ...simBoard,
+  name: 'sim-vehicle-gate',
+  description: 'Simulated vehicle gate: the sim board plus an ISAPI plate push receiver for cameras on this machine.',
+  roles: {
+    ...simBoard.roles,
+    plateCamera: { driver: 'isapi-push', host: '127.0.0.1', port: 0, cameras: [{ id: SIM_PLATE_CAMERA_ID, allow: ['127.0.0.0/8', '::1'] }] },
+    barrierRelay: { driver: 'sim', contact: 'NO' },
+    vehicleDetector: { driver: 'sim', debounceMs: 20 },
+  },
+};

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { PIXEL_FORMATS } from '../hal/camera/formats.js';
 
@@ -129,6 +130,49 @@ export const DisplaySpecSchema = z.discriminatedUnion('driver', [
     .strict(),
 ]);
 
+function isAddressOrRange(value: string): boolean {
+  const [address, bits, more] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || more !== undefined) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** A camera allowed to push plates to a plate push receiver, and the rule it must pass. */
+export const PlatePushCameraSchema = z
+  .object({
+    /** In the push URL: <path>/<id>. */
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _ (at most 64)'),
+    /** Addresses or CIDR ranges the camera pushes from. */
+    allow: z.array(z.string().max(64).refine(isAddressOrRange, 'must be an IP address or a CIDR range such as 192.168.1.0/24')).min(1).max(64).optional(),
+    /** Shared secret, sent in the x-limen-secret header or as ?secret= in the URL. */
+    secret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
+    /** HTTP basic credentials the camera sends. */
+    basic: z.object({ username: z.string().min(1).max(64), password: z.string().min(8).max(256) }).strict().optional(),
+    /** ISAPI "forward" is a vehicle coming in (default) or going out. */
+    forward: z.enum(['in', 'out']).default('in'),
+  })
+  .strict()
+  .refine((c) => c.allow !== undefined || c.secret !== undefined || c.basic !== undefined, { message: 'needs allow, secret or basic: an open push URL would take plates from anyone' });
+
+const platePush = {
+  /** Address the receiver listens on; 0.0.0.0 for cameras on the LAN. */
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8089),
+  path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a URL path such as /plates').default('/plates'),
+  /** Larger bodies are refused with 413 (an ISAPI event with two pictures is ~0.5 MiB). */
+  maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
+  cameras: z.array(PlatePushCameraSchema).min(1).max(32),
+};
+
+export const PlateCameraSpecSchema = z.discriminatedUnion('driver', [
+  /** The simulated plate camera (tests, the control panel). */
+  z.object({ driver: z.literal('sim') }).strict(),
+  /** Hikvision-style ISAPI ANPR event push (XML, JSON or multipart with pictures); docs/boards/plate-camera.md. */
+  z.object({ driver: z.literal('isapi-push'), ...platePush }).strict(),
+  /** The generic JSON webhook: { plate, colour?, direction?, confidence?, snapshot? }. */
+  z.object({ driver: z.literal('json-push'), ...platePush }).strict(),
+]);
+
 export const BoardDefinitionSchema = z
   .object({
     name: z.string().min(1),
@@ -140,6 +184,13 @@ export const BoardDefinitionSchema = z
         exitButton: InputSpecSchema.optional(),
         tamper: InputSpecSchema.optional(),
         fireInput: InputSpecSchema.optional(),
+        /**
+         * A vehicle barrier's relay (vehicle gates): active holds the boom up, through the
+         * barrier controller's maintained OPEN input. Needs vehicleDetector (docs/boards/vehicle-gate.md).
+         */
+        barrierRelay: RelaySpecSchema.optional(),
+        /** The loop or radar detector's dry contact under the boom: active = a vehicle is there. */
+        vehicleDetector: InputSpecSchema.optional(),
         statusLed: OutputSpecSchema.optional(),
         buzzer: OutputSpecSchema.optional(),
         cardReader: ReaderSpecSchema.optional(),
@@ -153,11 +204,16 @@ export const BoardDefinitionSchema = z
         /** The 850/940 nm illuminator the IR camera needs, switched on while the face camera runs. */
         irLed: OutputSpecSchema.optional(),
         display: DisplaySpecSchema.optional(),
+        /** A licence-plate camera that recognises plates itself (docs/boards/plate-camera.md). */
+        plateCamera: PlateCameraSpecSchema.optional(),
       })
       .strict()
       .superRefine((roles, ctx) => {
         if (roles.irCamera && !roles.camera) ctx.addIssue({ code: 'custom', path: ['irCamera'], message: 'irCamera needs a camera role: it only adds evidence to the colour camera' });
         if (roles.irLed && !roles.irCamera) ctx.addIssue({ code: 'custom', path: ['irLed'], message: 'irLed needs an irCamera role' });
+        if (roles.barrierRelay && !roles.vehicleDetector) {
+          ctx.addIssue({ code: 'custom', path: ['barrierRelay'], message: 'barrierRelay needs a vehicleDetector role: a barrier without a presence input could come down on a vehicle' });
+        }
         for (const role of ['statusLed', 'buzzer', 'irLed'] as const) {
           const driver = roles[role]?.driver;
           if ((driver === 'osdp-led' || driver === 'osdp-buzzer') && roles.cardReader?.driver !== 'osdp') {
@@ -178,6 +234,7 @@ export type InputSpec = z.infer<typeof InputSpecSchema>;
 export type ReaderSpec = z.infer<typeof ReaderSpecSchema>;
 export type CameraSpec = z.infer<typeof CameraSpecSchema>;
 export type DisplaySpec = z.infer<typeof DisplaySpecSchema>;
+export type PlateCameraSpec = z.infer<typeof PlateCameraSpecSchema>;
 
 /** Roles every door terminal needs; a board without them cannot run the firmware. */
 export const REQUIRED_ROLES = ['doorRelay', 'doorContact', 'exitButton', 'display'] as const satisfies readonly RoleName[];

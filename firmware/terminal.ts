@@ -13,12 +13,17 @@ import { RetentionPolicy } from './privacy/index.js';
 import { loadFleetKeys } from './security/index.js';
 import type { Config } from './config/index.js';
 import { DoorController, type DoorEvent } from './door/index.js';
-import { doorLogEvent } from './door/log-event.js';
+import { BarrierController } from './door/barrier.js';
+import { barrierLogEvent, doorLogEvent } from './door/log-event.js';
+import { AntiPassback } from './access/anti-passback.js';
+import { PlateSnapshots } from './store/plate-snapshots.js';
+import { VehicleGate } from './vehicle/gate.js';
 import { FaceService, openFaceCamera, type FaceCredential } from './face/index.js';
 import type { FleetAgent } from './fleet/index.js';
 import { createTerminalAgent } from './fleet/terminal-agent.js';
 import { mergeFleetConfig, storedFleetConfig } from './fleet/terminal-config.js';
 import { child, silentLogger, type Logger } from './log.js';
+import { serveGuardedHttp } from './page-server.js';
 import { FaceSnapshots, openConfiguredStore, type Store, type StoredEvent } from './store/index.js';
 import type { FaceEngine } from './vision/index.js';
 
@@ -71,6 +76,12 @@ export class Terminal {
   readonly face: FaceService | null;
   /** Sealed face snapshots of alerts (strangers, spoofs, listed persons, tailgaters); null without a data key. */
   readonly snapshots: FaceSnapshots | null;
+  /** The vehicle barrier, on boards with a barrierRelay (and its vehicleDetector); null otherwise. */
+  readonly barrier: BarrierController | null;
+  /** Plate reads → decisions → the barrier, on boards with a plateCamera and a barrier; null otherwise. */
+  readonly vehicle: VehicleGate | null;
+  /** Sealed plate camera snapshots of plate reads; null without a data key. */
+  readonly plateSnapshots: PlateSnapshots | null;
   private fleetAgent: FleetAgent | null = null;
   private closeFleet: (() => Promise<void>) | null = null;
   private currentConfig: Config;
@@ -93,6 +104,7 @@ export class Terminal {
       faceEngine?: FaceEngine;
       /** Sealed face snapshots of stranger / spoof events; null when templates are not sealed (no data key). */
       snapshots: FaceSnapshots | null;
+      plateSnapshots?: PlateSnapshots | null;
     },
   ) {
     this.currentConfig = options.config;
@@ -102,8 +114,19 @@ export class Terminal {
     this.store = options.store;
     this.snapshots = options.snapshots;
     this.feedbackMs = options.feedbackMs;
+    this.plateSnapshots = options.plateSnapshots ?? null;
     const passes = this.createPasses();
-    this.access = new AccessService({ store: this.store, timeZone: this.config.terminal.timeZone, clock: this.clock, logger: options.logger, ...(passes && { passes }) });
+    const antiPassback = this.createAntiPassback();
+    this.access = new AccessService({
+      store: this.store,
+      timeZone: this.config.terminal.timeZone,
+      clock: this.clock,
+      logger: options.logger,
+      plateMatch: this.config.vehicle.plateMatch,
+      unknownPlate: this.config.vehicle.unknownPlate,
+      ...(passes && { passes }),
+      ...(antiPassback && { antiPassback }),
+    });
     const { devices } = this.board;
     const doorOptions = {
       relay: devices.doorRelay,
@@ -117,6 +140,32 @@ export class Terminal {
       ...(devices.tamper ? { tamper: devices.tamper } : {}),
     };
     this.door = new DoorController(doorOptions);
+    this.barrier =
+      devices.barrierRelay && devices.vehicleDetector
+        ? new BarrierController({
+            relay: devices.barrierRelay,
+            vehicleDetector: devices.vehicleDetector,
+            clock: this.clock,
+            config: this.config.barrier,
+            logger: options.logger,
+            onEvent: (event) => this.record(barrierLogEvent(event)),
+          })
+        : null;
+    this.vehicle =
+      this.barrier && devices.plateCamera
+        ? new VehicleGate({
+            reader: devices.plateCamera,
+            barrier: this.barrier,
+            access: this.access,
+            clock: this.clock,
+            terminalId: this.config.terminal.id,
+            settings: () => this.config.vehicle,
+            snapshots: this.plateSnapshots,
+            record: (event) => this.record(event),
+            onDecision: ({ decision }) => void this.showDecision(decision).catch(() => {}),
+            logger: options.logger,
+          })
+        : null;
     if (devices.cardReader) {
       this.unsubscribes.push(devices.cardReader.onRead((read) => void this.onCardRead(read)));
       this.unsubscribes.push(devices.cardReader.onError((err) => this.onReaderError(err)));
@@ -140,6 +189,14 @@ export class Terminal {
       snapshotDays: this.config.retention.snapshotDays,
       logger: options.logger,
     });
+  }
+
+  /** Anti-passback in this terminal's zone, when enabled (terminal-local: see firmware/access/anti-passback.ts). */
+  private createAntiPassback(): { state: AntiPassback; direction: 'in' | 'out' } | undefined {
+    const { antiPassback, terminal } = this.config;
+    const zone = antiPassback.zone ?? terminal.zones.at(-1);
+    if (!antiPassback.enabled || !zone) return undefined;
+    return { state: new AntiPassback({ store: this.store, zone, resetAfterMs: antiPassback.resetAfterMs }), direction: antiPassback.direction };
   }
 
   /** Visitor passes, when enabled: verified offline with the fleet's signing keys. */
@@ -173,7 +230,8 @@ export class Terminal {
           child(logger, 'terminal').warn({ err, version: remembered.version }, 'remembered fleet config no longer fits this config; not applied');
         }
       }
-      board = openBoard(definition, { clock, logger });
+      // Plate push drivers get the one guarded HTTP server of the project.
+      board = openBoard(definition, { clock, logger, serveHttp: (o) => serveGuardedHttp({ ...o, logger: child(logger, 'plate-push') }) });
       terminal = new Terminal({
         config,
         clock,
@@ -183,6 +241,7 @@ export class Terminal {
         feedbackMs: options.feedbackMs ?? 3_000,
         ...(options.faceEngine && { faceEngine: options.faceEngine }),
         snapshots: dataKey ? new FaceSnapshots(store, dataKey) : null,
+        plateSnapshots: dataKey ? new PlateSnapshots(store, dataKey) : null,
       });
       await terminal.show({ mode: 'idle', title: terminal.idleTitle() });
       terminal.retention.start();
@@ -190,6 +249,8 @@ export class Terminal {
         terminal.qrScanner.start();
         await terminal.board.devices.camera?.start();
       }
+      // A push receiver binds its port here: a port in use fails the start (ListenError).
+      await terminal.board.devices.plateCamera?.start();
       if (config.fleet) terminal.startFleet(options, logger);
       // In the background: cards and the door work while the models load (or fail to).
       void terminal.face?.start();
@@ -232,13 +293,18 @@ export class Terminal {
     if (this.closed) throw new Error('terminal is closed');
     const { decision, event } = this.access.present(credential, { terminalId: this.config.terminal.id });
     if (decision.result === 'granted') this.door.grant({ source: 'grant' });
+    await this.showDecision(decision);
+    return { decision, event };
+  }
+
+  /** Shows a decision's outcome (granted with the person's name, or why not). */
+  private async showDecision(decision: AccessDecision): Promise<void> {
     const name = decision.personId ? this.access.repository.getPerson(decision.personId)?.name : undefined;
     await this.showFeedback(
       decision.result === 'granted'
         ? { mode: 'granted', title: name ?? 'Welcome', detail: 'Access granted' }
         : { mode: 'denied', title: 'Access denied', detail: describeReason(decision.reason), reason: decision.reason },
     );
-    return { decision, event };
   }
 
   /**
@@ -272,6 +338,8 @@ export class Terminal {
     this.closed = true;
     this.idleTimer?.cancel();
     for (const unsubscribe of this.unsubscribes) unsubscribe();
+    this.vehicle?.close();
+    await this.barrier?.close();
     await this.door.close();
     await this.board.close();
     this.store.close();
@@ -284,6 +352,7 @@ export class Terminal {
       applyConfig: (next) => {
         const nameChanged = next.terminal.name !== this.currentConfig.terminal.name;
         this.door.reconfigure(next.door);
+        this.barrier?.reconfigure(next.barrier);
         this.currentConfig = next;
         if (nameChanged && this.board.devices.display.current.mode === 'idle') void this.show({ mode: 'idle', title: this.idleTitle() });
       },

@@ -26,6 +26,7 @@ export function describeSimulation(sim: Simulation): string[] {
     `MQTT broker: ${sim.brokerUrl}`,
     ...sim.services.flatMap((s) => [`${s.name}: ${s.url}`, ...(s.notes ?? [])]),
     ...sim.terminals.map((t) => `Control panel ${t.id.padEnd(width)} (${t.name}): ${t.panelUrl}`),
+    ...sim.terminals.flatMap((t) => (t.plateCameraUrl ? [`Plate camera ${t.id}: ${t.plateCameraUrl}`] : [])),
     // Terminals that trust a signing key take only signed commands.
     `Try: npm run limen -- fleet --url ${sim.brokerUrl} --site ${sim.site}${sim.signingKey ? ` --signing-key ${sim.signingKey.file}` : ''} terminals`,
   ];

@@ -9,6 +9,8 @@ import { child, silentLogger, type Logger } from '../../firmware/log.js';
 import { PanelServer } from '../panel/server.js';
 import { simPanelTarget } from '../panel/sim-target.js';
 import { Terminal } from '../../firmware/terminal.js';
+import { SIM_PLATE_CAMERA_ID, simVehicleGateBoard, validateBoard } from '../../board/index.js';
+import { PushPlateReader } from '../../hal/plate/index.js';
 import type { FaceEngine } from '../../firmware/vision/index.js';
 import { startBroker, type EmbeddedBroker } from './broker.js';
 import { playedCamera } from './sim.js';
@@ -21,11 +23,13 @@ export interface SimTerminalSpec {
   groups?: string[];
   /** Face recognition on this terminal (needs the models; cards work without them). */
   face?: boolean;
+  /** A vehicle gate: the board has a plate camera taking ISAPI pushes (its URL is printed). */
+  vehicleGate?: boolean;
 }
 
 /** A community gate with face recognition and a building door with cards. */
 export const DEFAULT_SIM_TERMINALS: readonly SimTerminalSpec[] = Object.freeze([
-  { id: 'gate-1', name: 'Community gate', groups: ['gates'], face: true },
+  { id: 'gate-1', name: 'Community gate', groups: ['gates'], face: true, vehicleGate: true },
   { id: 'door-1', name: 'Building 1 door', groups: ['building-1'], face: false },
 ]);
 
@@ -81,6 +85,8 @@ export interface SimulatedTerminal {
   id: string;
   name: string;
   panelUrl: string;
+  /** Where a plate camera posts ISAPI ANPR events to this terminal (vehicle gates only). */
+  plateCameraUrl?: string;
   terminal: Terminal;
   panel: PanelServer;
 }
@@ -149,6 +155,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
       };
       const terminal = await Terminal.open({
         config,
+        ...(spec.vehicleGate && { board: validateBoard(simVehicleGateBoard) }),
         logger,
         reboot,
         ...(options.feedbackMs !== undefined && { feedbackMs: options.feedbackMs }),
@@ -156,7 +163,9 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
       });
       try {
         const panel = await PanelServer.start({ target: simPanelTarget(terminal), host: config.panel.host, port: config.panel.port, logger });
-        terminals.push({ id: spec.id, name: spec.name, panelUrl: panel.url, terminal, panel });
+        const plateCamera = terminal.board.devices.plateCamera;
+        const plateCameraUrl = plateCamera instanceof PushPlateReader ? plateCamera.cameraUrl(SIM_PLATE_CAMERA_ID) : null;
+        terminals.push({ id: spec.id, name: spec.name, panelUrl: panel.url, terminal, panel, ...(plateCameraUrl && { plateCameraUrl }) });
       } catch (err) {
         await terminal.close();
         throw err;

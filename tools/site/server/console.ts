@@ -23,5 +23,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const secure = (reply: FastifyReply) =>
     reply.header('content-security-policy', CONSOLE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
   app.get('/', { schema: { hide: true } }, async (_request, reply) => secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(assets.html));
+  // The inspector's phone page: the same app, which shows only the inspection view there.
+  app.get('/inspect', { schema: { hide: true } }, async (_request, reply) => secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(assets.html));
   app.get('/app.js', { schema: { hide: true } }, async (_request, reply) => secure(reply).type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(assets.js));
 }

@@ -40,6 +40,8 @@ const PERSON_ID = '^[A-Za-z0-9._:-]{1,64}$';
 /** Printed and shown names: no control or bidi characters. */
 const TEXT = '^[^\\u0000-\\u001f\\u007f\\u202a-\\u202e\\u2066-\\u2069]*$';
 const MAX_CARDS = 400;
+/** The console's activity view: the last 30 days. */
+const ACTIVITY_WINDOW_MS = 30 * 86_400_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -301,14 +303,14 @@ export async function inspectionRoutes(app: FastifyInstance): Promise<void> {
     async () => ({ units: (await inspectionStatus(db, app.site.now())).map(statusOut) }),
   );
 
-  app.get<{ Querystring: { from: string; to: string } }>(
+  app.get<{ Querystring: { from?: string; to?: string } }>(
     '/api/inspections/activity',
     {
       preHandler: app.requireRole(...WATCHERS),
       schema: {
-        summary: "Each inspector's visits in a time range (count, units covered, visits per week, last visit) and their overdue units, with the visits",
+        summary: "Each inspector's visits in a time range (default: the 30 days to now, on the server's clock; count, units covered, visits per week, last visit) and their overdue units, with the visits",
         tags: ['inspections'],
-        querystring: { type: 'object', properties: { from: dateTime, to: dateTime }, required: ['from', 'to'], additionalProperties: false },
+        querystring: { type: 'object', properties: { from: dateTime, to: dateTime }, additionalProperties: false },
         response: {
           200: {
             type: 'object',
@@ -338,8 +340,8 @@ export async function inspectionRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const from = Date.parse(request.query.from);
-      const to = Date.parse(request.query.to);
+      const to = request.query.to ? Date.parse(request.query.to) : app.site.now() + 1;
+      const from = request.query.from ? Date.parse(request.query.from) : to - ACTIVITY_WINDOW_MS;
       if (to <= from) throw new SiteError('INVALID', 'to must be after from');
       const [inspectors, visits] = await Promise.all([inspectorActivity(db, from, to, app.site.now()), inspectionVisitsBetween(db, from, to)]);
       await app.audit(request, 'inspections.activity', null, { query: request.query, returned: visits.length });

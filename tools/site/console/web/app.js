@@ -11,6 +11,8 @@ import { Records, Trajectory } from './records.js';
 import { Residents } from './residents.js';
 import { Ctx, html } from './ui.js';
 import { Visitors } from './visitors.js';
+import { Inspect } from './inspect.js';
+import { Inspections } from './inspections.js';
 
 const READERS = ['admin', 'registrar', 'guard', 'inspector'];
 const PAGES = [
@@ -20,9 +22,14 @@ const PAGES = [
   { id: 'alerts', roles: ALERT_READERS },
   { id: 'records', roles: READERS },
   { id: 'trajectory', roles: READERS },
+  { id: 'inspections', roles: ['admin', 'registrar', 'guard'] },
   { id: 'staff', roles: ['admin'] },
   { id: 'audit', roles: ['admin'] },
 ];
+
+/** `/inspect`: the inspector's phone page, served from the same app. */
+const PHONE = location.pathname === '/inspect';
+if (PHONE) document.body.classList.add('phone');
 
 function useHash() {
   const [hash, setHash] = useState(location.hash);
@@ -82,11 +89,13 @@ function App() {
   };
   const other = lang === 'en' ? 'zh-CN' : 'en';
   const header = html`<header><h1>${t('app.title')}</h1>
-    ${me ? html`<nav>${PAGES.filter((p) => !p.roles || p.roles.includes(me.role)).map((p) => html`<a href=${`#/${p.id}`} class=${page === p.id ? 'sel' : ''} data-page=${p.id}>${t(`nav.${p.id}`)}</a>`)}</nav>` : html`<nav></nav>`}
+    ${me && !PHONE ? html`<nav>${PAGES.filter((p) => !p.roles || p.roles.includes(me.role)).map((p) => html`<a href=${`#/${p.id}`} class=${page === p.id ? 'sel' : ''} data-page=${p.id}>${t(`nav.${p.id}`)}</a>`)}</nav>` : html`<nav></nav>`}
     <span class="who">${me ? html`<span id="whoami">${me.username} (${me.role})</span> <button class="link" id="logout" onClick=${logout}>${t('nav.logout')}</button>` : null}
       <button class="link" id="lang" onClick=${() => setLang(other)}>${t('lang.other')}</button></span></header>`;
   if (me === undefined) return header;
   if (me === null) return html`${header}<main><${Login} t=${t} onLogin=${signedIn} /></main>`;
+  // The inspector's phone page: the same login, one view, no console pages.
+  if (PHONE) return html`<${Ctx.Provider} value=${{ t, lang, me, paths }}>${header}<main data-view="inspect">${me.role === 'inspector' ? html`<${Inspect} />` : html`<p class="msg err">${t('insp.inspectorsOnly')}</p>`}</main></${Ctx.Provider}>`;
   const allowed = PAGES.find((p) => p.id === page && (!p.roles || p.roles.includes(me.role)))?.id ?? 'dashboard';
   const view = {
     dashboard: () => html`<${Dashboard} />`,
@@ -95,6 +104,7 @@ function App() {
     alerts: () => html`<${Alerts} />`,
     records: () => html`<${Records} initial=${arg ? { personId: arg } : {}} />`,
     trajectory: () => html`<${Trajectory} key=${arg ?? ''} person=${arg} />`,
+    inspections: () => html`<${Inspections} />`,
     staff: () => html`<${Staff} />`,
     audit: () => html`<${Audit} />`,
   }[allowed];

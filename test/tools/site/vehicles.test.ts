@@ -2,9 +2,13 @@
  * Vehicles on the site (SQLite, and PostgreSQL when installed): the register and what
  * it sends the terminals (a resident's plates, a unit's car, a visitor's car in their
  * window), plate search over the entry records (confusable characters, parts of a
- * plate), parking occupancy from plate passages, and plates on watch lists.
+ * plate), parking occupancy from plate passages, and plates on watch lists raising
+ * `plate-appears` alerts in their scope only.
  */
 import * as assert from 'uvu/assert';
+import { FakeClock } from '../../../hal/sim/fake-clock.js';
+import { startAlertEngine } from '../../../tools/site/alerts/engine.js';
+import type { AlertView } from '../../../tools/site/alerts/view.js';
 import { wantedTerminals } from '../../../tools/site/galleries.js';
 import type { IngestedEvent } from '../../../tools/site/ingest.js';
 import { startPresence } from '../../../tools/site/presence.js';
@@ -21,6 +25,7 @@ import {
   occupancy,
   placeTerminal,
   putAlertList,
+  putAlertRule,
   registerVisitor,
   removeListPlate,
   searchRecords,
@@ -168,5 +173,44 @@ await onEveryDatabase('site vehicles', (test, open) => {
     assert.equal(await listsOfPlate(store.db, '京B88887'), []);
     await removeListPlate(store.db, 'stolen', '京B88888');
     assert.equal(await listsOfPlate(store.db, '京B88888'), []);
+  });
+
+  test('a watched plate raises one plate-appears alert per car at a barrier, in the rule\'s zones and the list\'s only', async () => {
+    const store = await open();
+    const { site, b4 } = await community(store);
+    const clock = new FakeClock(Date.UTC(2026, 0, 5, 9));
+    await putAlertList(store.db, { id: 'stolen', name: 'Stolen cars', purpose: 'watch', zones: [site.id] });
+    await putAlertList(store.db, { id: 'b4-only', name: 'B4 list', purpose: 'watch', zones: [b4.id] });
+    await addListPlate(store.db, 'stolen', '京B88888', null, 1);
+    await addListPlate(store.db, 'b4-only', '沪A11111', null, 1);
+    const base = { enabled: true, zones: [], terminals: [], periods: [], severity: 'critical' as const, actions: { popup: true, webhooks: [], mqtt: false } };
+    await putAlertRule(store.db, 'plates', { ...base, name: 'Watched plates', trigger: 'plate-appears', lists: ['stolen', 'b4-only'], dedupeMinutes: 5 }, null);
+    await rejects(putAlertRule(store.db, 'no-list', { ...base, name: 'x', trigger: 'plate-appears', lists: [] }, null), 'INVALID');
+
+    const listeners = new Set<(e: IngestedEvent) => void>();
+    const engine = startAlertEngine({ store, clock, source: { onStored: (l) => (listeners.add(l), () => void listeners.delete(l)) } });
+    const alerts: AlertView[] = [];
+    engine.onAlert((a) => alerts.push(a));
+    let seq = 0;
+    const seen = async (terminal: string, zoneId: number, type: string, data: Record<string, unknown>, plate: string) => {
+      const e = { terminal, seq: ++seq, ts: clock.now(), type, result: type === 'access.denied' ? ('denied' as const) : null, personId: null, data };
+      await insertEvent(store.db, e, { zone_id: zoneId, direction: 'in' }, clock.now());
+      for (const l of listeners) l({ ...e, reason: null, credentialType: 'plate', credentialRef: null, zoneId, direction: 'in', plate });
+      await engine.idle();
+    };
+    // The camera reads 8 as B: still the watched car. The read and the decision are one alert.
+    await seen('car-in', site.id, 'vehicle.unknown-plate', { plate: '京B8888B', snapshotId: 'snap-1', waitMs: 30000 }, '京B8888B');
+    await seen('car-in', site.id, 'access.denied', { vehicle: { plate: '京B8888B', snapshotId: 'snap-1' } }, '京B8888B');
+    assert.is(alerts.length, 1);
+    assert.equal([alerts[0]!.trigger, alerts[0]!.plate, alerts[0]!.snapshot, alerts[0]!.terminal], ['plate-appears', '京B8888B', 'snap-1', 'car-in']);
+    // Another car, not listed: silent. A plate whose list is zoned at B4, seen at the site gate: silent.
+    await seen('car-in', site.id, 'vehicle.unknown-plate', { plate: '苏E12345', snapshotId: null, waitMs: 30000 }, '苏E12345');
+    await seen('car-in', site.id, 'vehicle.unknown-plate', { plate: '沪A11111', snapshotId: null, waitMs: 30000 }, '沪A11111');
+    assert.is(alerts.length, 1);
+    // The same watched car again after the dedupe window: a new alert.
+    clock.advance(6 * 60_000);
+    await seen('car-in', site.id, 'vehicle.unknown-plate', { plate: '京B88888', snapshotId: null, waitMs: 30000 }, '京B88888');
+    assert.is(alerts.length, 2);
+    engine.stop();
   });
 });

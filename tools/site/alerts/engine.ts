@@ -35,6 +35,7 @@ import {
   listAlertPeriods,
   listAlertRules,
   listsOfPerson,
+  listsOfPlate,
   markTerminalOffline,
   markTerminalOnline,
   offlineAlerted,
@@ -167,11 +168,33 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
     // `alert.list-match` names one snapshot, `alarm.tailgating` several (the first is kept).
     const ids = Array.isArray(data.snapshotIds) ? (data.snapshotIds as unknown[]) : [];
-    const snapshot = [data.snapshotId, ids[0]].find((v): v is string => typeof v === 'string') ?? null;
+    // A vehicle decision names its plate camera's snapshot in `vehicle`.
+    const vehicle = (data.vehicle ?? {}) as { snapshotId?: unknown };
+    const snapshot = [data.snapshotId, ids[0], vehicle.snapshotId].find((v): v is string => typeof v === 'string') ?? null;
     return { proof: { score: num(data.score), liveness: num(data.liveness), snapshot }, accessSeq: num(data.eventSeq) };
   };
 
+  // A watched plate: one alert per plate and terminal within the rule's dedupe window (a
+  // car at a barrier makes several events: the read, the decision, the guard's answer).
+  const onPlate = async (e: IngestedEvent & { plate: string }) => {
+    const candidates = await rules('plate-appears');
+    if (candidates.length === 0) return;
+    const where: Where = { terminal: e.terminal, zoneId: e.zoneId, zonePath: await zonePath(e.zoneId) };
+    const lists = (await listsOfPlate(db, e.plate)).filter((l) => inZones(l.zones, where.zonePath));
+    if (lists.length === 0) return;
+    const periods = candidates.some((r) => r.periods.length > 0) ? await periodsNow() : [];
+    const { proof } = await evidence(e);
+    for (const rule of candidates) {
+      if (!inScope(rule, where) || !inPeriods(rule, periods, e.ts)) continue;
+      if (!lists.some((l) => rule.lists.includes(l.id))) continue;
+      const dedupeKey = `plate:${lists[0]!.plate}:${e.terminal}`;
+      if (await joinRecentAlert(db, rule.id, dedupeKey, e.ts, (rule.dedupeMinutes ?? DEFAULT_DEDUPE_MINUTES) * 60_000)) continue;
+      await raise(rule, { zoneId: e.zoneId, terminalId: e.terminal, personId: e.personId, event: { terminal: e.terminal, seq: e.seq }, ...proof, dedupeKey, plate: e.plate, at: e.ts });
+    }
+  };
+
   const onEvent = async (e: IngestedEvent) => {
+    if (e.plate) await onPlate({ ...e, plate: e.plate });
     const trigger = EVENT_TRIGGERS[e.type] ?? (PERSON_EVENTS.has(e.type) && e.personId ? 'appears' : undefined);
     if (!trigger) return;
     const candidates = await rules(trigger);

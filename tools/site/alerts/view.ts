@@ -15,6 +15,8 @@ export interface AlertView {
   score: number | null;
   liveness: number | null;
   snapshot: string | null;
+  /** A `plate-appears` alert's plate. */
+  plate: string | null;
   sightings: number;
   firstSeenAt: number;
   lastSeenAt: number;
@@ -40,6 +42,7 @@ export function alertView(r: AlertRow): AlertView {
     score: r.score,
     liveness: r.liveness,
     snapshot: r.snapshot,
+    plate: r.plate ?? null,
     sightings: r.sightings,
     firstSeenAt: r.first_seen_at,
     lastSeenAt: r.last_seen_at,
@@ -67,6 +70,7 @@ export const alertViewSchema = {
     score: { type: ['number', 'null'] },
     liveness: { type: ['number', 'null'] },
     snapshot: { type: ['string', 'null'] },
+    plate: { type: ['string', 'null'], description: 'a plate-appears alert: the plate as read' },
     sightings: { type: 'integer' },
     firstSeenAt: { type: 'integer' },
     lastSeenAt: { type: 'integer' },

@@ -17,6 +17,8 @@ export interface NewAlert {
   liveness: number | null;
   snapshot: string | null;
   dedupeKey: string | null;
+  /** A vehicle's plate (`plate-appears`). */
+  plate?: string | null;
   /** When it happened (the event's time, or the clock's for timed triggers). */
   at: number;
 }
@@ -38,6 +40,7 @@ export async function insertAlert(db: Kysely<Database>, a: NewAlert, now: number
       liveness: a.liveness,
       snapshot: a.snapshot,
       dedupe_key: a.dedupeKey,
+      plate: a.plate ?? null,
       sightings: 1,
       first_seen_at: a.at,
       last_seen_at: a.at,

@@ -18,10 +18,11 @@ export const ALERT_TRIGGERS = [
   'tamper',
   'fire',
   'terminal-offline',
+  'plate-appears',
 ] as const;
 export type AlertTrigger = (typeof ALERT_TRIGGERS)[number];
 /** Triggers about a known person: they need lists. */
-export const LIST_TRIGGERS: readonly AlertTrigger[] = ['appears', 'long-absence'];
+export const LIST_TRIGGERS: readonly AlertTrigger[] = ['appears', 'long-absence', 'plate-appears'];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 

@@ -78,6 +78,8 @@ export interface AlertTable {
   liveness: number | null;
   /** The terminal's snapshot reference, when the event carried one. */
   snapshot: string | null;
+  /** A `plate-appears` alert's plate as the camera read it. */
+  plate: ColumnType<string | null, string | null | undefined, string | null>;
   /** Strangers: sightings with the same key within the rule's window join this alert. */
   dedupe_key: string | null;
   sightings: number;

@@ -1,6 +1,6 @@
 /**
  * Migration 0007: vehicles. Registered vehicles (a resident's or a unit's), plates on
- * watch lists, and the plate of each passage on the entry records (`events.plate`,
+ * watch lists (and on the alerts they raise), and the plate of each passage on the entry records (`events.plate`,
  * `events.plate_key`), so a plate's passages are searched like any entry record.
  */
 import type { Kysely, Migration } from 'kysely';
@@ -36,6 +36,7 @@ export function vehiclesMigration(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('alert_list_plates_by_key').on('alert_list_plates').column('plate_key').execute();
 
+      await db.schema.alterTable('alerts').addColumn('plate', 'text').execute();
       await db.schema.alterTable('events').addColumn('plate', 'text').execute();
       await db.schema.alterTable('events').addColumn('plate_key', 'text').execute();
       await db.schema.createIndex('events_by_plate_key_ts').on('events').columns(['plate_key', 'ts']).execute();
@@ -44,6 +45,7 @@ export function vehiclesMigration(dialect: Dialect): Migration {
       await db.schema.dropIndex('events_by_plate_key_ts').execute();
       await db.schema.alterTable('events').dropColumn('plate_key').execute();
       await db.schema.alterTable('events').dropColumn('plate').execute();
+      await db.schema.alterTable('alerts').dropColumn('plate').execute();
       await db.schema.dropTable('alert_list_plates').execute();
       await db.schema.dropTable('vehicles').execute();
     },

@@ -5,14 +5,14 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { dateTime, ErrorLine, html, useCtx, useLoad, zonePath } from './ui.js';
 
-export const TRIGGERS = ['appears', 'long-absence', 'stranger', 'tailgating', 'spoof', 'door-forced', 'door-held-open', 'tamper', 'fire', 'terminal-offline'];
+export const TRIGGERS = ['appears', 'long-absence', 'stranger', 'tailgating', 'spoof', 'door-forced', 'door-held-open', 'tamper', 'fire', 'terminal-offline', 'plate-appears'];
 const SEVERITIES = ['info', 'warning', 'critical'];
 /** What each trigger needs besides where, when, severity and actions (the server checks the same). */
 const USES = {
-  lists: ['appears', 'long-absence'],
+  lists: ['appears', 'long-absence', 'plate-appears'],
   absenceHours: ['long-absence'],
   offlineMinutes: ['terminal-offline'],
-  dedupeMinutes: ['stranger'],
+  dedupeMinutes: ['stranger', 'plate-appears'],
 };
 const uses = (field, trigger) => USES[field].includes(trigger);
 const ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}';

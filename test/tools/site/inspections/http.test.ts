@@ -257,6 +257,8 @@ test('an inspector records a visit on the server’s clock: the unit is no longe
     assert.is(zw!.id_doc_masked, '110***********002X');
     assert.equal((await residentsOfUnit(db, h.units.a, h.now.ms)).map((r) => r.name).sort(), ['Stay Tenant', '张伟']);
     assert.equal(h.changed.sort(), [zw!.id, leave.id].sort(), 'the terminals follow the move-in and the move-out');
+    const [scanAudit] = await listAudit(db, { action: 'inspection.scan' });
+    assert.equal([scanAudit!.username, scanAudit!.subject], ['li', `unit:${h.units.a}`]);
     const [audit] = await listAudit(db, { action: 'inspection.visit' });
     assert.equal(audit!.detail, { visit: visit.id, confirmed: 1, departed: [leave.id], added: [zw!.id], photos: 1 });
     assert.not.ok(JSON.stringify(audit).includes('1231002X'), 'the ID number stays out of the audit');
@@ -287,7 +289,7 @@ test('the OpenAPI document lists the inspection routes', async () => {
   const h = await harness();
   try {
     const doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-    for (const p of ['/api/inspect/scan', '/api/inspect/visits', '/api/inspect/units', '/api/inspections/cards.png', '/api/inspections/cards.pdf', '/api/inspections/status', '/api/inspections/activity', '/api/units/{id}/inspection']) {
+    for (const p of ['/api/inspect/scan', '/api/inspect/visits', '/api/inspect/units', '/api/inspections/cards.png', '/api/inspections/cards.pdf', '/api/inspections/status', '/api/inspections/activity', '/api/units/{id}/inspection', '/api/units/{id}/card/reissue', '/api/inspectors/{id}']) {
       assert.ok(doc.paths[p], p);
     }
   } finally {

@@ -1,5 +1,5 @@
 // `limen sim` (what `npm start` runs) against clients that send anything: every server
-// it runs (the site server and its live socket, kiosk pages, control panels, MQTT broker) gets garbage bytes,
+// it runs (the site server and its live socket, kiosk pages, control panels, the plate push receiver, MQTT broker) gets garbage bytes,
 // malformed and oversized WebSocket frames and cut-off requests. Each bad socket is
 // closed with the right answer, and afterwards the process is still up and every
 // server still serves a normal client.
@@ -17,7 +17,9 @@ import WebSocket from 'ws';
 import { KIOSK_MAX_MESSAGE_BYTES } from '../../firmware/kiosk/server.js';
 import { PANEL_MAX_MESSAGE_BYTES } from '../../tools/panel/server.js';
 import { login } from './site/console/login.js';
-import { attackMqttBroker, attackWebServer, type AttackResult } from './hostile-clients.js';
+import { DEFAULT_PLATE_PUSH_MAX_BYTES } from '../../hal/plate/index.js';
+import { attackHttpServer, attackMqttBroker, attackWebServer, type AttackResult } from './hostile-clients.js';
+import { readFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'limen-hostile-'));
@@ -108,6 +110,8 @@ test('every server of limen sim survives hostile clients and still serves a norm
   assert.ok(siteUrl && brokerUrl);
   assert.is(kiosks.length, 2);
   assert.is(panels.length, 2);
+  const plateCameras = [...urls].filter(([k]) => k.startsWith('Plate camera ')).map(([, v]) => v);
+  assert.is(plateCameras.length, 1);
 
   expected(await attackWebServer(siteUrl, { maxPayload: SITE_LIVE_MAX_MESSAGE_BYTES, path: '/api/live', headers: { cookie: session.cookie } }), SITE_LIVE_MAX_MESSAGE_BYTES, {
     // Fastify names these more precisely than the kiosk's and panel's plain Node servers.
@@ -116,6 +120,17 @@ test('every server of limen sim survives hostile clients and still serves a norm
   });
   for (const k of kiosks) expected(await attackWebServer(k, { maxPayload: KIOSK_MAX_MESSAGE_BYTES }), KIOSK_MAX_MESSAGE_BYTES);
   for (const p of panels) expected(await attackWebServer(p, { maxPayload: PANEL_MAX_MESSAGE_BYTES }), PANEL_MAX_MESSAGE_BYTES);
+  for (const p of plateCameras) {
+    const answers = Object.fromEntries((await attackHttpServer(p, { path: new URL(p).pathname, maxBody: DEFAULT_PLATE_PUSH_MAX_BYTES })).map((x) => [x.name, x.answer]));
+    assert.equal(answers, {
+      'random bytes instead of HTTP': 'HTTP/1.1 400 Bad Request',
+      'a malformed request line': 'HTTP/1.1 400 Bad Request',
+      'a header block that never ends (16 KiB+)': 'HTTP/1.1 400 Bad Request',
+      'a POST cut off mid-body': 'closed by the client',
+      'a chunked body over the limit that never ends': 'HTTP/1.1 413 Payload Too Large',
+      'a content-length over the limit, never sent': 'HTTP/1.1 413 Payload Too Large',
+    });
+  }
   const broker = await attackMqttBroker(brokerUrl);
   assert.ok(broker.length >= 3);
 
@@ -123,6 +138,9 @@ test('every server of limen sim survives hostile clients and still serves a norm
   await servesSite(siteUrl, session);
   for (const k of kiosks) await servesPage(k, `${k.replace('http', 'ws')}ws`, 'hello');
   for (const p of panels) await servesPage(p, `${p.replace('http', 'ws')}ws`, 'state');
+  // The plate push receiver still takes a camera's ANPR event.
+  const anpr = readFileSync(new URL('../fixtures/isapi/anpr.xml', import.meta.url));
+  for (const p of plateCameras) assert.is((await fetch(p, { method: 'POST', body: anpr, headers: { 'content-type': 'application/xml' } })).status, 200);
   // The broker still relays: a message published reaches a subscriber.
   const client = await mqtt.connectAsync(brokerUrl, { reconnectPeriod: 0 });
   await client.subscribeAsync('probe/#');

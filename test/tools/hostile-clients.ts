@@ -219,3 +219,27 @@ export async function attackMqttBroker(url: string): Promise<AttackResult[]> {
   await run('a CONNECT cut off half way', Buffer.from([0x10, 0x20, 0x00, 0x04, 0x4d, 0x51]), true);
   return results;
 }
+
+/** The HTTP-level attacks of WEB_ATTACKS (for servers without a WebSocket). */
+const HTTP_ATTACKS = ['random bytes instead of HTTP', 'a malformed request line', 'a header block that never ends (16 KiB+)', 'a POST cut off mid-body'] as const;
+
+/**
+ * Runs the HTTP attacks, then bodies over `maxBody` at `path` (a chunked one that never
+ * ends, and a declared length the client never sends), against a plain HTTP receiver
+ * such as the plate push server.
+ */
+export async function attackHttpServer(url: string, o: { path: string; maxBody: number }): Promise<AttackResult[]> {
+  const t = targetOf(url);
+  const results: AttackResult[] = [];
+  for (const name of HTTP_ATTACKS) results.push({ name, answer: await WEB_ATTACKS[name]!(t, { maxPayload: 0, path: '/', headers: {} }) });
+  const post = async (name: string, head: string, body: Buffer) => {
+    const raw = await Raw.open(t);
+    raw.socket.write(`POST ${o.path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n${head}\r\n`);
+    raw.socket.write(body);
+    results.push({ name, answer: statusLine(await raw.closed) });
+  };
+  const big = Buffer.alloc(o.maxBody + 1, 0x20);
+  await post('a chunked body over the limit that never ends', 'Transfer-Encoding: chunked\r\n', Buffer.concat([Buffer.from(`${big.length.toString(16)}\r\n`), big, Buffer.from('\r\n')]));
+  await post('a content-length over the limit, never sent', `Content-Length: ${o.maxBody * 10}\r\n`, Buffer.alloc(0));
+  return results;
+}

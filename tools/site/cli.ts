@@ -14,6 +14,7 @@ import { startMqttAlerts, type MqttAlerts } from './alerts/mqtt.js';
 import { startAlertRetention, type AlertRetention } from './alerts/retention.js';
 import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
+import { startCommunity, type Community } from './community/service.js';
 import { startPresence, type Presence } from './presence.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
@@ -75,6 +76,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let webhooks: WebhookDelivery | undefined;
   let mqttAlerts: MqttAlerts | undefined;
   let retention: AlertRetention | undefined;
+  let community: Community | undefined;
   try {
     const signer = o.signingKey ? signerFromPem(readFileSync(o.signingKey)) : undefined;
     await o.prepare?.(store, secret);
@@ -101,6 +103,8 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         if (p.online) void g.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: gallery catch-up failed'));
       });
     }
+    community = await startCommunity({ store, secret, clock: systemAlertClock, logger, ...(fleet && { fleet }) });
+    void community.purge().catch(() => undefined);
     // Gallery updates go out after the HTTP answer: a slow or offline terminal must not hold up the desk.
     const later = (what: string, run: () => Promise<unknown>) => async () => void run().catch((err: unknown) => logger.warn({ err }, `site: ${what} failed`));
     const g = galleries;
@@ -115,6 +119,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ...(ingest && { ingest }),
       ...(alerts && { alerts }),
       ...(webhooks && { webhooks }),
+      ...(community && { community }),
       ...(signer && { signer }),
       ...(g && {
         onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
@@ -142,16 +147,19 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
           webhooks?.stop();
           mqttAlerts?.stop();
           retention?.stop();
+          community?.stop();
           alerts?.stop();
           await webhooks?.idle();
           await mqttAlerts?.idle();
           await retention?.idle();
+          await community?.idle();
           ingest?.stop();
           await fleet?.close();
           await store.close();
         })()),
     };
   } catch (err) {
+    community?.stop();
     retention?.stop();
     await retention?.idle();
     await fleet?.close();

@@ -30,6 +30,8 @@ import { alertRoutes } from './alerts.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { WebhookDelivery } from '../alerts/webhooks.js';
 import { webhookRoutes } from './webhooks.js';
+import { communityRoutes } from './community.js';
+import type { Community } from '../community/service.js';
 import { visitorRoutes, type VisitorRouteOptions } from './visitors.js';
 import { vehicleRoutes } from './vehicles.js';
 import { inspectionRoutes } from './inspections.js';
@@ -46,6 +48,8 @@ export interface SiteServerOptions extends AuthOptions, VisitorRouteOptions, Acc
   alerts?: AlertEngine;
   /** For replays of dead webhook deliveries. */
   webhooks?: WebhookDelivery;
+  /** Anonymous identities and the standing tasks' review queue. */
+  community?: Community;
   logger?: Logger;
   now?: () => number;
   /** A person's residencies or credentials (or a visitor's photo) changed: put them where they belong on the terminals. */
@@ -105,6 +109,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(alertRoutes);
   await app.register(webhookRoutes);
   await app.register(vehicleRoutes);
+  await app.register(communityRoutes({ ...(o.community && { community: o.community }) }));
   await app.register(inspectionRoutes);
   await app.register(consoleFleetRoutes);
   if (o.console) await app.register(consoleRoutes);

@@ -99,7 +99,9 @@ function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'>
     credential_ref: e.credentialRef ?? null,
     zone_id: zoneId,
     direction,
-    data: e.data == null ? null : JSON.stringify(e.data),
+    // A stranger's sealed template is not kept with the records: the anonymous
+    // identities hold it, under their own retention (tools/site/community).
+    data: e.data == null ? null : JSON.stringify({ ...e.data, template: undefined }),
     received_at: now,
     ...plateColumns(e),
   };

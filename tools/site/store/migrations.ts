@@ -5,6 +5,7 @@
  */
 import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { vehiclesMigration } from './migrations-vehicles.js';
+import { communityMigration } from './migrations-community.js';
 import { inspectionsMigration } from './migrations-inspections.js';
 import { alertListPhotosMigration } from './migrations-alert-photos.js';
 
@@ -161,6 +162,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0007_vehicles': vehiclesMigration(dialect),
     '0006_inspections': inspectionsMigration(dialect),
     '0004_alert_state': alertState(),
+    '0005_anonymous_identities': communityMigration(dialect),
     '0008_alert_list_photos': alertListPhotosMigration(),
   };
 }
@@ -208,6 +210,12 @@ export const SITE_TABLES = [
   'inspection_visits',
   'inspection_occupants',
   'alert_offline_terminals',
+  'anon_identities',
+  'anon_templates',
+  'anon_sightings',
+  'community_findings',
+  'community_settings',
+  'register_changes',
   'alert_list_photos',
 ] as const;
 

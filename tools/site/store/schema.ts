@@ -6,6 +6,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AlertTables } from './alerts-schema.js';
 import type { VehicleTables } from './vehicles-schema.js';
+import type { CommunityTables } from './community-schema.js';
 import type { InspectionTables } from './inspections-schema.js';
 
 export const ZONE_KINDS = ['community', 'compound', 'building', 'unit-door', 'other'] as const;
@@ -236,7 +237,7 @@ export interface AccessGroupTable {
   schedule_id: string | null;
 }
 
-export interface Database extends VehicleTables, InspectionTables, AlertTables {
+export interface Database extends VehicleTables, InspectionTables, AlertTables, CommunityTables {
   zones: ZoneTable;
   terminals: TerminalTable;
   units: UnitTable;

@@ -154,9 +154,11 @@ export const ConfigSchema = z
         unknownPlate: z.enum(['deny', 'allow-and-record', 'ask-guard']).default('deny'),
         /** How long ask-guard waits for an operator's unlock of the barrier before it refuses. */
         guardWaitMs: z.number().int().min(1_000).max(300_000).default(30_000),
+        /** Reads of a plate this soon after its last decision are the same approach and dropped. */
+        repeatMs: z.number().int().min(0).max(600_000).default(10_000),
       })
       .strict()
-      .default({ plateMatch: 'confusable', unknownPlate: 'deny', guardWaitMs: 30_000 }),
+      .default({ plateMatch: 'confusable', unknownPlate: 'deny', guardWaitMs: 30_000, repeatMs: 10_000 }),
     /**
      * Anti-passback, terminal-local, for every credential type: in `zone` (default the
      * terminal's last zone) an entry must be followed by an exit before the next entry.

@@ -39,6 +39,10 @@ export interface AgentTerminal {
   readonly face: FaceService | null;
   /** Sealed face snapshots the alerts name; absent or null: `snapshots.get` answers NOT_SUPPORTED. */
   readonly snapshots?: FaceSnapshots | null;
+  /** A vehicle gate's barrier: `unlock` with door "barrier" raises it. */
+  readonly barrier?: { open(options: { source: 'remote' }): void } | null;
+  /** A vehicle gate's plate handling: an operator's barrier unlock answers an unknown plate waiting for the guard. */
+  readonly vehicle?: { remoteOpen(): void } | null;
 }
 
 export interface TerminalAgentOptions {
@@ -140,7 +144,13 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
     ...(face && { calibrateLiveness: (req) => calibrateLiveness(face, req) }),
     ...(terminal.snapshots && { faceSnapshot: faceSnapshotGetter(terminal.snapshots) }),
     unlock: (req) => {
-      if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door`);
+      if (req.door === 'barrier' && terminal.barrier) {
+        // The barrier comes down once the vehicle has passed (barrier timing), not after durationMs.
+        if (terminal.vehicle) terminal.vehicle.remoteOpen();
+        else terminal.barrier.open({ source: 'remote' });
+        return { until: store.clock.now() + req.durationMs };
+      }
+      if (req.door !== undefined) throw new CommandError('NOT_FOUND', `door "${req.door}": this terminal drives one door${terminal.barrier ? ' and "barrier"' : ''}`);
       door.grant({ source: 'remote', durationMs: req.durationMs });
       // The door caps continuous unlocking at maxEnergiseMs: report when it really locks.
       return { until: door.state.unlockedUntil ?? store.clock.now() + req.durationMs };

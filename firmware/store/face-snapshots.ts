@@ -133,7 +133,8 @@ export class FaceSnapshots {
   }
 }
 
-/** Deletes the snapshots taken before `cutoff` (retention). */
+/** Deletes the face and plate snapshots taken before `cutoff` (retention: one period for both). */
 export function purgeSnapshotsBefore(store: Store, cutoff: number): number {
-  return store.db.prepare('DELETE FROM face_snapshots WHERE ts < ?').run(cutoff).changes;
+  const faces = store.db.prepare('DELETE FROM face_snapshots WHERE ts < ?').run(cutoff).changes;
+  return faces + store.db.prepare('DELETE FROM plate_snapshots WHERE ts < ?').run(cutoff).changes;
 }

@@ -10,3 +10,4 @@ export { TemplateStore, type NewTemplate, type StoredTemplate, type TemplatesCha
 export { decodeTemplate, encodeTemplate, openTemplate, plainTemplateCodec, sealTemplate, sealedTemplateCodec, type TemplateCodec } from './template-codec.js';
 export { enableSecureDelete, truncateWal, type CheckpointResult } from './wal.js';
 export { PersonLists } from './person-lists.js';
+export { PlateSnapshots, DEFAULT_PLATE_SNAPSHOT_LIMITS, type PlateSnapshotInfo, type PlateSnapshotLimits } from './plate-snapshots.js';

@@ -89,9 +89,14 @@ export const DEFAULT_FREQUENT_SETTINGS: FrequentSettings = Object.freeze({
   maxStayHours: 40,
 });
 
-/** 10 days: longer than most trips away, and a mover-out is found within 14. */
+/**
+ * 13 days: a mover-out is flagged N days after the last passage, so 13 is the longest N
+ * that still finds one within two weeks, and every day shorter turns more residents on
+ * a long trip into findings (bench:community: at N = 10 two of 300 residents on trips
+ * of 12 and 15 days were flagged beside the 10 movers).
+ */
 export const DEFAULT_ABSENCE_SETTINGS: AbsenceSettings = Object.freeze({
-  defaultDays: 10,
+  defaultDays: 13,
   perListDays: Object.freeze({}) as Record<string, number>,
 });
 

@@ -157,9 +157,9 @@ test('per-list thresholds: tenants sooner, the shortest list wins, others take t
 test('someone never seen counts from registration', () => {
   const residents = [
     { personId: 'new', lists: [], registeredAt: NOW - 3 * DAY, lastPassageAt: null },
-    { personId: 'never', lists: [], registeredAt: NOW - 12 * DAY, lastPassageAt: null },
+    { personId: 'never', lists: [], registeredAt: NOW - 20 * DAY, lastPassageAt: null },
   ];
-  assert.equal(findPersistentlyAbsent(residents, DEFAULT_ABSENCE_SETTINGS, NOW), [{ personId: 'never', absentDays: 12, thresholdDays: DEFAULT_ABSENCE_SETTINGS.defaultDays }]);
+  assert.equal(findPersistentlyAbsent(residents, DEFAULT_ABSENCE_SETTINGS, NOW), [{ personId: 'never', absentDays: 20, thresholdDays: DEFAULT_ABSENCE_SETTINGS.defaultDays }]);
 });
 
 test('bad absence settings are refused with a code', () => {

@@ -2,9 +2,12 @@
  * `npm start`'s vehicle gate: the simulation prints `Plate camera gate-1: http://…`; an
  * ISAPI ANPR event posted there as a camera sends it (XML, and multipart with its
  * pictures) comes out of the terminal's plate camera as a PlateRead whose plate
- * normalises to the one on the car. The push URL takes only this machine.
+ * normalises to the one on the car. The control panel's plate field plays a car at that
+ * camera through the same receiver; a terminal without a plate camera says so.
  */
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PlateRead } from '../../hal/plate-reader.js';
@@ -53,6 +56,34 @@ test('the printed plate camera URL takes ISAPI XML and multipart; the reads carr
 
   const refused = await fetch(url.replace(/lpr-1$/, 'lpr-9'), { method: 'POST', body: fixture('anpr.xml') });
   assert.equal([refused.status, ((await refused.json()) as { code: string }).code], [404, 'UNKNOWN_CAMERA']);
+});
+
+/** Sends one panel command; resolves with the first error message, or null once `until` resolves. */
+async function panelCommand(panelUrl: string, command: object, until: Promise<unknown>): Promise<{ code: string } | null> {
+  const ws = new WebSocket(`${panelUrl.replace('http', 'ws')}ws`);
+  await once(ws, 'open');
+  const error = new Promise<{ code: string }>((resolve) =>
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { type: string; code: string };
+      if (msg.type === 'error') resolve(msg);
+    }),
+  );
+  ws.send(JSON.stringify(command));
+  const out = await Promise.race([until.then(() => null), error]);
+  ws.close();
+  return out;
+}
+
+test('the control panel plate field: a car at the gate-1 camera comes out as a read; door-1 has no plate camera', async () => {
+  const s = sim!;
+  const gate = s.terminals.find((t) => t.id === 'gate-1')!;
+  const read = nextRead(s, 'gate-1');
+  assert.is(await panelCommand(gate.panelUrl, { op: 'plate', value: '粤BD12345', direction: 'out' }, read), null);
+  const r = await read;
+  assert.equal([r.plate, r.direction, r.cameraId], ['粤BD12345', 'out', 'lpr-1']);
+  const door = s.terminals.find((t) => t.id === 'door-1')!;
+  const err = await panelCommand(door.panelUrl, { op: 'plate', value: '京A12345' }, new Promise(() => {}));
+  assert.is(err?.code, 'NOT_SIMULATED');
 });
 
 test.after(async () => {

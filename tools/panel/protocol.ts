@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const PanelCommandSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('card'), value: z.string().max(64) }).strict(),
   z.object({ op: z.literal('pin'), value: z.string().max(16) }).strict(),
+  /** A car at the plate camera: the sim camera reads `value` (as a real one, it may be no valid plate). */
+  z.object({ op: z.literal('plate'), value: z.string().min(1).max(32), direction: z.enum(['in', 'out']).default('in') }).strict(),
   z.object({ op: z.literal('exit') }).strict(),
   z.object({ op: z.literal('door'), open: z.boolean() }).strict(),
   z.object({ op: z.literal('fire'), active: z.boolean() }).strict(),

@@ -3,8 +3,23 @@ import type { StoredEvent } from '../../firmware/store/index.js';
 import type { Terminal } from '../../firmware/terminal.js';
 import type { PanelCommand, PanelEvent, PanelState, PanelTarget } from './protocol.js';
 import { CodedError } from '../../hal/coded-error.js';
+import { isapiAnprXml, PushPlateReader } from '../../hal/plate/index.js';
+import type { PlateReader } from '../../hal/plate-reader.js';
 
-export class PanelError extends CodedError<'NOT_SIMULATED'> {
+/**
+ * Plays a car at a push-driven plate camera: posts the ISAPI ANPR event such a camera
+ * sends to the terminal's own push URL (the sim vehicle gate takes pushes from this
+ * machine), so the read goes through the same receiver a real camera's does.
+ */
+async function pushAsCamera(reader: PushPlateReader, plate: string, direction: 'in' | 'out'): Promise<void> {
+  const url = reader.cameraUrl(reader.cameraIds[0]!)!;
+  const xml = isapiAnprXml({ plate, plateColor: 'blue', direction: direction === 'in' ? 'forward' : 'reverse', confidenceLevel: 95, dateTime: new Date().toISOString() });
+  const res = await fetch(url, { method: 'POST', body: xml, headers: { 'content-type': 'application/xml' } });
+  const answer = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+  if (!res.ok) throw new PanelError('PLATE_PUSH_REFUSED', `the plate camera's push was refused: ${answer.code ?? res.status} ${answer.message ?? ''}`.trim());
+}
+
+export class PanelError extends CodedError<'NOT_SIMULATED' | 'PLATE_PUSH_REFUSED'> {
   override readonly name = 'PanelError';
 }
 
@@ -96,6 +111,15 @@ export function simPanelTarget(terminal: Terminal): PanelTarget {
         case 'tamper':
           need(sim.tamper, 'tamper').setRaw(command.active);
           return;
+        case 'plate': {
+          if (sim.plateCamera) {
+            sim.plateCamera.present({ plate: command.value, direction: command.direction });
+            return;
+          }
+          const reader: PlateReader | undefined = terminal.board.devices.plateCamera;
+          if (reader instanceof PushPlateReader) return pushAsCamera(reader, command.value, command.direction);
+          throw new PanelError('NOT_SIMULATED', 'this terminal has no plate camera');
+        }
       }
     },
   };

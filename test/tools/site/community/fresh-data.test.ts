@@ -21,6 +21,7 @@ import { startAedes } from '../../../sdk/helpers/brokers.js';
 import { startTerminal, type TestTerminal } from '../../../sdk/helpers/terminal.js';
 import { guard } from '../../../sdk/helpers/wait.js';
 import { FakeClock } from '../../../../hal/sim/fake-clock.js';
+import { DEFAULT_ABSENCE_SETTINGS } from '../../../../tools/site/community/tasks.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -159,6 +160,7 @@ test('strangers become anonymous identities with sightings; templates sealed at 
     assert.is(view.json.sightings.length, 4);
     assert.equal(view.json.bestSnapshot.terminal === 'door-in' || view.json.bestSnapshot.terminal === 'door-out', true);
     assert.not.match(view.text, /centroid|template/);
+    assert.is((await listAudit(s.store.db, { action: 'community.identity-read' }))[0]?.subject, `identity:${ids[1]!.id}`);
     // At rest only ciphertext: no 32-byte window of a sighting's vector in the database file or its WAL.
     const plain = Buffer.from(face(7, 0.3, 0).buffer);
     const files = [readFileSync(s.dbPath), readFileSync(`${s.dbPath}-wal`)];
@@ -177,6 +179,7 @@ test('the tasks open findings; confirm registers the person with their templates
     s.clock.advance(12 * DAY);
     const open = await s.openFindings();
     assert.equal(open.map((f) => f.kind).sort(), ['absent', 'frequent']);
+    assert.is((await s.store.db.selectFrom('anon_templates').selectAll().execute()).length, 5, 'twelve sightings, the last five templates kept');
     const frequent = open.find((f) => f.kind === 'frequent')!;
     const absent = open.find((f) => f.kind === 'absent')!;
     assert.is(frequent.likelyZoneId, s.building.id);
@@ -233,7 +236,7 @@ test('the tasks open findings; confirm registers the person with their templates
 test('reject suppresses the subject for M days, then the task finds it again', async () => {
   const s = await setUp();
   try {
-    s.clock.advance(11 * DAY);
+    s.clock.advance((DEFAULT_ABSENCE_SETTINGS.defaultDays + 1) * DAY);
     const [absent] = await s.openFindings();
     assert.is(absent!.subject, 'alice');
     const rej = await s.call('reg', 'POST', `/api/community/findings/${absent!.id}/reject`, { suppressDays: 3, note: 'on a long trip' });
@@ -254,7 +257,7 @@ test('settings: thresholds editable by admins, validated; the task follows them'
   const s = await setUp();
   try {
     const got = await s.call('reg', 'GET', '/api/community/settings');
-    assert.is(got.json.absence.defaultDays, 10);
+    assert.is(got.json.absence.defaultDays, DEFAULT_ABSENCE_SETTINGS.defaultDays, 'the tasks’ defaults until an admin changes them');
     assert.is((await s.call('reg', 'PUT', '/api/community/settings', { absence: { defaultDays: 3 } })).status, 403);
     const bad = await s.call('boss', 'PUT', '/api/community/settings', { absence: { defaultDays: 0 } });
     assert.is(bad.status, 400);

@@ -36,6 +36,7 @@ test('the printed plate camera URL takes ISAPI XML and multipart; the reads carr
   const printed = lines.map((l) => /^Plate camera (\S+): (http:\/\/\S+)$/.exec(l)).filter((m) => m !== null);
   assert.equal(printed.map((m) => m[1]), ['gate-1'], 'one sim terminal is a vehicle gate');
   const url = printed[0]![2]!;
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/plates\/lpr-1$/, 'as docs/boards/plate-camera.md shows it');
 
   const xmlRead = nextRead(sim, 'gate-1');
   const xml = await fetch(url, { method: 'POST', body: fixture('anpr.xml'), headers: { 'content-type': 'application/xml' } });

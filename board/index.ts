@@ -2,6 +2,7 @@ import { issueLines } from '@limen/sdk/protocol';
 import { BoardError } from './errors.js';
 import { jetsonOrinNanoBoard } from './jetson-orin-nano.js';
 import { rpi4Board } from './rpi4.js';
+import { rpi4VehicleGateBoard } from './rpi4-vehicle-gate.js';
 import { rpi5Board } from './rpi5.js';
 import { simBoard } from './sim.js';
 import { BoardDefinitionSchema, REQUIRED_ROLES, type BoardDefinition, type BoardDefinitionInput } from './types.js';
@@ -17,6 +18,7 @@ export { openPlayedMediaCamera, playedMediaSource, type PlayedMedia, type Played
 const BOARDS: Record<string, BoardDefinitionInput> = {
   sim: simBoard,
   rpi4: rpi4Board,
+  'rpi4-vehicle-gate': rpi4VehicleGateBoard,
   rpi5: rpi5Board,
   'jetson-orin-nano': jetsonOrinNanoBoard,
 };

@@ -22,12 +22,12 @@ const orinChips = () =>
   ]);
 
 test('every board validates, and the list names the real boards', () => {
-  assert.equal(boardNames(), ['jetson-orin-nano', 'rpi4', 'rpi5', 'sim']);
+  assert.equal(boardNames(), ['jetson-orin-nano', 'rpi4', 'rpi4-vehicle-gate', 'rpi5', 'sim']);
   for (const name of boardNames()) loadBoard(name);
 });
 
 test('boards use role-named pins, distinct lines, and record relay contacts', () => {
-  for (const name of ['rpi4', 'rpi5', 'jetson-orin-nano']) {
+  for (const name of ['rpi4', 'rpi4-vehicle-gate', 'rpi5', 'jetson-orin-nano']) {
     const b = loadBoard(name);
     const lines: number[] = [];
     for (const spec of Object.values(b.roles)) if ('pin' in spec) lines.push(spec.pin.line);

@@ -122,7 +122,7 @@ export async function consoleFleetRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { durationMs?: number } }>(
+  app.post<{ Params: { id: string }; Body: { durationMs?: number; door?: string } }>(
     '/api/terminals/:id/unlock',
     {
       preHandler: app.requireRole(...UNLOCKERS),
@@ -130,7 +130,11 @@ export async function consoleFleetRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Open a door remotely for a while',
         tags: ['terminals'],
         params: { type: 'object', properties: { id: { type: 'string', pattern: TERMINAL_ID } }, required: ['id'] },
-        body: { type: 'object', properties: { durationMs: { type: 'integer', minimum: 100, maximum: 600_000 } }, additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: { durationMs: { type: 'integer', minimum: 100, maximum: 600_000 }, door: { type: 'string', pattern: TERMINAL_ID, description: 'which door; "barrier" raises a vehicle gate\'s barrier' } },
+          additionalProperties: false,
+        },
         response: { 200: { type: 'object', properties: { terminal: { type: 'string' }, durationMs: { type: 'integer' } } }, ...errors },
       },
     },
@@ -139,9 +143,10 @@ export async function consoleFleetRoutes(app: FastifyInstance): Promise<void> {
       const id = request.params.id;
       if (!fleet.terminals().some((t) => t.id === id)) throw new SiteError('NOT_FOUND', `no terminal ${id}`);
       const durationMs = request.body?.durationMs ?? 5000;
-      await app.audit(request, 'terminal.unlock', `terminal:${id}`, { durationMs });
+      const door = request.body?.door;
+      await app.audit(request, 'terminal.unlock', `terminal:${id}`, { durationMs, ...(door !== undefined && { door }) });
       try {
-        await fleet.terminal(id).unlock({ durationMs });
+        await fleet.terminal(id).unlock({ durationMs, ...(door !== undefined && { door }) });
       } catch (err) {
         throw new SiteError('CONFLICT', `${id}: ${terminalProblem(err as Error)}`);
       }

@@ -90,6 +90,27 @@ test('a resident plate raises the barrier, and it comes down after the vehicle h
   await cleanup();
 });
 
+test('a misread with a confusable character still opens for the resident at the default strictness', async () => {
+  const { terminal, camera, relay, cleanup } = await openGate();
+  camera.present({ plate: '京A1234S' });
+  await settle();
+  assert.is(relay.state, true);
+  const [granted] = terminal.store.events.query({ type: 'access.granted' });
+  assert.equal([granted?.personId, granted?.credentialRef], ['ann', '京A1234S']);
+  await cleanup();
+});
+
+test('plate snapshots go with the face snapshots after retention.snapshotDays', async () => {
+  const { terminal, clock, camera, cleanup } = await openGate({ retention: { strangerDays: 30, snapshotDays: 7 } });
+  camera.present({ plate: '京A12345', snapshot: JPEG });
+  await settle();
+  assert.is(terminal.plateSnapshots?.list().length, 1);
+  clock.advance(8 * 24 * HOUR);
+  await settle();
+  assert.is(terminal.plateSnapshots?.list().length, 0);
+  await cleanup();
+});
+
 test('an unknown plate is denied by default and the barrier stays down', async () => {
   const { terminal, camera, relay, cleanup } = await openGate();
   camera.present({ plate: '粤C11111' });

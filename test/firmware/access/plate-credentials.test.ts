@@ -50,6 +50,18 @@ test('a plate has one owner; a malformed plate is refused with INVALID_PLATE', (
   store.close();
 });
 
+test('a tolerant strictness finds the one plate a misread names, and refuses to guess between two', () => {
+  const { store, repository } = open();
+  const ann = repository.addPlate('ann', '京A12345');
+  assert.is(repository.findPlate('京A1234S', 'exact'), undefined);
+  assert.is((repository.findPlate('京A1234S', 'confusable') as { id: string } | undefined)?.id, ann.id);
+  assert.is((repository.findPlate('京A12346', 'one-edit') as { id: string } | undefined)?.id, ann.id);
+  repository.addPlate('bob', '京A12347');
+  // 京A12346 is one edit from both residents' plates.
+  assert.is(repository.findPlate('京A12346', 'one-edit'), 'ambiguous');
+  store.close();
+});
+
 test('persons.upsert writes plate credentials and replaces them on the next upsert', async () => {
   const { store, repository } = open();
   const persons = new FleetPersons({ store, repository });

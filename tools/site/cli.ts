@@ -59,6 +59,8 @@ export interface RunningSite {
   fleet: Fleet | undefined;
   /** The alert engine (with a fleet). */
   alerts: AlertEngine | undefined;
+  /** Webhook delivery of alerts (with a fleet; tests wait on its `idle`). */
+  webhooks: WebhookDelivery | undefined;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       store,
       fleet,
       alerts,
+      webhooks,
       stop: () =>
         (stopping ??= (async () => {
           await app.close();

@@ -13,6 +13,7 @@ import { Ctx, html } from './ui.js';
 import { Visitors } from './visitors.js';
 import { Inspect } from './inspect.js';
 import { Inspections } from './inspections.js';
+import { Review } from './review.js';
 import { Vehicles } from './vehicles.js';
 
 const READERS = ['admin', 'registrar', 'guard', 'inspector'];
@@ -24,6 +25,7 @@ const PAGES = [
   { id: 'records', roles: READERS },
   { id: 'trajectory', roles: READERS },
   { id: 'inspections', roles: ['admin', 'registrar', 'guard'] },
+  { id: 'review', roles: ['admin', 'registrar'] },
   { id: 'vehicles', roles: READERS },
   { id: 'staff', roles: ['admin'] },
   { id: 'audit', roles: ['admin'] },
@@ -107,6 +109,7 @@ function App() {
     records: () => html`<${Records} initial=${arg ? { personId: arg } : {}} />`,
     trajectory: () => html`<${Trajectory} key=${arg ?? ''} person=${arg} />`,
     inspections: () => html`<${Inspections} />`,
+    review: () => html`<${Review} />`,
     vehicles: () => html`<${Vehicles} />`,
     staff: () => html`<${Staff} />`,
     audit: () => html`<${Audit} />`,

@@ -36,19 +36,9 @@ import {
 } from '../../../tools/site/store/index.js';
 import { SiteError } from '../../../tools/site/errors.js';
 import { onEveryDatabase } from './helpers/databases.js';
+import { rejects } from './helpers/rejects.js';
 
 const SECRET = Buffer.alloc(32, 7);
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, SiteError);
-    assert.is((err as SiteError).code, code);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 await onEveryDatabase('site store', (test, open) => {
   test('migrations create every table once; running them again does nothing', async () => {

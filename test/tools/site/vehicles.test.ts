@@ -33,19 +33,10 @@ import {
   type SiteStore,
 } from '../../../tools/site/store/index.js';
 import { onEveryDatabase } from './helpers/databases.js';
+import { rejects } from './helpers/rejects.js';
 
 const H = 3600_000;
 const SECRET = Buffer.alloc(32, 7);
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.is((err as { code?: string }).code, code, String(err));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 /** Community with a vehicle gate; building B3 (unit 3-101, its door) and B4 (its door). */
 async function community(store: SiteStore) {

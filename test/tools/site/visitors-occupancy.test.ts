@@ -31,19 +31,10 @@ import {
   type SiteStore,
 } from '../../../tools/site/store/index.js';
 import { onEveryDatabase } from './helpers/databases.js';
+import { rejects } from './helpers/rejects.js';
 
 const SECRET = Buffer.alloc(32, 5);
 const H = 3600_000;
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.is((err as { code?: string }).code, code, String(err));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 /** Gate (community) > compound > building B3 with unit 3-101; building B4 beside it. */
 async function community(store: SiteStore) {

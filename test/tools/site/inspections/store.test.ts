@@ -25,21 +25,11 @@ import {
 } from '../../../../tools/site/store/index.js';
 import { SiteError } from '../../../../tools/site/errors.js';
 import { onEveryDatabase } from '../helpers/databases.js';
+import { rejects } from '../helpers/rejects.js';
 
 const SECRET = Buffer.alloc(32, 7);
 const T0 = Date.parse('2026-03-01T08:00:00Z');
 const PASSWORD = 'a long enough password';
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, SiteError);
-    assert.is((err as SiteError).code, code);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 async function community(store: SiteStore) {
   const db = store.db;

@@ -16,7 +16,7 @@ export interface PersonRecords {
 }
 
 /** Event `data` keys that name a person or a credential; an erased person's events lose them. */
-const PERSONAL_EVENT_DATA = ['$.credentialId', '$.personId', '$.name', '$.value', '$.claimedPersonId'];
+const PERSONAL_EVENT_DATA = ['$.credentialId', '$.personId', '$.name', '$.value', '$.claimedPersonId', '$.vehicle'];
 
 /** A fresh pseudonym for one erasure: a valid person id that resolves to nobody. */
 export function erasurePseudonym(): string {
@@ -57,13 +57,18 @@ export function erasePersonRecords(store: Store, repo: PersonRecords, personId: 
   });
 }
 
-/** Deletes the face snapshots of a person's events or naming them (the table may not exist in a test's bare schema). */
+/** Deletes the face and plate snapshots of a person's events or naming them (the table may not exist in a test's bare schema). */
 function deleteLinkedSnapshots(store: Store, personId: string, seqs: readonly number[]): number {
   const table = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'face_snapshots'").get();
   if (!table) return 0;
   let n = store.db.prepare('DELETE FROM face_snapshots WHERE person_id = ?').run(personId).changes;
   const bySeq = store.db.prepare('DELETE FROM face_snapshots WHERE event_seq = ?');
   for (const seq of seqs) n += bySeq.run(seq).changes;
+  // The plate camera's pictures of their car's passages (store v7).
+  if (store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plate_snapshots'").get()) {
+    const plates = store.db.prepare('DELETE FROM plate_snapshots WHERE event_seq = ?');
+    for (const seq of seqs) n += plates.run(seq).changes;
+  }
   return n;
 }
 

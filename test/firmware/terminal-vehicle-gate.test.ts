@@ -10,6 +10,7 @@ import type { EventData } from '@limen/sdk/protocol';
 import { validateBoard } from '../../board/index.js';
 import { simBoard } from '../../board/sim.js';
 import { defaultConfig } from '../../firmware/config/index.js';
+import { erasePerson } from '../../firmware/privacy/index.js';
 import { Terminal } from '../../firmware/terminal.js';
 import { FakeClock } from '../../hal/sim/fake-clock.js';
 
@@ -108,6 +109,19 @@ test('plate snapshots go with the face snapshots after retention.snapshotDays', 
   clock.advance(8 * 24 * HOUR);
   await settle();
   assert.is(terminal.plateSnapshots?.list().length, 0);
+  await cleanup();
+});
+
+test("erasing a resident deletes their car's passage snapshots and the plate in their events", async () => {
+  const { terminal, camera, cleanup } = await openGate();
+  camera.present({ plate: '京A12345', snapshot: JPEG });
+  await settle();
+  const erased = erasePerson(terminal.store, terminal.access.repository, 'ann');
+  assert.is(erased.snapshotsDeleted, 1);
+  assert.is(terminal.plateSnapshots?.list().length, 0);
+  const [event] = terminal.store.events.query({ type: 'access.granted' });
+  assert.is(event?.credentialRef, null);
+  assert.is(vehicleOf(event?.data), undefined);
   await cleanup();
 });
 

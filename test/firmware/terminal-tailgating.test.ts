@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../hal/sim/fake-clock.js';
@@ -14,19 +13,16 @@ import { enrolPerson, type FaceFrameReport } from '../../firmware/face/index.js'
 import { dataKeyPathOf, FaceSnapshots, type StoredEvent } from '../../firmware/store/index.js';
 import { loadOrCreateDataKey } from '../../firmware/security/index.js';
 import { Terminal } from '../../firmware/terminal.js';
-import { emptyFrame, faceFrame, faceFrameJpeg, facesOf, portraitPhoto } from './face/frames.js';
+import { emptyFrame, faceFrame, facesOf, portraitPhoto } from './face/frames.js';
+import { twoFacesFrame } from './face/two-faces.js';
 import { closeSharedEngine, sharedEngine } from './vision/fixtures.js';
 
 const ALICE = [3, 0] as const;
 const STRANGER = [1, 0] as const;
 
 /** Alice on the left half of the frame, the stranger a step behind on the right: two people at the door. */
-async function twoFaces(i: number): Promise<FrameInput> {
-  const left = await faceFrameJpeg(ALICE[0], (await facesOf(ALICE[0]))[ALICE[1]]!, { faceWidth: 150 + 4 * i, at: [0.27, 0.45 - 0.005 * i], jpegQuality: 90 });
-  const right = await faceFrameJpeg(STRANGER[0], (await facesOf(STRANGER[0]))[STRANGER[1]]!, { faceWidth: 110 + 4 * i, at: [0.73, 0.45 - 0.005 * i], jpegQuality: 90 });
-  const half = await sharp(right).extract({ left: 320, top: 0, width: 320, height: 480 }).toBuffer();
-  const { data, info } = await sharp(left).composite([{ input: half, left: 320, top: 0 }]).jpeg({ quality: 40 }).toBuffer().then((j) => sharp(j).removeAlpha().raw().toBuffer({ resolveWithObject: true }));
-  return { width: info.width, height: info.height, format: 'rgb24', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+function twoFaces(i: number): Promise<FrameInput> {
+  return twoFacesFrame(ALICE, STRANGER, i);
 }
 
 async function aliceOnly(i: number): Promise<FrameInput> {

@@ -11,8 +11,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -26,8 +24,8 @@ import { silentLogger } from '../../../firmware/log.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import type { AlertView } from '../../../tools/site/alerts/view.js';
 import { WEBHOOK_HEADERS } from '../../../tools/site/alerts/webhooks.js';
-import { runSite, type RunningSite } from '../../../tools/site/cli.js';
-import { createStaff, createWebhookEndpoint, createZone, getAlert, placeTerminal, putAlertRule } from '../../../tools/site/store/index.js';
+import type { RunningSite } from '../../../tools/site/cli.js';
+import { createStaff, createWebhookEndpoint, getAlert, putAlertRule } from '../../../tools/site/store/index.js';
 import { hasMosquitto, startMosquitto, type TestBroker } from '../../sdk/helpers/brokers.js';
 import { emptyFrame, faceFrame, facesOf, portraitPhoto } from '../../firmware/face/frames.js';
 import { framePusher, walkAway, walkUp, type FramePush } from '../../firmware/face/door-harness.js';
@@ -35,7 +33,8 @@ import { twoFacesFrame, type DemoFace } from '../../firmware/face/two-faces.js';
 import { closeSharedEngine, sharedEngine } from '../../firmware/vision/fixtures.js';
 import { seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
 import { guard } from '../../sdk/helpers/wait.js';
-import { nextEvent, recordAlerts, rule } from './helpers/alert-scenarios.js';
+import { nextEvent, placeGateAndGarage, recordAlerts, rule, runAlertSite } from './helpers/alert-scenarios.js';
+import { receiver } from './helpers/webhook-receiver.js';
 
 // Demo faces (photo, index left to right), as in the terminal face tests: Alice is enrolled
 // at the gate; the stranger is enrolled nowhere; Carol's face fails the liveness check.
@@ -43,27 +42,6 @@ const ALICE: DemoFace = [3, 0];
 const STRANGER: DemoFace = [1, 0];
 const CAROL: DemoFace = [6, 1];
 const PASSWORD = 'a long enough password';
-
-interface Received {
-  body: string;
-  headers: IncomingMessage['headers'];
-}
-
-/** A webhook receiver answering 500 while `failing(n)` says so for its n-th request, 204 after. */
-async function receiver(failing: (n: number) => boolean): Promise<{ url: string; got: Received[]; server: Server }> {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.statusCode = failing(got.length) ? 500 : 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, server };
-}
 
 interface FaceTerminal {
   terminal: Terminal;
@@ -98,30 +76,15 @@ async function start() {
   const broken = await receiver(() => true);
   const secrets: Record<string, string> = {};
   const zones = { gate: 0, garage: 0 };
-  const site = await runSite(
-    {
-      database: join(dir, 'site.db'),
-      secretFile: join(dir, 'site.key'),
-      port: 0,
-      console: false,
-      fleet: broker.url,
-      site: 'hq',
-      alertClock: clock,
-      prepare: async (store) => {
-        await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
-        zones.gate = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
-        zones.garage = (await createZone(store.db, { parentId: null, kind: 'other', name: 'Garage' })).id;
-        await placeTerminal(store.db, { id: 'gate-1', zoneId: zones.gate, role: 'gate', direction: 'in' });
-        await placeTerminal(store.db, { id: 'garage-1', zoneId: zones.garage, role: 'gate', direction: 'in' });
-        for (const [id, r] of [['flaky', flaky], ['broken', broken]] as const) secrets[id] = (await createWebhookEndpoint(store.db, id, r.url, clock.now())).secret;
-        for (const trigger of ['stranger', 'spoof', 'tailgating'] as const) await putAlertRule(store.db, trigger, rule({ trigger, zones: [zones.gate] }), null);
-        // The barrier: a tamper alarm alerts anywhere.
-        await putAlertRule(store.db, 'tamper', rule({ trigger: 'tamper' }), null);
-        await putAlertRule(store.db, 'fire', rule({ trigger: 'fire', terminals: ['gate-1'], actions: { popup: true, webhooks: ['flaky', 'broken'], mqtt: false } }), null);
-      },
-    },
-    () => {},
-  );
+  const site = await runAlertSite(dir, broker.url, clock, async (store) => {
+    await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
+    Object.assign(zones, await placeGateAndGarage(store.db));
+    for (const [id, r] of [['flaky', flaky], ['broken', broken]] as const) secrets[id] = (await createWebhookEndpoint(store.db, id, r.url, clock.now())).secret;
+    for (const trigger of ['stranger', 'spoof', 'tailgating'] as const) await putAlertRule(store.db, trigger, rule({ trigger, zones: [zones.gate] }), null);
+    // The barrier: a tamper alarm alerts anywhere.
+    await putAlertRule(store.db, 'tamper', rule({ trigger: 'tamper' }), null);
+    await putAlertRule(store.db, 'fire', rule({ trigger: 'fire', terminals: ['gate-1'], actions: { popup: true, webhooks: ['flaky', 'broken'], mqtt: false } }), null);
+  });
   const { alerts, alertCount } = recordAlerts(site.alerts!);
   const terminals = {
     gate: await openFaceTerminal('gate-1', dir, broker, site),

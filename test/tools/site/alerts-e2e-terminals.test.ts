@@ -14,31 +14,18 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
-import type { SimInput } from '../../../hal/sim/input.js';
 import { defaultConfig } from '../../../firmware/config/index.js';
 import { silentLogger } from '../../../firmware/log.js';
-import type { StoredEvent } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import type { AlertView } from '../../../tools/site/alerts/view.js';
-import { runSite, type RunningSite } from '../../../tools/site/cli.js';
-import { addListMember, createPerson, createZone, placeTerminal, putAlertList, putAlertPeriod, putAlertRule, type RuleDefinition } from '../../../tools/site/store/index.js';
+import type { RunningSite } from '../../../tools/site/cli.js';
+import { addListMember, createPerson, putAlertList, putAlertPeriod, putAlertRule } from '../../../tools/site/store/index.js';
 import { hasMosquitto, startMosquitto, type TestBroker } from '../../sdk/helpers/brokers.js';
 import { guard } from '../../sdk/helpers/wait.js';
 import { presentCard, seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
+import { input, nextEvent, placeGateAndGarage, recordAlerts, rule, runAlertSite } from './helpers/alert-scenarios.js';
 
 const HOUR = 3_600_000;
-const rule = (over: Partial<RuleDefinition>): RuleDefinition => ({
-  name: 'r',
-  trigger: 'appears',
-  enabled: true,
-  lists: [],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'warning',
-  actions: { popup: true, webhooks: [], mqtt: false },
-  ...over,
-});
 
 interface Ctx {
   dir: string;
@@ -58,37 +45,22 @@ async function start(): Promise<Ctx> {
   const broker = await startMosquitto();
   const clock = new FakeClock(Date.now());
   const zones = { gate: 0, garage: 0 };
-  const site = await runSite(
-    {
-      database: join(dir, 'site.db'),
-      secretFile: join(dir, 'site.key'),
-      port: 0,
-      console: false,
-      fleet: broker.url,
-      site: 'hq',
-      alertClock: clock,
-      prepare: async (store, key) => {
-        zones.gate = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
-        zones.garage = (await createZone(store.db, { parentId: null, kind: 'other', name: 'Garage' })).id;
-        await placeTerminal(store.db, { id: 'gate-1', zoneId: zones.gate, role: 'gate', direction: 'in' });
-        await placeTerminal(store.db, { id: 'garage-1', zoneId: zones.garage, role: 'gate', direction: 'in' });
-        for (const id of ['p-ann', 'p-bob', 'p-cat']) await createPerson(store.db, key, { id, name: id });
-        // Purpose 'other': the site keeps it off the terminals' galleries (a watch list would re-send Ann without groups).
-        await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'other', zones: [] });
-        await putAlertList(store.db, { id: 'alone', name: 'Living alone', purpose: 'other', zones: [] });
-        await addListMember(store.db, 'watch', 'p-ann', clock.now());
-        await addListMember(store.db, 'alone', 'p-cat', clock.now());
-        await putAlertPeriod(store.db, { id: 'always', name: 'Always', timeZone: 'UTC', weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']])), dates: [] });
-        await putAlertPeriod(store.db, { id: 'holiday', name: 'Holiday', timeZone: 'UTC', weekly: {}, dates: ['2000-01-01'] });
-        await putAlertRule(store.db, 'watched-gate', rule({ lists: ['watch'], zones: [zones.gate], periods: ['always'] }), null);
-        await putAlertRule(store.db, 'watched-holiday', rule({ lists: ['watch'], periods: ['holiday'] }), null);
-        await putAlertRule(store.db, 'alone-absent', rule({ trigger: 'long-absence', lists: ['alone'], zones: [zones.gate], absenceHours: 48 }), null);
-        await putAlertRule(store.db, 'offline', rule({ trigger: 'terminal-offline', zones: [zones.gate], offlineMinutes: 10 }), null);
-        for (const trigger of ['door-forced', 'door-held-open', 'tamper', 'fire'] as const) await putAlertRule(store.db, trigger, rule({ trigger, terminals: ['gate-1'] }), null);
-      },
-    },
-    () => {},
-  );
+  const site = await runAlertSite(dir, broker.url, clock, async (store, key) => {
+    Object.assign(zones, await placeGateAndGarage(store.db));
+    for (const id of ['p-ann', 'p-bob', 'p-cat']) await createPerson(store.db, key, { id, name: id });
+    // Purpose 'other': the site keeps it off the terminals' galleries (a watch list would re-send Ann without groups).
+    await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'other', zones: [] });
+    await putAlertList(store.db, { id: 'alone', name: 'Living alone', purpose: 'other', zones: [] });
+    await addListMember(store.db, 'watch', 'p-ann', clock.now());
+    await addListMember(store.db, 'alone', 'p-cat', clock.now());
+    await putAlertPeriod(store.db, { id: 'always', name: 'Always', timeZone: 'UTC', weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']])), dates: [] });
+    await putAlertPeriod(store.db, { id: 'holiday', name: 'Holiday', timeZone: 'UTC', weekly: {}, dates: ['2000-01-01'] });
+    await putAlertRule(store.db, 'watched-gate', rule({ lists: ['watch'], zones: [zones.gate], periods: ['always'] }), null);
+    await putAlertRule(store.db, 'watched-holiday', rule({ lists: ['watch'], periods: ['holiday'] }), null);
+    await putAlertRule(store.db, 'alone-absent', rule({ trigger: 'long-absence', lists: ['alone'], zones: [zones.gate], absenceHours: 48 }), null);
+    await putAlertRule(store.db, 'offline', rule({ trigger: 'terminal-offline', zones: [zones.gate], offlineMinutes: 10 }), null);
+    for (const trigger of ['door-forced', 'door-held-open', 'tamper', 'fire'] as const) await putAlertRule(store.db, trigger, rule({ trigger, terminals: ['gate-1'] }), null);
+  });
   const fleet = site.fleet!;
   const terminals = {} as Ctx['terminals'];
   for (const id of ['gate-1', 'garage-1'] as const) {
@@ -104,14 +76,7 @@ async function start(): Promise<Ctx> {
     ]);
   }
   await fleet.whenConsuming();
-  const alerts: AlertView[] = [];
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
-  site.alerts!.onAlert((a) => {
-    alerts.push(a);
-    for (const w of waiters.splice(0)) if (alerts.length >= w.n) w.resolve();
-    else waiters.push(w);
-  });
-  const alertCount = (n: number) => guard(new Promise<void>((resolve) => (alerts.length >= n ? resolve() : waiters.push({ n, resolve }))), `${n} alerts`);
+  const { alerts, alertCount } = recordAlerts(site.alerts!);
   const stop = async () => {
     for (const t of Object.values(terminals)) await t.close().catch(() => undefined);
     await site.stop();
@@ -119,16 +84,6 @@ async function start(): Promise<Ctx> {
     rmSync(dir, { recursive: true, force: true });
   };
   return { dir, broker, site, clock, zones, terminals, alerts, alertCount, stop };
-}
-
-/** Resolves with the next event of `type` the terminal stores. */
-function nextEvent(t: Terminal, type: string): Promise<StoredEvent> {
-  return guard(
-    new Promise((resolve) => {
-      const off = t.onEvent((e) => e.type === type && (off(), resolve(e)));
-    }),
-    type,
-  );
 }
 
 /** Resolves once the door is locked again (a grant's unlock has run out). */
@@ -140,14 +95,6 @@ async function relocked(t: Terminal): Promise<void> {
     }),
     'door locked',
   );
-}
-
-/** Presses (or releases) a sim input and waits for the event it stores (past its debounce). */
-async function input(t: Terminal, which: SimInput | undefined, pressed: boolean, type: string): Promise<void> {
-  const stored = nextEvent(t, type);
-  if (pressed) which!.press();
-  else which!.release();
-  await stored;
 }
 
 if (!hasMosquitto()) {

@@ -7,8 +7,6 @@
  * the dead-letter list, shows in the endpoint's health, and an admin's replay
  * delivers it once the receiver is back.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as assert from 'uvu/assert';
 import type { Unsubscribe } from '@limen/sdk';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
@@ -18,29 +16,9 @@ import type { IngestedEvent } from '../../../tools/site/ingest.js';
 import { buildSiteServer } from '../../../tools/site/server/index.js';
 import { createStaff, createZone, insertEvent, placeTerminal, putAlertRule } from '../../../tools/site/store/index.js';
 import { onEveryDatabase } from './helpers/databases.js';
+import { receiver } from './helpers/webhook-receiver.js';
 
 const PASSWORD = 'a long enough password';
-
-interface Received {
-  body: string;
-  headers: IncomingMessage['headers'];
-}
-
-/** A receiver answering 500 while `failing()` says so, 204 after. */
-async function receiver(failing: (n: number) => boolean): Promise<{ url: string; got: Received[]; server: Server }> {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
-      res.statusCode = failing(got.length) ? 500 : 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, server };
-}
 
 await onEveryDatabase('alert webhooks', (test, open) => {
   test('signed deliveries retried with exponential back-off; a receiver that never recovers ends dead, healthy again after a replay', async () => {

@@ -1,11 +1,32 @@
-/** Shared pieces of the alert scenario tests through sim terminals: rules, terminal events and the alerts a site raised. */
+/** Shared pieces of the alert scenario tests through sim terminals: the site, rules, terminal events and the alerts it raised. */
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import type { SimInput } from '../../../../hal/sim/input.js';
 import type { StoredEvent } from '../../../../firmware/store/index.js';
 import type { Terminal } from '../../../../firmware/terminal.js';
+import type { AlertClock } from '../../../../tools/site/alerts/clock.js';
 import type { AlertEngine } from '../../../../tools/site/alerts/engine.js';
 import type { AlertView } from '../../../../tools/site/alerts/view.js';
-import type { RuleDefinition } from '../../../../tools/site/store/index.js';
+import { runSite, type RunningSite, type SiteOptions } from '../../../../tools/site/cli.js';
+import { createZone, placeTerminal, type Database, type RuleDefinition } from '../../../../tools/site/store/index.js';
 import { guard } from '../../../sdk/helpers/wait.js';
+
+/** `limen site` on a SQLite database in `dir`, no console, its fleet site 'hq' on `brokerUrl`, alerts on `clock`. */
+export function runAlertSite(dir: string, brokerUrl: string, clock: AlertClock, prepare: SiteOptions['prepare']): Promise<RunningSite> {
+  return runSite(
+    { database: join(dir, 'site.db'), secretFile: join(dir, 'site.key'), port: 0, console: false, fleet: brokerUrl, site: 'hq', alertClock: clock, ...(prepare && { prepare }) },
+    () => {},
+  );
+}
+
+/** Zones Gate and Garage, with the gate terminals gate-1 and garage-1 placed in them. */
+export async function placeGateAndGarage(db: Kysely<Database>): Promise<{ gate: number; garage: number }> {
+  const gate = (await createZone(db, { parentId: null, kind: 'community', name: 'Gate' })).id;
+  const garage = (await createZone(db, { parentId: null, kind: 'other', name: 'Garage' })).id;
+  await placeTerminal(db, { id: 'gate-1', zoneId: gate, role: 'gate', direction: 'in' });
+  await placeTerminal(db, { id: 'garage-1', zoneId: garage, role: 'gate', direction: 'in' });
+  return { gate, garage };
+}
 
 /** A rule that applies everywhere, always, with a pop-up only; `over` narrows it. */
 export const rule = (over: Partial<RuleDefinition>): RuleDefinition => ({

@@ -81,6 +81,8 @@ if (!hasMosquitto()) {
       const camera = gate.board.devices.plateCamera;
       assert.instance(camera, PushPlateReader);
       const pushUrl = (camera as PushPlateReader).cameraUrl(SIM_PLATE_CAMERA_ID);
+      assert.type(pushUrl, 'string', 'the sim camera has a push URL');
+      if (pushUrl === null) return;
       const events: StoredEvent[] = [];
       const offEvents = gate.onEvent((e) => events.push(e));
       const alerts: AlertView[] = [];

@@ -20,7 +20,7 @@ export interface TestTerminal {
   events: WatchedEventSource;
   gallery: MemoryGallery;
   config: MemoryConfig;
-  unlocks: Array<{ durationMs: number }>;
+  unlocks: Array<{ durationMs: number; door?: string }>;
   reboots: number[];
 }
 
@@ -49,7 +49,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
       throw new CommandError('CONFIG_REJECTED', 'unlockMs: must be a number <= 60000');
     }
   });
-  const unlocks: Array<{ durationMs: number }> = [];
+  const unlocks: Array<{ durationMs: number; door?: string }> = [];
   const reboots: number[] = [];
   const clock = o.clock ?? systemClock;
   const agent = new FleetAgent({
@@ -60,7 +60,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
     events: o.events ?? events,
     handlers: o.handlers ?? {
       unlock: (req) => {
-        unlocks.push({ durationMs: req.durationMs });
+        unlocks.push({ durationMs: req.durationMs, ...(req.door !== undefined && { door: req.door }) });
         return { until: clock.now() + req.durationMs };
       },
       reboot: (req) => {

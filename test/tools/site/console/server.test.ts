@@ -155,6 +155,13 @@ test('remote unlock: guards and admins, to the named terminal only, audited; unk
     assert.is((await s.app.inject({ method: 'POST', url: '/api/terminals/door-1/unlock', headers: guard, payload: { durationMs: 5 } })).statusCode, 400);
     assert.is((await s.app.inject({ method: 'POST', url: '/api/terminals/door-1/unlock', headers: await s.login('viewer'), payload: {} })).statusCode, 403);
     assert.is(s.terminals['door-1']!.unlocks.length, 1);
+    // A vehicle gate's barrier (the guard's answer to an unknown plate): the door is passed on and audited.
+    assert.is((await s.app.inject({ method: 'POST', url: '/api/terminals/gate-1/unlock', headers: guard, payload: { door: 'barrier', durationMs: 10_000 } })).statusCode, 200);
+    assert.equal(s.terminals['gate-1']!.unlocks, [{ durationMs: 10_000, door: 'barrier' }]);
+    const audited = await s.store.db.selectFrom('audit').select('detail').where('action', '=', 'terminal.unlock').where('subject', '=', 'terminal:gate-1').executeTakeFirst();
+    assert.match(String(audited?.detail), /"door":"barrier"/);
+    assert.is((await s.app.inject({ method: 'POST', url: '/api/terminals/gate-1/unlock', headers: guard, payload: { door: '../barrier' } })).statusCode, 400);
+    assert.is(s.terminals['gate-1']!.unlocks.length, 1);
   } finally {
     await s.close();
   }

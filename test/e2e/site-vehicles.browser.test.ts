@@ -3,7 +3,8 @@
 // terminal: register a resident's car and find it by a part of its plate and by unit,
 // remove it; a plate passage the terminal reports shows in the plate's passages and in
 // the car park's occupancy; an unknown plate under the ask-guard policy pops the prompt
-// up, and Open sends the terminal `unlock` with door "barrier".
+// up, Open sends the terminal `unlock` with door "barrier", Ignore lets it be, and the
+// terminal's own decision (nobody answered) takes it away.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,11 @@ if (chromiumOrSkip('site vehicles browser tests')) {
       terminal.events.append({ type: 'vehicle.unknown-plate', data: { plate: '沪A11111', snapshotId: null, waitMs: 30_000 } });
       await page.waitForSelector('#plate-prompt:has-text("未登记车牌 沪A11111，终端 car-in")');
       await page.click('#plate-ignore');
+      await page.waitForSelector('#plate-prompt', { state: 'detached' });
+      // Nobody answers: the terminal's decision after waitMs takes the prompt away.
+      terminal.events.append({ type: 'vehicle.unknown-plate', data: { plate: '浙A22222', snapshotId: null, waitMs: 30_000 } });
+      await page.waitForSelector('#plate-prompt[data-plate="浙A22222"]');
+      terminal.events.append({ type: 'access.denied', result: 'denied', reason: 'guard-no-answer', credentialType: 'plate', credentialRef: '浙A22222', data: { vehicle: { plate: '浙A22222' } } });
       await page.waitForSelector('#plate-prompt', { state: 'detached' });
       await page.waitForSelector('#vehicle-form h2:has-text("车辆登记")');
       await page.click('#lang');

@@ -166,8 +166,10 @@ export function Vehicles() {
   if (!base.data) return html`<section id="vehicles"><${ErrorLine} error=${base.error} /></section>`;
   const { units, zones } = base.data;
   const key = (e) => `${e.terminal}:${e.seq}`;
+  // The terminal's decision ends the wait (the guard answered elsewhere, or `waitMs` ran out).
+  const decided = (e) => live.events.some((d) => d.terminal === e.terminal && d.seq > e.seq && d.plate === e.plate && (d.type === 'access.granted' || d.type === 'access.denied'));
   // The oldest unknown plate still waiting for an answer comes first.
-  const waiting = UNLOCKERS.includes(me.role) ? live.events.filter((e) => e.type === 'vehicle.unknown-plate' && !handled.has(key(e))).at(-1) : undefined;
+  const waiting = UNLOCKERS.includes(me.role) ? live.events.filter((e) => e.type === 'vehicle.unknown-plate' && !handled.has(key(e)) && !decided(e)).at(-1) : undefined;
   const done = (e) => () => setHandled(new Set([...handled, key(e)]));
   return html`<div class="grid" id="vehicles">
     <div>${KEEPERS.includes(me.role) ? html`<${Register} units=${units} zones=${zones} onChanged=${() => setVersion(version + 1)} />` : null}

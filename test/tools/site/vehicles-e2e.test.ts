@@ -5,7 +5,8 @@
  * over the site's HTTP API reaches the terminal as a plate credential; an ISAPI ANPR
  * event posted to the terminal's plate push URL, as a camera sends it, raises the sim
  * barrier, and the passage is in the site's plate search. A
- * plate on a watch list with a `plate-appears` rule raises an alert (and no barrier).
+ * plate on a watch list with a `plate-appears` rule raises an alert (and, nobody answering, no
+ * barrier); for an unknown plate the guard's unlock with door "barrier" through the site admits it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ import { hasMosquitto, startMosquitto } from '../../sdk/helpers/brokers.js';
 import { guard, until } from '../../sdk/helpers/wait.js';
 
 const PASSWORD = 'a long enough password';
+/** Long enough for the guard's answer to cross the site and the broker on a busy machine. */
+const GUARD_WAIT_MS = 5_000;
 const anpr = readFileSync(new URL('../../fixtures/isapi/anpr.xml', import.meta.url), 'utf8');
 /** The recorded ANPR event with another car's plate on it. */
 const anprFor = (plate: string) => anpr.replace('京A·12345', plate);
@@ -36,7 +39,7 @@ const anprFor = (plate: string) => anpr.replace('京A·12345', plate);
 if (!hasMosquitto()) {
   console.log('skipped: mosquitto not installed');
 } else {
-  test("a resident's car registered on the site opens the sim barrier from an ISAPI push; the passage is searchable; a watched plate raises an alert", async () => {
+  test("a resident's car registered on the site opens the sim barrier from an ISAPI push; the passage is searchable; a watched plate raises an alert; the guard opens for an unknown one", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'limen-vehicles-e2e-'));
     const broker = await startMosquitto();
     const ids = { community: 0 };
@@ -72,7 +75,8 @@ if (!hasMosquitto()) {
     );
     const fleet = site.fleet!;
     const online = seenOnline(fleet, 'gate-1');
-    const config = defaultConfig('gate-1', { store: { path: join(dir, 'gate-1.db') }, fleet: { url: broker.url, site: 'hq', healthIntervalMs: 60_000 } });
+    // Unknown plates ask the guard, who has GUARD_WAIT_MS to answer from the console.
+    const config = defaultConfig('gate-1', { store: { path: join(dir, 'gate-1.db') }, fleet: { url: broker.url, site: 'hq', healthIntervalMs: 60_000 }, vehicle: { unknownPlate: 'ask-guard', guardWaitMs: GUARD_WAIT_MS } });
     const gate = await Terminal.open({ config, board: validateBoard(simVehicleGateBoard), logger: silentLogger() });
     const sockets: WebSocket[] = [];
     try {
@@ -141,14 +145,28 @@ if (!hasMosquitto()) {
       const passage = records.find((r) => r.type === 'access.granted');
       assert.equal(passage && [passage.terminal, passage.plate, passage.personId, passage.direction, passage.zoneId], ['gate-1', '京A12345', 'li', 'in', ids.community]);
 
-      // A car on the watch list: a plate-appears alert with its plate, and the barrier stays down for it (unknown plate, denied).
+      // A car on the watch list: a plate-appears alert with its plate; nobody answers, so it is denied and the barrier stays down.
       const before = events.length;
       const watched = await fetch(pushUrl, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: anprFor('京B·88888') });
       assert.is(watched.status, 200);
       await until(wake('alerts'), () => alerts.length > 0, 'the plate-appears alert');
       assert.equal([alerts[0]!.ruleId, alerts[0]!.plate, alerts[0]!.terminal], ['watched-plates', '京B88888', 'gate-1']);
       await until(wake('events'), () => events.slice(before).some((e) => e.type === 'access.denied'), 'the watched car denied');
+      assert.is(events.slice(before).find((e) => e.type === 'access.denied')?.reason, 'guard-no-answer');
       assert.not.ok(events.slice(before).some((e) => e.type === 'barrier.opened'), 'no barrier for the unknown car');
+
+      // An unknown car: the site's live socket shows the terminal asking; the guard opens the barrier (the console's Open).
+      const asked = events.length;
+      const unknown = await fetch(pushUrl, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: anprFor('苏E·11111') });
+      assert.is(unknown.status, 200);
+      await until(wake('stored'), () => stored.some((e) => e.type === 'vehicle.unknown-plate' && e.plate === '苏E11111'), 'the unknown plate at the site');
+      const ask = stored.find((e) => e.type === 'vehicle.unknown-plate' && e.plate === '苏E11111')!;
+      const opened = await fetch(`${site.url}api/terminals/${ask.terminal}/unlock`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ door: 'barrier', durationMs: 10_000 }) });
+      assert.is(opened.status, 200, await opened.clone().text());
+      await until(wake('events'), () => events.slice(asked).some((e) => e.type === 'access.granted'), 'the guard-admitted car');
+      const admitted = events.slice(asked).find((e) => e.type === 'access.granted');
+      assert.is((admitted?.data as { vehicle?: { admittedBy?: string; plate?: string } } | null)?.vehicle?.admittedBy, 'guard');
+      assert.ok(gate.board.sim.barrierRelay!.state, 'the barrier is up for it');
       offEvents();
       offAlerts();
     } finally {

@@ -25,7 +25,7 @@ export interface IngestedEvent {
   credentialRef: string | null;
   zoneId: number | null;
   direction: 'in' | 'out' | null;
-  /** A vehicle event's plate, normalised when it is a valid one. */
+  /** A vehicle event's plate, normalised when it is a valid one; absent on other events. */
   plate?: string | null;
 }
 
@@ -70,6 +70,7 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
   const commits = groupCommit(o.store);
   const announce = (e: FleetEvent, placed: Placed) => {
     const { zoneId, direction } = placeEvent(e, placed);
+    const plate = recordedPlate(plateOfEvent(e.data))?.plate;
     const out: IngestedEvent = {
       terminal: e.terminal,
       seq: e.seq,
@@ -82,7 +83,8 @@ export function startIngest(o: { store: SiteStore; fleet: Fleet; logger?: FleetL
       credentialRef: e.credentialRef ?? null,
       zoneId,
       direction,
-      plate: recordedPlate(plateOfEvent(e.data))?.plate ?? null,
+      // Only vehicle events say a plate (live views show it; others stay as they were).
+      ...(plate !== undefined && { plate }),
     };
     for (const l of listeners) {
       try {

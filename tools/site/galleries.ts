@@ -13,7 +13,9 @@
  *
  * Vehicles ride along: a resident's plates are credentials of theirs, a visitor's plate
  * comes with their visit's window, and a unit's own car is a vehicle record of its own
- * (`vehicle-{id}`, no face) on the terminals of the unit's path.
+ * (`vehicle-{id}`, no face) on the terminals of the unit's path. Whoever has a plate is
+ * also put on every vehicle gate under the outermost zone of their path: a car park
+ * beside the buildings is not on the way to any of them.
  *
  * `terminal_persons` holds what each terminal confirmed it has; reconciling a person
  * or a terminal sends only the difference (`persons.upsert` to where they belong,
@@ -38,12 +40,14 @@ interface Placement {
   bySubtree: Map<number, string[]>;
   /** Every known terminal (a list with no zones applies at all of them). */
   all: string[];
+  /** Zone id -> the vehicle gates anywhere under its outermost zone (car parks off the way home too). */
+  vehicleGates: Map<number, string[]>;
 }
 
 async function placement(db: Kysely<Database>): Promise<Placement> {
   const [zones, terminals] = await Promise.all([
     db.selectFrom('zones').select(['id', 'path', 'kind']).execute(),
-    db.selectFrom('terminals').select(['id', 'zone_id']).execute(),
+    db.selectFrom('terminals').select(['id', 'zone_id', 'role']).execute(),
   ]);
   const byZone = new Map<number, string[]>();
   for (const t of terminals) if (t.zone_id !== null) byZone.set(t.zone_id, [...(byZone.get(t.zone_id) ?? []), t.id]);
@@ -54,8 +58,16 @@ async function placement(db: Kysely<Database>): Promise<Placement> {
     byBuilding.set(z.id, path.flatMap((id) => byZone.get(id) ?? []).sort());
     for (const id of path) bySubtree.set(id, [...(bySubtree.get(id) ?? []), ...(byZone.get(z.id) ?? [])]);
   }
-  return { byBuilding, bySubtree, all: terminals.map((t) => t.id).sort() };
+  const gates = new Set(terminals.filter((t) => t.role === 'vehicle-gate').map((t) => t.id));
+  const vehicleGates = new Map<number, string[]>();
+  for (const z of zones) {
+    const root = Number(z.path.split('/').filter(Boolean)[0]);
+    vehicleGates.set(z.id, (bySubtree.get(root) ?? []).filter((t) => gates.has(t)).sort());
+  }
+  return { byBuilding, bySubtree, all: terminals.map((t) => t.id).sort(), vehicleGates };
 }
+
+const hasPlate = (r: PersonRecord) => r.credentials?.some((c) => c.type === 'plate') ?? false;
 
 /** A list-only record's digest starts with this, so a later grant knows to re-create the person (see planFor). */
 const LIST_ONLY = 'l:';
@@ -116,6 +128,7 @@ export async function wantedTerminals(db: Kysely<Database>, now: number, personI
   for (const r of await residencies.execute()) {
     const w = base.get(r.id) ?? { record: await residentRecord(db, r.id, r.name, r.move_out), terminals: new Set<string>() };
     for (const t of place.byBuilding.get(r.zone_id) ?? []) w.terminals.add(t);
+    if (hasPlate(w.record)) for (const t of place.vehicleGates.get(r.zone_id) ?? []) w.terminals.add(t);
     base.set(r.id, w);
   }
   let visitors = db
@@ -126,14 +139,18 @@ export async function wantedTerminals(db: Kysely<Database>, now: number, personI
     .where((eb) => eb.or([eb.and([eb('visitors.photo', 'is not', null), eb('visitors.consent_at', 'is not', null)]), eb('visitors.plate', 'is not', null)]))
     .where('visitors.expected_until', '>', now);
   if (personIds) visitors = visitors.where('visitors.person_id', 'in', [...personIds]);
-  for (const v of await visitors.execute()) base.set(v.person_id, { record: visitorRecord(v), terminals: new Set(place.byBuilding.get(v.building) ?? []) });
+  for (const v of await visitors.execute()) {
+    const record = visitorRecord(v);
+    base.set(v.person_id, { record, terminals: new Set([...(place.byBuilding.get(v.building) ?? []), ...(hasPlate(record) ? (place.vehicleGates.get(v.building) ?? []) : [])]) });
+  }
 
   // A unit's own cars: a record each (no face, no name but the plate) on the unit's path.
   let unitCars = db.selectFrom('vehicles').innerJoin('units', 'units.id', 'vehicles.unit_id').select(['vehicles.id', 'vehicles.plate', 'units.zone_id', 'units.label']);
   if (personIds) unitCars = unitCars.where('vehicles.id', 'in', [0, ...personIds.filter((p) => p.startsWith(UNIT_VEHICLE_PREFIX)).map((p) => Number(p.slice(UNIT_VEHICLE_PREFIX.length)))]);
   for (const c of await unitCars.execute()) {
     const id = unitVehicleTerminalId(c.id);
-    base.set(id, { record: { id, name: `${c.plate} (${c.label})`, credentials: [{ type: 'plate', value: c.plate }] }, terminals: new Set(place.byBuilding.get(c.zone_id) ?? []) });
+    const terminals = new Set([...(place.byBuilding.get(c.zone_id) ?? []), ...(place.vehicleGates.get(c.zone_id) ?? [])]);
+    base.set(id, { record: { id, name: `${c.plate} (${c.label})`, credentials: [{ type: 'plate', value: c.plate }] }, terminals });
   }
 
   // Face lists in scope, per person and terminal.

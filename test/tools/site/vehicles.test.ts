@@ -85,17 +85,19 @@ await onEveryDatabase('site vehicles', (test, open) => {
     const visitor = await registerVisitor(store.db, SECRET, { name: 'Zhao Lei', hostUnitId: flat.id, expectedFrom: 9 * H, expectedUntil: 12 * H, plate: '沪C 67890' }, 8 * H);
     const wanted = await wantedTerminals(store.db, 10 * H);
 
+    // The car park's gate is beside B3, not on the way to it: plates go to every vehicle gate of the site.
     const liAt = wanted.get('li')!;
-    assert.equal([...liAt.keys()].sort(), ['b3-door', 'car-in', 'car-out']);
+    assert.equal([...liAt.keys()].sort(), ['b3-door', 'car-in', 'car-out', 'park-in']);
     assert.equal(liAt.get('car-in')!.credentials, [{ type: 'plate', value: '京A12345' }]);
 
     const unitAt = wanted.get(`vehicle-${unitCar.id}`)!;
-    assert.equal([...unitAt.keys()].sort(), ['b3-door', 'car-in', 'car-out']);
+    assert.equal([...unitAt.keys()].sort(), ['b3-door', 'car-in', 'car-out', 'park-in']);
     const unitRecord = unitAt.get('car-in')!;
     assert.equal(unitRecord.credentials, [{ type: 'plate', value: '粤BD12345' }]);
     assert.is(unitRecord.faces, undefined);
 
     // A visitor with a car and no photo is still sent: the plate, in the visit's window, and no face.
+    assert.ok(wanted.get(visitor.person_id)!.has('park-in'));
     const visitorRecord = wanted.get(visitor.person_id)!.get('car-in')!;
     assert.equal(visitorRecord.credentials, [{ type: 'plate', value: '沪C67890' }]);
     assert.equal([visitorRecord.validFrom, visitorRecord.validUntil], [9 * H, 12 * H]);

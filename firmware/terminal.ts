@@ -145,6 +145,7 @@ export class Terminal {
         ? new BarrierController({
             relay: devices.barrierRelay,
             vehicleDetector: devices.vehicleDetector,
+            ...(devices.fireInput ? { fire: devices.fireInput } : {}),
             clock: this.clock,
             config: this.config.barrier,
             logger: options.logger,

@@ -5,10 +5,10 @@ import type { DigitalOutput } from '../../hal/output.js';
 import { child, type Logger } from '../log.js';
 import { resolveBarrierConfig, type BarrierConfig } from './barrier-config.js';
 
-/** Who raised the barrier: an access decision at this gate, or an operator (the fleet's unlock, a guard). */
-export type BarrierOpenSource = 'grant' | 'remote';
-/** Why it came down: the vehicle passed, nobody came within openMs, or an operator closed it. */
-export type BarrierCloseReason = 'passed' | 'timeout' | 'remote';
+/** Who raised the barrier: an access decision at this gate, an operator (the fleet's unlock, a guard), or the fire input. */
+export type BarrierOpenSource = 'grant' | 'remote' | 'fire';
+/** Why it came down: the vehicle passed, nobody came within openMs, an operator closed it, or the fire input cleared. */
+export type BarrierCloseReason = 'passed' | 'timeout' | 'remote' | 'fire-cleared';
 
 export type BarrierEvent =
   | { type: 'barrier.opened'; at: number; source: BarrierOpenSource }
@@ -22,6 +22,8 @@ export interface BarrierControllerOptions {
   relay: DigitalOutput;
   /** Loop or radar detector: active = a vehicle under the boom. The barrier never comes down while it is. */
   vehicleDetector: DigitalInput;
+  /** Fire-alarm input (the door's): active = fire. The barrier stays up for emergency vehicles until it clears. */
+  fire?: DigitalInput;
   clock: Clock;
   config?: Partial<BarrierConfig>;
   logger: Logger;
@@ -37,6 +39,8 @@ export interface BarrierState {
   /** Openings granted and not yet used by a vehicle passing. */
   pending: number;
   heldAlarm: boolean;
+  /** The fire input is active: the barrier is held up. */
+  fireActive: boolean;
 }
 
 /** More grants than this queued while up count as this many (a queue of cars, not a stuck-open gate). */
@@ -50,7 +54,11 @@ const MAX_PENDING = 4;
  *   arrives on the loop and leaves again uses one; with none left the barrier comes down
  *   closeDelayMs later. Nobody arriving within openMs brings it down too.
  * - `requestClose()` (an operator) drops what is pending and brings it down at once, or, with a
- *   vehicle on the loop, closeDelayMs after the vehicle leaves.
+ *   vehicle on the loop, closeDelayMs after the vehicle leaves. Ignored during a fire.
+ * - FIRE: the fire input going active raises the barrier (source 'fire') and holds it up for
+ *   emergency vehicles, whatever passes or is asked, until the input clears; then it comes down
+ *   closeDelayMs later (reason 'fire-cleared'), or after a vehicle on the loop has left. No held
+ *   alarm while the fire lasts: the barrier is meant to be up then.
  * - THE INTERLOCK: every path that lowers the barrier goes through `lower()`, which
  *   refuses while the detector is active. A vehicle arriving cancels the timers; the
  *   barrier only comes down after the detector clears. Unlike the door relay there is no
@@ -64,7 +72,7 @@ export class BarrierController {
   private config: BarrierConfig;
   private readonly log: Logger;
   private readonly handlers: Listeners<BarrierEvent>;
-  private readonly unsubscribe: Unsubscribe;
+  private readonly unsubscribes: Unsubscribe[] = [];
   private readonly queue: BarrierEvent[] = [];
   private flushing = false;
   private closed = false;
@@ -77,11 +85,13 @@ export class BarrierController {
   private closeReason: BarrierCloseReason = 'timeout';
   private heldTimer: TimerHandle | null = null;
   private heldAlarm = false;
+  private fireActive = false;
 
   constructor(options: BarrierControllerOptions) {
-    const { relay, vehicleDetector, clock, logger, onEvent } = options;
+    const { relay, vehicleDetector, fire, clock, logger, onEvent } = options;
     if (!relay || typeof relay.set !== 'function') throw new TypeError('BarrierController: relay must be a DigitalOutput');
     if (!vehicleDetector || typeof vehicleDetector.onChange !== 'function') throw new TypeError('BarrierController: vehicleDetector must be a DigitalInput');
+    if (fire !== undefined && typeof fire?.onChange !== 'function') throw new TypeError('BarrierController: fire must be a DigitalInput');
     if (!clock || typeof clock.setTimeout !== 'function') throw new TypeError('BarrierController: clock is required');
     if (!logger) throw new TypeError('BarrierController: logger is required');
     this.relay = relay;
@@ -92,11 +102,15 @@ export class BarrierController {
     this.handlers = new Listeners((err, event) => this.log.error({ err, event: event.type }, 'barrier event handler threw'));
     if (onEvent) this.handlers.add(onEvent);
     this.present = vehicleDetector.state;
-    this.unsubscribe = vehicleDetector.onChange((e) => this.onDetector(e.active));
+    this.unsubscribes.push(vehicleDetector.onChange((e) => this.onDetector(e.active)));
+    if (fire) {
+      this.unsubscribes.push(fire.onChange((e) => this.onFire(e.active)));
+      if (fire.state) this.onFire(true);
+    }
   }
 
   get state(): BarrierState {
-    return { up: this.up, vehiclePresent: this.present, pending: this.pending, heldAlarm: this.heldAlarm };
+    return { up: this.up, vehiclePresent: this.present, pending: this.pending, heldAlarm: this.heldAlarm, fireActive: this.fireActive };
   }
 
   /** Raises the barrier (or keeps it up) for one more vehicle. Ignored after close. */
@@ -105,20 +119,14 @@ export class BarrierController {
     if (source !== 'grant' && source !== 'remote') throw new TypeError(`open: source must be "grant" or "remote", got ${String(source)}`);
     if (this.closed) return;
     this.pending = Math.min(MAX_PENDING, this.pending + 1);
-    if (!this.up) {
-      this.up = true;
-      this.upSince = this.clock.now();
-      this.write(true);
-      this.emit({ type: 'barrier.opened', at: this.upSince, source });
-      this.armHeld();
-    }
-    // Waiting for the vehicle: with one already on the loop, its leaving decides.
-    if (!this.present) this.armClose(this.config.openMs, 'timeout');
+    this.raise(source);
+    // Waiting for the vehicle: with one already on the loop, its leaving decides. A fire holds it up anyway.
+    if (!this.present && !this.fireActive) this.armClose(this.config.openMs, 'timeout');
   }
 
   /** An operator lowers the barrier: at once, or closeDelayMs after the vehicle on the loop has left. */
   requestClose(): void {
-    if (this.closed || !this.up) return;
+    if (this.closed || !this.up || this.fireActive) return;
     this.pending = 0;
     if (this.present) {
       this.closeReason = 'remote';
@@ -145,7 +153,7 @@ export class BarrierController {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.unsubscribe();
+    for (const off of this.unsubscribes) off();
     this.closeTimer?.cancel();
     this.heldTimer?.cancel();
     this.handlers.clear();
@@ -162,13 +170,47 @@ export class BarrierController {
       this.closeTimer = null;
       return;
     }
-    if (this.closeReason === 'remote' && this.pending === 0) {
-      this.armClose(this.config.closeDelayMs, 'remote');
+    if (this.fireActive) {
+      // Emergency vehicles pass; the grants they may have used are forgotten, the fire holds the barrier.
+      this.pending = Math.max(0, this.pending - 1);
+      return;
+    }
+    if ((this.closeReason === 'remote' || this.closeReason === 'fire-cleared') && this.pending === 0) {
+      this.armClose(this.config.closeDelayMs, this.closeReason);
       return;
     }
     this.pending = Math.max(0, this.pending - 1);
     if (this.pending > 0) this.armClose(this.config.openMs, 'timeout');
     else this.armClose(this.config.closeDelayMs, 'passed');
+  }
+
+  private onFire(active: boolean): void {
+    if (active === this.fireActive || this.closed) return;
+    this.fireActive = active;
+    if (active) {
+      this.closeTimer?.cancel();
+      this.closeTimer = null;
+      this.heldTimer?.cancel();
+      this.heldTimer = null;
+      this.raise('fire');
+      return;
+    }
+    // The fire is over: the normal close, still behind the interlock.
+    this.armHeld();
+    const reason = this.pending > 0 ? 'timeout' : 'fire-cleared';
+    // With a vehicle on the loop its leaving decides (onDetector).
+    if (this.present) this.closeReason = reason;
+    else this.armClose(reason === 'timeout' ? this.config.openMs : this.config.closeDelayMs, reason);
+  }
+
+  /** Raises the barrier if it is down. */
+  private raise(source: BarrierOpenSource): void {
+    if (this.up) return;
+    this.up = true;
+    this.upSince = this.clock.now();
+    this.write(true);
+    this.emit({ type: 'barrier.opened', at: this.upSince, source });
+    if (!this.fireActive) this.armHeld();
   }
 
   private armClose(ms: number, reason: BarrierCloseReason): void {
@@ -182,7 +224,7 @@ export class BarrierController {
 
   /** The one way down, and the interlock: never while the detector sees a vehicle. */
   private lower(reason: BarrierCloseReason): void {
-    if (!this.up || this.present || this.detector.state) return;
+    if (!this.up || this.present || this.detector.state || this.fireActive) return;
     this.up = false;
     this.pending = 0;
     this.closeTimer?.cancel();

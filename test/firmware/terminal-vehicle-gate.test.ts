@@ -223,4 +223,24 @@ test('an operator opens the barrier with the fleet unlock path; cards still driv
   await cleanup();
 });
 
+test('the fire input raises the barrier for emergency vehicles until it clears, and the events say so', async () => {
+  const { terminal, clock, relay, cleanup } = await openGate();
+  const fire = terminal.board.sim.fireInput;
+  if (!fire) throw new Error('sim board without a fire input');
+  fire.setRaw(true);
+  clock.advance(60);
+  assert.is(relay.state, true, 'barrier up for the fire');
+  clock.advance(10 * 60_000);
+  assert.is(relay.state, true, 'held up while the fire lasts');
+  fire.setRaw(false);
+  clock.advance(60 + 2_000);
+  assert.is(relay.state, false, 'down closeDelayMs after the fire cleared');
+  const kinds = terminal.store.events.query({ order: 'asc' }).map((e) => `${e.type}${e.data && 'source' in e.data ? `:${String(e.data.source)}` : ''}${e.data && 'reason' in e.data ? `:${String(e.data.reason)}` : ''}`);
+  assert.ok(kinds.includes('fire.release'), kinds.join());
+  assert.ok(kinds.includes('barrier.opened:fire'), kinds.join());
+  assert.ok(kinds.includes('barrier.closed:fire-cleared'), kinds.join());
+  assert.not.ok(kinds.includes('alarm.barrier-held'), 'no held alarm during a fire');
+  await cleanup();
+});
+
 test.run();

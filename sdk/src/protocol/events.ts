@@ -20,9 +20,9 @@ export const LOCK_REASONS = ['timeout', 'opened', 'fire-cleared', 'relay-cut'] a
 /** Plate background colours as licence-plate cameras report them. */
 export const PLATE_COLOURS = ['blue', 'yellow', 'green', 'white', 'black', 'yellow-green', 'other'] as const;
 /** Who raised a vehicle barrier. */
-export const BARRIER_OPEN_SOURCES = ['grant', 'remote'] as const;
+export const BARRIER_OPEN_SOURCES = ['grant', 'remote', 'fire'] as const;
 /** Why a vehicle barrier came down. */
-export const BARRIER_CLOSE_REASONS = ['passed', 'timeout', 'remote'] as const;
+export const BARRIER_CLOSE_REASONS = ['passed', 'timeout', 'remote', 'fire-cleared'] as const;
 
 /** Data of an access decision (all four decision types share it). Never a PIN or an image. */
 export const accessEventData = z.object({

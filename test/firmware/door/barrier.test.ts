@@ -9,21 +9,23 @@ import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { SimInput } from '../../../hal/sim/input.js';
 import { SimOutput } from '../../../hal/sim/output.js';
 
-function rig() {
+function rig(options: { fireAtStart?: boolean } = {}) {
   const clock = new FakeClock(0);
   const relay = new SimOutput({ clock });
   const loop = new SimInput({ clock, debounceMs: 0 });
+  const fire = new SimInput({ clock, debounceMs: 0, initial: options.fireAtStart ?? false });
   const events: BarrierEvent[] = [];
   const barrier = new BarrierController({
     relay,
     vehicleDetector: loop,
+    fire,
     clock,
     config: { openMs: 10_000, closeDelayMs: 1_000, heldOpenMs: 60_000 },
     logger: silentLogger(),
     onEvent: (e) => events.push(e),
   });
   const types = () => events.map((e) => ('reason' in e ? `${e.type}:${e.reason}` : 'source' in e ? `${e.type}:${e.source}` : e.type));
-  return { clock, relay, loop, barrier, events, types };
+  return { clock, relay, loop, fire, barrier, events, types };
 }
 
 test('a grant raises the barrier; it comes down closeDelayMs after the vehicle has left the loop', () => {
@@ -91,6 +93,60 @@ test('a barrier up past heldOpenMs raises alarm.barrier-held, cleared when it co
     { type: 'barrier.closed', at: 61_000, reason: 'passed' },
     { type: 'alarm.barrier-held-cleared', at: 61_000, openMs: 61_000 },
   ]);
+});
+
+test('a fire raises the barrier and holds it up for emergency vehicles until the fire input clears', () => {
+  const { clock, relay, loop, fire, barrier, types } = rig();
+  fire.setRaw(true);
+  assert.is(relay.state, true);
+  assert.is(barrier.state.fireActive, true);
+  // Vehicles pass, nobody comes for long, an operator asks it down: it stays up.
+  loop.setRaw(true);
+  loop.setRaw(false);
+  clock.advance(100_000);
+  barrier.requestClose();
+  clock.advance(100_000);
+  assert.is(relay.state, true);
+  assert.equal(types(), ['barrier.opened:fire'], 'no held alarm while the fire lasts');
+  fire.setRaw(false);
+  clock.advance(999);
+  assert.is(relay.state, true);
+  clock.advance(1);
+  assert.is(relay.state, false);
+  assert.equal(types(), ['barrier.opened:fire', 'barrier.closed:fire-cleared']);
+});
+
+test('when the fire clears with a vehicle on the loop, the barrier comes down only after it has left', () => {
+  const { clock, relay, loop, fire, types } = rig();
+  fire.setRaw(true);
+  loop.setRaw(true);
+  fire.setRaw(false);
+  clock.advance(100_000);
+  assert.is(relay.state, true);
+  loop.setRaw(false);
+  clock.advance(1_000);
+  assert.is(relay.state, false);
+  assert.equal(types().filter((t) => t.startsWith('barrier.')), ['barrier.opened:fire', 'barrier.closed:fire-cleared']);
+});
+
+test('a barrier already up for a grant stays up through a fire; a fire input active at start raises it', () => {
+  const up = rig();
+  up.barrier.open({ source: 'grant' });
+  up.fire.setRaw(true);
+  up.clock.advance(50_000); // past openMs
+  assert.is(up.relay.state, true);
+  assert.equal(up.types(), ['barrier.opened:grant']);
+  up.fire.setRaw(false);
+  // The grant's vehicle never came: the normal openMs timeout from the clear.
+  up.clock.advance(9_999);
+  assert.is(up.relay.state, true);
+  up.clock.advance(1);
+  assert.is(up.relay.state, false);
+  assert.equal(up.types(), ['barrier.opened:grant', 'barrier.closed:timeout']);
+
+  const atStart = rig({ fireAtStart: true });
+  assert.is(atStart.relay.state, true);
+  assert.equal(atStart.types(), ['barrier.opened:fire']);
 });
 
 test('bad settings and sources are programmer mistakes', () => {

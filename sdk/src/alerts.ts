@@ -23,6 +23,8 @@ export interface AlertsContext {
   log: FleetLogger;
   closed: () => boolean;
   onThrow: (err: unknown) => void;
+  /** The fleet's clock (`FleetOptions.now`). */
+  now: () => number;
 }
 
 export class Alerts {
@@ -42,7 +44,7 @@ export class Alerts {
     const r = alertBody.safeParse(alert);
     if (!r.success) throw new RejectedError('BAD_REQUEST', `alert: ${describeIssues(r.error)}`);
     const topic = topics.alert(this.c.site, r.data.severity, r.data.trigger);
-    await this.c.client.publishAsync(topic, encode(makeMessage({ ts: Date.now() }, alert)), { qos: 1, retain: false });
+    await this.c.client.publishAsync(topic, encode(makeMessage({ ts: this.c.now() }, alert)), { qos: 1, retain: false });
   }
 
   /** Handles every alert of the site published from now on (`whenSubscribed` says when that is). */

@@ -34,6 +34,8 @@ export interface CommandRequestContext {
   /** Default reply deadline, ms. */
   timeoutMs: number;
   closed: () => boolean;
+  /** The fleet's clock (`FleetOptions.now`). */
+  now: () => number;
 }
 
 export async function sendCommand<N extends CommandName>(
@@ -64,7 +66,7 @@ export async function sendCommand<N extends CommandName>(
 
   const timeoutMs = opts.timeoutMs ?? c.timeoutMs;
   if (!(timeoutMs > 0)) throw new TypeError('timeoutMs must be > 0');
-  const now = Date.now();
+  const now = c.now();
   const topic = topics.command(c.site, terminal, name);
   const req = c.sign(topic, makeRequest({ ts: now, v, replyTo: topics.reply(c.site, terminal, c.clientId), expiresAt: now + timeoutMs }, checked));
   const payload = encode(req);

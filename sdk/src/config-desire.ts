@@ -20,6 +20,8 @@ export interface ConfigDesireContext {
   /** Default wait for the report, ms. */
   timeoutMs: number;
   closed: () => boolean;
+  /** The fleet's clock (`FleetOptions.now`). */
+  now: () => number;
 }
 
 export async function desireConfig(c: ConfigDesireContext, terminal: string, config: Record<string, unknown>, opts: DesireOptions): Promise<DesireResult> {
@@ -47,7 +49,7 @@ export async function desireConfig(c: ConfigDesireContext, terminal: string, con
         });
   try {
     const topic = topics.configDesired(c.site, terminal);
-    const payload = encode(c.sign(topic, makeMessage({ ts: Date.now() }, body.data)));
+    const payload = encode(c.sign(topic, makeMessage({ ts: c.now() }, body.data)));
     await c.client.publishAsync(topic, payload, { qos: 1, retain: true });
     c.registry.setDesired(terminal, body.data);
     return { version, reported: outcome ? await outcome : null };

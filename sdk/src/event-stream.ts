@@ -16,6 +16,8 @@ export interface EventStreamOptions {
   log: FleetLogger;
   gaps: Listeners<EventGap>;
   errors: Listeners<Error>;
+  /** The fleet's clock (`FleetOptions.now`), for the messages' `ts`. */
+  now: () => number;
 }
 
 export class EventStream {
@@ -97,14 +99,14 @@ export class EventStream {
     // A sole consumer asks terminals to resend at once what they sent while nobody listened.
     // Consumers sharing a stream do not: a resend could reach the other consumer as a duplicate.
     if (shareGroup === undefined) {
-      await client.publishAsync(topics.resync(site), encode(makeMessage({ ts: Date.now() }, {})), { qos: 1 });
+      await client.publishAsync(topics.resync(site), encode(makeMessage({ ts: this.o.now() }, {})), { qos: 1 });
     }
   }
 
   private ack(terminal: string, body: EventAckBody): void {
     const { client, site, log } = this.o;
     if (!client.connected) return; // the terminal resends; the duplicates are acknowledged then
-    client.publish(topics.eventsAck(site, terminal), encode(makeMessage({ ts: Date.now() }, body)), { qos: 1 }, (err) => {
+    client.publish(topics.eventsAck(site, terminal), encode(makeMessage({ ts: this.o.now() }, body)), { qos: 1 }, (err) => {
       if (err) log.debug({ err, terminal }, 'limen sdk: ack not sent');
     });
   }

@@ -76,6 +76,7 @@ export class Fleet {
     const clientId = options.clientId ?? `sdk-${randomBytes(6).toString('hex')}`;
     assertId('clientId', clientId);
     if (options.shareGroup !== undefined) assertId('shareGroup', options.shareGroup);
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('Fleet.connect: now must be a function returning ms since the epoch');
     if ((options.url === undefined) === (options.client === undefined)) throw new TypeError('Fleet.connect: give exactly one of url or client');
     const client = options.client ?? connectClient(options, clientId);
     const fleet = new Fleet(options, clientId, client, options.client === undefined);
@@ -98,15 +99,16 @@ export class Fleet {
     const timeoutMs = options.requestTimeoutMs ?? 10_000;
     const sign = signWith(options.signer);
     const closed = () => this.closed;
+    const now = options.now ?? Date.now;
     const onThrow = (err: unknown) => this.log.error({ err }, 'limen sdk: a listener threw');
     this.presenceListeners = new Listeners(onThrow);
     this.healthListeners = new Listeners(onThrow);
     this.gapListeners = new Listeners(onThrow);
     this.reportedListeners = new Listeners(onThrow);
     this.errorListeners = new Listeners(onThrow);
-    this.events = new EventStream({ client, site: this.site, shareGroup: this.shareGroup, log: this.log, gaps: this.gapListeners, errors: this.errorListeners });
-    this.state = new StateSubscription({ client, site: this.site, clientId, timeoutMs });
-    this.alerts = new Alerts({ client, site: this.site, log: this.log, closed, onThrow });
+    this.events = new EventStream({ client, site: this.site, shareGroup: this.shareGroup, log: this.log, gaps: this.gapListeners, errors: this.errorListeners, now });
+    this.state = new StateSubscription({ client, site: this.site, clientId, timeoutMs, now });
+    this.alerts = new Alerts({ client, site: this.site, log: this.log, closed, onThrow, now });
     this.router = new InboundRouter({
       site: this.site,
       clientId,
@@ -121,8 +123,8 @@ export class Fleet {
       alerts: this.alerts,
     });
     const { site, registry, pending } = this;
-    this.commands = { client, site, clientId, registry, pending, sign, timeoutMs, closed };
-    this.desires = { client, site, registry, reported: this.reportedListeners, sign, timeoutMs, closed };
+    this.commands = { client, site, clientId, registry, pending, sign, timeoutMs, closed, now };
+    this.desires = { client, site, registry, reported: this.reportedListeners, sign, timeoutMs, closed, now };
     this.link = {
       request: (terminal, name, body, opts) => this.request(terminal, name, body, opts),
       info: (id) => this.registry.snapshot(id),

@@ -49,6 +49,13 @@ export interface FleetOptions {
    */
   signer?: Signer;
   logger?: FleetLogger;
+  /**
+   * The clock (ms since the epoch) the fleet stamps what it sends with: each message's
+   * `ts` (signed too) and each request's deadline `expiresAt`, which terminals check
+   * against their own clock. Default `Date.now`; tests whose terminals run on a fake
+   * clock pass that clock's `now`. Local timeouts stay on real time.
+   */
+  now?: () => number;
 }
 
 /** The mqtt.js client for `options.url`: clean session, no automatic resubscribe (the fleet resubscribes itself). */

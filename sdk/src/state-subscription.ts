@@ -12,6 +12,8 @@ export interface StateSubscriptionOptions {
   clientId: string;
   /** How long `subscribe` waits for the barrier. */
   timeoutMs: number;
+  /** The fleet's clock (`FleetOptions.now`), for the barrier's `ts`. */
+  now: () => number;
 }
 
 export class StateSubscription {
@@ -53,7 +55,7 @@ export class StateSubscription {
     try {
       // MQTT 5 brokers drop the barrier by themselves should this process die before clearing it.
       const expiry = client.options.protocolVersion === 5 ? { properties: { messageExpiryInterval: 300 } } : {};
-      await client.publishAsync(topic, encode(makeMessage({ id, ts: Date.now() }, {})), { qos: 1, retain: true, ...expiry });
+      await client.publishAsync(topic, encode(makeMessage({ id, ts: this.o.now() }, {})), { qos: 1, retain: true, ...expiry });
       this.liveSinceSubscribe.clear();
       await client.subscribeAsync(this.filters(), { qos: 1 });
       const came = await Promise.race([arrived.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);

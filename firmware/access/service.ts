@@ -65,6 +65,8 @@ const presentedSchema = z.discriminatedUnion('type', [
     spoofSuspected: z.boolean().optional(),
     /** A stranger's template sealed to the site key; logged only when the decision is `stranger`. */
     template: sealedStrangerTemplate.optional(),
+    /** The face snapshot kept for a stranger or spoof (logged only on those decisions). */
+    snapshotId: z.string().max(64).optional(),
   }),
   z.strictObject({ type: z.literal('qr'), value: z.string().max(4096) }),
   z.strictObject({
@@ -124,6 +126,7 @@ function eventData(input: PresentedCredential, decision: AccessDecision, admitte
     data.liveness = input.liveness;
     // Only an unknown face's template is sent on: a matched or refused person's never is.
     if (input.template && decision.reason === 'stranger') data.template = input.template;
+    if (input.snapshotId && (decision.reason === 'stranger' || decision.reason === 'spoof-suspected')) data.snapshotId = input.snapshotId;
   }
   if (decision.pass) data.pass = decision.pass;
   if (input.type === 'plate') {

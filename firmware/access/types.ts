@@ -94,7 +94,7 @@ export const FACE_CONSENT = 'face';
 export type PresentedCredential =
   | { type: 'card'; value: string; format?: string }
   | { type: 'pin'; value: string }
-  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean; template?: SealedStrangerTemplate }
+  | { type: 'face'; personId: string | null; score: number; liveness: number | null; spoofSuspected?: boolean; template?: SealedStrangerTemplate; snapshotId?: string }
   /** The text of a scanned QR code: a signed visitor pass token (`LP1....`). */
   | { type: 'qr'; value: string }
   /** A licence plate as a plate camera read it, with what else it said (see hal/plate-reader.ts). */

@@ -1,5 +1,5 @@
 // Each approach's decision goes to the access core like a card: one event, the door on a
-// grant, the outcome on the display; a snapshot for strangers and spoofs.
+// grant, the outcome on the display; a snapshot for strangers and spoofs, named in their event.
 import { performance } from 'node:perf_hooks';
 import type { SealedStrangerTemplate } from '@limen/sdk/protocol';
 import type { Frame } from '../../hal/camera.js';
@@ -35,6 +35,9 @@ export class ApproachDecisions {
       const template = this.sealStranger(decision.strangerEmbedding);
       if (template) credential.template = template;
     }
+    // Only a face that is refused anyway waits for its snapshot (a few ms of JPEG encoding).
+    const snapshotId = credential ? await this.o.snapshots.before(frame, result, decision.trackId, credential) : null;
+    if (credential && snapshotId) credential.snapshotId = snapshotId;
     let outcome: FaceDecisionReport['outcome'] = null;
     if (!credential) stats.unusable++;
     else {
@@ -48,10 +51,8 @@ export class ApproachDecisions {
       }
     }
     const latencyMs = performance.now() - arrived;
-    if (outcome) {
-      stats.lastDecisionMs = latencyMs;
-      await this.o.snapshots.keep(frame, result, decision.trackId, outcome.event);
-    }
+    if (outcome) stats.lastDecisionMs = latencyMs;
+    if (credential) await this.o.snapshots.after(frame, result, decision.trackId, snapshotId, outcome?.event ?? null);
     if (credential) await this.o.listAlerts?.raise(credential, outcome?.event ?? null, frame, result, decision.trackId);
     this.o.listeners.emit({ decision, credential, outcome, latencyMs });
   }

@@ -80,6 +80,18 @@ export class FaceSnapshots {
     return info;
   }
 
+  /** Links snapshot `id`, taken before its event was logged, to that event. */
+  link(id: string, eventSeq: number): void {
+    this.store.assertOpen();
+    this.store.db.prepare('UPDATE face_snapshots SET event_seq = ? WHERE id = ?').run(eventSeq, id);
+  }
+
+  /** Deletes snapshot `id` (taken for an event that was never logged). */
+  delete(id: string): void {
+    this.store.assertOpen();
+    this.store.db.prepare('DELETE FROM face_snapshots WHERE id = ?').run(id);
+  }
+
   /** The JPEG of snapshot `id`, or null when there is none or it does not open (another key, altered). */
   get(id: string): Buffer | null {
     this.store.assertOpen();

@@ -45,6 +45,11 @@ export const accessEventData = z.object({
    */
   template: sealedStrangerTemplate.optional(),
   /**
+   * `face.stranger` and `face.spoof-suspected` only: the face snapshot the terminal keeps
+   * (sealed, under its retention), fetched with `snapshots.get`; absent when none was kept.
+   */
+  snapshotId: z.string().max(64).optional(),
+  /**
    * Plate decisions (`credentialType` "plate"): the plate as the camera read it, normalised
    * when it could be, what else the camera said, and the snapshot kept with it. `admittedBy`
    * marks an unknown plate let through by the unknown-plate policy or by the guard.

@@ -1,4 +1,4 @@
-// A stranger at the camera: the face service keeps a sealed face snapshot linked to the event.
+// A stranger at the camera: the face service keeps a sealed face snapshot, named by the event and linked to it.
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { test } from 'uvu';
@@ -13,7 +13,7 @@ import { sealedTemplateCodec, FaceSnapshots, Store } from '../../../firmware/sto
 import { emptyFrame, faceFrame, facesOf } from './frames.js';
 import { closeSharedEngine, sharedEngine } from '../vision/fixtures.js';
 
-test('a stranger event gets a sealed face snapshot (a small JPEG of the face), linked to the event', async () => {
+test('a stranger event gets a sealed face snapshot (a small JPEG of the face), named in its data and linked to it', async () => {
   const clock = new FakeClock();
   const key = randomBytes(32);
   const store = Store.open({ path: ':memory:', terminalId: 'gate-1', clock, templateCodec: sealedTemplateCodec(key) });
@@ -51,6 +51,7 @@ test('a stranger event gets a sealed face snapshot (a small JPEG of the face), l
     assert.ok(stranger, 'nobody is enrolled: a stranger');
     const [snap] = snapshots.list();
     assert.is(snap?.eventSeq, stranger!.seq);
+    assert.is((stranger!.data as { snapshotId?: string }).snapshotId, snap!.id, 'the event names its snapshot');
     const jpeg = snapshots.get(snap!.id)!;
     const meta = await sharp(jpeg).metadata();
     assert.is(meta.format, 'jpeg');

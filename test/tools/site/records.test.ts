@@ -12,6 +12,7 @@ import {
   createPass,
   createPerson,
   createUnit,
+  createVehicle,
   createZone,
   insertEvent,
   placeTerminal,
@@ -31,6 +32,8 @@ import { onEveryDatabase } from './helpers/databases.js';
 interface Seeded {
   zones: Record<'community' | 'north' | 'b1' | 'south' | 'b2', number>;
   unit: number;
+  /** The terminal id of the unit's own car (its passages are the unit's). */
+  unitCar: string;
   events: Array<IncomingEvent & { zoneId: number | null; direction: 'in' | 'out' | null }>;
 }
 
@@ -54,6 +57,10 @@ async function seed(db: Kysely<Database>): Promise<Seeded> {
   // ann lived in 1-101 for hours 10..50, bob from hour 30 on; cid never.
   await addResidency(db, { personId: 'ann', unitId: unit, role: 'owner', moveIn: 10 * HOUR, moveOut: 50 * HOUR });
   await addResidency(db, { personId: 'bob', unitId: unit, role: 'tenant', moveIn: 30 * HOUR });
+  // The unit's own car, and another unit's: their passages name them as `vehicle-{id}`.
+  const otherUnit = (await createUnit(db, { zoneId: b2, kind: 'flat', label: '2-202' })).id;
+  const unitCar = `vehicle-${(await createVehicle(db, { plate: '京A12345', unitId: unit }, 0)).id}`;
+  const otherCar = `vehicle-${(await createVehicle(db, { plate: '沪B54321', unitId: otherUnit }, 0)).id}`;
 
   const rnd = rng(13);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -64,7 +71,7 @@ async function seed(db: Kysely<Database>): Promise<Seeded> {
     const seq = (seqs.get(t.id) ?? 0) + 1;
     seqs.set(t.id, seq);
     const granted = rnd() < 0.7;
-    const person = rnd() < 0.85 ? pick(['ann', 'bob', 'cid']) : null;
+    const person = rnd() < 0.85 ? pick(['ann', 'bob', 'cid', unitCar, otherCar]) : null;
     const card = rnd() < 0.5 ? pick(['4660', '771', '9001']) : null;
     const said = t.direction === 'both' && rnd() < 0.8 ? pick(['in', 'out'] as const) : undefined;
     // Several events share a timestamp, so paging must break ties by id.
@@ -83,7 +90,7 @@ async function seed(db: Kysely<Database>): Promise<Seeded> {
     await insertEvent(db, e, t);
     events.push({ ...e, zoneId: t.zone_id, direction: t.direction === 'both' ? (said ?? null) : t.direction });
   }
-  return { zones: { community, north, b1, south, b2 }, unit, events };
+  return { zones: { community, north, b1, south, b2 }, unit, unitCar, events };
 }
 
 function key(r: { terminal: string; seq: number }): string {
@@ -106,7 +113,7 @@ function oracle(s: Seeded, q: RecordQuery, zoneSet?: number[]): string[] {
       (q.from === undefined || e.ts >= q.from) &&
       (q.to === undefined || e.ts < q.to) &&
       (zoneSet === undefined || (e.zoneId !== null && zoneSet.includes(e.zoneId))) &&
-      (q.unitId === undefined || livedIn(e.personId, e.ts)),
+      (q.unitId === undefined || livedIn(e.personId, e.ts) || e.personId === s.unitCar),
     )
     .sort((a, b) => b.e.ts - a.e.ts || b.i - a.i)
     .map(({ e }) => key(e));
@@ -153,6 +160,9 @@ await onEveryDatabase('records search', (test, open, dialect) => {
     }
     const { records } = await searchRecords(db, { personId: 'ann' }, { limit: 1 });
     assert.is(records[0]!.personName, 'ANN');
+    // The unit's records hold its own car's passages (the oracle above counts them too).
+    const unitRecords = (await searchRecords(db, { unitId: s.unit }, { limit: 1000 })).records;
+    assert.ok(unitRecords.some((r) => r.personId === s.unitCar), "the unit car's passages are in the unit's records");
   });
 
   test('keyset paging walks every record exactly once, in order, whatever the page size', async () => {

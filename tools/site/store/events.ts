@@ -6,7 +6,7 @@
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
 import { SiteError } from '../errors.js';
 import { normaliseCard } from './residents.js';
-import { plateOfEvent, plateQuery, recordedPlate } from './vehicles.js';
+import { plateOfEvent, plateQuery, recordedPlate, unitVehicleTerminalId } from './vehicles.js';
 import type { Database, PassageDirection, Terminal } from './schema.js';
 import { getZone } from './zones.js';
 
@@ -111,7 +111,7 @@ export interface RecordQuery {
   personId?: string;
   /** A visitor's events: their face (their person id) or any of their passes. */
   visitorId?: number;
-  /** Events of persons while they lived in this unit. */
+  /** Events of persons while they lived in this unit, and the passages of the unit's own cars. */
   unitId?: number;
   card?: string;
   /** A vehicle's passages: a whole plate (confusable characters match each other) or a part of one. */
@@ -206,19 +206,25 @@ async function filtered(db: Kysely<Database>, q: RecordQuery): Promise<EventsQue
   }
   if (q.unitId !== undefined) {
     const unitId = q.unitId;
-    // IN lets the person index drive; EXISTS keeps only events inside a residency.
-    s = s
-      .where('events.person_id', 'in', (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('residencies').select('residencies.person_id').where('residencies.unit_id', '=', unitId))
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('residencies as r')
-            .select('r.id')
-            .whereRef('r.person_id', '=', 'events.person_id')
-            .where('r.unit_id', '=', unitId)
-            .whereRef('r.move_in', '<=', 'events.ts')
-            .where((eb) => eb.or([eb('r.move_out', 'is', null), eb('r.move_out', '>', eb.ref('events.ts'))])),
-        ),
+    // The unit's own cars pass under their terminal ids (`vehicle-{id}`), whoever drives them.
+    const cars = (await db.selectFrom('vehicles').select('id').where('unit_id', '=', unitId).execute()).map((v) => unitVehicleTerminalId(v.id));
+    const residents = (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('residencies').select('residencies.person_id').where('residencies.unit_id', '=', unitId);
+    const inResidency = ({ exists, selectFrom }: ExpressionBuilder<Database, 'events'>) =>
+      exists(
+        selectFrom('residencies as r')
+          .select('r.id')
+          .whereRef('r.person_id', '=', 'events.person_id')
+          .where('r.unit_id', '=', unitId)
+          .whereRef('r.move_in', '<=', 'events.ts')
+          .where((eb) => eb.or([eb('r.move_out', 'is', null), eb('r.move_out', '>', eb.ref('events.ts'))])),
       );
+    // IN lets the person index drive; EXISTS keeps only a resident's events inside their residency.
+    s =
+      cars.length === 0
+        ? s.where('events.person_id', 'in', residents).where(inResidency)
+        : s
+            .where((eb) => eb.or([eb('events.person_id', 'in', residents(eb)), eb('events.person_id', 'in', cars)]))
+            .where((eb) => eb.or([inResidency(eb), eb('events.person_id', 'in', cars)]));
   }
   return s;
 }

@@ -18,8 +18,8 @@ import { HalError } from '../../hal/errors.js';
 import { VisionError } from './errors.js';
 import { DEFAULT_LIVENESS_LEVEL, livenessThreshold, type LivenessLevel } from './liveness.js';
 import { LIVENESS_FLOOR } from './liveness-calibration.js';
-import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness } from './liveness-fusion.js';
-import { QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
+import { DEFAULT_MIN_LIVENESS_FRAMES, fuseLiveness, poseWeight } from './liveness-fusion.js';
+import { DEFAULT_QUALITY, QUALITY_MESSAGES, type QualityMetrics, type QualityReason, type QualityThresholds } from './quality.js';
 import { IouTracker, type TrackerOptions } from './tracker.js';
 
 export interface FacePipelineOptions {
@@ -80,7 +80,7 @@ export interface TrackResult {
   quality: TrackQuality;
   /** L2-normalised mean embedding over the track's good frames so far. */
   embedding?: Float32Array;
-  /** Live probability fused (logit trimmed mean) over the track's good frames so far (0..1). */
+  /** Live probability fused (pose-weighted logit trimmed mean) over the track's good frames so far (0..1). */
   liveness?: number;
   /** Frames that liveness is fused from. */
   livenessFrames?: number;
@@ -127,6 +127,8 @@ export interface FrameResult {
 interface TrackState {
   embeddings: Float32Array[];
   live: number[];
+  /** Each live score's pose weight (poseWeight of the frame's yaw). */
+  liveWeights: number[];
   reasons: Map<QualityReason, number>;
   fused?: Float32Array;
   decided: boolean;
@@ -262,7 +264,7 @@ export class FacePipeline {
   }
 
   private evidence(trackId: number, s: TrackState): TrackEvidence {
-    const live = fuseLiveness(s.live);
+    const live = fuseLiveness(s.live, s.liveWeights);
     const c = s.challenge;
     return {
       trackId,
@@ -352,7 +354,7 @@ export class FacePipeline {
       const track = update.assigned[i]!;
       let s = this.state.get(track.id);
       if (!s) {
-        s = { embeddings: [], live: [], reasons: new Map(), decided: false };
+        s = { embeddings: [], live: [], liveWeights: [], reasons: new Map(), decided: false };
         this.state.set(track.id, s);
       }
       // Complete once ready: more frames would not change a decision made once per track.
@@ -391,7 +393,10 @@ export class FacePipeline {
         if (a.embedding) {
           s.embeddings.push(a.embedding);
           s.fused = meanEmbedding(s.embeddings);
-          if (a.liveness) s.live.push(a.liveness.live);
+          if (a.liveness) {
+            s.live.push(a.liveness.live);
+            s.liveWeights.push(poseWeight(a.quality.metrics.yaw, this.quality.maxYaw ?? DEFAULT_QUALITY.maxYaw));
+          }
           if (ir && a.liveness) this.judgeIr(s, ir, box, img);
         }
       }

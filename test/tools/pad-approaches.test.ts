@@ -39,6 +39,15 @@ test('stills: each frame is an approach; a gate-stopped still is undecided', () 
   assert.equal(stillApproaches([ok(0.9), stopped, ok(0.1)], rules).map((a) => a.outcome), ['accepted', 'undecided', 'spoof']);
 });
 
+test('turned frames count less, as in the pipeline: a frontal live frame among two strongly turned ones decides', () => {
+  const turned = (live: number, yaw: number): FrameEvidence => ({ usable: true, live, yaw });
+  const [a] = replayApproaches([turned(0.2, 0.6), turned(0.35, -0.65), turned(0.97, 0.05)], rules).approaches;
+  assert.is(a!.outcome, 'accepted');
+  // Without the pose the same scores are the median, a spoof verdict in the challenge band.
+  const [b] = replayApproaches([ok(0.2), ok(0.35), ok(0.97)], rules).approaches;
+  assert.equal([b!.outcome, b!.challengeBand], ['spoof', true]);
+});
+
 test('bad rules are refused', () => {
   assert.throws(() => replayApproaches([], { ...rules, maxFrames: 2 }), /maxFrames/);
   assert.throws(() => replayApproaches([], { ...rules, minFrames: 0 }), /minFrames/);

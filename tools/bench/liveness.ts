@@ -4,7 +4,7 @@
 // --dataset: live/, print/, replay/, other/ folders, directly in DIR or one folder per source
 // (pad-dev's sources/; see pad-data.ts). Each source's class folder is one recording. Prints,
 // as the terminal decides — quality gate, liveness fused over the first 3 usable frames of an
-// approach, threshold (pad-approaches.ts) — one line each: `E2E live accepted: X/N (P%)`,
+// approach (turned faces weighted less), threshold (pad-approaches.ts) — one line each: `E2E live accepted: X/N (P%)`,
 // `E2E print accepted`, `E2E replay accepted`, per approach (a still is one), with the spoof
 // verdicts, those in the challenge band, and the approaches still undecided after --approach
 // frames (in the denominator: that resident has not got in); and the gate's rejection rate
@@ -71,6 +71,8 @@ interface FrameScore {
   liveRaw?: number;
   qualityOk: boolean;
   reason?: string;
+  /** The face's yaw proxy: the fusion weights turned faces less. */
+  yaw?: number;
   /** Frame over face box: below the gate's minimum, the "frame" is a face crop. */
   context?: number;
 }
@@ -103,7 +105,7 @@ async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): 
       // Scored even when the gate stops the face, for the distributions; the terminal would not.
       const a = await engine.analyseFace(img, face, { liveness: 'always', embed: 'never' });
       const liveRaw = await rawLiveness(engine, img, face);
-      scores.push({ file, live: a.liveness!.live, liveRaw, qualityOk: a.quality.ok, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
+      scores.push({ file, live: a.liveness!.live, liveRaw, qualityOk: a.quality.ok, yaw: a.quality.metrics.yaw, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
     }
     const ctx = scores.filter((x) => x.context !== undefined).map((x) => x.context!);
     out.push({ ...rec, scores, crops: ctx.length > 0 && percentile(ctx, 0.5) < DEFAULT_QUALITY.minLivenessContext });
@@ -113,7 +115,7 @@ async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): 
 
 /** The terminal's verdicts: per frame (gate, then threshold) and per approach (pad-approaches.ts). */
 function verdicts(rec: ScoredRecording, rules: ApproachRules): { frames: boolean[]; approaches: ApproachVerdict[]; unfinished: number } {
-  const evidence: FrameEvidence[] = rec.scores.map((x) => ({ usable: x.qualityOk && x.live !== undefined, ...(x.live !== undefined && { live: x.live }) }));
+  const evidence: FrameEvidence[] = rec.scores.map((x) => ({ usable: x.qualityOk && x.live !== undefined, ...(x.live !== undefined && { live: x.live }), ...(x.yaw !== undefined && { yaw: x.yaw }) }));
   const frames = evidence.map((x) => x.usable && x.live! >= rules.threshold);
   if (!rec.sequence) return { frames, approaches: stillApproaches(evidence, rules), unfinished: 0 };
   return { frames, ...replayApproaches(evidence, rules) };
@@ -174,7 +176,7 @@ async function padDataset(dataset: string): Promise<void> {
   const r0: ApproachRules = { ...rules, threshold };
   w(
     `decision: quality gate, then live ≥ ${fmt(threshold)} (${how}); in a recording of numbered frames, an approach is decided as soon as it has ${rules.minFrames} usable frames ` +
-      `(liveness fused, logit trimmed mean), and is undecided if it has not within ${rules.maxFrames} frames (--approach); separate stills are one approach each`,
+      `(liveness fused, pose-weighted logit trimmed mean), and is undecided if it has not within ${rules.maxFrames} frames (--approach); separate stills are one approach each`,
   );
 
   w('\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted/spoof/undecided');

@@ -1,15 +1,18 @@
 // Replays a recording's frames as the terminal's track decides (firmware/vision/pipeline.ts):
 // frames the quality gate stops are shown a hint and skipped, and the decision comes as soon
-// as the track has `minFrames` usable frames, on their fused live score. A person who turns
+// as the track has `minFrames` usable frames, on their fused live score (turned faces weighted
+// less, as the pipeline does). A person who turns
 // away for a while is decided later, not refused; one who never gives enough usable frames
 // within `maxFrames` is counted as undecided (still shown the gate's hint), not as a spoof.
-import { fuseLiveness } from '../../firmware/vision/liveness-fusion.js';
+import { fuseLiveness, poseWeight } from '../../firmware/vision/liveness-fusion.js';
 
 export interface FrameEvidence {
   /** Passed the quality gate and was scored. */
   usable: boolean;
   /** Live probability (only read when usable). */
   live?: number;
+  /** The face's yaw proxy (quality.ts): turned frames count less in the fusion (poseWeight). Absent: frontal. */
+  yaw?: number;
 }
 
 export type ApproachOutcome = 'accepted' | 'spoof' | 'undecided';
@@ -54,11 +57,11 @@ function validate(r: ApproachRules): void {
 export function replayApproaches(frames: readonly FrameEvidence[], rules: ApproachRules): RecordingApproaches {
   validate(rules);
   const approaches: ApproachVerdict[] = [];
-  let live: number[] = [];
+  let live: FrameEvidence[] = [];
   let taken = 0;
   for (const f of frames) {
     taken++;
-    if (f.usable && f.live !== undefined) live.push(f.live);
+    if (f.usable && f.live !== undefined) live.push(f);
     if (live.length >= rules.minFrames) {
       approaches.push(verdict(live, taken, rules));
       live = [];
@@ -78,11 +81,14 @@ export function replayApproaches(frames: readonly FrameEvidence[], rules: Approa
  */
 export function stillApproaches(frames: readonly FrameEvidence[], rules: ApproachRules): ApproachVerdict[] {
   validate(rules);
-  return frames.map((f) => (f.usable && f.live !== undefined ? verdict([f.live], 1, rules) : { outcome: 'undecided', frames: 1 }));
+  return frames.map((f) => (f.usable && f.live !== undefined ? verdict([f], 1, rules) : { outcome: 'undecided', frames: 1 }));
 }
 
-function verdict(live: readonly number[], frames: number, rules: ApproachRules): ApproachVerdict {
-  const fused = fuseLiveness(live)!.live;
+function verdict(live: readonly FrameEvidence[], frames: number, rules: ApproachRules): ApproachVerdict {
+  const fused = fuseLiveness(
+    live.map((f) => f.live!),
+    live.map((f) => poseWeight(f.yaw ?? 0)),
+  )!.live;
   if (fused >= rules.threshold) return { outcome: 'accepted', frames, live: fused };
   const band = rules.challengeFloor !== undefined && fused >= rules.challengeFloor;
   return { outcome: 'spoof', frames, live: fused, ...(band && { challengeBand: true }) };

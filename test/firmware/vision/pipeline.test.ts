@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import type { Frame } from '../../../hal/camera.js';
 import { decodeImage, type RgbImage } from '../../../firmware/vision/image.js';
 import { FacePipeline, type FrameResult } from '../../../firmware/vision/pipeline.js';
+import { fuseLiveness, poseWeight } from '../../../firmware/vision/liveness-fusion.js';
 import { DEFAULT_MATCH_THRESHOLD, decideTrack, unusableFace, type FaceDecision } from '../../../firmware/vision/decisions.js';
 import { cropResize } from '../../../firmware/vision/resample.js';
 import { ExactMatcher, closeSharedEngine, cropAround, demoPhoto, placeOnCanvas, sharedEngine } from './fixtures.js';
@@ -159,6 +160,41 @@ test('liveness waits for its minimum usable frames, even past the decision timeo
   assert.is(results[2]!.decisions[0]!.livenessUncertain, undefined);
   assert.throws(() => new FacePipeline({ engine, matcher: new ExactMatcher(), minLivenessFrames: 0 }), TypeError);
   assert.throws(() => new FacePipeline({ engine, matcher: new ExactMatcher(), livenessThreshold: 1.5 }), TypeError);
+});
+
+test('the fused liveness weights each real frame by how frontal it is: a turned face counts less than a frontal one', async () => {
+  const engine = await sharedEngine();
+  // The most turned and the most frontal face of sample5, each as a head-and-shoulders frame.
+  const shot = async (n: 5, pick: (yaws: number[]) => number) => {
+    const photo = await demoPhoto(n);
+    const img = await decodeImage(photo);
+    const boxes = await engine.detect(img);
+    const yaws: number[] = [];
+    for (const b of boxes) yaws.push((await engine.analyseFace(img, b, { liveness: 'never', embed: 'never' })).quality.metrics.yaw);
+    return decodeImage(await cropAround(photo, boxes[pick(yaws)]!, { scale: 2.4, width: 360 }));
+  };
+  const turned = await shot(5, (y) => y.indexOf(y.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a))));
+  const frontal = await shot(5, (y) => y.indexOf(y.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a))));
+  const frames = [turned, frontal, turned].map((f, i) => placeOnCanvas(f, W, H, 140, 40 + 2 * i));
+  // What each frame gives on its own: live score and yaw of the face the pipeline sees.
+  const seen = [];
+  for (const img of frames) {
+    const [box] = await engine.detect(img);
+    const a = await engine.analyseFace(img, box!, { liveness: 'always', embed: 'never' });
+    assert.ok(a.quality.ok, `gate: ${a.quality.reason}`);
+    seen.push({ live: a.liveness!.live, yaw: a.quality.metrics.yaw });
+  }
+  assert.ok(poseWeight(seen[0]!.yaw) < 0.6 * poseWeight(seen[1]!.yaw), `yaws ${seen.map((x) => x.yaw)}`);
+  const weighted = fuseLiveness(seen.map((x) => x.live), seen.map((x) => poseWeight(x.yaw)))!.live;
+  const plain = fuseLiveness(seen.map((x) => x.live))!.live;
+  assert.ok(Math.abs(weighted - plain) > 1e-4, `weighting must matter here: ${weighted} vs ${plain}`);
+  const pipeline = new FacePipeline({ engine, matcher: new ExactMatcher() });
+  let last: FrameResult | undefined;
+  for (let i = 0; i < frames.length; i++) last = await pipeline.processFrame(rgbFrame(frames[i]!, i + 1, 1000 + 66 * i));
+  const t = last!.tracks[0]!;
+  assert.is(t.livenessFrames, 3);
+  assert.ok(Math.abs(t.liveness! - weighted) < 1e-6, `track ${t.liveness} vs weighted ${weighted} (plain ${plain})`);
+  assert.is(last!.decisions[0]!.liveness, t.liveness);
 });
 
 test('pipeline options are checked once, at its edge', async () => {

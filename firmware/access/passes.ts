@@ -2,10 +2,11 @@
  * Visitor passes on the terminal: verified offline against the trusted fleet
  * keys, limited to this terminal (by id or zone) and their validity window, and
  * their uses counted in the store, so a pass with `n` uses opens `n` times, also
- * across restarts.
+ * across restarts. A pass the fleet revoked (`passes.revoke`) is refused.
  */
 import { decodePassToken, type TrustedKeys, type VisitorPass } from '@limen/sdk/protocol';
 import type { Store } from '../store/store.js';
+import { PassRevocations } from './pass-revocations.js';
 import type { AccessReason } from './types.js';
 
 export type PassCheck =
@@ -28,11 +29,13 @@ export interface VisitorPassesOptions {
 export class VisitorPasses implements PassVerifier {
   private trusted: TrustedKeys;
   private readonly zones: Set<string>;
+  private readonly revocations: PassRevocations;
 
   constructor(private readonly o: VisitorPassesOptions) {
     if (!o?.store) throw new TypeError('VisitorPasses: store is required');
     this.trusted = o.trustedKeys;
     this.zones = new Set(o.zones ?? []);
+    this.revocations = new PassRevocations(o.store);
     // The use counts live in visitor_pass_uses (store migration v4).
   }
 
@@ -54,6 +57,8 @@ export class VisitorPasses implements PassVerifier {
     if (!p.terminals.includes(this.o.terminalId) && !p.zones.some((z) => this.zones.has(z))) {
       return { ok: false, reason: 'pass-wrong-terminal', passId: p.id, detail: 'PASS_WRONG_TERMINAL' };
     }
+    // Used up across the site's zone, or cancelled by staff (`passes.revoke`).
+    if (this.revocations.isRevoked(p.id)) return { ok: false, reason: 'pass-revoked', passId: p.id, detail: 'PASS_REVOKED' };
     const uses = this.usesOf(p.id);
     if (uses >= p.maxUses) return { ok: false, reason: 'pass-used-up', passId: p.id, detail: 'PASS_USED_UP' };
     return { ok: true, pass: p, uses };
@@ -70,8 +75,8 @@ export class VisitorPasses implements PassVerifier {
     return this.usesOf(passId);
   }
 
-  /** Forgets use counts of passes that expired before `before` (they can no longer open anything). */
+  /** Forgets use counts and revocations of passes that expired before `before` (they can no longer open anything). */
   purgeExpired(before: number): number {
-    return this.o.store.db.prepare('DELETE FROM visitor_pass_uses WHERE valid_until < ?').run(before).changes;
+    return this.o.store.db.prepare('DELETE FROM visitor_pass_uses WHERE valid_until < ?').run(before).changes + this.revocations.purgeExpired(before - 1);
   }
 }

@@ -24,6 +24,7 @@ export const REASON_TEXT_EN: Readonly<Record<Exclude<AccessReason, 'granted'>, s
   'pass-expired': 'Pass expired',
   'pass-wrong-terminal': 'Pass not valid here',
   'pass-used-up': 'Pass used up',
+  'pass-revoked': 'Pass cancelled',
   'anti-passback': 'Already inside',
   'ambiguous-plate': 'Plate not certain',
   'guard-no-answer': 'Not admitted by the guard',

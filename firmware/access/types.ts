@@ -142,6 +142,8 @@ export const ACCESS_REASONS = [
   'pass-wrong-terminal',
   /** Every allowed use has been made. */
   'pass-used-up',
+  /** The fleet revoked the pass (used up across the site's zone, or cancelled by staff). */
+  'pass-revoked',
   /** Anti-passback: an entry into the zone not preceded by an exit (or an exit by an entry). */
   'anti-passback',
   /** A read plate matches several stored plates at the configured strictness. */

@@ -239,6 +239,7 @@ export class CommandDispatcher {
     if (h.calibrateLiveness) map['liveness.calibrate'] = h.calibrateLiveness.bind(h);
     if (h.setAccessRules) map['access.rules.set'] = h.setAccessRules.bind(h);
     if (h.faceSnapshot) map['snapshots.get'] = h.faceSnapshot.bind(h);
+    if (h.revokePasses) map['passes.revoke'] = h.revokePasses.bind(h);
     const snapshot = h.snapshot?.bind(h);
     if (snapshot) {
       map.snapshot = async (b, ctx) => {

@@ -102,6 +102,8 @@ export interface CommandHandlers {
   calibrateLiveness?(req: CommandRequest<'liveness.calibrate'>, ctx: CommandContext): MaybePromise<CommandResult<'liveness.calibrate'>>;
   /** Schedules, holidays and groups from the fleet, applied at once and once per version. */
   setAccessRules?(req: CommandRequest<'access.rules.set'>, ctx: CommandContext): MaybePromise<CommandResult<'access.rules.set'>>;
+  /** Visitor passes to refuse from now until they expire (used up across the site, or cancelled). */
+  revokePasses?(req: CommandRequest<'passes.revoke'>, ctx: CommandContext): MaybePromise<CommandResult<'passes.revoke'>>;
 }
 
 export interface ConfigState {

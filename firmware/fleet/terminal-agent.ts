@@ -7,6 +7,7 @@ import { toRgb } from '../../hal/camera/formats.js';
 import type { Unsubscribe } from '../../hal/events.js';
 import type { OpenedBoard } from '../../board/index.js';
 import { AccessError, type AccessService } from '../access/index.js';
+import { PassRevocations } from '../access/pass-revocations.js';
 import { ConfigError, type Config, type FleetConfig } from '../config/index.js';
 import type { DoorController } from '../door/index.js';
 import { FaceError, type FaceService } from '../face/index.js';
@@ -131,6 +132,7 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
   const repository = terminal.access.repository;
   const persons = new FleetPersons({ store, repository, ...(face && { enrolPhotos: photoEnroller(face) }) });
   const gallery = new SqliteGallery(store, persons);
+  const revocations = new PassRevocations(store);
   const camera = board.devices.camera;
 
   // The latest camera frame, for snapshots: the board camera's, or the one face recognition
@@ -157,6 +159,8 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
     },
     persons: { upsert: (p) => persons.upsert(p), remove: (ids) => persons.remove(ids) },
     gallery,
+    // Kept whether or not passes are enabled now: a terminal that enables them later still refuses these.
+    revokePasses: (req) => ({ revoked: revocations.revoke(req.passes, store.clock.now()) }),
     setAccessRules: (req) => {
       try {
         return repository.setRules(req);

@@ -152,6 +152,7 @@ const zhCN: KioskStrings = {
     'pass-expired': '通行码已过期',
     'pass-wrong-terminal': '通行码不适用于此门',
     'pass-used-up': '通行码次数已用完',
+    'pass-revoked': '通行码已作废',
     'anti-passback': '未出先进，禁止通行',
     'ambiguous-plate': '车牌无法确认',
     'guard-no-answer': '值班人员未放行',

@@ -250,8 +250,24 @@ const v7: Migration = {
   },
 };
 
+/**
+ * v8: visitor passes the fleet revoked (`passes.revoke`), refused until their own
+ * `valid_until`, then purged (firmware/access/pass-revocations.ts).
+ */
+const v8: Migration = {
+  version: 8,
+  name: 'revoked visitor passes',
+  up(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS revoked_passes (
+      pass_id     TEXT PRIMARY KEY,
+      valid_until INTEGER NOT NULL,
+      revoked_at  INTEGER NOT NULL
+    ) WITHOUT ROWID`);
+  },
+};
+
 /** Every schema step, in order. Append new steps; never edit a released one. */
-export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7];
+export const migrations: readonly Migration[] = [v1, v2, v3, v4, v5, v6, v7, v8];
 
 export const latestSchemaVersion = migrations.length;
 

@@ -162,6 +162,21 @@ export class Terminal {
       this.link.request(this.id, 'access.rules.set', rules, opts),
   };
 
+  readonly passes = {
+    /**
+     * Stops visitor passes at this terminal before they expire (used up across the site,
+     * or cancelled): refused with `pass-revoked` until each one's `validUntil`. Long lists
+     * go out in several requests; revoking a pass twice is harmless.
+     */
+    revoke: async (passes: CommandRequest<'passes.revoke'>['passes'], opts?: RequestOptions): Promise<CommandResult<'passes.revoke'>> => {
+      let revoked = 0;
+      for (let i = 0; i < passes.length; i += LIMITS.maxPassesPerRevoke) {
+        revoked += (await this.link.request(this.id, 'passes.revoke', { passes: passes.slice(i, i + LIMITS.maxPassesPerRevoke) }, opts)).revoked;
+      }
+      return { revoked };
+    },
+  };
+
   readonly liveness = {
     /**
      * Site calibration: the terminal records `approaches` genuine approaches at its camera

@@ -233,6 +233,21 @@ export const commandSchemas = {
     request: accessRuleSet,
     result: z.object({ version: seq, applied: z.boolean() }),
   },
+  /**
+   * Stop visitor passes at this terminal before they expire (used up across the site, or
+   * cancelled by staff): the terminal refuses each with `pass-revoked` until its
+   * `validUntil`, then forgets it. Revoking a pass again, or one it never saw, is fine.
+   */
+  'passes.revoke': {
+    request: z.object({
+      passes: z
+        .array(z.object({ id: entityId, validUntil: timestamp }))
+        .min(1)
+        .max(LIMITS.maxPassesPerRevoke),
+    }),
+    /** How many passes the terminal now refuses (the request's, less those already expired). */
+    result: z.object({ revoked: z.number().int().nonnegative() }),
+  },
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;

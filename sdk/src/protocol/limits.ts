@@ -26,6 +26,8 @@ export const LIMITS = Object.freeze({
   maxPhotoBytes: 192 * 1024,
   /** Decoded bytes of one face snapshot a `snapshots.get` reply carries. */
   maxFaceSnapshotBytes: 64 * 1024,
+  /** Passes in one `passes.revoke`. */
+  maxPassesPerRevoke: 1000,
   /** Serialised `data` of one event (the store enforces the same). */
   maxEventDataBytes: 16 * 1024,
 });

@@ -31,6 +31,7 @@ const TABLES = [
   'person_lists',
   'persons',
   'plate_snapshots',
+  'revoked_passes',
   'schedules',
   'visitor_pass_uses',
 ];

@@ -16,6 +16,7 @@ import { galleries as siteGalleries, type Galleries } from './galleries.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startCommunity, type Community } from './community/service.js';
 import { startPresence, type Presence } from './presence.js';
+import { passRevocations, type PassRevocations } from './pass-revocations.js';
 import { loadOrCreateSecret, DEFAULT_SECRET_FILE } from './privacy.js';
 import { buildSiteServer } from './server/index.js';
 import { createStaff, DEFAULT_DATABASE, openSiteStore, parseDatabaseUrl, STAFF_ROLES, type AccessRules, type SiteStore, type StaffRole } from './store/index.js';
@@ -73,6 +74,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   let fleet: Fleet | undefined;
   let ingest: Ingest | undefined;
   let presence: Presence | undefined;
+  let revocations: PassRevocations | undefined;
   let galleries: Galleries | undefined;
   let alerts: AlertEngine | undefined;
   let webhooks: WebhookDelivery | undefined;
@@ -94,7 +96,10 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         ...(o.shareGroup !== undefined && { shareGroup: o.shareGroup, mqtt: { protocolVersion: 5 as const } }),
       });
       ingest = startIngest({ store, fleet, logger });
-      presence = startPresence({ store, source: ingest, logger });
+      const r = (revocations = passRevocations({ store, fleet, logger }));
+      // A pass used up across its path is stopped at its terminals (not awaited: presence goes on meanwhile).
+      const stopPass = (id: string) => void r.send(id).catch((err: unknown) => logger.warn({ err, pass: id }, 'site: pass revocation failed'));
+      presence = startPresence({ store, source: ingest, logger, onUsedUp: (p) => stopPass(p.id) });
       alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: alertClock, logger });
       webhooks = startWebhookDelivery({ store, source: alerts, clock: alertClock, logger });
       mqttAlerts = startMqttAlerts({ source: alerts, fleet, logger });
@@ -103,6 +108,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       // A terminal that comes (back) online gets what it missed.
       fleet.onPresence((p) => {
         if (p.online) void g.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: gallery catch-up failed'));
+        if (p.online) void r.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: pass revocation catch-up failed'));
       });
     }
     community = await startCommunity({ store, secret, clock: systemAlertClock, logger, ...(fleet && { fleet }) });
@@ -123,6 +129,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       ...(webhooks && { webhooks }),
       ...(community && { community }),
       ...(signer && { signer }),
+      ...(revocations && { onPassRevoked: (id: string) => later('pass revocation', () => revocations!.send(id))() }),
       ...(g && {
         onPersonChanged: (id: string) => later('gallery update', () => g.reconcilePersons([id]))(),
         onTerminalPlaced: (id: string) => later('gallery update', () => g.reconcileTerminal(id))(),

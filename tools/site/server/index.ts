@@ -102,7 +102,7 @@ export async function buildSiteServer(o: SiteServerOptions): Promise<FastifyInst
   await app.register(recordRoutes);
   await app.register(statsRoutes);
   await app.register(liveRoutes);
-  await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onPersonChanged && { onVisitorChanged: o.onPersonChanged }) }));
+  await app.register(visitorRoutes({ ...(o.signer && { signer: o.signer }), ...(o.onPersonChanged && { onVisitorChanged: o.onPersonChanged }), ...(o.onPassRevoked && { onPassRevoked: o.onPassRevoked }) }));
   await app.register(occupancyRoutes);
   await app.register(accessRuleRoutes({ ...(o.push && { push: o.push }) }));
   await app.register(alertRuleRoutes);

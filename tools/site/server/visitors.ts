@@ -139,6 +139,8 @@ export interface VisitorRouteOptions {
   signer?: Signer;
   /** A visitor with a face photo is put on the terminals of the host's path. */
   onVisitorChanged?: (personId: string) => Promise<unknown>;
+  /** Staff revoked a pass: it is stopped at the terminals of its path (pass-revocations.ts). */
+  onPassRevoked?: (passId: string) => Promise<unknown>;
 }
 
 export function visitorRoutes(o: VisitorRouteOptions) {
@@ -326,11 +328,12 @@ export function visitorRoutes(o: VisitorRouteOptions) {
       '/api/passes/:id/revoke',
       {
         preHandler: app.requireRole(...DESK),
-        schema: { summary: 'Revoke a pass at the site (see docs/security.md for what terminals still accept)', tags: ['visitors'], params: passParams, response: { 200: passSchema, ...errors } },
+        schema: { summary: 'Revoke a pass: the site stops showing it and tells the terminals of its path to refuse it', tags: ['visitors'], params: passParams, response: { 200: passSchema, ...errors } },
       },
       async (request) => {
         const pass = await revokePass(db, request.params.id, app.site.now());
         await app.audit(request, 'pass.revoke', `visitor:${pass.visitor_id}`, { pass: pass.id });
+        await o.onPassRevoked?.(pass.id);
         return passOut(pass);
       },
     );

@@ -8,6 +8,7 @@ import { vehiclesMigration } from './migrations-vehicles.js';
 import { communityMigration } from './migrations-community.js';
 import { inspectionsMigration } from './migrations-inspections.js';
 import { alertListPhotosMigration } from './migrations-alert-photos.js';
+import { passRevocationsMigration } from './migrations-pass-revocations.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -164,6 +165,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0004_alert_state': alertState(),
     '0005_anonymous_identities': communityMigration(dialect),
     '0008_alert_list_photos': alertListPhotosMigration(),
+    '0009_pass_revocations': passRevocationsMigration(),
   };
 }
 
@@ -217,6 +219,7 @@ export const SITE_TABLES = [
   'community_settings',
   'register_changes',
   'alert_list_photos',
+  'pass_revocations_sent',
 ] as const;
 
 /**

@@ -216,6 +216,13 @@ export interface TerminalPersonTable {
   synced_at: number;
 }
 
+/** A terminal that confirmed a pass's revocation (`passes.revoke`); see pass-revocations.ts. */
+export interface PassRevocationSentTable {
+  pass_id: string;
+  terminal_id: string;
+  sent_at: number;
+}
+
 export interface AccessScheduleTable {
   id: string;
   name: string;
@@ -253,6 +260,7 @@ export interface Database extends VehicleTables, InspectionTables, AlertTables, 
   visits: VisitTable;
   positions: PositionTable;
   terminal_persons: TerminalPersonTable;
+  pass_revocations_sent: PassRevocationSentTable;
   access_schedules: AccessScheduleTable;
   access_holidays: AccessHolidayTable;
   access_groups: AccessGroupTable;

@@ -215,6 +215,7 @@ export class CommandDispatcher {
       ping: () => ({ now: this.o.clock.now(), protocol: { ...this.o.versions }, firmware: this.o.firmware }),
     };
     if (h.unlock) map.unlock = h.unlock.bind(h);
+    if (h.closeBarrier) map['barrier.close'] = h.closeBarrier.bind(h);
     if (h.reboot) map.reboot = h.reboot.bind(h);
     if (config) map['config.set'] = (b) => config.set(b.version, b.config);
     const persons = h.persons;

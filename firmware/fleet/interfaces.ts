@@ -88,6 +88,8 @@ export interface GalleryStore {
  */
 export interface CommandHandlers {
   unlock?(req: CommandRequest<'unlock'>, ctx: CommandContext): MaybePromise<CommandResult<'unlock'>>;
+  /** A vehicle gate's barrier down now; throw CommandError REJECTED while a vehicle is under it. */
+  closeBarrier?(req: CommandRequest<'barrier.close'>, ctx: CommandContext): MaybePromise<CommandResult<'barrier.close'>>;
   /** Schedule the restart; the agent sends the reply before `at`. */
   reboot?(req: CommandRequest<'reboot'>, ctx: CommandContext): MaybePromise<CommandResult<'reboot'>>;
   persons?: {

@@ -40,8 +40,12 @@ export interface AgentTerminal {
   readonly face: FaceService | null;
   /** Sealed face snapshots the alerts name; absent or null: `snapshots.get` answers NOT_SUPPORTED. */
   readonly snapshots?: FaceSnapshots | null;
-  /** A vehicle gate's barrier: `unlock` with door "barrier" raises it. */
-  readonly barrier?: { open(options: { source: 'remote' }): void } | null;
+  /** A vehicle gate's barrier: `unlock` with door "barrier" raises it, `barrier.close` brings it down. */
+  readonly barrier?: {
+    open(options: { source: 'remote' }): void;
+    requestClose(): void;
+    readonly state: { up: boolean; vehiclePresent: boolean; fireActive: boolean };
+  } | null;
   /** A vehicle gate's plate handling: an operator's barrier unlock answers an unknown plate waiting for the guard. */
   readonly vehicle?: { remoteOpen(): void } | null;
 }
@@ -110,6 +114,15 @@ async function calibrateLiveness(face: FaceService, req: { approaches: number; t
   }
 }
 
+/** `barrier.close`: down now, refused (never deferred) while a vehicle is under the boom or a fire holds it up. */
+function closeBarrier(barrier: NonNullable<AgentTerminal['barrier']>, now: number) {
+  const { up, vehiclePresent, fireActive } = barrier.state;
+  if (fireActive) throw new CommandError('REJECTED', 'the fire input holds the barrier up', { reason: 'fire' });
+  if (vehiclePresent) throw new CommandError('REJECTED', 'a vehicle is under the barrier: it stays up until the loop is clear', { reason: 'vehicle-present' });
+  barrier.requestClose();
+  return { at: now, wasUp: up };
+}
+
 /** Enrols photos with the terminal's face service once it is running. */
 function photoEnroller(face: FaceService): PhotoEnroller {
   return async (personId, images) => {
@@ -157,6 +170,7 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
       // The door caps continuous unlocking at maxEnergiseMs: report when it really locks.
       return { until: door.state.unlockedUntil ?? store.clock.now() + req.durationMs };
     },
+    ...(terminal.barrier && { closeBarrier: () => closeBarrier(terminal.barrier!, store.clock.now()) }),
     persons: { upsert: (p) => persons.upsert(p), remove: (ids) => persons.remove(ids) },
     gallery,
     // Kept whether or not passes are enabled now: a terminal that enables them later still refuses these.

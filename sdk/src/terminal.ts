@@ -92,6 +92,14 @@ export class Terminal {
     return this.link.request(this.id, 'unlock', req, opts);
   }
 
+  readonly barrier = {
+    /**
+     * Brings a vehicle gate's barrier down now (open it with `unlock({door: "barrier"})`).
+     * Rejects with REJECTED while a vehicle is on the loop or a fire holds it up.
+     */
+    close: (opts?: RequestOptions): Promise<CommandResult<'barrier.close'>> => this.link.request(this.id, 'barrier.close', {}, opts),
+  };
+
   reboot(req: CommandRequest<'reboot'> = {}, opts?: RequestOptions): Promise<CommandResult<'reboot'>> {
     return this.link.request(this.id, 'reboot', req, opts);
   }

@@ -98,6 +98,17 @@ export const commandSchemas = {
     }),
     result: z.object({ until: timestamp }),
   },
+  /**
+   * Bring a vehicle gate's barrier down now (an operator's close; the twin of `unlock` with
+   * `door: "barrier"`). REJECTED while the loop detector sees a vehicle (details
+   * `{reason: "vehicle-present"}`: the boom never comes down on one) or while the fire input
+   * holds it up (`{reason: "fire"}`); NOT_SUPPORTED on a terminal without a barrier.
+   */
+  'barrier.close': {
+    request: empty,
+    /** `wasUp` false: it was down already. */
+    result: z.object({ at: timestamp, wasUp: z.boolean() }),
+  },
   /** Restart the terminal after `delayMs` (the reply goes out first). */
   reboot: {
     request: z.object({ delayMs: z.number().int().min(0).max(10 * 60_000).optional(), reason: z.string().max(200).optional() }),

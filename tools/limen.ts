@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../firmware/log.js';
 import { erasePerson } from '../firmware/privacy/secure-erase.js';
 import { openConfiguredStore, type Store } from '../firmware/store/index.js';
 import { runEnrol } from './cli/enrol.js';
+import { addPlate, listPlates, removePlate } from './cli/plates.js';
 import { calibrateArgs, runCalibrateLiveness } from './cli/calibrate.js';
 import { kioskService } from '../firmware/kiosk/index.js';
 import { siteService } from './cli/site-service.js';
@@ -241,6 +242,21 @@ program
       console.log(`added PIN for ${opts.person}`);
     }),
   );
+
+const plate = program.command('plate').description("manage licence plates (residents' cars) on this terminal");
+plate
+  .command('add <person> <plate>')
+  .description('give a person a plate (validated, stored normalised: one owner per plate)')
+  .action((personId: string, raw: string) => withStore(globals(), (_store, repo) => console.log(addPlate(repo, personId, raw))));
+plate
+  .command('remove <plate>')
+  .description('take a plate away from whoever has it')
+  .action((raw: string) => withStore(globals(), (_store, repo) => console.log(removePlate(repo, raw))));
+plate
+  .command('list')
+  .description('list plates: plate, person id, name')
+  .option('--person <id>', 'only this person')
+  .action((opts: { person?: string }) => withStore(globals(), (_store, repo) => listPlates(repo, opts.person).forEach((line) => console.log(line))));
 
 program
   .command('events')

@@ -3,6 +3,8 @@ import { systemClock, type Clock } from '../../../hal/clock.js';
 import { Listeners } from '../../../hal/events.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { CommandError, FleetAgent, MemoryConfig, MemoryEventSource, MemoryGallery, type CommandHandlers, type EventSource } from '../../../firmware/fleet/index.js';
+import { faceSnapshotGetter } from '../../../firmware/fleet/face-snapshot-get.js';
+import type { FaceSnapshots } from '../../../firmware/store/index.js';
 import type { TestBroker } from './brokers.js';
 
 /** A memory event source that tells the test when its ack cursor moves. */
@@ -34,6 +36,8 @@ export interface TerminalOptions {
   ackTimeoutMs?: number;
   /** Adds a snapshot handler that returns a tiny fixed PNG. */
   camera?: boolean;
+  /** Answers `snapshots.get` from these (a real sealed snapshot store, as a terminal's). */
+  faceSnapshots?: FaceSnapshots;
   /** Client certificate, key and CA (a provisioned broker). */
   tls?: { ca: Buffer; cert: Buffer; key: Buffer };
 }
@@ -70,6 +74,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
       persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) },
       gallery,
       ...(o.camera ? { snapshot: () => ({ ts: clock.now(), mime: 'image/png' as const, width: 1, height: 1, data: PIXEL_PNG }) } : {}),
+      ...(o.faceSnapshots && { faceSnapshot: faceSnapshotGetter(o.faceSnapshots) }),
     },
     config,
     clock,

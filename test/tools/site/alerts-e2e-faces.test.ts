@@ -176,6 +176,13 @@ if (!hasMosquitto()) {
     await c?.stop();
   });
 
+  /** A GET on the site as the admin. */
+  const staffGet = async (ctx: typeof c, path: string) => {
+    const login = await fetch(`${ctx.site.url}api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: PASSWORD }) });
+    assert.is(login.status, 200);
+    return fetch(`${ctx.site.url}${path}`, { headers: { cookie: login.headers.getSetCookie().map((s) => s.split(';')[0]).join('; ') } });
+  };
+
   test('a stranger seen 10 times within 2 minutes at the gate is one stranger alert, its sightings counted up; at the garage (out of zone) none', async () => {
     const { gate, garage } = c.terminals;
     // Out of the rule's zone: twice at the garage, then the barrier there.
@@ -191,6 +198,16 @@ if (!hasMosquitto()) {
     await c.alertCount(from + 1);
     const [alert] = c.alerts.slice(from);
     assert.equal([alert!.ruleId, alert!.trigger, alert!.terminal, alert!.zoneId, alert!.personId, alert!.sightings], ['stranger', 'stranger', 'gate-1', c.zones.gate, null, 1]);
+    // The stranger event names the face snapshot the terminal keeps; the alert refers to it,
+    // and the site opens it through the terminal on demand.
+    const [first] = gate.terminal.store.events.query({ type: 'face.stranger' });
+    const snapshotId = (first!.data as { snapshotId?: string }).snapshotId;
+    assert.type(snapshotId, 'string');
+    assert.is(alert!.snapshot, snapshotId);
+    const picture = await staffGet(c, `api/alerts/${alert!.id}/snapshot`);
+    assert.is(picture.status, 200);
+    assert.is(picture.headers.get('content-type'), 'image/jpeg');
+    assert.ok(Buffer.from(await picture.arrayBuffer()).equals(gate.terminal.snapshots!.get(snapshotId!)!), "the terminal's snapshot of the stranger");
     for (let i = 1; i < 10; i++) await visit(gate, STRANGER);
     assert.ok(gate.clock.now() - startedAt < 120_000, 'within 2 minutes');
     assert.is(gate.terminal.store.events.query({ type: 'face.stranger' }).length, 10, 'ten sightings at the gate');
@@ -214,6 +231,9 @@ if (!hasMosquitto()) {
     await gateSpoof;
     await c.alertCount(from + 1);
     assert.equal(c.alerts.slice(from).map((a) => [a.ruleId, a.trigger, a.terminal, a.personId]), [['spoof', 'spoof', 'gate-1', 'carol']]);
+    const snapshotId = ((await gateSpoof).data as { snapshotId?: string }).snapshotId;
+    assert.type(snapshotId, 'string', 'the spoof event names its snapshot');
+    assert.is(c.alerts[from]!.snapshot, snapshotId);
   });
 
   test('tailgating: two faces through the door on one grant alert at the site; one face does not', async () => {

@@ -2,7 +2,7 @@
  * Anonymous identities: each unknown face a terminal reports (its template sealed to the
  * site key, opened by the caller) joins the nearest identity or starts one
  * (IncrementalClusterer), and becomes a sighting of it: when, which terminal, zone and
- * direction, and the stranger event whose face snapshot the terminal keeps. Centroids
+ * direction, and the face snapshot the stranger event names (kept on the terminal). Centroids
  * and the last few templates (the enrolment if staff register the person) are sealed at
  * rest. One writer: additions are applied one after another, in arrival order.
  */
@@ -23,6 +23,8 @@ export interface StrangerSighting {
   seq: number;
   zoneId: number | null;
   direction: string | null;
+  /** The face snapshot the stranger event names (on the terminal), if any. */
+  snapshotId?: string | null;
 }
 
 export interface SightingResult {
@@ -111,7 +113,7 @@ export class AnonymousIdentities {
       if (merged.length > 0) await mergeInto(tx, r.identityId, merged, seal);
       await tx
         .insertInto('anon_sightings')
-        .values({ identity_id: r.identityId, at: s.at, terminal_id: s.terminalId, event_seq: s.seq, zone_id: s.zoneId, direction: s.direction, similarity: r.similarity })
+        .values({ identity_id: r.identityId, at: s.at, terminal_id: s.terminalId, event_seq: s.seq, zone_id: s.zoneId, direction: s.direction, similarity: r.similarity, snapshot_id: s.snapshotId ?? null })
         .execute();
       await tx
         .insertInto('anon_templates')

@@ -70,7 +70,9 @@ export async function startCommunity(o: CommunityOptions): Promise<Community> {
     if (seen) return;
     const terminal = await getTerminal(o.store.db, e.terminal);
     const { zoneId, direction } = placeEvent(e, terminal ? { zone_id: terminal.zone_id, direction: terminal.direction } : undefined);
-    await identities.add({ template, model: parsed.data.model, at: e.ts, terminalId: e.terminal, seq: e.seq, zoneId, direction });
+    // Only the id: the JPEG stays sealed on the terminal (GET /api/community/identities/:id/snapshot).
+    const snapshotId = typeof e.data.snapshotId === 'string' && /^[0-9a-f]{1,64}$/.test(e.data.snapshotId) ? e.data.snapshotId : null;
+    await identities.add({ template, model: parsed.data.model, at: e.ts, terminalId: e.terminal, seq: e.seq, zoneId, direction, snapshotId });
   };
 
   const pushKey = async (id: string) => {

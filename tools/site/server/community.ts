@@ -5,19 +5,42 @@
  * of personal data and every decision is audited.
  */
 import type { FastifyInstance } from 'fastify';
-import { CONSENT_METHODS } from '@limen/sdk/protocol';
+import { CONSENT_METHODS, LIMITS } from '@limen/sdk/protocol';
 import { SiteError } from '../errors.js';
+import { terminalProblem } from '../console/plain.js';
 import type { Community } from '../community/service.js';
 import { confirmMoveOut, confirmRegister, listFindings, rejectFinding, type RegisterInput } from '../community/review.js';
 import { CHANGE_COLUMNS, CsvError, exportChanges, exportRegister, importRegister, parseCsv, REGISTER_COLUMNS, toCsv } from '../community/register.js';
 import { loadSettings, saveSettings, type CommunitySettings } from '../community/settings.js';
-import { RESIDENCY_ROLES } from '../store/index.js';
+import { RESIDENCY_ROLES, type SiteStore } from '../store/index.js';
 import { errorSchema } from './errors.js';
 
 const KEEPERS = ['admin', 'registrar'] as const;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
 const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
+const identityParams = { type: 'object', properties: { id: { type: 'string', pattern: '^anon-[0-9a-f-]{36}$' } }, required: ['id'] } as const;
+
+/**
+ * The sighting whose face snapshot stands for the identity: of those with a snapshot, the
+ * one most similar to the identity when it joined (the most typical view of the face: the
+ * events carry no image-quality score, and `score` is the similarity to the nearest enrolled
+ * person, which says nothing about the picture), the most recent on a tie; the sighting that
+ * started the identity (similarity -1) only when it is the only one with a snapshot.
+ */
+async function bestSnapshot(store: SiteStore, identityId: string) {
+  return (
+    (await store.db
+      .selectFrom('anon_sightings')
+      .select(['terminal_id', 'event_seq', 'snapshot_id', 'at'])
+      .where('identity_id', '=', identityId)
+      .where('snapshot_id', 'is not', null)
+      .orderBy('similarity', 'desc')
+      .orderBy('at', 'desc')
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
 
 export function communityRoutes(o: { community?: Community }) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -92,7 +115,7 @@ export function communityRoutes(o: { community?: Community }) {
       '/api/community/identities/:id',
       {
         preHandler: keepers,
-        schema: { summary: 'An anonymous identity’s sightings (no template is ever shown)', tags: ['community'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^anon-[0-9a-f-]{36}$' } }, required: ['id'] } },
+        schema: { summary: 'An anonymous identity’s sightings (no template is ever shown)', tags: ['community'], params: identityParams },
       },
       async (request) => {
         const identity = await store.db
@@ -103,12 +126,12 @@ export function communityRoutes(o: { community?: Community }) {
         if (!identity) throw new SiteError('NOT_FOUND', `no anonymous identity ${request.params.id}`);
         const sightings = await store.db
           .selectFrom('anon_sightings')
-          .select(['at', 'terminal_id', 'event_seq', 'zone_id', 'direction', 'similarity'])
+          .select(['at', 'terminal_id', 'event_seq', 'zone_id', 'direction', 'snapshot_id'])
           .where('identity_id', '=', identity.id)
           .orderBy('at', 'desc')
           .limit(1000)
           .execute();
-        const best = sightings.reduce<(typeof sightings)[number] | null>((b, s) => (b === null || s.similarity > b.similarity ? s : b), null);
+        const best = await bestSnapshot(store, identity.id);
         await app.audit(request, 'community.identity-read', `identity:${identity.id}`);
         return {
           id: identity.id,
@@ -116,10 +139,45 @@ export function communityRoutes(o: { community?: Community }) {
           firstSeen: identity.first_seen,
           lastSeen: identity.last_seen,
           promotedPersonId: identity.promoted_person_id,
-          // The face snapshot stays sealed on its terminal, kept with the stranger event.
-          bestSnapshot: best && { terminal: best.terminal_id, eventSeq: best.event_seq },
-          sightings: sightings.map((s) => ({ at: s.at, terminal: s.terminal_id, eventSeq: s.event_seq, zoneId: s.zone_id, direction: s.direction })),
+          // The face snapshot stays sealed on its terminal: GET …/snapshot fetches it on demand.
+          bestSnapshot: best && { terminal: best.terminal_id, eventSeq: best.event_seq, at: best.at },
+          sightings: sightings.map((s) => ({ at: s.at, terminal: s.terminal_id, eventSeq: s.event_seq, zoneId: s.zone_id, direction: s.direction, hasSnapshot: s.snapshot_id !== null })),
         };
+      },
+    );
+
+    // The best sighting's face snapshot, opened by its terminal on demand: the site keeps no
+    // copy. A picture of a person, so staff who keep the register only, and audited.
+    app.get<{ Params: { id: string } }>(
+      '/api/community/identities/:id/snapshot',
+      {
+        preHandler: keepers,
+        schema: {
+          summary: 'The face snapshot of an anonymous identity’s best sighting (JPEG), fetched from its terminal (audited); SNAPSHOT_GONE when the terminal no longer keeps it',
+          tags: ['community'],
+          params: identityParams,
+          response: { 200: { type: 'string', format: 'binary', description: 'image/jpeg' }, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        if (!(await store.db.selectFrom('anon_identities').select('id').where('id', '=', id).executeTakeFirst())) throw new SiteError('NOT_FOUND', `no anonymous identity ${id}`);
+        const best = await bestSnapshot(store, id);
+        if (!best?.snapshot_id) throw new SiteError('NOT_FOUND', `anonymous identity ${id} has no sighting with a snapshot`);
+        if (!app.site.fleet) throw new SiteError('CONFLICT', 'the site is not connected to the fleet (start it with --fleet URL)');
+        const terminal = best.terminal_id;
+        let jpeg: Buffer;
+        try {
+          jpeg = (await app.site.fleet.terminal(terminal).faceSnapshot(best.snapshot_id, { timeoutMs: 10_000 })).data;
+        } catch (err) {
+          const e = err as Error & { code?: string };
+          // Past the terminal's retention, evicted, or erased there: the site has no copy either.
+          if (e.code === 'NOT_FOUND') throw new SiteError('SNAPSHOT_GONE', `${terminal} no longer keeps this face snapshot (its retention)`);
+          throw new SiteError('CONFLICT', `${terminal}: ${terminalProblem(e)}`);
+        }
+        if (jpeg.byteLength > LIMITS.maxFaceSnapshotBytes) throw new SiteError('CONFLICT', `${terminal}: the snapshot is larger than ${LIMITS.maxFaceSnapshotBytes} bytes`);
+        await app.audit(request, 'community.identity-snapshot', `identity:${id}`, { terminal, eventSeq: best.event_seq, snapshot: best.snapshot_id });
+        return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, no-store').send(jpeg);
       },
     );
 

@@ -41,6 +41,8 @@ export interface AnonSightingTable {
   direction: string | null;
   /** Similarity of the face to the identity it joined (-1: it started it). */
   similarity: number;
+  /** The face snapshot the stranger event names (kept sealed on the terminal), if any. */
+  snapshot_id: string | null;
 }
 
 export interface CommunityFindingTable {

@@ -8,6 +8,7 @@ import { vehiclesMigration } from './migrations-vehicles.js';
 import { communityMigration } from './migrations-community.js';
 import { inspectionsMigration } from './migrations-inspections.js';
 import { alertListPhotosMigration } from './migrations-alert-photos.js';
+import { sightingSnapshotsMigration } from './migrations-sighting-snapshots.js';
 import { passRevocationsMigration } from './migrations-pass-revocations.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -165,6 +166,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0004_alert_state': alertState(),
     '0005_anonymous_identities': communityMigration(dialect),
     '0008_alert_list_photos': alertListPhotosMigration(),
+    '0010_sighting_snapshots': sightingSnapshotsMigration(),
     '0009_pass_revocations': passRevocationsMigration(),
   };
 }

@@ -5,6 +5,7 @@
  * suppression and audit, retention on a fake clock, and the register's export / import.
  * Templates here are synthetic unit vectors (the real-face path is in the e2e test).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,9 @@ import { startTerminal, type TestTerminal } from '../../../sdk/helpers/terminal.
 import { guard } from '../../../sdk/helpers/wait.js';
 import { FakeClock } from '../../../../hal/sim/fake-clock.js';
 import { DEFAULT_ABSENCE_SETTINGS } from '../../../../tools/site/community/tasks.js';
+import { FaceSnapshots, purgeSnapshotsBefore, sealedTemplateCodec, Store } from '../../../../firmware/store/index.js';
+import { facesOf } from '../../../firmware/face/frames.js';
+import { closeSharedEngine, cropAround, demoPhoto } from '../../../firmware/vision/fixtures.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -72,9 +76,19 @@ async function setUp() {
   await addResidency(store.db, { personId: 'alice', unitId: unit.id, role: 'owner', moveIn: T0 - 60 * DAY });
   await createStaff(store.db, { username: 'reg', role: 'registrar', password: PASSWORD });
   await createStaff(store.db, { username: 'boss', role: 'admin', password: PASSWORD });
+  await createStaff(store.db, { username: 'guard', role: 'guard', password: PASSWORD });
   const broker = await startAedes();
-  const doorIn = startTerminal(broker, { site: 'demo', id: 'door-in' });
-  const doorOut = startTerminal(broker, { site: 'demo', id: 'door-out' });
+  // Each door keeps its face snapshots sealed in its own store, as a terminal does.
+  const terminalStores: Store[] = [];
+  const snapshotStore = (id: string) => {
+    const key = randomBytes(32);
+    const s = Store.open({ path: ':memory:', terminalId: id, clock, templateCodec: sealedTemplateCodec(key) });
+    terminalStores.push(s);
+    return new FaceSnapshots(s, key);
+  };
+  const snaps = { 'door-in': snapshotStore('door-in'), 'door-out': snapshotStore('door-out') };
+  const doorIn = startTerminal(broker, { site: 'demo', id: 'door-in', faceSnapshots: snaps['door-in'] });
+  const doorOut = startTerminal(broker, { site: 'demo', id: 'door-out', faceSnapshots: snaps['door-out'] });
   const fleet = await Fleet.connect({ url: broker.url, site: 'demo' });
   const ingest = startIngest({ store, fleet });
   const galleries = siteGalleries({ store, fleet, now: () => clock.now() });
@@ -98,12 +112,19 @@ async function setUp() {
       headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, ...(body !== undefined && { 'content-type': 'application/json' }) },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    const text = await r.text();
-    return { status: r.status, text, json: (() => { try { return JSON.parse(text) as any; } catch { return null; } })() };
+    const bytes = Buffer.from(await r.arrayBuffer());
+    const text = bytes.toString('utf8');
+    return { status: r.status, text, bytes, contentType: r.headers.get('content-type'), json: (() => { try { return JSON.parse(text) as any; } catch { return null; } })() };
   };
-  /** A stranger at a door at time `at`, the template sealed to the site key as a terminal does. */
-  const stranger = async (t: TestTerminal, template: Float32Array, at: number) => {
-    const e = t.events.append({ type: 'face.stranger', result: 'denied', reason: 'stranger', ts: at, data: { score: 0.1, liveness: 0.9, template: sealStrangerTemplate(site.publicKey, template, 'faceplugin-0.0.1') } });
+  /**
+   * A stranger at a door at time `at`, the template sealed to the site key as a terminal does;
+   * with `jpeg`, the door keeps it as the event's face snapshot and the event names it.
+   */
+  const stranger = async (t: TestTerminal, template: Float32Array, at: number, jpeg?: Buffer) => {
+    const door = t === doorIn ? 'door-in' : 'door-out';
+    const snapshotId = jpeg ? snaps[door].add({ jpeg, ts: at }).id : undefined;
+    const data = { score: 0.1, liveness: 0.9, template: sealStrangerTemplate(site.publicKey, template, 'faceplugin-0.0.1'), ...(snapshotId && { snapshotId }) };
+    const e = t.events.append({ type: 'face.stranger', result: 'denied', reason: 'stranger', ts: at, data });
     await acked(t, e.seq);
   };
   const close = async () => {
@@ -115,6 +136,7 @@ async function setUp() {
     await doorOut.agent.stop();
     await broker.close();
     await store.close();
+    for (const s of terminalStores) s.close();
     rmSync(dir, { recursive: true, force: true });
   };
   /** The daily job may have run while the clock advanced: run the tasks now too and read the open queue. */
@@ -126,7 +148,7 @@ async function setUp() {
     assert.is(list.status, 200, list.text);
     return list.json.findings as Array<{ id: number; kind: string; subject: string; likelyZoneId: number | null; detail: Record<string, any>; personName?: string }>;
   };
-  return { dir, dbPath, store, clock, T0, unit, building, doorIn, doorOut, community, call, stranger, openFindings, close };
+  return { dir, dbPath, store, clock, T0, unit, building, doorIn, doorOut, snaps, terminalStores, community, call, stranger, openFindings, close };
 }
 
 /** Bob sleeps here: in at 20:00, out at 08:00, on `nights` nights from day 0. */
@@ -158,7 +180,7 @@ test('strangers become anonymous identities with sightings; templates sealed at 
     const view = await s.call('reg', 'GET', `/api/community/identities/${ids[1]!.id}`);
     assert.is(view.status, 200, view.text);
     assert.is(view.json.sightings.length, 4);
-    assert.equal(view.json.bestSnapshot.terminal === 'door-in' || view.json.bestSnapshot.terminal === 'door-out', true);
+    assert.is(view.json.bestSnapshot, null, 'no stranger event here named a face snapshot');
     assert.not.match(view.text, /centroid|template/);
     assert.is((await listAudit(s.store.db, { action: 'community.identity-read' }))[0]?.subject, `identity:${ids[1]!.id}`);
     // At rest only ciphertext: no 32-byte window of a sighting's vector in the database file or its WAL.
@@ -167,6 +189,49 @@ test('strangers become anonymous identities with sightings; templates sealed at 
     for (const f of files) for (let i = 0; i + 32 <= plain.length; i += 64) assert.is(f.indexOf(plain.subarray(i, i + 32)), -1);
     const raw = (await s.store.db.selectFrom('anon_templates').select('template').executeTakeFirstOrThrow()).template;
     assert.is(Buffer.from(raw, 'base64').length, 12 + 16 + 2048, 'iv, tag and the sealed float32 vector');
+  } finally {
+    await s.close();
+  }
+});
+
+test("an identity's best sighting's face snapshot comes from its terminal on demand, for register keepers only, audited, never stored on the site; SNAPSHOT_GONE once the terminal's retention took it", async () => {
+  const s = await setUp();
+  try {
+    // Real faces (the face-api demo photos), cut as a terminal's snapshot would be.
+    const photo = async (n: 3 | 5) => cropAround(await demoPhoto(n), (await facesOf(n))[0]!, { scale: 1.6, width: 120, jpegQuality: 70 });
+    const [first, best] = [await photo(3), await photo(5)];
+    // Bob starts his identity with one snapshot (similarity -1), joins it again with another,
+    // then once more without one: the joining sighting's is the best.
+    await s.stranger(s.doorIn, face(7, 0.3, 0), s.T0 + 20 * HOUR, first);
+    await s.stranger(s.doorOut, face(7, 0.3, 1), s.T0 + DAY + 8 * HOUR, best);
+    await s.stranger(s.doorIn, face(7, 0.3, 2), s.T0 + DAY + 20 * HOUR);
+    await s.stranger(s.doorIn, face(99, 0.3), s.T0 + 5 * HOUR);
+    await s.community.idle();
+    const [nobody, bob] = await s.store.db.selectFrom('anon_identities').select('id').orderBy('first_seen').execute();
+    const view = await s.call('reg', 'GET', `/api/community/identities/${bob!.id}`);
+    assert.is(view.status, 200, view.text);
+    assert.equal(view.json.sightings.map((x: { hasSnapshot: boolean }) => x.hasSnapshot), [false, true, true]);
+    assert.equal([view.json.bestSnapshot.terminal, view.json.bestSnapshot.at], ['door-out', s.T0 + DAY + 8 * HOUR]);
+
+    const got = await s.call('reg', 'GET', `/api/community/identities/${bob!.id}/snapshot`);
+    assert.is(got.status, 200, got.text);
+    assert.is(got.contentType, 'image/jpeg');
+    assert.ok(got.bytes.equals(best), "the best sighting's picture, as the terminal kept it");
+    const audited = await listAudit(s.store.db, { action: 'community.identity-snapshot' });
+    assert.equal([audited.length, audited[0]?.subject], [1, `identity:${bob!.id}`]);
+    // Not a copy on the site: no window of the picture in its database or WAL.
+    for (const f of [readFileSync(s.dbPath), readFileSync(`${s.dbPath}-wal`)]) assert.is(f.indexOf(best.subarray(best.length / 2, best.length / 2 + 48)), -1);
+
+    assert.is((await s.call('guard', 'GET', `/api/community/identities/${bob!.id}/snapshot`)).status, 403, 'a guard does not keep the register');
+    const none = await s.call('reg', 'GET', `/api/community/identities/${nobody!.id}/snapshot`);
+    assert.equal([none.status, none.json.error.code], [404, 'NOT_FOUND'], 'a sighting without a snapshot');
+    assert.is((await s.call('reg', 'GET', '/api/community/identities/anon-00000000-0000-0000-0000-000000000000/snapshot')).status, 404);
+    assert.is((await s.call('reg', 'GET', '/api/community/identities/x/snapshot')).status, 400);
+
+    // The door's retention deletes its snapshots: the site says so, with its own code.
+    for (const t of s.terminalStores) purgeSnapshotsBefore(t, s.T0 + 30 * DAY);
+    const gone = await s.call('reg', 'GET', `/api/community/identities/${bob!.id}/snapshot`);
+    assert.equal([gone.status, gone.json.error.code], [404, 'SNAPSHOT_GONE'], gone.text);
   } finally {
     await s.close();
   }
@@ -346,4 +411,5 @@ test('register export (CSV, JSON) and import: coded row errors, dry run, applied
   }
 });
 
+test.after(closeSharedEngine);
 test.run();

@@ -19,6 +19,10 @@ import { startIngest } from '../../tools/site/ingest.js';
 import { buildSiteServer } from '../../tools/site/server/index.js';
 import { addResidency, createPerson, createStaff, createUnit, createZone, openSiteStore, placeTerminal } from '../../tools/site/store/index.js';
 import { startAedes } from '../sdk/helpers/brokers.js';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { FaceSnapshots, sealedTemplateCodec, Store } from '../../firmware/store/index.js';
+import { demoPhoto } from '../firmware/vision/fixtures.js';
 import { startTerminal, type TestTerminal } from '../sdk/helpers/terminal.js';
 import { guard } from '../sdk/helpers/wait.js';
 import { ARTIFACTS, chromiumOrSkip, launchChromium, logInToSite } from './browser.js';
@@ -73,7 +77,12 @@ if (chromiumOrSkip('site review browser tests')) {
     await createStaff(store.db, { username: 'admin', role: 'admin', password: PASSWORD });
     const broker = await startAedes();
     const doorIn = startTerminal(broker, { site: 'demo', id: 'door-in' });
-    const doorOut = startTerminal(broker, { site: 'demo', id: 'door-out' });
+    // The out door keeps a real picture as each stranger's face snapshot, sealed, as a terminal does.
+    const snapKey = randomBytes(32);
+    const doorOutStore = Store.open({ path: ':memory:', terminalId: 'door-out', clock, templateCodec: sealedTemplateCodec(snapKey) });
+    const doorOutSnaps = new FaceSnapshots(doorOutStore, snapKey);
+    const picture = await sharp(await demoPhoto(3)).resize(120).jpeg({ quality: 70 }).toBuffer();
+    const doorOut = startTerminal(broker, { site: 'demo', id: 'door-out', faceSnapshots: doorOutSnaps });
     const fleet = await Fleet.connect({ url: broker.url, site: 'demo' });
     const ingest = startIngest({ store, fleet });
     const galleries = siteGalleries({ store, fleet, now: () => clock.now() });
@@ -86,7 +95,8 @@ if (chromiumOrSkip('site review browser tests')) {
       await Promise.all([doorIn.agent.whenConnected(), doorOut.agent.whenConnected()]);
       const sealed = strangerKeyPairFromSecret(SECRET).publicKey;
       const stranger = async (t: TestTerminal, template: Float32Array, at: number) => {
-        const e = t.events.append({ type: 'face.stranger', result: 'denied', reason: 'stranger', ts: at, data: { score: 0.1, liveness: 0.9, template: sealStrangerTemplate(sealed, template, 'faceplugin-0.0.1') } });
+        const snapshotId = t === doorOut ? doorOutSnaps.add({ jpeg: picture, ts: at }).id : undefined;
+        const e = t.events.append({ type: 'face.stranger', result: 'denied', reason: 'stranger', ts: at, data: { score: 0.1, liveness: 0.9, template: sealStrangerTemplate(sealed, template, 'faceplugin-0.0.1'), ...(snapshotId && { snapshotId }) } });
         await acked(t, e.seq);
       };
       /** Someone who sleeps here: in at `hour`:00, out at 08:00 the next day, six nights. */
@@ -116,6 +126,9 @@ if (chromiumOrSkip('site review browser tests')) {
       await bobCard.locator('.show-sightings').click();
       await bobCard.locator('table.sightings tbody tr').nth(11).waitFor();
       assert.is(await bobCard.locator('table.sightings tbody tr').count(), 12);
+      // Beside the finding, the best sighting's face snapshot, fetched from the out door.
+      await bobCard.locator('img.identity-snapshot[data-loaded=yes]').waitFor();
+      assert.ok((await bobCard.locator('img.identity-snapshot').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 'a picture, not a broken image');
       assert.match((await bobCard.locator('table.sightings tbody tr[data-terminal=door-out]').first().textContent())!, /door-out.*Maple Court \/ Building 1.*out/);
       const absentCard = page.locator('article.finding[data-kind=absent][data-subject=alice]');
       assert.match((await absentCard.textContent())!, /Alice Chen has not been seen for a long time.*absent for \d+ days \(threshold 13\)/s);
@@ -200,6 +213,7 @@ if (chromiumOrSkip('site review browser tests')) {
       await doorOut.agent.stop();
       await broker.close();
       await store.close();
+      doorOutStore.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

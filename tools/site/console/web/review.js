@@ -14,6 +14,19 @@ function Msg({ id, msg }) {
   return html`<div class=${`msg ${msg.ok ? 'ok' : 'err'}`} id=${id} role="status" data-code=${msg.code ?? ''}>${msg.text}</div>`;
 }
 
+/**
+ * The best sighting's face snapshot: the terminal keeps it (sealed, under its retention), the
+ * site fetches it for this view only (audited); past the terminal's retention it is gone.
+ */
+function BestSnapshot({ identity, best }) {
+  const { t } = useCtx();
+  const [state, setState] = useState('loading');
+  if (!best) return html`<p class="meta identity-no-snapshot">${t('rev.noSnapshot')}</p>`;
+  if (state === 'failed') return html`<p class="meta identity-no-snapshot">${t('rev.snapshotGone')}</p>`;
+  return html`<img class="snapshot identity-snapshot" alt=${t('rev.snapshot')} src=${`/api/community/identities/${identity}/snapshot`}
+    data-loaded=${state === 'loaded' ? 'yes' : 'no'} onLoad=${() => setState('loaded')} onError=${() => setState('failed')} />`;
+}
+
 /** Sightings of an anonymous identity: read (and audited) only when the reviewer asks. */
 function Sightings({ identity, zones }) {
   const { t, lang } = useCtx();
@@ -21,7 +34,7 @@ function Sightings({ identity, zones }) {
   const data = useLoad(async () => (open ? api('GET', `/api/community/identities/${identity}`) : null), [open, identity]);
   if (!open) return html`<button type="button" class="link show-sightings" onClick=${() => setOpen(true)}>${t('rev.showSightings')}</button>`;
   if (!data.data) return html`<${ErrorLine} error=${data.error} />`;
-  return html`<table class="sightings"><thead><tr><th>${t('rev.when')}</th><th>${t('rev.terminal')}</th><th>${t('rev.zone')}</th><th>${t('rev.direction')}</th></tr></thead><tbody>
+  return html`<${BestSnapshot} identity=${identity} best=${data.data.bestSnapshot} /><table class="sightings"><thead><tr><th>${t('rev.when')}</th><th>${t('rev.terminal')}</th><th>${t('rev.zone')}</th><th>${t('rev.direction')}</th></tr></thead><tbody>
     ${data.data.sightings.map((s) => html`<tr data-terminal=${s.terminal}><td>${dateTime(s.at, lang)}</td><td>${s.terminal}</td><td>${s.zoneId === null ? '—' : zonePath(zones, s.zoneId)}</td><td>${t(`rev.dir.${s.direction ?? 'unknown'}`)}</td></tr>`)}</tbody></table>`;
 }
 

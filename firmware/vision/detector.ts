@@ -3,6 +3,7 @@ import type { DetectModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import { nms, type ScoredBox } from './box.js';
 import type { RgbImage } from './image.js';
+import { InputBuffer } from './input-buffer.js';
 import { cropResizeNative } from './native-resize.js';
 import type { ModelSession } from './runtime.js';
 
@@ -22,7 +23,7 @@ export interface ReducedImage {
 
 export class FaceDetector {
   private readonly canvas: Uint8Array;
-  private readonly tensor: Float32Array;
+  private readonly input: InputBuffer;
   /** The shrunk copy made for each image detected on, kept while the image lives. */
   private readonly reduced = new WeakMap<RgbImage, ReducedImage>();
 
@@ -32,7 +33,7 @@ export class FaceDetector {
   ) {
     const { width, height } = spec.input;
     this.canvas = new Uint8Array(width * height * 3);
-    this.tensor = new Float32Array(3 * width * height);
+    this.input = new InputBuffer(3 * width * height);
   }
 
   /**
@@ -55,6 +56,7 @@ export class FaceDetector {
     const resized = (await cropResizeNative(img, { x: 0, y: 0, width: img.width, height: img.height }, rw, rh)).data;
     if (rw < img.width) this.reduced.set(img, { img: { width: rw, height: rh, data: resized }, sx: rw / img.width, sy: rh / img.height });
     const pad = this.spec.input.mean.map((m) => Math.round(m));
+    // The canvas is filled and read without an await in between: one is enough.
     const canvas = this.canvas;
     for (let i = 0; i < canvas.length; i += 3) {
       canvas[i] = pad[0] ?? 0;
@@ -62,8 +64,7 @@ export class FaceDetector {
       canvas[i + 2] = pad[2] ?? pad[0] ?? 0;
     }
     for (let y = 0; y < rh; y++) canvas.set(resized.subarray(y * rw * 3, (y + 1) * rw * 3), y * iw * 3);
-    toInputTensor({ width: iw, height: ih, channels: 3, data: canvas }, this.spec.input, this.tensor);
-    const out = await this.session.run(this.tensor);
+    const out = await this.input.with((buf) => this.session.run(toInputTensor({ width: iw, height: ih, channels: 3, data: canvas }, this.spec.input, buf)));
     const scores = out[this.spec.outputs.scores];
     const boxes = out[this.spec.outputs.boxes];
     if (!scores || !boxes) throw new TypeError(`detector: outputs ${this.spec.outputs.scores}/${this.spec.outputs.boxes} missing`);

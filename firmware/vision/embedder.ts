@@ -2,6 +2,7 @@
 import type { EmbedModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import type { RgbImage } from './image.js';
+import { InputBuffer } from './input-buffer.js';
 import type { ModelSession } from './runtime.js';
 
 export function l2Normalise(v: Float32Array): Float32Array {
@@ -46,13 +47,13 @@ export function meanEmbedding(list: readonly Float32Array[]): Float32Array {
 }
 
 export class Embedder {
-  private readonly tensor: Float32Array;
+  private readonly input: InputBuffer;
 
   constructor(
     private readonly session: ModelSession,
     readonly spec: EmbedModelSpec,
   ) {
-    this.tensor = new Float32Array(3 * spec.input.width * spec.input.height);
+    this.input = new InputBuffer(3 * spec.input.width * spec.input.height);
   }
 
   get size(): number {
@@ -61,8 +62,7 @@ export class Embedder {
 
   /** The L2-normalised embedding of an aligned face (size × size RGB). */
   async embed(aligned: RgbImage): Promise<Float32Array> {
-    toInputTensor({ ...aligned, channels: 3 }, this.spec.input, this.tensor);
-    const out = (await this.session.run(this.tensor))[this.spec.output];
+    const out = await this.input.with(async (buf) => (await this.session.run(toInputTensor({ ...aligned, channels: 3 }, this.spec.input, buf)))[this.spec.output]);
     if (!out || out.length !== this.spec.dims) throw new TypeError(`embed: output ${this.spec.output} is not ${this.spec.dims}-d`);
     return l2Normalise(out);
   }

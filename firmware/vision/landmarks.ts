@@ -3,6 +3,7 @@ import type { LandmarkModelSpec } from '../../models/manifest.js';
 import { toInputTensor } from '../../models/tensor.js';
 import type { Box } from './box.js';
 import type { RgbImage } from './image.js';
+import { InputBuffer } from './input-buffer.js';
 import { resizeRegion, type Rect } from './resample.js';
 import type { ModelSession } from './runtime.js';
 
@@ -16,13 +17,13 @@ export function landmarkCrop(box: Box, cropScale: number): Rect {
 }
 
 export class Landmarker {
-  private readonly tensor: Float32Array;
+  private readonly input: InputBuffer;
 
   constructor(
     private readonly session: ModelSession,
     readonly spec: LandmarkModelSpec,
   ) {
-    this.tensor = new Float32Array(spec.input.width * spec.input.height * (spec.input.colour === 'GRAY' ? 1 : 3));
+    this.input = new InputBuffer(spec.input.width * spec.input.height * (spec.input.colour === 'GRAY' ? 1 : 3));
   }
 
   /** 68 points as x0, y0, x1, y1, … in image pixels. */
@@ -30,8 +31,7 @@ export class Landmarker {
     const { width: iw, height: ih } = this.spec.input;
     const crop = landmarkCrop(box, this.spec.cropScale);
     const px = resizeRegion(img, 3, crop, iw, ih);
-    toInputTensor({ width: iw, height: ih, channels: 3, data: px }, this.spec.input, this.tensor);
-    const out = (await this.session.run(this.tensor))[this.spec.output];
+    const out = await this.input.with(async (buf) => (await this.session.run(toInputTensor({ width: iw, height: ih, channels: 3, data: px }, this.spec.input, buf)))[this.spec.output]);
     if (!out || out.length < 136) throw new TypeError(`landmarks: output ${this.spec.output} missing or short`);
     const pts = new Float32Array(136);
     for (let i = 0; i < 68; i++) {

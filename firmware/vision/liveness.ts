@@ -5,6 +5,7 @@ import { toInputTensor } from '../../models/tensor.js';
 import type { Box } from './box.js';
 import type { RgbImage } from './image.js';
 import type { ReducedImage } from './detector.js';
+import { InputBuffer } from './input-buffer.js';
 import { cropResizeNative, pixelBounds } from './native-resize.js';
 import { cropResize, type Rect } from './resample.js';
 import type { ModelSession } from './runtime.js';
@@ -141,24 +142,25 @@ export interface LivenessCropScorer {
 }
 
 export class LivenessScorer implements LivenessCropScorer {
-  private readonly tensor: Float32Array;
+  private readonly input: InputBuffer;
 
   constructor(
     private readonly session: ModelSession,
     readonly spec: LivenessModelSpec,
   ) {
-    this.tensor = new Float32Array(3 * spec.input.width * spec.input.height);
+    this.input = new InputBuffer(3 * spec.input.width * spec.input.height);
   }
 
   async scoreCrops(crops: readonly RgbImage[]): Promise<LivenessScore> {
     if (crops.length !== this.spec.cropScales.length) throw new TypeError(`liveness: ${crops.length} crops for ${this.spec.cropScales.length} scales`);
     const perScale: number[] = [];
-    for (const crop of crops) {
-      toInputTensor({ ...crop, channels: 3 }, this.spec.input, this.tensor);
-      const logits = (await this.session.run(this.tensor))[this.spec.output];
-      if (!logits || logits.length <= this.spec.liveClass) throw new TypeError(`liveness: output ${this.spec.output} missing or short`);
-      perScale.push(softmax(logits)[this.spec.liveClass]!);
-    }
+    await this.input.with(async (buf) => {
+      for (const crop of crops) {
+        const logits = (await this.session.run(toInputTensor({ ...crop, channels: 3 }, this.spec.input, buf)))[this.spec.output];
+        if (!logits || logits.length <= this.spec.liveClass) throw new TypeError(`liveness: output ${this.spec.output} missing or short`);
+        perScale.push(softmax(logits)[this.spec.liveClass]!);
+      }
+    });
     return { live: perScale.reduce((a, b) => a + b, 0) / perScale.length, perScale };
   }
 

@@ -95,8 +95,9 @@ if (chromiumOrSkip('site vehicles browser tests')) {
       const search = page.locator('#vehicle-search');
       await search.locator('input[name=plate]').fill('A1234S');
       await search.locator('button[type=submit]').click();
-      await page.waitForSelector('#vehicle-table tr[data-plate="京A12345"]');
-      assert.is(await page.locator('#vehicle-table tbody tr').count(), 1, 'only the matching car');
+      // The list held both cars before the search: wait until the search's answer replaced it.
+      await page.waitForFunction(() => document.querySelectorAll('#vehicle-table tbody tr').length === 1);
+      assert.is(await page.locator('#vehicle-table tbody tr[data-plate="京A12345"]').count(), 1, 'only the matching car');
       assert.match((await page.textContent('#vehicle-table tr[data-plate="京A12345"]'))!, /li.*blue/s);
       await search.locator('input[name=plate]').fill('');
       await search.locator('select[name=unitId]').selectOption({ label: '3-101' });

@@ -13,6 +13,10 @@
 // the context.
 // --calibrate DIR: the threshold is calibrated (liveness-calibration.ts) on DIR's live
 // recordings; a recording in both folders is left out of the evaluation.
+// Peer (unless --no-peer): @vladmandic/human's antispoof and liveness models (human-peer.ts)
+// score the same frames with its own detector and crop (the face whose box holds Limen's chosen
+// one's centre); each is fed through the same gate verdicts, fusion, approach rules and threshold
+// calibration, and its E2E lines and per-frame ROC AUC print next to Limen's.
 //
 // --live-only: DIR (searched recursively) holds live face photos only. Every detected face
 // is scored as captured and on synthetic hard-light variants of its photo (backlit, dim,
@@ -26,7 +30,8 @@ import { Command } from 'commander';
 import { iou, type Box, type ScoredBox } from '../../firmware/vision/box.js';
 import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
-import { histogram, percentile } from './eval.js';
+import { histogram, percentile, rocAuc } from './eval.js';
+import { loadHuman, peerScoreOf, type HumanPeer, type PeerSpoofScore } from './human-peer.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { LIVENESS_LEVELS, LIVENESS_THRESHOLDS, livenessCrop, livenessCrops, type LivenessLevel } from '../../firmware/vision/liveness.js';
 import { CALIBRATION_QUANTILE, LIVENESS_FLOOR, calibrateLiveness } from '../../firmware/vision/liveness-calibration.js';
@@ -50,6 +55,7 @@ const program = new Command()
   .option('--per-face', 'with --live-only: list every face of every variant')
   .option('--level <level>', `configured level (${LIVENESS_LEVELS.join(', ')})`, 'medium')
   .option('--threads <n>', 'onnxruntime intra-op threads per session', (v) => Number(v))
+  .option('--no-peer', 'with --dataset: skip the @vladmandic/human antispoof + liveness peer')
   .parse();
 const opts = program.opts<{
   dataset?: string;
@@ -61,6 +67,7 @@ const opts = program.opts<{
   perFace?: boolean;
   level: LivenessLevel;
   threads?: number;
+  peer: boolean;
 }>();
 
 interface FrameScore {
@@ -75,6 +82,16 @@ interface FrameScore {
   yaw?: number;
   /** Frame over face box: below the gate's minimum, the "frame" is a face crop. */
   context?: number;
+  /** The peer's scores of the same face (of its largest face when Limen found none). */
+  peer?: PeerSpoofScore;
+}
+
+/** Whose score decides: Limen's MiniFASNet, or the peer's antispoof (real) or liveness (live) model. */
+type Scorer = 'limen' | 'real' | 'live';
+const SCORER_NAMES: Record<Scorer, string> = { limen: 'limen MiniFASNet', real: 'peer human antispoof', live: 'peer human liveness' };
+
+function scoreOf(x: FrameScore, by: Scorer): number | undefined {
+  return by === 'limen' ? x.live : x.peer?.[by];
 }
 
 interface ScoredRecording extends Recording {
@@ -91,21 +108,23 @@ async function rawLiveness(engine: FaceEngine, img: RgbImage, box: Box): Promise
   return (await engine.livenessScorer.scoreCrops(await livenessCrops(img, box, engine.livenessScorer.spec, undefined, false))).live;
 }
 
-async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): Promise<ScoredRecording[]> {
+async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[], peer?: HumanPeer): Promise<ScoredRecording[]> {
   const out: ScoredRecording[] = [];
   for (const rec of recs) {
     const scores: FrameScore[] = [];
     for (const file of rec.frames) {
       const img = await decodeImage(readFileSync(file));
       const face = chooseFace((await engine.detect(img)).map((box) => ({ box })))?.box;
+      const peerFaces = peer ? await peer.faces(img) : [];
+      const peerScore = peer && peerScoreOf(peerFaces, face);
       if (!face) {
-        scores.push({ file, qualityOk: false, reason: 'no_face' });
+        scores.push({ file, qualityOk: false, reason: 'no_face', ...(peerScore && { peer: peerScore }) });
         continue;
       }
       // Scored even when the gate stops the face, for the distributions; the terminal would not.
       const a = await engine.analyseFace(img, face, { liveness: 'always', embed: 'never' });
       const liveRaw = await rawLiveness(engine, img, face);
-      scores.push({ file, live: a.liveness!.live, liveRaw, qualityOk: a.quality.ok, yaw: a.quality.metrics.yaw, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }) });
+      scores.push({ file, live: a.liveness!.live, liveRaw, qualityOk: a.quality.ok, yaw: a.quality.metrics.yaw, context: a.quality.metrics.context, ...(a.quality.reason && { reason: a.quality.reason }), ...(peerScore && { peer: peerScore }) });
     }
     const ctx = scores.filter((x) => x.context !== undefined).map((x) => x.context!);
     out.push({ ...rec, scores, crops: ctx.length > 0 && percentile(ctx, 0.5) < DEFAULT_QUALITY.minLivenessContext });
@@ -113,19 +132,26 @@ async function scoreRecordings(engine: FaceEngine, recs: readonly Recording[]): 
   return out;
 }
 
-/** The terminal's verdicts: per frame (gate, then threshold) and per approach (pad-approaches.ts). */
-function verdicts(rec: ScoredRecording, rules: ApproachRules): { frames: boolean[]; approaches: ApproachVerdict[]; unfinished: number } {
-  const evidence: FrameEvidence[] = rec.scores.map((x) => ({ usable: x.qualityOk && x.live !== undefined, ...(x.live !== undefined && { live: x.live }), ...(x.yaw !== undefined && { yaw: x.yaw }) }));
+/**
+ * The terminal's verdicts: per frame (gate, then threshold) and per approach (pad-approaches.ts).
+ * A peer's score goes through Limen's gate verdict and pose weights; a frame where the peer
+ * found no face at Limen's is unusable for it.
+ */
+function verdicts(rec: ScoredRecording, rules: ApproachRules, by: Scorer = 'limen'): { frames: boolean[]; approaches: ApproachVerdict[]; unfinished: number } {
+  const evidence: FrameEvidence[] = rec.scores.map((x) => {
+    const live = x.live === undefined ? undefined : scoreOf(x, by);
+    return { usable: x.qualityOk && live !== undefined, ...(live !== undefined && { live }), ...(x.yaw !== undefined && { yaw: x.yaw }) };
+  });
   const frames = evidence.map((x) => x.usable && x.live! >= rules.threshold);
   if (!rec.sequence) return { frames, approaches: stillApproaches(evidence, rules), unfinished: 0 };
   return { frames, ...replayApproaches(evidence, rules) };
 }
 
 /** Genuine scores of calibration recordings: fused per decided approach where they form sequences, else per usable frame. */
-function genuineScores(recs: readonly ScoredRecording[], rules: Omit<ApproachRules, 'threshold'>): number[] {
+function genuineScores(recs: readonly ScoredRecording[], rules: Omit<ApproachRules, 'threshold'>, by: Scorer = 'limen'): number[] {
   return recs
     .filter((r) => r.kind === 'live' && !r.crops)
-    .flatMap((r) => verdicts(r, { ...rules, threshold: 0 }).approaches.filter((a) => a.live !== undefined).map((a) => a.live!));
+    .flatMap((r) => verdicts(r, { ...rules, threshold: 0 }, by).approaches.filter((a) => a.live !== undefined).map((a) => a.live!));
 }
 
 const count = (vs: readonly ApproachVerdict[], o: ApproachVerdict['outcome']) => vs.filter((v) => v.outcome === o).length;
@@ -150,9 +176,13 @@ async function padDataset(dataset: string): Promise<void> {
   w(`bench:liveness  dataset ${resolve(dataset)}${opts.calibrate ? `, calibration ${resolve(opts.calibrate)}` : ''}`);
   w(`model ${engine.modelSet.models.liveness.description}, crop scales ${engine.modelSet.models.liveness.cropScales.join(' + ')}; machine ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`);
   if (overlap.length) w(`recordings in both sets, left out of the evaluation: ${overlap.map((r) => r.id).join(', ')}`);
-  const evalScored = await scoreRecordings(engine, evalRecs);
-  const calScored = await scoreRecordings(engine, calRecs);
+  const peer = opts.peer ? await loadHuman({ describe: false, antispoof: true }) : undefined;
+  if (peer) w(`peer ${peer.version}: its antispoof and liveness models on its own BlazeFace + face-mesh crop (scores rounded by human to 0.01), the face whose box holds the centre of Limen's chosen one; loaded in ${peer.loadMs.toFixed(0)} ms`);
+  const evalScored = await scoreRecordings(engine, evalRecs, peer);
+  const calScored = await scoreRecordings(engine, calRecs, peer);
   await engine.close();
+  await peer?.close();
+  const scorers: Scorer[] = peer ? ['limen', 'real', 'live'] : ['limen'];
 
   // The challenge (on by default at medium and high) asks from the floor up to the threshold.
   const rules: Omit<ApproachRules, 'threshold'> = {
@@ -160,26 +190,29 @@ async function padDataset(dataset: string): Promise<void> {
     maxFrames: opts.approach,
     ...(opts.level === 'medium' || opts.level === 'high' ? { challengeFloor: LIVENESS_FLOOR } : {}),
   };
-  let threshold = LIVENESS_THRESHOLDS[opts.level];
-  let how = `level "${opts.level}" threshold`;
-  if (opts.calibrate) {
-    const genuine = genuineScores(calScored, rules);
+  /** The level's threshold, or the one calibrated on the calibration recordings' genuine approaches by `by`'s scores. */
+  const thresholdFor = (by: Scorer): { threshold: number; how: string } => {
+    if (!opts.calibrate) return { threshold: LIVENESS_THRESHOLDS[opts.level], how: `level "${opts.level}" threshold` };
+    const genuine = genuineScores(calScored, rules, by);
     try {
       const c = calibrateLiveness(genuine, opts.level);
-      threshold = c.threshold;
-      how = `calibrated on ${c.approaches} genuine approaches/stills: p${100 * CALIBRATION_QUANTILE} ${fmt(c.quantileScore)}${c.boundedBy ? `, bounded by the ${c.boundedBy}` : ''} (floor ${LIVENESS_FLOOR}, level "${opts.level}" ${LIVENESS_THRESHOLDS[opts.level]})`;
+      return {
+        threshold: c.threshold,
+        how: `calibrated on ${c.approaches} genuine approaches/stills: p${100 * CALIBRATION_QUANTILE} ${fmt(c.quantileScore)}${c.boundedBy ? `, bounded by the ${c.boundedBy}` : ''} (floor ${LIVENESS_FLOOR}, level "${opts.level}" ${LIVENESS_THRESHOLDS[opts.level]})`,
+      };
     } catch (err) {
-      process.stderr.write(`bench:liveness: calibration: ${(err as Error).message}\n`);
+      process.stderr.write(`bench:liveness: calibration (${SCORER_NAMES[by]}): ${(err as Error).message}\n`);
       process.exit(2);
     }
-  }
+  };
+  const { threshold, how } = thresholdFor('limen');
   const r0: ApproachRules = { ...rules, threshold };
   w(
     `decision: quality gate, then live ≥ ${fmt(threshold)} (${how}); in a recording of numbered frames, an approach is decided as soon as it has ${rules.minFrames} usable frames ` +
       `(liveness fused, pose-weighted logit trimmed mean), and is undecided if it has not within ${rules.maxFrames} frames (--approach); separate stills are one approach each`,
   );
 
-  w('\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted/spoof/undecided');
+  w(`\nper recording: frames  face found  gate passed  live score p10/p50/p90 (all found faces)  frames accepted  approaches accepted/spoof/undecided${peer ? '  peer scores p50 (faces it found)' : ''}`);
   for (const r of [...calScored.map((x) => ({ ...x, id: `[cal] ${x.id}` })), ...evalScored]) {
     const found = r.scores.filter((x) => x.live !== undefined);
     const v = verdicts(r, r0);
@@ -187,7 +220,8 @@ async function padDataset(dataset: string): Promise<void> {
     w(
       `   ${r.id.padEnd(52)}${String(r.frames.length).padStart(4)}${String(found.length).padStart(6)}${String(r.scores.filter((x) => x.qualityOk).length).padStart(6)}   ` +
         `${lv.length ? [0.1, 0.5, 0.9].map((q) => fmt(percentile(lv, q))).join('/') : '-'}   ${pct(v.frames.filter(Boolean).length, v.frames.length).padEnd(16)} ` +
-        `${r.sequence ? `${count(v.approaches, 'accepted')}/${count(v.approaches, 'spoof')}/${count(v.approaches, 'undecided')}${v.unfinished ? ` (+${v.unfinished} trailing frames undecided at the end)` : ''}` : 'stills'}${r.crops ? '   FACE CROPS: not scorable, not counted' : ''}`,
+        `${r.sequence ? `${count(v.approaches, 'accepted')}/${count(v.approaches, 'spoof')}/${count(v.approaches, 'undecided')}${v.unfinished ? ` (+${v.unfinished} trailing frames undecided at the end)` : ''}` : 'stills'}${r.crops ? '   FACE CROPS: not scorable, not counted' : ''}` +
+        (peer ? `   peer real/live p50 ${(['real', 'live'] as const).map((k) => { const ps = r.scores.filter((x) => x.peer).map((x) => x.peer![k]); return ps.length ? fmt(percentile(ps, 0.5)) : '-'; }).join('/')}` : ''),
     );
   }
 
@@ -197,21 +231,51 @@ async function padDataset(dataset: string): Promise<void> {
     w(`\nface-crop recordings (${crops.map((r) => r.id).join(', ')}) are NOT SCORABLE: the detector's own tight crop leaves MiniFASNet none of the context it reads (crops of ${engine.modelSet.models.liveness.cropScales.join(' and ')}× the face; here median frame/face < ${DEFAULT_QUALITY.minLivenessContext}); a terminal's camera never gives such frames and its gate says "step back", so they are not counted end to end. Padding them makes the score follow the padding (replicated edges: all live; grey: all spoof).`);
   }
   w(`\nend to end, as the terminal decides (evaluation recordings that are camera frames; per approach, a still being one):`);
-  for (const kind of ['live', 'print', 'replay'] as const) {
-    const recs = counted.filter((r) => r.kind === kind);
-    const vs = recs.map((r) => verdicts(r, r0));
-    const unit = vs.flatMap((v) => v.approaches);
-    const frames = vs.flatMap((v) => v.frames);
-    const band = unit.filter((a) => a.challengeBand).length;
-    const took = unit.filter((a) => a.outcome !== 'undecided' && a.frames > 1).map((a) => a.frames);
-    // Undecided approaches stay in the denominator: a resident still shown a hint has not got in.
-    w(
-      `E2E ${kind} accepted: ${pct(count(unit, 'accepted'), unit.length)}   [spoof verdict ${count(unit, 'spoof')}${rules.challengeFloor !== undefined ? ` (${band} of them in the challenge band: asked to blink/turn)` : ''}, ` +
-        `undecided ${count(unit, 'undecided')}; frames accepted ${pct(frames.filter(Boolean).length, frames.length)}${took.length ? `; frames to a decision p50/max ${percentile(took, 0.5)}/${Math.max(...took)}` : ''}]`,
-    );
-  }
+  const e2e = (rules0: ApproachRules, by: Scorer, prefix: string) => {
+    for (const kind of ['live', 'print', 'replay'] as const) {
+      const recs = counted.filter((r) => r.kind === kind);
+      const vs = recs.map((r) => verdicts(r, rules0, by));
+      const unit = vs.flatMap((v) => v.approaches);
+      const frames = vs.flatMap((v) => v.frames);
+      const band = unit.filter((a) => a.challengeBand).length;
+      const took = unit.filter((a) => a.outcome !== 'undecided' && a.frames > 1).map((a) => a.frames);
+      // Undecided approaches stay in the denominator: a resident still shown a hint has not got in.
+      w(
+        `${prefix}E2E ${kind} accepted: ${pct(count(unit, 'accepted'), unit.length)}   [spoof verdict ${count(unit, 'spoof')}${rules.challengeFloor !== undefined ? ` (${band} of them in the challenge band: asked to blink/turn)` : ''}, ` +
+          `undecided ${count(unit, 'undecided')}; frames accepted ${pct(frames.filter(Boolean).length, frames.length)}${took.length ? `; frames to a decision p50/max ${percentile(took, 0.5)}/${Math.max(...took)}` : ''}]`,
+      );
+    }
+  };
+  e2e(r0, 'limen', '');
   const other = counted.filter((r) => r.kind === 'other').flatMap((r) => verdicts(r, r0).frames);
   if (other.length) w(`   other attacks accepted (frames): ${pct(other.filter(Boolean).length, other.length)}`);
+  for (const by of scorers.filter((x) => x !== 'limen')) {
+    const t = thresholdFor(by);
+    w(`\n${SCORER_NAMES[by]}, the same frames, gate verdicts, fusion and approach rules: live ≥ ${fmt(t.threshold)} (${t.how})`);
+    e2e({ ...rules, threshold: t.threshold }, by, `[${SCORER_NAMES[by]}] `);
+  }
+  if (peer) {
+    // Per frame, threshold-free: how well each model ranks live above attack on the same faces.
+    w('\nper-frame separation, live vs attack (print + replay + other), on the same faces: ROC AUC; live p5 / attack max');
+    const sets: Array<[string, FrameScore[]]> = [
+      ['camera frames, gate passed', counted.flatMap((r) => r.scores.map((x) => ({ ...x, kind: r.kind }))).filter((x) => x.qualityOk)],
+      ['camera frames, gate ignored', counted.flatMap((r) => r.scores.map((x) => ({ ...x, kind: r.kind })))],
+      ['face-crop recordings (not counted end to end)', crops.flatMap((r) => r.scores.map((x) => ({ ...x, kind: r.kind })))],
+    ];
+    for (const [label, xs0] of sets) {
+      // Only faces both sides scored, so the models are compared on one set.
+      const xs = (xs0 as Array<FrameScore & { kind: string }>).filter((x) => x.live !== undefined && x.peer !== undefined);
+      const liveXs = xs.filter((x) => x.kind === 'live');
+      const attackXs = xs.filter((x) => x.kind !== 'live');
+      if (!liveXs.length || !attackXs.length) continue;
+      w(`   ${label}: ${liveXs.length} live, ${attackXs.length} attack faces`);
+      for (const by of scorers) {
+        const g = liveXs.map((x) => scoreOf(x, by)!);
+        const i = attackXs.map((x) => scoreOf(x, by)!);
+        w(`     ${SCORER_NAMES[by].padEnd(22)} AUC ${fmt(rocAuc(g, i))}   live p5 ${fmt(percentile(g, 0.05))} / attack max ${fmt(Math.max(...i))}`);
+      }
+    }
+  }
 
   w('\nexposure normalisation of the liveness crop (face brought into luma 90–170 by a gamma curve), side by side on gate-passing frames:');
   for (const kind of ['live', 'print', 'replay', 'other'] as const) {

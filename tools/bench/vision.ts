@@ -8,18 +8,15 @@
 // with liveness against the peer with its antispoof + liveness models, and both without.
 // --degrade repeats everything on 4×-shrunk copies saved as JPEG q50.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import sharp from 'sharp';
 import { chooseFace } from '../../firmware/vision/enrol.js';
 import { FaceEngine } from '../../firmware/vision/engine.js';
 import { equalErrorRate, percentile, rocAuc, tarAtFar } from './eval.js';
+import { loadHuman } from './human-peer.js';
 import { decodeImage, type RgbImage } from '../../firmware/vision/image.js';
 import { Matcher } from '../../firmware/vision/matcher/index.js';
 import type { FaceDecision } from '../../firmware/vision/decisions.js';
@@ -172,58 +169,13 @@ interface Peer {
 }
 
 async function createPeer(withLiveness: boolean): Promise<Peer> {
-  const require = createRequire(import.meta.url);
-  // The package's "exports" map lacks ./dist/human.node-wasm.js: load it by path.
-  const humanPath = join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
-  const modelsDir = resolve(dirname(humanPath), '..', 'models');
-  const wasmDir = `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`;
-  // This build cannot load models from file://, so they are served on loopback.
-  const server: Server = createServer((req, res) => {
-    const name = basename(decodeURIComponent((req.url ?? '/').split('?')[0]!));
-    readFile(join(modelsDir, name)).then(
-      (b) => res.end(b),
-      () => {
-        res.statusCode = 404;
-        res.end();
-      },
-    );
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Human } = require(humanPath) as { Human: new (cfg: object) => HumanApi };
-  const human = new Human({
-    backend: 'wasm',
-    wasmPath: `file://${wasmDir}`,
-    modelBasePath: `http://127.0.0.1:${port}/`,
-    debug: false,
-    cacheSensitivity: 0, // no frame cache: every image is processed in full
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: { rotation: true, maxDetected: 10, minConfidence: 0.2, skipFrames: 0, skipTime: 0 },
-      mesh: { enabled: true },
-      iris: { enabled: false },
-      description: { enabled: true, skipFrames: 0, skipTime: 0 },
-      emotion: { enabled: false },
-      // Off for the plain comparison; on for the one that does Limen's work (its anti-spoof
-      // and liveness models, as Limen's MiniFASNet).
-      antispoof: { enabled: withLiveness, skipFrames: 0, skipTime: 0 },
-      liveness: { enabled: withLiveness, skipFrames: 0, skipTime: 0 },
-    },
-    body: { enabled: false },
-    hand: { enabled: false },
-    object: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
-  });
-  const t = performance.now();
-  await human.load();
-  const loadMs = performance.now() - t;
+  // Antispoof + liveness off for the plain comparison; on for the one that does Limen's work.
+  const peer = await loadHuman({ describe: true, antispoof: withLiveness });
+  const { human, loadMs } = peer;
   return {
     async run(samples, variant) {
       const r: RunResult = {
-        name: `peer @vladmandic/human@3.3.6 (tfjs-wasm ${human.tf.version_core ?? ''})${withLiveness ? ', antispoof + liveness on' : ''}`,
+        name: `peer ${peer.version}${withLiveness ? ', antispoof + liveness on' : ''}`,
         images: samples.length,
         detected: 0,
         embeddings: [],
@@ -237,21 +189,18 @@ async function createPeer(withLiveness: boolean): Promise<Peer> {
       };
       // One untimed pass first (kernels compiled, caches warm), as Limen gets.
       for (const s of samples) {
-        const warm = await decodeImage(s.bytes);
-        const wt = human.tf.tensor(Int32Array.from(warm.data), [1, warm.height, warm.width, 3], 'int32');
-        await human.detect(wt);
-        wt.dispose();
+        await peer.faces(await decodeImage(s.bytes));
       }
       for (const s of samples) {
         let t0 = performance.now();
         const img = await decodeImage(s.bytes);
         push(r.stages, 'decode', performance.now() - t0);
-        const tensor = human.tf.tensor(Int32Array.from(img.data), [1, img.height, img.width, 3], 'int32');
+        const tensor = peer.tensor(img);
         t0 = performance.now();
-        const res = await human.detect(tensor);
+        const found = (await human.detect(tensor)).face;
         push(r.stages, 'TOTAL', performance.now() - t0);
         tensor.dispose();
-        const faces = res.face.filter((f) => f.embedding && f.embedding.length > 0);
+        const faces = found.filter((f) => f.embedding && f.embedding.length > 0);
         const best = [...faces].sort((a, b) => Math.round(b.score * 100) - Math.round(a.score * 100) || b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
         if (!best) continue;
         r.detected++;
@@ -259,17 +208,8 @@ async function createPeer(withLiveness: boolean): Promise<Peer> {
       }
       return r;
     },
-    async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: () => peer.close(),
   };
-}
-
-interface HumanApi {
-  load(): Promise<void>;
-  detect(input: unknown): Promise<{ face: Array<{ score: number; box: [number, number, number, number]; embedding?: number[] }> }>;
-  tf: { tensor(data: Int32Array, shape: number[], dtype: string): { dispose(): void }; version_core?: string };
-  match: { similarity(a: number[], b: number[]): number };
 }
 
 // ---- report ----

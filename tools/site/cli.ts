@@ -48,7 +48,13 @@ export interface SiteOptions {
   shareGroup?: string;
   /** Days an alert is kept after its last sighting (default 90). */
   alertRetentionDays?: number;
-  /** The alert engine's, webhook retries' and retention's clock (tests: a fake one for multi-day rules). */
+  /**
+   * The site's clock: the API's and galleries' "now", the community tasks, the fleet's
+   * message stamps and request deadlines (`Fleet.connect({ now })`), and the alerts unless
+   * `alertClock` is given. Tests with terminals on a fake clock pass that clock.
+   */
+  clock?: AlertClock;
+  /** The alert engine's, webhook retries' and retention's clock (default `clock`; tests: a fake one for multi-day rules). */
   alertClock?: AlertClock;
   /** Runs on the store before the server starts (the demo community's seed). */
   prepare?: (store: SiteStore, secret: Buffer) => Promise<void>;
@@ -62,6 +68,8 @@ export interface RunningSite {
   alerts: AlertEngine | undefined;
   /** Webhook delivery of alerts (with a fleet; tests wait on its `idle`). */
   webhooks: WebhookDelivery | undefined;
+  /** The fresh-data service (tests wait on its `idle`). */
+  community: Community;
   stop(): Promise<void>;
 }
 
@@ -70,7 +78,9 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
   const logger = pino({ level: process.env.LIMEN_LOG_LEVEL ?? 'warn', base: { ns: 'limen:site' } });
   const secret = loadOrCreateSecret(o.secretFile ?? defaultSecretFile(database));
   const store = await openSiteStore(database);
-  const alertClock = o.alertClock ?? systemAlertClock;
+  const clock = o.clock ?? systemAlertClock;
+  const now = () => clock.now();
+  const alertClock = o.alertClock ?? clock;
   let fleet: Fleet | undefined;
   let ingest: Ingest | undefined;
   let presence: Presence | undefined;
@@ -92,6 +102,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         site: o.site ?? 'demo',
         logger,
         connectTimeoutMs: 10_000,
+        now,
         ...(signer && { signer }),
         ...(o.shareGroup !== undefined && { shareGroup: o.shareGroup, mqtt: { protocolVersion: 5 as const } }),
       });
@@ -103,7 +114,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       alerts = startAlertEngine({ store, source: ingest, presence: fleet, clock: alertClock, logger });
       webhooks = startWebhookDelivery({ store, source: alerts, clock: alertClock, logger });
       mqttAlerts = startMqttAlerts({ source: alerts, fleet, logger });
-      galleries = siteGalleries({ store, fleet, logger });
+      galleries = siteGalleries({ store, fleet, logger, now });
       const g = galleries;
       // A terminal that comes (back) online gets what it missed.
       fleet.onPresence((p) => {
@@ -111,7 +122,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
         if (p.online) void r.reconcileTerminal(p.terminal).catch((err: unknown) => logger.warn({ err, terminal: p.terminal }, 'site: pass revocation catch-up failed'));
       });
     }
-    community = await startCommunity({ store, secret, clock: systemAlertClock, logger, ...(fleet && { fleet }) });
+    community = await startCommunity({ store, secret, clock, logger, ...(fleet && { fleet }) });
     void community.purge().catch(() => undefined);
     // Gallery updates go out after the HTTP answer: a slow or offline terminal must not hold up the desk.
     const later = (what: string, run: () => Promise<unknown>) => async () => void run().catch((err: unknown) => logger.warn({ err }, `site: ${what} failed`));
@@ -122,8 +133,9 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       store,
       secret,
       logger,
+      now,
       ...(fleet && { fleet }),
-      ...(fleet && { push: (terminals: string[], rules: AccessRules) => pushAccessRules(fleet!, terminals, rules, (lastPush = Math.max(Date.now(), lastPush + 1))) }),
+      ...(fleet && { push: (terminals: string[], rules: AccessRules) => pushAccessRules(fleet!, terminals, rules, (lastPush = Math.max(now(), lastPush + 1))) }),
       ...(ingest && { ingest }),
       ...(alerts && { alerts }),
       ...(webhooks && { webhooks }),
@@ -150,6 +162,7 @@ export async function runSite(o: SiteOptions, out: Out): Promise<RunningSite> {
       fleet,
       alerts,
       webhooks,
+      community,
       stop: () =>
         (stopping ??= (async () => {
           await app.close();

@@ -14,11 +14,12 @@ import * as assert from 'uvu/assert';
 import { defaultConfig } from '../../../firmware/config/index.js';
 import { silentLogger } from '../../../firmware/log.js';
 import { Terminal } from '../../../firmware/terminal.js';
-import { runSite, type RunningSite } from '../../../tools/site/cli.js';
+import type { RunningSite } from '../../../tools/site/cli.js';
 import { createStaff, createZone, placeTerminal } from '../../../tools/site/store/index.js';
 import { startAedes } from '../../sdk/helpers/brokers.js';
 import { guard } from '../../sdk/helpers/wait.js';
 import { presentCard, seenOnline, zoneWhereHourIs } from '../../firmware/fleet/helpers/whole-terminals.js';
+import { runFleetSite } from './helpers/fleet-site.js';
 
 const PASSWORD = 'a long enough password';
 
@@ -29,28 +30,17 @@ test('POST /api/access-rules/push sets the rules on the terminals of a zone subt
   let site: RunningSite | undefined;
   try {
     const zones = { gate: 0, b3: 0, b4: 0 };
-    site = await runSite(
-      {
-        database: join(dir, 'site.db'),
-        secretFile: join(dir, 'site.key'),
-        port: 0,
-        console: false,
-        fleet: broker.url,
-        site: 'hq',
-        prepare: async (store) => {
-          await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
-          zones.gate = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
-          zones.b3 = (await createZone(store.db, { parentId: zones.gate, kind: 'building', name: 'B3' })).id;
-          zones.b4 = (await createZone(store.db, { parentId: zones.gate, kind: 'building', name: 'B4' })).id;
-          await placeTerminal(store.db, { id: 'gate-1', zoneId: zones.gate, role: 'gate', direction: 'both' });
-          await placeTerminal(store.db, { id: 'b3-door', zoneId: zones.b3, role: 'building-door', direction: 'in' });
-          await placeTerminal(store.db, { id: 'b4-door', zoneId: zones.b4, role: 'building-door', direction: 'in' });
-          // Placed but never started: its result says why it got nothing.
-          await placeTerminal(store.db, { id: 'b4-spare', zoneId: zones.b4, role: 'building-door', direction: 'in' });
-        },
-      },
-      () => {},
-    );
+    site = await runFleetSite(dir, broker.url, async (store) => {
+      await createStaff(store.db, { username: 'root', role: 'admin', password: PASSWORD });
+      zones.gate = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
+      zones.b3 = (await createZone(store.db, { parentId: zones.gate, kind: 'building', name: 'B3' })).id;
+      zones.b4 = (await createZone(store.db, { parentId: zones.gate, kind: 'building', name: 'B4' })).id;
+      await placeTerminal(store.db, { id: 'gate-1', zoneId: zones.gate, role: 'gate', direction: 'both' });
+      await placeTerminal(store.db, { id: 'b3-door', zoneId: zones.b3, role: 'building-door', direction: 'in' });
+      await placeTerminal(store.db, { id: 'b4-door', zoneId: zones.b4, role: 'building-door', direction: 'in' });
+      // Placed but never started: its result says why it got nothing.
+      await placeTerminal(store.db, { id: 'b4-spare', zoneId: zones.b4, role: 'building-door', direction: 'in' });
+    });
     const fleet = site.fleet!;
     const hours: Record<string, number> = { 'gate-1': 10, 'b3-door': 10, 'b4-door': 20 };
     for (const [id, hour] of Object.entries(hours)) {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import * as assert from 'uvu/assert';
 import { buildSiteServer } from '../../../tools/site/server/index.js';
 import { createPerson, createStaff, createZone, placeTerminal } from '../../../tools/site/store/index.js';
+import { rule as anyRule } from './helpers/alert-scenarios.js';
 import { onEveryDatabase } from './helpers/databases.js';
 
 const PASSWORD = 'a long enough password';
@@ -17,18 +18,8 @@ async function login(app: FastifyInstance, username: string) {
   return { cookie: res.cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': res.json().csrfToken as string };
 }
 
-const rule = (over: Record<string, unknown> = {}) => ({
-  name: 'Watch-list at the gate',
-  trigger: 'appears',
-  enabled: true,
-  lists: ['watch'],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'warning',
-  actions: { popup: true, webhooks: [], mqtt: false },
-  ...over,
-});
+/** The rule payload an admin PUTs; `over` may make it invalid. */
+const rule = (over: Record<string, unknown> = {}) => ({ ...anyRule({ name: 'Watch-list at the gate', lists: ['watch'] }), ...over });
 
 await onEveryDatabase('alert configuration', (test, open) => {
   test('lists, members, periods and versioned rules; invalid rules refused with a code; guards read only; changes audited', async () => {

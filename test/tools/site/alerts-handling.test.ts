@@ -14,22 +14,12 @@ import type { IngestedEvent } from '../../../tools/site/ingest.js';
 import { buildSiteServer } from '../../../tools/site/server/index.js';
 import { createStaff, createZone, insertEvent, placeTerminal, putAlertRule, type RuleDefinition } from '../../../tools/site/store/index.js';
 import { guard } from '../../sdk/helpers/wait.js';
+import { rule as anyRule } from './helpers/alert-scenarios.js';
 import { onEveryDatabase } from './helpers/databases.js';
 
 const PASSWORD = 'a long enough password';
 
-const rule = (over: Partial<RuleDefinition>): RuleDefinition => ({
-  name: 'r',
-  trigger: 'tamper',
-  enabled: true,
-  lists: [],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'critical',
-  actions: { popup: true, webhooks: [], mqtt: false },
-  ...over,
-});
+const rule = (over: Partial<RuleDefinition>): RuleDefinition => anyRule({ trigger: 'tamper', severity: 'critical', ...over });
 
 const nextMessage = (ws: WebSocket) => guard(new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d))))), 'live message');
 const opened = (ws: WebSocket) => guard(new Promise<void>((resolve, reject) => (ws.once('open', () => resolve()), ws.once('error', reject))), 'socket open');

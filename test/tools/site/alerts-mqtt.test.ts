@@ -10,24 +10,14 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Fleet, type ReceivedAlert } from '../../../sdk/src/index.js';
-import { runSite, type RunningSite } from '../../../tools/site/cli.js';
-import { addListMember, createPerson, createZone, placeTerminal, putAlertList, putAlertRule, type RuleDefinition } from '../../../tools/site/store/index.js';
+import type { RunningSite } from '../../../tools/site/cli.js';
+import { addListMember, createPerson, createZone, placeTerminal, putAlertList, putAlertRule } from '../../../tools/site/store/index.js';
 import { hasMosquitto, startAedes, startMosquitto } from '../../sdk/helpers/brokers.js';
 import { startTerminal, type TestTerminal } from '../../sdk/helpers/terminal.js';
 import { guard } from '../../sdk/helpers/wait.js';
-
-const rule = (over: Partial<RuleDefinition>): RuleDefinition => ({
-  name: 'r',
-  trigger: 'appears',
-  enabled: true,
-  lists: [],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'warning',
-  actions: { popup: true, webhooks: [], mqtt: false },
-  ...over,
-});
+import { seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
+import { rule } from './helpers/alert-scenarios.js';
+import { runFleetSite } from './helpers/fleet-site.js';
 
 test("an integrator subscribed through the SDK receives the site's alert of a rule with the mqtt action, on _alerts/{severity}/{trigger}; a rule without it publishes nothing", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-site-alerts-mqtt-'));
@@ -37,35 +27,22 @@ test("an integrator subscribed through the SDK receives the site's alert of a ru
   let integrator: Fleet | undefined;
   let zoneId = 0;
   try {
-    site = await runSite(
-      {
-        database: join(dir, 'site.db'),
-        secretFile: join(dir, 'site.key'),
-        port: 0,
-        console: false,
-        fleet: broker.url,
-        site: 'hq',
-        prepare: async (store, key) => {
-          zoneId = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
-          await placeTerminal(store.db, { id: 'gate-1', zoneId, role: 'gate', direction: 'in' });
-          await createPerson(store.db, key, { id: 'p-ann', name: 'Ann' });
-          await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'watch', zones: [] });
-          await addListMember(store.db, 'watch', 'p-ann');
-          await putAlertRule(store.db, 'watched', rule({ lists: ['watch'] }), null);
-          await putAlertRule(store.db, 'tailgate', rule({ trigger: 'tailgating', severity: 'critical', actions: { popup: true, webhooks: [], mqtt: true } }), null);
-        },
-      },
-      () => {},
-    );
+    site = await runFleetSite(dir, broker.url, async (store, key) => {
+      zoneId = (await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' })).id;
+      await placeTerminal(store.db, { id: 'gate-1', zoneId, role: 'gate', direction: 'in' });
+      await createPerson(store.db, key, { id: 'p-ann', name: 'Ann' });
+      await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'watch', zones: [] });
+      await addListMember(store.db, 'watch', 'p-ann');
+      await putAlertRule(store.db, 'watched', rule({ lists: ['watch'] }), null);
+      await putAlertRule(store.db, 'tailgate', rule({ trigger: 'tailgating', severity: 'critical', actions: { popup: true, webhooks: [], mqtt: true } }), null);
+    });
     integrator = await Fleet.connect({ url: broker.url, site: 'hq' });
     const got: ReceivedAlert[] = [];
     const first = new Promise<void>((resolve) => integrator!.alerts.on((a) => (got.push(a), resolve())));
     await integrator.alerts.whenSubscribed();
 
     const fleet = site.fleet!;
-    const online = guard(new Promise<void>((resolve) => {
-      const off = fleet.onPresence((p) => p.terminal === 'gate-1' && p.online && (off(), resolve()));
-    }), 'gate-1 online');
+    const online = guard(seenOnline(fleet, 'gate-1'), 'gate-1 online');
     terminal = startTerminal(broker, { site: 'hq', id: 'gate-1' });
     await online;
     await fleet.whenConsuming();

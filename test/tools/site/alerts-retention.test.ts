@@ -6,22 +6,13 @@
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../../../hal/sim/fake-clock.js';
 import { startAlertRetention } from '../../../tools/site/alerts/retention.js';
-import { addAlertNote, createWebhookEndpoint, enqueueDelivery, insertAlert, joinRecentAlert, putAlertRule, type RuleDefinition } from '../../../tools/site/store/index.js';
+import { addAlertNote, createWebhookEndpoint, enqueueDelivery, insertAlert, joinRecentAlert, putAlertRule } from '../../../tools/site/store/index.js';
+import { rule as anyRule } from './helpers/alert-scenarios.js';
 import { onEveryDatabase } from './helpers/databases.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 5, 9, 0, 0);
-const rule: RuleDefinition = {
-  name: 'strangers',
-  trigger: 'stranger',
-  enabled: true,
-  lists: [],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'warning',
-  actions: { popup: true, webhooks: [], mqtt: false },
-};
+const rule = anyRule({ name: 'strangers', trigger: 'stranger' });
 const alert = (at: number, snapshot: string, dedupeKey: string | null = null) => ({
   ruleId: 'strangers',
   ruleVersion: 1,

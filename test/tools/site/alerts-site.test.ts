@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { verifyWebhook, WEBHOOK_HEADERS } from '../../../tools/site/alerts/webhooks.js';
-import { runSite, type RunningSite } from '../../../tools/site/cli.js';
+import type { RunningSite } from '../../../tools/site/cli.js';
 import {
   addListMember,
   createPerson,
@@ -29,21 +29,14 @@ import {
 import { hasMosquitto, startAedes, startMosquitto } from '../../sdk/helpers/brokers.js';
 import { startTerminal, type TestTerminal } from '../../sdk/helpers/terminal.js';
 import { guard } from '../../sdk/helpers/wait.js';
+import { seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
+import { rule as anyRule } from './helpers/alert-scenarios.js';
+import { runFleetSite } from './helpers/fleet-site.js';
 
 const PASSWORD = 'a long enough password';
 
-const rule = (over: Partial<RuleDefinition>): RuleDefinition => ({
-  name: 'r',
-  trigger: 'appears',
-  enabled: true,
-  lists: [],
-  zones: [],
-  terminals: [],
-  periods: [],
-  severity: 'warning',
-  actions: { popup: true, webhooks: ['ops'], mqtt: false },
-  ...over,
-});
+/** A rule of the shared kind that also calls the 'ops' webhook. */
+const rule = (over: Partial<RuleDefinition>): RuleDefinition => anyRule({ actions: { popup: true, webhooks: ['ops'], mqtt: false }, ...over });
 
 test('a watched person and a tailgating alarm from a fleet agent pop up on /api/live and reach a signed webhook; an unlisted person does not', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'limen-site-alerts-'));
@@ -66,33 +59,20 @@ test('a watched person and a tailgating alarm from a fleet agent pop up on /api/
   let terminal: TestTerminal | undefined;
   let ws: WebSocket | undefined;
   try {
-    site = await runSite(
-      {
-        database: join(dir, 'site.db'),
-        secretFile: join(dir, 'site.key'),
-        port: 0,
-        console: false,
-        fleet: broker.url,
-        site: 'hq',
-        prepare: async (store, key) => {
-          await createStaff(store.db, { username: 'guard1', role: 'guard', password: PASSWORD });
-          const zone = await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' });
-          await placeTerminal(store.db, { id: 'gate-1', zoneId: zone.id, role: 'gate', direction: 'in' });
-          await createPerson(store.db, key, { id: 'p-ann', name: 'Ann' });
-          await createPerson(store.db, key, { id: 'p-bob', name: 'Bob' });
-          await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'watch', zones: [] });
-          await addListMember(store.db, 'watch', 'p-ann');
-          secret = (await createWebhookEndpoint(store.db, 'ops', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, Date.now())).secret;
-          await putAlertRule(store.db, 'watched', rule({ lists: ['watch'] }), null);
-          await putAlertRule(store.db, 'tailgate', rule({ trigger: 'tailgating', severity: 'critical' }), null);
-        },
-      },
-      () => {},
-    );
+    site = await runFleetSite(dir, broker.url, async (store, key) => {
+      await createStaff(store.db, { username: 'guard1', role: 'guard', password: PASSWORD });
+      const zone = await createZone(store.db, { parentId: null, kind: 'community', name: 'Gate' });
+      await placeTerminal(store.db, { id: 'gate-1', zoneId: zone.id, role: 'gate', direction: 'in' });
+      await createPerson(store.db, key, { id: 'p-ann', name: 'Ann' });
+      await createPerson(store.db, key, { id: 'p-bob', name: 'Bob' });
+      await putAlertList(store.db, { id: 'watch', name: 'Watch', purpose: 'watch', zones: [] });
+      await addListMember(store.db, 'watch', 'p-ann');
+      secret = (await createWebhookEndpoint(store.db, 'ops', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, Date.now())).secret;
+      await putAlertRule(store.db, 'watched', rule({ lists: ['watch'] }), null);
+      await putAlertRule(store.db, 'tailgate', rule({ trigger: 'tailgating', severity: 'critical' }), null);
+    });
     const fleet = site.fleet!;
-    const online = guard(new Promise<void>((resolve) => {
-      const off = fleet.onPresence((p) => p.terminal === 'gate-1' && p.online && (off(), resolve()));
-    }), 'gate-1 online');
+    const online = guard(seenOnline(fleet, 'gate-1'), 'gate-1 online');
     terminal = startTerminal(broker, { site: 'hq', id: 'gate-1' });
     await online;
     await fleet.whenConsuming();

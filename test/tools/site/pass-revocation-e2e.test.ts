@@ -17,11 +17,11 @@ import { newSigningKeyPem, trustedEntryFor } from '../../../firmware/security/fl
 import { Terminal } from '../../../firmware/terminal.js';
 import { issueVisitorPass } from '../../../sdk/src/index.js';
 import { signerFromPem } from '../../../sdk/src/protocol/index.js';
-import { runSite } from '../../../tools/site/cli.js';
 import { createStaff, createUnit, createZone, getPass, passTerminals, placeTerminal, registerVisitor } from '../../../tools/site/store/index.js';
 import { seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
 import { hasMosquitto, startMosquitto } from '../../sdk/helpers/brokers.js';
 import { guard, until } from '../../sdk/helpers/wait.js';
+import { runFleetSite } from './helpers/fleet-site.js';
 
 const PASSWORD = 'a long enough password';
 const HOUR = 3_600_000;
@@ -41,26 +41,14 @@ if (!hasMosquitto()) {
     writeFileSync(join(dir, 'fleet-keys.json'), JSON.stringify({ keys: [trustedEntryFor(pem)] }));
     const broker = await startMosquitto();
     const ids = { unit: 0 };
-    const site = await runSite(
-      {
-        database: join(dir, 'site.db'),
-        secretFile: join(dir, 'site.key'),
-        port: 0,
-        console: false,
-        fleet: broker.url,
-        site: 'hq',
-        signingKey: join(dir, 'signing.pem'),
-        prepare: async (store) => {
-          await createStaff(store.db, { username: 'desk', role: 'admin', password: PASSWORD });
-          const community = await createZone(store.db, { parentId: null, kind: 'community', name: 'Maple' });
-          const building = await createZone(store.db, { parentId: community.id, kind: 'building', name: 'B1' });
-          ids.unit = (await createUnit(store.db, { zoneId: building.id, kind: 'flat', label: '1-101' })).id;
-          await placeTerminal(store.db, { id: 'gate-1', zoneId: community.id, role: 'gate', direction: 'in' });
-          await placeTerminal(store.db, { id: 'door-1', zoneId: building.id, role: 'building-door', direction: 'in' });
-        },
-      },
-      () => {},
-    );
+    const site = await runFleetSite(dir, broker.url, async (store) => {
+      await createStaff(store.db, { username: 'desk', role: 'admin', password: PASSWORD });
+      const community = await createZone(store.db, { parentId: null, kind: 'community', name: 'Maple' });
+      const building = await createZone(store.db, { parentId: community.id, kind: 'building', name: 'B1' });
+      ids.unit = (await createUnit(store.db, { zoneId: building.id, kind: 'flat', label: '1-101' })).id;
+      await placeTerminal(store.db, { id: 'gate-1', zoneId: community.id, role: 'gate', direction: 'in' });
+      await placeTerminal(store.db, { id: 'door-1', zoneId: building.id, role: 'building-door', direction: 'in' });
+    }, { signingKey: join(dir, 'signing.pem') });
     const fleet = site.fleet!;
     const config = (id: string) =>
       defaultConfig(id, {

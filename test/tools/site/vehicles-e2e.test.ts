@@ -22,12 +22,12 @@ import type { StoredEvent } from '../../../firmware/store/index.js';
 import { Terminal } from '../../../firmware/terminal.js';
 import { PushPlateReader } from '../../../hal/plate/index.js';
 import type { AlertView } from '../../../tools/site/alerts/view.js';
-import { runSite } from '../../../tools/site/cli.js';
 import type { LiveMessage } from '../../../tools/site/server/live.js';
 import { addListPlate, addResidency, createPerson, createStaff, createUnit, createZone, placeTerminal, putAlertList, putAlertRule } from '../../../tools/site/store/index.js';
 import { seenOnline } from '../../firmware/fleet/helpers/whole-terminals.js';
 import { hasMosquitto, startMosquitto } from '../../sdk/helpers/brokers.js';
 import { guard, until } from '../../sdk/helpers/wait.js';
+import { runFleetSite } from './helpers/fleet-site.js';
 
 const PASSWORD = 'a long enough password';
 /** Long enough for the guard's answer to cross the site and the broker on a busy machine. */
@@ -43,36 +43,25 @@ if (!hasMosquitto()) {
     const dir = mkdtempSync(join(tmpdir(), 'limen-vehicles-e2e-'));
     const broker = await startMosquitto();
     const ids = { community: 0 };
-    const site = await runSite(
-      {
-        database: join(dir, 'site.db'),
-        secretFile: join(dir, 'site.key'),
-        port: 0,
-        console: false,
-        fleet: broker.url,
-        site: 'hq',
-        prepare: async (store, key) => {
-          await createStaff(store.db, { username: 'admin', role: 'admin', password: PASSWORD });
-          const community = await createZone(store.db, { parentId: null, kind: 'community', name: 'Maple' });
-          ids.community = community.id;
-          const building = await createZone(store.db, { parentId: community.id, kind: 'building', name: 'B3' });
-          const unit = await createUnit(store.db, { zoneId: building.id, kind: 'flat', label: '3-101' });
-          await createPerson(store.db, key, { id: 'li', name: 'Li Wei' }, 0);
-          await addResidency(store.db, { personId: 'li', unitId: unit.id, role: 'owner', moveIn: 0 });
-          // The community's vehicle entrance: on the way to every resident's home, so their plates are sent there.
-          await placeTerminal(store.db, { id: 'gate-1', zoneId: community.id, role: 'vehicle-gate', direction: 'in' });
-          await putAlertList(store.db, { id: 'stolen', name: 'Stolen cars', purpose: 'watch', zones: [] });
-          await addListPlate(store.db, 'stolen', '京B88888', null, Date.now());
-          await putAlertRule(
-            store.db,
-            'watched-plates',
-            { name: 'Watched plates', trigger: 'plate-appears', enabled: true, lists: ['stolen'], zones: [community.id], terminals: [], periods: [], severity: 'critical', actions: { popup: true, webhooks: [], mqtt: false } },
-            null,
-          );
-        },
-      },
-      () => {},
-    );
+    const site = await runFleetSite(dir, broker.url, async (store, key) => {
+      await createStaff(store.db, { username: 'admin', role: 'admin', password: PASSWORD });
+      const community = await createZone(store.db, { parentId: null, kind: 'community', name: 'Maple' });
+      ids.community = community.id;
+      const building = await createZone(store.db, { parentId: community.id, kind: 'building', name: 'B3' });
+      const unit = await createUnit(store.db, { zoneId: building.id, kind: 'flat', label: '3-101' });
+      await createPerson(store.db, key, { id: 'li', name: 'Li Wei' }, 0);
+      await addResidency(store.db, { personId: 'li', unitId: unit.id, role: 'owner', moveIn: 0 });
+      // The community's vehicle entrance: on the way to every resident's home, so their plates are sent there.
+      await placeTerminal(store.db, { id: 'gate-1', zoneId: community.id, role: 'vehicle-gate', direction: 'in' });
+      await putAlertList(store.db, { id: 'stolen', name: 'Stolen cars', purpose: 'watch', zones: [] });
+      await addListPlate(store.db, 'stolen', '京B88888', null, Date.now());
+      await putAlertRule(
+        store.db,
+        'watched-plates',
+        { name: 'Watched plates', trigger: 'plate-appears', enabled: true, lists: ['stolen'], zones: [community.id], terminals: [], periods: [], severity: 'critical', actions: { popup: true, webhooks: [], mqtt: false } },
+        null,
+      );
+    });
     const fleet = site.fleet!;
     const online = seenOnline(fleet, 'gate-1');
     // Unknown plates ask the guard, who has GUARD_WAIT_MS to answer from the console.

@@ -1,5 +1,4 @@
 /** Shared pieces of the alert scenario tests through sim terminals: the site, rules, terminal events and the alerts it raised. */
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { SimInput } from '../../../../hal/sim/input.js';
 import type { StoredEvent } from '../../../../firmware/store/index.js';
@@ -7,16 +6,14 @@ import type { Terminal } from '../../../../firmware/terminal.js';
 import type { AlertClock } from '../../../../tools/site/alerts/clock.js';
 import type { AlertEngine } from '../../../../tools/site/alerts/engine.js';
 import type { AlertView } from '../../../../tools/site/alerts/view.js';
-import { runSite, type RunningSite, type SiteOptions } from '../../../../tools/site/cli.js';
+import type { RunningSite, SiteOptions } from '../../../../tools/site/cli.js';
 import { createZone, placeTerminal, type Database, type RuleDefinition } from '../../../../tools/site/store/index.js';
 import { guard } from '../../../sdk/helpers/wait.js';
+import { runFleetSite } from './fleet-site.js';
 
 /** `limen site` on a SQLite database in `dir`, no console, its fleet site 'hq' on `brokerUrl`, alerts on `clock`. */
 export function runAlertSite(dir: string, brokerUrl: string, clock: AlertClock, prepare: SiteOptions['prepare']): Promise<RunningSite> {
-  return runSite(
-    { database: join(dir, 'site.db'), secretFile: join(dir, 'site.key'), port: 0, console: false, fleet: brokerUrl, site: 'hq', alertClock: clock, ...(prepare && { prepare }) },
-    () => {},
-  );
+  return runFleetSite(dir, brokerUrl, prepare, { alertClock: clock });
 }
 
 /** Zones Gate and Garage, with the gate terminals gate-1 and garage-1 placed in them. */

@@ -1,9 +1,10 @@
 import type { Clock, TimerHandle } from '../../hal/clock.js';
-import { Listeners, type Unsubscribe } from '../../hal/events.js';
+import type { Unsubscribe } from '../../hal/events.js';
 import type { DigitalInput } from '../../hal/input.js';
 import type { DigitalOutput } from '../../hal/output.js';
 import { child, type Logger } from '../log.js';
 import { resolveBarrierConfig, type BarrierConfig } from './barrier-config.js';
+import { DeviceEvents } from './device-events.js';
 
 /** Who raised the barrier: an access decision at this gate, an operator (the fleet's unlock, a guard), or the fire input. */
 export type BarrierOpenSource = 'grant' | 'remote' | 'fire';
@@ -71,10 +72,8 @@ export class BarrierController {
   private readonly clock: Clock;
   private config: BarrierConfig;
   private readonly log: Logger;
-  private readonly handlers: Listeners<BarrierEvent>;
+  private readonly events: DeviceEvents<BarrierEvent>;
   private readonly unsubscribes: Unsubscribe[] = [];
-  private readonly queue: BarrierEvent[] = [];
-  private flushing = false;
   private closed = false;
 
   private up = false;
@@ -99,8 +98,8 @@ export class BarrierController {
     this.clock = clock;
     this.config = resolveBarrierConfig(options.config);
     this.log = child(logger, 'barrier');
-    this.handlers = new Listeners((err, event) => this.log.error({ err, event: event.type }, 'barrier event handler threw'));
-    if (onEvent) this.handlers.add(onEvent);
+    this.events = new DeviceEvents(this.log, 'barrier');
+    if (onEvent) this.events.add(onEvent);
     this.present = vehicleDetector.state;
     this.unsubscribes.push(vehicleDetector.onChange((e) => this.onDetector(e.active)));
     if (fire) {
@@ -141,8 +140,7 @@ export class BarrierController {
   }
 
   onEvent(handler: (event: BarrierEvent) => void): Unsubscribe {
-    if (this.closed) return () => {};
-    return this.handlers.add(handler);
+    return this.events.add(handler);
   }
 
   /**
@@ -156,8 +154,7 @@ export class BarrierController {
     for (const off of this.unsubscribes) off();
     this.closeTimer?.cancel();
     this.heldTimer?.cancel();
-    this.handlers.clear();
-    this.queue.length = 0;
+    this.events.close();
   }
 
   private onDetector(active: boolean): void {
@@ -209,7 +206,7 @@ export class BarrierController {
     this.up = true;
     this.upSince = this.clock.now();
     this.write(true);
-    this.emit({ type: 'barrier.opened', at: this.upSince, source });
+    this.events.emit({ type: 'barrier.opened', at: this.upSince, source });
     if (!this.fireActive) this.armHeld();
   }
 
@@ -234,10 +231,10 @@ export class BarrierController {
     this.heldTimer = null;
     const at = this.clock.now();
     this.write(false);
-    this.emit({ type: 'barrier.closed', at, reason });
+    this.events.emit({ type: 'barrier.closed', at, reason });
     if (this.heldAlarm) {
       this.heldAlarm = false;
-      this.emit({ type: 'alarm.barrier-held-cleared', at, openMs: at - this.upSince });
+      this.events.emit({ type: 'alarm.barrier-held-cleared', at, openMs: at - this.upSince });
     }
   }
 
@@ -248,28 +245,12 @@ export class BarrierController {
       if (!this.up || this.heldAlarm) return;
       this.heldAlarm = true;
       const at = this.clock.now();
-      this.emit({ type: 'alarm.barrier-held', at, openMs: at - this.upSince });
+      this.events.emit({ type: 'alarm.barrier-held', at, openMs: at - this.upSince });
     }, this.config.heldOpenMs);
   }
 
   private write(active: boolean): void {
     // Writes apply in call order (DigitalOutput contract); a failed one is logged.
     this.relay.set(active).catch((err: unknown) => this.log.error({ err, active }, 'barrier relay write failed'));
-  }
-
-  private emit(event: BarrierEvent): void {
-    if (this.closed) return;
-    this.queue.push(event);
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        if (next.type === 'alarm.barrier-held') this.log.warn({ event: next }, next.type);
-        else this.log.info({ event: next }, next.type);
-        this.handlers.emit(next);
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 }

@@ -1,9 +1,10 @@
 import type { Clock, TimerHandle } from '../../hal/clock.js';
-import { Listeners, type Unsubscribe } from '../../hal/events.js';
+import type { Unsubscribe } from '../../hal/events.js';
 import type { DigitalInput } from '../../hal/input.js';
 import type { DigitalOutput } from '../../hal/output.js';
 import { child, type Logger } from '../log.js';
 import { resolveDoorConfig, type DoorConfig } from './config.js';
+import { DeviceEvents } from './device-events.js';
 import type { DoorAlarm, DoorEvent, LockReason, UnlockSource } from './events.js';
 import { RelayGuard } from './relay-guard.js';
 
@@ -81,10 +82,8 @@ export class DoorController {
   private config: DoorConfig;
   private readonly log: Logger;
   private readonly guard: RelayGuard;
-  private readonly handlers: Listeners<DoorEvent>;
+  private readonly events: DeviceEvents<DoorEvent>;
   private readonly unsubscribes: Unsubscribe[] = [];
-  private readonly queue: DoorEvent[] = [];
-  private flushing = false;
   private closed = false;
 
   private unlock: Unlock | null = null;
@@ -108,8 +107,8 @@ export class DoorController {
     this.config = resolveDoorConfig(options.config);
     this.clock = clock;
     this.log = child(logger, 'door');
-    this.handlers = new Listeners((err, event) => this.log.error({ err, event: event.type }, 'door event handler threw'));
-    if (onEvent) this.handlers.add(onEvent);
+    this.events = new DeviceEvents(this.log, 'door');
+    if (onEvent) this.events.add(onEvent);
     this.guard = new RelayGuard({
       relay,
       clock,
@@ -191,8 +190,7 @@ export class DoorController {
   /** Subscribes to door events. Handlers run synchronously; one that throws is logged and skipped. */
   onEvent(handler: (event: DoorEvent) => void): Unsubscribe {
     if (typeof handler !== 'function') throw new TypeError('onEvent takes a function');
-    if (this.closed) return () => {};
-    return this.handlers.add(handler);
+    return this.events.add(handler);
   }
 
   /**
@@ -206,8 +204,7 @@ export class DoorController {
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     this.relockTimer?.cancel();
     this.heldTimer?.cancel();
-    this.handlers.clear();
-    this.queue.length = 0;
+    this.events.close();
     this.unlock = null;
     await this.guard.close();
   }
@@ -227,7 +224,7 @@ export class DoorController {
     this.unlock = { since: now, until };
     this.guard.request(true);
     this.armRelock(until - now);
-    this.emit({ type: 'door.unlocked', at: now, source });
+    this.events.emit({ type: 'door.unlocked', at: now, source });
   }
 
   private lock(reason: LockReason): void {
@@ -236,7 +233,7 @@ export class DoorController {
     this.relockTimer?.cancel();
     this.relockTimer = null;
     this.guard.request(false);
-    this.emit({ type: 'door.locked', at: this.clock.now(), reason });
+    this.events.emit({ type: 'door.locked', at: this.clock.now(), reason });
   }
 
   private armRelock(ms: number): void {
@@ -250,7 +247,7 @@ export class DoorController {
   private onExitPress(): void {
     const now = this.clock.now();
     const unlocks = this.config.exitButtonUnlocks;
-    this.emit({ type: 'door.exit-request', at: now, unlocks });
+    this.events.emit({ type: 'door.exit-request', at: now, unlocks });
     if (unlocks) this.unlockFor(this.config.unlockMs, 'exit');
     else this.exitExcusedUntil = now + this.config.unlockMs;
   }
@@ -261,7 +258,7 @@ export class DoorController {
     const now = this.clock.now();
     if (open) {
       this.openedAt = now;
-      this.emit({ type: 'door.opened', at: now });
+      this.events.emit({ type: 'door.opened', at: now });
       const excused = this.exitExcusedUntil !== null && now < this.exitExcusedUntil;
       this.exitExcusedUntil = null; // one exit request excuses one opening
       if (!this.unlock && !excused) this.raise('forced-open', { type: 'alarm.forced-open', at: now });
@@ -273,9 +270,9 @@ export class DoorController {
     this.openedAt = null;
     this.heldTimer?.cancel();
     this.heldTimer = null;
-    this.emit({ type: 'door.closed', at: now });
-    if (this.clear('held-open')) this.emit({ type: 'alarm.held-open-cleared', at: now, openMs });
-    if (this.clear('forced-open')) this.emit({ type: 'alarm.forced-open-cleared', at: now });
+    this.events.emit({ type: 'door.closed', at: now });
+    if (this.clear('held-open')) this.events.emit({ type: 'alarm.held-open-cleared', at: now, openMs });
+    if (this.clear('forced-open')) this.events.emit({ type: 'alarm.forced-open-cleared', at: now });
   }
 
   /**
@@ -299,13 +296,13 @@ export class DoorController {
     this.fireActive = active;
     const now = this.clock.now();
     if (!active) {
-      this.emit({ type: 'fire.cleared', at: now });
+      this.events.emit({ type: 'fire.cleared', at: now });
       if (this.unlock?.until === null) this.lock('fire-cleared');
       this.armHeldOpen();
       return;
     }
     const release = this.config.lock === 'fail-safe';
-    this.emit({ type: 'fire.release', at: now, doorReleased: release });
+    this.events.emit({ type: 'fire.release', at: now, doorReleased: release });
     this.heldTimer?.cancel();
     this.heldTimer = null;
     if (!release) return;
@@ -317,7 +314,7 @@ export class DoorController {
     }
     this.unlock = { since: now, until: null };
     this.guard.request(true);
-    this.emit({ type: 'door.unlocked', at: now, source: 'fire' });
+    this.events.emit({ type: 'door.unlocked', at: now, source: 'fire' });
   }
 
   private onTamper(active: boolean): void {
@@ -325,14 +322,14 @@ export class DoorController {
     this.tamperActive = active;
     const at = this.clock.now();
     if (active) this.raise('tamper', { type: 'alarm.tamper', at });
-    else if (this.clear('tamper')) this.emit({ type: 'alarm.tamper-cleared', at });
+    else if (this.clear('tamper')) this.events.emit({ type: 'alarm.tamper-cleared', at });
   }
 
   /** The guard cut the relay: the state machine failed to relock in time. Resync with the relay. */
   private onRelayCut(energisedMs: number): void {
     const at = this.clock.now();
     this.log.error({ energisedMs, maxEnergiseMs: this.config.maxEnergiseMs }, 'relay guard cut the relay');
-    this.emit({ type: 'alarm.relay-max-energise', at, energisedMs });
+    this.events.emit({ type: 'alarm.relay-max-energise', at, energisedMs });
     if (this.unlock) this.lock('relay-cut');
     else this.guard.request(false);
   }
@@ -340,7 +337,7 @@ export class DoorController {
   private raise(alarm: DoorAlarm, event: DoorEvent): void {
     if (this.alarms.includes(alarm)) return;
     this.alarms.push(alarm);
-    this.emit(event);
+    this.events.emit(event);
   }
 
   private clear(alarm: DoorAlarm): boolean {
@@ -348,25 +345,5 @@ export class DoorController {
     if (i < 0) return false;
     this.alarms.splice(i, 1);
     return true;
-  }
-
-  /**
-   * Events queue while one is being delivered, so a handler that acts on the door
-   * (e.g. grants from inside a handler) sees events in the order they happened.
-   */
-  private emit(event: DoorEvent): void {
-    if (this.closed) return;
-    this.queue.push(event);
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-        if (next.type.startsWith('alarm.') && !next.type.endsWith('-cleared')) this.log.warn({ event: next }, next.type);
-        else this.log.info({ event: next }, next.type);
-        this.handlers.emit(next);
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 }

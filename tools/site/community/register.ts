@@ -3,7 +3,8 @@
  * which unit) and the changes confirmed or imported, as CSV or JSON; import an updated
  * register from outside (e.g. the police's actual-population list), each row validated
  * with a coded error, previewed as a dry run, applied all or nothing, and followed by
- * the terminals' galleries (the caller's `onPersonChanged`).
+ * the terminals' galleries (the caller's `onPersonChanged`). Mode `replace` also moves
+ * out the residents of the buildings it covers whom it no longer lists.
  */
 import { csvCell } from '../records/csv.js';
 import { addResidency, createPerson, moveOut, RESIDENCY_ROLES, type ResidencyRole, type SiteStore } from '../store/index.js';
@@ -125,11 +126,26 @@ export interface ImportRowReport {
   errors: Array<{ code: ImportErrorCode; field: string; message: string }>;
 }
 
+/** `merge` (default) changes only what the rows say; `replace` also moves out whoever the rows no longer list. */
+export type ImportMode = 'merge' | 'replace';
+export const IMPORT_MODES: readonly ImportMode[] = ['merge', 'replace'];
+
+/** A current resident of a building the import covers whom no row lists (mode `replace`): moved out on apply. */
+export interface ImportMissing {
+  personId: string;
+  name: string;
+  unitId: number;
+  unit: string;
+}
+
 export interface ImportReport {
   dryRun: boolean;
   applied: boolean;
+  mode: ImportMode;
   rows: ImportRowReport[];
-  summary: { register: number; moveOut: number; unchanged: number; invalid: number };
+  /** Mode `replace`: residents of the covered buildings the register no longer lists. */
+  missing: ImportMissing[];
+  summary: { register: number; moveOut: number; unchanged: number; invalid: number; missing: number };
 }
 
 const PERSON_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -146,9 +162,10 @@ export async function importRegister(
   store: SiteStore,
   secret: Buffer,
   input: Array<Record<string, unknown>>,
-  o: { dryRun: boolean; now: number; by: string | null; onPersonChanged?: (personId: string) => Promise<unknown> },
+  o: { dryRun: boolean; mode?: ImportMode; now: number; by: string | null; onPersonChanged?: (personId: string) => Promise<unknown> },
 ): Promise<ImportReport> {
-  const units = await store.db.selectFrom('units').select(['id', 'label']).execute();
+  const mode = o.mode ?? 'merge';
+  const units = await store.db.selectFrom('units').select(['id', 'label', 'zone_id']).execute();
   const byLabel = new Map<string, number[]>();
   for (const u of units) byLabel.set(u.label, [...(byLabel.get(u.label) ?? []), u.id]);
   const unitIds = new Set(units.map((u) => u.id));
@@ -212,8 +229,11 @@ export async function importRegister(
     moveOut: rows.filter((r) => r.action === 'move-out').length,
     unchanged: rows.filter((r) => r.action === 'unchanged').length,
     invalid: rows.filter((r) => r.errors.length > 0).length,
+    missing: 0,
   };
-  if (o.dryRun || summary.invalid > 0) return { dryRun: o.dryRun, applied: false, rows, summary };
+  const missing = mode === 'replace' ? await missingResidents(store, units, plans, o.now) : [];
+  summary.missing = missing.length;
+  if (o.dryRun || summary.invalid > 0) return { dryRun: o.dryRun, applied: false, mode, rows, missing: missing.map(({ residencyId: _, ...m }) => m), summary };
 
   const changed = new Set<string>();
   await store.db.transaction().execute(async (tx) => {
@@ -233,7 +253,43 @@ export async function importRegister(
         changed.add(r.personId!);
       }
     }
+    for (const m of missing) {
+      await moveOut(tx, m.residencyId, o.now);
+      await tx.insertInto('register_changes').values({ at: o.now, kind: 'moved-out', source: 'import', person_id: m.personId, unit_id: m.unitId, finding_id: null, username: o.by, detail: JSON.stringify({ missing: true }) }).execute();
+      changed.add(m.personId);
+    }
   });
   for (const id of changed) await o.onPersonChanged?.(id);
-  return { dryRun: false, applied: true, rows, summary };
+  return { dryRun: false, applied: true, mode, rows, missing: missing.map(({ residencyId: _, ...m }) => m), summary };
+}
+
+/**
+ * Mode `replace`: the buildings the rows name are covered; each resident living in one of
+ * them now whom no row lists (by person id, or by name where a row has none, in that unit) is missing.
+ */
+async function missingResidents(
+  store: SiteStore,
+  units: Array<{ id: number; label: string; zone_id: number }>,
+  plans: Array<{ report: ImportRowReport; name: string }>,
+  now: number,
+): Promise<Array<ImportMissing & { residencyId: number }>> {
+  const zoneOf = new Map(units.map((u) => [u.id, u.zone_id]));
+  const valid = plans.filter((p) => p.report.errors.length === 0);
+  const buildings = [...new Set(valid.map((p) => zoneOf.get(p.report.unitId!)!))];
+  if (buildings.length === 0) return [];
+  const listed = new Set(valid.flatMap((p) => [p.report.personId ? `id:${p.report.personId}|${p.report.unitId}` : `name:${p.name}|${p.report.unitId}`]));
+  const current = await store.db
+    .selectFrom('residencies as r')
+    .innerJoin('persons as p', 'p.id', 'r.person_id')
+    .innerJoin('units as u', 'u.id', 'r.unit_id')
+    .select(['r.id', 'r.person_id', 'p.name', 'r.unit_id', 'u.label'])
+    .where('u.zone_id', 'in', buildings)
+    .where('r.move_in', '<=', now)
+    .where((eb) => eb.or([eb('r.move_out', 'is', null), eb('r.move_out', '>', now)]))
+    .orderBy('u.id')
+    .orderBy('p.name')
+    .execute();
+  return current
+    .filter((r) => !listed.has(`id:${r.person_id}|${r.unit_id}`) && !listed.has(`name:${r.name}|${r.unit_id}`))
+    .map((r) => ({ personId: r.person_id, name: r.name, unitId: r.unit_id, unit: r.label, residencyId: r.id }));
 }

@@ -10,7 +10,7 @@ import { SiteError } from '../errors.js';
 import { terminalProblem } from '../console/plain.js';
 import type { Community } from '../community/service.js';
 import { confirmMoveOut, confirmRegister, listFindings, rejectFinding, type RegisterInput } from '../community/review.js';
-import { CHANGE_COLUMNS, CsvError, exportChanges, exportRegister, importRegister, parseCsv, REGISTER_COLUMNS, toCsv } from '../community/register.js';
+import { CHANGE_COLUMNS, CsvError, exportChanges, exportRegister, IMPORT_MODES, importRegister, parseCsv, REGISTER_COLUMNS, toCsv, type ImportMode } from '../community/register.js';
 import { loadSettings, saveSettings, type CommunitySettings } from '../community/settings.js';
 import { RESIDENCY_ROLES, type SiteStore } from '../store/index.js';
 import { errorSchema } from './errors.js';
@@ -284,13 +284,14 @@ export function communityRoutes(o: { community?: Community }) {
       },
     );
 
-    app.post<{ Body: { format: 'csv' | 'json'; csv?: string; rows?: Array<Record<string, unknown>>; dryRun?: boolean } }>(
+    app.post<{ Body: { format: 'csv' | 'json'; csv?: string; rows?: Array<Record<string, unknown>>; dryRun?: boolean; mode?: ImportMode } }>(
       '/api/community/register/import',
       {
         preHandler: keepers,
         bodyLimit: MAX_IMPORT_BYTES,
         schema: {
-          summary: 'Import an updated register (CSV text or JSON rows): every row validated, a dry run previews, else applied all or nothing',
+          summary:
+            'Import an updated register (CSV text or JSON rows): every row validated, a dry run previews, else applied all or nothing; mode replace also moves out the residents of the covered buildings it no longer lists',
           tags: ['community'],
           body: {
             type: 'object',
@@ -299,6 +300,7 @@ export function communityRoutes(o: { community?: Community }) {
               csv: { type: 'string', maxLength: MAX_IMPORT_BYTES },
               rows: { type: 'array', maxItems: 50_000, items: { type: 'object' } },
               dryRun: { type: 'boolean' },
+              mode: { enum: [...IMPORT_MODES], description: 'merge (default): only what the rows say; replace: residents of the buildings the rows cover whom no row lists are moved out' },
             },
             required: ['format'],
             additionalProperties: false,
@@ -322,11 +324,17 @@ export function communityRoutes(o: { community?: Community }) {
         }
         const report = await importRegister(store, app.site.secret, rows, {
           dryRun: b.dryRun ?? false,
+          mode: b.mode ?? 'merge',
           now: app.site.now(),
           by: by(request),
           ...(app.site.onPersonChanged && { onPersonChanged: app.site.onPersonChanged }),
         });
-        await app.audit(request, report.dryRun ? 'community.register-import-preview' : 'community.register-import', null, { ...report.summary, applied: report.applied });
+        await app.audit(request, report.dryRun ? 'community.register-import-preview' : 'community.register-import', null, {
+          ...report.summary,
+          mode: report.mode,
+          applied: report.applied,
+          ...(report.missing.length > 0 && { missing: report.missing.map((m) => `${m.personId}@${m.unitId}`) }),
+        });
         return report;
       },
     );

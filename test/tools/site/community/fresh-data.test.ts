@@ -392,7 +392,7 @@ test('register export (CSV, JSON) and import: coded row errors, dry run, applied
       { person_id: 'alice', name: 'Alice Chen', unit: '1-101', role: 'owner', move_in: '2025-01-01', move_out: '2025-03-02' },
     ];
     const preview = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows, dryRun: true });
-    assert.equal(preview.json.summary, { register: 1, moveOut: 1, unchanged: 0, invalid: 0 });
+    assert.equal(preview.json.summary, { register: 1, moveOut: 1, unchanged: 0, invalid: 0, missing: 0 });
     assert.is(preview.json.applied, false);
     assert.is((await s.store.db.selectFrom('persons').selectAll().where('id', '=', 'carol').execute()).length, 0, 'a dry run changes nothing');
     // Alice is on the doors before (placed by the galleries); the import takes her off.
@@ -406,6 +406,45 @@ test('register export (CSV, JSON) and import: coded row errors, dry run, applied
     assert.match(changes, /moved-out,import,alice,Alice Chen/);
     const exported = (await s.call('reg', 'GET', '/api/community/register')).json.rows.map((r: { person_id: string }) => r.person_id);
     assert.equal(exported, ['carol']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('register import mode replace: residents of the covered buildings no longer listed are proposed in the preview, moved out on apply, audited, taken off the doors', async () => {
+  const s = await setUp();
+  try {
+    const root = s.building.parent_id!;
+    const other = await createZone(s.store.db, { parentId: root, kind: 'building', name: 'Building 2' });
+    const unit2 = await createUnit(s.store.db, { zoneId: other.id, kind: 'flat', label: '2-201' });
+    const alice = { person_id: 'alice', name: 'Alice Chen', unit: '1-101', role: 'owner' };
+    const dave = { person_id: 'dave', name: 'Dave Ma', unit: '1-101', role: 'tenant' };
+    const erin = { person_id: 'erin', name: 'Erin Ho', unit_id: String(unit2.id), role: 'owner' };
+    const first = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows: [alice, dave, erin] });
+    assert.is(first.json.summary.register, 2, first.text);
+    assert.ok(s.doorIn.gallery.persons.has('dave'), 'dave is on his building’s door');
+
+    // Building 1's new list no longer has Dave; Building 2 is not in it, so Erin stays.
+    const bad = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows: [alice], mode: 'wipe' });
+    assert.is(bad.status, 400, bad.text);
+    const merged = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows: [alice], dryRun: true });
+    assert.equal([merged.json.mode, merged.json.missing], ['merge', []], 'merge (the default) moves nobody out');
+    const preview = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows: [alice], mode: 'replace', dryRun: true });
+    assert.is(preview.status, 200, preview.text);
+    assert.equal(preview.json.missing, [{ personId: 'dave', name: 'Dave Ma', unitId: s.unit.id, unit: '1-101' }]);
+    assert.is(preview.json.summary.missing, 1);
+    assert.is(preview.json.applied, false);
+    const live = (await s.call('reg', 'GET', '/api/community/register')).json.rows.map((r: { person_id: string }) => r.person_id).sort();
+    assert.equal(live, ['alice', 'dave', 'erin'], 'a preview changes nothing');
+
+    const applied = await s.call('reg', 'POST', '/api/community/register/import', { format: 'json', rows: [alice], mode: 'replace' });
+    assert.is(applied.json.applied, true, applied.text);
+    const after = (await s.call('reg', 'GET', '/api/community/register')).json.rows.map((r: { person_id: string }) => r.person_id).sort();
+    assert.equal(after, ['alice', 'erin']);
+    assert.not.ok(s.doorIn.gallery.persons.has('dave'), 'taken off the door');
+    assert.match((await s.call('reg', 'GET', '/api/community/changes?format=csv')).text, /moved-out,import,dave,Dave Ma/);
+    const audit = await listAudit(s.store.db, { action: 'community.register-import' });
+    assert.equal(audit.map((a) => [a.detail?.mode, a.detail?.missing ?? null]).slice(0, 1), [['replace', [`dave@${s.unit.id}`]]]);
   } finally {
     await s.close();
   }

@@ -1,7 +1,10 @@
 /**
- * Follows newly stored events to keep who is where (positions), visits and the
- * zone-wide use count of visitor passes. Events are applied one at a time in the
- * order this process stored them; only granted passages move anyone.
+ * Keeps who is where (positions), visits and the zone-wide use count of visitor passes
+ * from granted passages. Each event is applied in one transaction with the clearing of
+ * its `presence_pending` mark (store/presence-pending.ts), so a crash after the ingest's
+ * commit loses no passage: on start, and every `sweepEveryMs` for rows another site
+ * sharing the store left behind, the still-marked events are applied in (ts, id) order.
+ * Newly stored events (`Ingest.onStored`) are applied one at a time as they come.
  *
  * A pass's uses are counted here across every terminal of its path. Terminals count
  * per terminal (offline too); when the site's count reaches `maxUses`, the pass is
@@ -9,30 +12,53 @@
  * terminals (see docs/security.md, "Visitor passes").
  */
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
+import type { Kysely } from 'kysely';
+import { SiteError } from './errors.js';
 import type { IngestedEvent } from './ingest.js';
 import {
+  claimPresence,
   closeVisit,
   countPassUse,
+  dropPresence,
   enterVisit,
   getVisitor,
+  pendingPresence,
+  PASS_REF_PREFIX,
   recordPassage,
   revokePass,
   visitorByPersonId,
+  type Database,
+  type EventKey,
+  type PendingEvent,
   type SiteStore,
   type SubjectKind,
   type Visitor,
   type VisitorPass,
 } from './store/index.js';
 
-export const PASS_REF_PREFIX = 'pass:';
+export { PASS_REF_PREFIX };
 /** A vehicle's position is kept under `plate:{plate}`. */
 export const PLATE_SUBJECT_PREFIX = 'plate:';
 
 export interface Presence {
-  /** Called after each event was applied (tests wait on it; live views may refresh). */
+  /** Called after each newly stored event was applied (tests wait on it; live views may refresh). */
   onApplied(listener: (e: IngestedEvent) => void): Unsubscribe;
+  /** Events the catch-ups applied (they were stored while presence did not run). */
+  readonly caughtUp: { count: number };
+  /**
+   * Applies the events still marked (stored, presence not run), in (ts, id) order, after
+   * whatever is queued; with `receivedBy`, only those received by then. Resolves with
+   * how many this call applied (another site sharing the store may have taken some).
+   */
+  catchUp(o?: { receivedBy?: number }): Promise<number>;
+  /** Resolves once everything queued so far is done. */
+  idle(): Promise<void>;
   stop(): void;
 }
+
+/** Default period of the sweep for marked events another site left behind. */
+export const PRESENCE_SWEEP_MS = 30_000;
+const PAGE = 200;
 
 export interface PresenceOptions {
   store: SiteStore;
@@ -42,59 +68,136 @@ export interface PresenceOptions {
   onUsedUp?: (pass: VisitorPass) => Promise<void> | void;
   logger?: FleetLogger;
   now?: () => number;
+  /**
+   * Every so often, apply events marked for longer than this (a site sharing the store
+   * stopped before applying them); 0: only at start. Default PRESENCE_SWEEP_MS.
+   */
+  sweepEveryMs?: number;
+}
+
+/** Applies one granted passage; returns the pass it used up, if any (told once committed). */
+async function apply(db: Kysely<Database>, e: PendingEvent, now: number): Promise<VisitorPass | undefined> {
+  const ts = Number(e.ts);
+  // A vehicle moves itself (parking occupancy), not its owner: the driver may be anyone.
+  if (e.plate) {
+    if (e.zone_id !== null && e.direction !== null) await recordPassage(db, { subject: `${PLATE_SUBJECT_PREFIX}${e.plate}`, kind: 'vehicle', zoneId: e.zone_id, direction: e.direction, ts });
+    return undefined;
+  }
+  let visitor: Visitor | undefined;
+  let pass: VisitorPass | undefined;
+  let usedUp: VisitorPass | undefined;
+  if (e.credential_ref?.startsWith(PASS_REF_PREFIX)) {
+    pass = await countPassUse(db, e.credential_ref.slice(PASS_REF_PREFIX.length));
+    if (pass) {
+      visitor = await getVisitor(db, pass.visitor_id);
+      if (pass.uses >= pass.max_uses && pass.revoked_at === null) pass = usedUp = await revokePass(db, pass.id, now);
+    }
+  } else if (e.person_id) {
+    visitor = await visitorByPersonId(db, e.person_id);
+  }
+  const subject = visitor?.person_id ?? e.person_id;
+  if (!subject) return usedUp;
+  let kind: SubjectKind = 'visitor';
+  if (!visitor) kind = (await db.selectFrom('persons').select('id').where('id', '=', subject).executeTakeFirst()) ? 'resident' : 'unknown';
+  const moved = e.zone_id !== null && e.direction !== null ? await recordPassage(db, { subject, kind, zoneId: e.zone_id, direction: e.direction, ts }) : undefined;
+  if (!visitor) return usedUp;
+  if (e.direction !== 'out') await enterVisit(db, { visitorId: visitor.id, passId: pass?.id ?? null, at: ts, terminal: e.terminal_id, zoneId: e.zone_id });
+  else if (moved === null) await closeVisit(db, visitor.id, ts, 'exit');
+  return usedUp;
 }
 
 export function startPresence(o: PresenceOptions): Presence {
   const { db } = o.store;
   const now = o.now ?? Date.now;
   const listeners = new Set<(e: IngestedEvent) => void>();
-
-  const apply = async (e: IngestedEvent) => {
-    if (e.result !== 'granted') return;
-    // A vehicle moves itself (parking occupancy), not its owner: the driver may be anyone.
-    if (e.plate) {
-      if (e.zoneId !== null && e.direction !== null) await recordPassage(db, { subject: `${PLATE_SUBJECT_PREFIX}${e.plate}`, kind: 'vehicle', zoneId: e.zoneId, direction: e.direction, ts: e.ts });
-      return;
-    }
-    let visitor: Visitor | undefined;
-    let pass: VisitorPass | undefined;
-    if (e.credentialRef?.startsWith(PASS_REF_PREFIX)) {
-      pass = await countPassUse(db, e.credentialRef.slice(PASS_REF_PREFIX.length));
-      if (pass) {
-        visitor = await getVisitor(db, pass.visitor_id);
-        if (pass.uses >= pass.max_uses && pass.revoked_at === null) {
-          pass = await revokePass(db, pass.id, now());
-          await o.onUsedUp?.(pass);
-        }
+  const caughtUp = { count: 0 };
+  const notify = (e: IngestedEvent) => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        // A broken live view must not stop presence.
+        o.logger?.error({ err }, 'site: presence listener failed');
       }
-    } else if (e.personId) {
-      visitor = await visitorByPersonId(db, e.personId);
     }
-    const subject = visitor?.person_id ?? e.personId;
-    if (!subject) return;
-    let kind: SubjectKind = 'visitor';
-    if (!visitor) kind = (await db.selectFrom('persons').select('id').where('id', '=', subject).executeTakeFirst()) ? 'resident' : 'unknown';
-    const moved = e.zoneId !== null && e.direction !== null ? await recordPassage(db, { subject, kind, zoneId: e.zoneId, direction: e.direction, ts: e.ts }) : undefined;
-    if (!visitor) return;
-    if (e.direction !== 'out') await enterVisit(db, { visitorId: visitor.id, passId: pass?.id ?? null, at: e.ts, terminal: e.terminal, zoneId: e.zoneId });
-    else if (moved === null) await closeVisit(db, visitor.id, e.ts, 'exit');
   };
 
-  // One at a time, in arrival order: positions and visits depend on the previous event.
-  let chain = Promise.resolve();
-  const off = o.source.onStored((e) => {
-    chain = chain
-      .then(() => apply(e))
-      .catch((err: unknown) => o.logger?.error({ err, terminal: e.terminal, seq: e.seq }, 'site: presence update failed'))
-      .then(() => {
-        for (const l of listeners) l(e);
+  /** Claims and applies one event in one transaction; the event when this call applied it. */
+  const applyOne = async (key: EventKey): Promise<PendingEvent | undefined> => {
+    let usedUp: VisitorPass | undefined;
+    let claimed: PendingEvent | undefined;
+    try {
+      claimed = await db.transaction().execute(async (tx) => {
+        const row = await claimPresence(tx, key);
+        if (row) usedUp = await apply(tx, row, now());
+        return row;
       });
+    } catch (err) {
+      o.logger?.error({ err, event: key }, 'site: presence update failed');
+      // An event the store's data cannot take (its zone or visitor gone) is given up;
+      // any other failure keeps the mark, and a later catch-up tries again.
+      if (err instanceof SiteError) await dropPresence(db, key).catch(() => undefined);
+      return undefined;
+    }
+    if (usedUp) {
+      try {
+        await o.onUsedUp?.(usedUp);
+      } catch (err) {
+        o.logger?.error({ err, pass: usedUp.id }, 'site: used-up pass not handled');
+      }
+    }
+    return claimed;
+  };
+
+  const catchUp = async (receivedBy?: number): Promise<number> => {
+    let applied = 0;
+    let after: { ts: number; id: number } | undefined;
+    for (;;) {
+      const page = await pendingPresence(db, { limit: PAGE, ...(after && { after }), ...(receivedBy !== undefined && { receivedBy }) });
+      for (const p of page) {
+        if (await applyOne({ id: p.id })) {
+          applied++;
+          caughtUp.count++;
+        }
+      }
+      if (page.length < PAGE) return applied;
+      const last = page.at(-1)!;
+      after = { ts: Number(last.ts), id: last.id };
+    }
+  };
+
+  // One at a time, in order: positions and visits depend on the previous event.
+  let chain: Promise<unknown> = Promise.resolve();
+  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = chain.then(job);
+    chain = run.catch((err: unknown) => o.logger?.error({ err }, 'site: presence catch-up failed'));
+    return run;
+  };
+
+  // What a crash (or a stopped site sharing the store) left marked goes first.
+  void enqueue(() => catchUp()).catch(() => undefined);
+  const sweepMs = o.sweepEveryMs ?? PRESENCE_SWEEP_MS;
+  const sweep = sweepMs > 0 ? setInterval(() => void enqueue(() => catchUp(now() - sweepMs)).catch(() => undefined), sweepMs) : undefined;
+  sweep?.unref();
+
+  const off = o.source.onStored((e) => {
+    void enqueue(async () => {
+      // The stored row decides what it does (needsPresence marked it); nothing else moves anyone.
+      if (e.result === 'granted') await applyOne({ terminal: e.terminal, seq: e.seq });
+      notify(e);
+    }).catch(() => undefined);
   });
   return {
     onApplied(l) {
       listeners.add(l);
       return () => void listeners.delete(l);
     },
-    stop: off,
+    caughtUp,
+    catchUp: (c = {}) => enqueue(() => catchUp(c.receivedBy)),
+    idle: () => enqueue(async () => undefined),
+    stop() {
+      off();
+      if (sweep) clearInterval(sweep);
+    },
   };
 }

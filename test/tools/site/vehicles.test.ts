@@ -135,6 +135,8 @@ await onEveryDatabase('site vehicles', (test, open) => {
     let seq = 0;
     const feed = async (terminal: string, zoneId: number, direction: 'in' | 'out', plate: string, result: 'granted' | 'denied' = 'granted') => {
       const event: IngestedEvent = { terminal, seq: ++seq, ts: seq * 1000, type: `access.${result}`, result, reason: null, personId: 'li', credentialType: 'plate', credentialRef: null, zoneId, direction, plate };
+      // Stored first, as the ingest does: presence applies the stored row.
+      await insertEvent(store.db, { ...event, data: { vehicle: { plate } } }, { zone_id: zoneId, direction });
       const applied = new Promise<void>((resolve) => {
         const off = presence.onApplied((a) => a === event && (off(), resolve()));
       });

@@ -157,7 +157,10 @@ await onEveryDatabase('site visitors and occupancy', (test, open) => {
       presence.onApplied(() => ++n === 3 && resolve());
     });
     for (const [seq, terminal, zoneId] of [[1, 'gate-in', gate.id], [2, 'north', compound.id], [3, 'north', compound.id]] as const) {
-      for (const l of listeners) l({ terminal, seq, ts: seq, type: 'access.granted', result: 'granted', reason: null, personId: null, credentialType: 'qr', credentialRef: `pass:${pass.id}`, zoneId, direction: 'in' });
+      const e = { terminal, seq, ts: seq, type: 'access.granted', result: 'granted', reason: null, personId: null, credentialType: 'qr', credentialRef: `pass:${pass.id}`, zoneId, direction: 'in' } as const;
+      // Stored first, as the ingest does: presence applies the stored row.
+      await insertEvent(store.db, e, { zone_id: zoneId, direction: 'in' });
+      for (const l of listeners) l(e);
     }
     await done;
     assert.equal(told, [pass.id]);

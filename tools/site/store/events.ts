@@ -9,6 +9,7 @@ import { normaliseCard } from './residents.js';
 import { plateOfEvent, plateQuery, recordedPlate, unitVehicleTerminalId } from './vehicles.js';
 import type { Database, PassageDirection, Terminal } from './schema.js';
 import { getZone } from './zones.js';
+import { needsPresence } from './presence-pending.js';
 
 /** An event as it comes off the fleet (the SDK's `FleetEvent` fits). */
 export interface IncomingEvent {
@@ -47,7 +48,7 @@ export async function insertEvent(
   return stored!;
 }
 
-/** Rows per INSERT: 14 columns each stays under SQLite's 32766 bound parameters. */
+/** Rows per INSERT: 16 columns each stays under SQLite's 32766 bound parameters. */
 const ROWS_PER_INSERT = 500;
 
 /**
@@ -87,6 +88,9 @@ function plateColumns(e: IncomingEvent): { plate: string | null; plate_key: stri
 
 function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'> | undefined, now: number) {
   const { zoneId, direction } = placeEvent(e, terminal);
+  const plate = plateColumns(e);
+  // Marked in the same INSERT: a crash before presence applied it leaves the mark (presence-pending.ts).
+  const pending = needsPresence({ result: e.result, plate: plate.plate, zoneId, direction, credentialRef: e.credentialRef, personId: e.personId });
   return {
     terminal_id: e.terminal,
     seq: e.seq,
@@ -103,7 +107,8 @@ function row(e: IncomingEvent, terminal: Pick<Terminal, 'zone_id' | 'direction'>
     // identities hold it, under their own retention (tools/site/community).
     data: e.data == null ? null : JSON.stringify({ ...e.data, template: undefined }),
     received_at: now,
-    ...plateColumns(e),
+    ...plate,
+    presence_pending: pending ? (1 as const) : null,
   };
 }
 

@@ -6,6 +6,7 @@ export * from './zones.js';
 export * from './terminals.js';
 export * from './residents.js';
 export * from './events.js';
+export * from './presence-pending.js';
 export * from './staff.js';
 export * from './audit.js';
 export * from './visitors.js';

@@ -10,6 +10,7 @@ import { inspectionsMigration } from './migrations-inspections.js';
 import { alertListPhotosMigration } from './migrations-alert-photos.js';
 import { sightingSnapshotsMigration } from './migrations-sighting-snapshots.js';
 import { passRevocationsMigration } from './migrations-pass-revocations.js';
+import { presencePendingMigration } from './migrations-presence-pending.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -168,6 +169,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0008_alert_list_photos': alertListPhotosMigration(),
     '0010_sighting_snapshots': sightingSnapshotsMigration(),
     '0009_pass_revocations': passRevocationsMigration(),
+    '0011_presence_pending': presencePendingMigration(),
   };
 }
 

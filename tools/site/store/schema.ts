@@ -108,6 +108,8 @@ export interface EventTable {
   /** A vehicle passage's plate (normalised when valid) and its search key (`plateSearchKey`). */
   plate: ColumnType<string | null, string | null | undefined, string | null>;
   plate_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1 while presence has yet to apply this passage (tools/site/presence.ts), else null. */
+  presence_pending: ColumnType<1 | null, 1 | null | undefined, 1 | null>;
 }
 
 export interface StaffTable {

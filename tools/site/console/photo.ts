@@ -42,7 +42,24 @@ export async function enrolPhoto(input: Buffer): Promise<EnrolPhoto> {
   if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
     throw new SiteError('INVALID', 'The photo has too many pixels to process. Choose a smaller picture.');
   }
-  for (const [side, quality] of STEPS) {
+  const out = await shrinkToJpeg(input, STEPS, protocol.LIMITS.maxPhotoBytes);
+  if (out) return { mime: 'image/jpeg', data: out.jpeg.toString('base64'), width: out.width, height: out.height };
+  throw new SiteError('INVALID', 'The photo is still too large after shrinking it. Try another picture, for example a webcam photo.');
+}
+
+/**
+ * The photo upright (EXIF orientation applied, then dropped with the rest of the
+ * metadata) as the first JPEG of `steps` ([longest side, quality], never enlarged) that
+ * weighs at most `maxBytes`; null when none does. Throws SiteError INVALID (UNREADABLE,
+ * about `field`) for what cannot be decoded.
+ */
+export async function shrinkToJpeg(
+  input: Buffer,
+  steps: ReadonlyArray<readonly [number, number]>,
+  maxBytes: number,
+  field?: string,
+): Promise<{ jpeg: Buffer; width: number; height: number } | null> {
+  for (const [side, quality] of steps) {
     let out: { data: Buffer; info: sharp.OutputInfo };
     try {
       out = await sharp(input, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS })
@@ -51,9 +68,9 @@ export async function enrolPhoto(input: Buffer): Promise<EnrolPhoto> {
         .jpeg({ quality, mozjpeg: true })
         .toBuffer({ resolveWithObject: true });
     } catch {
-      throw new SiteError('INVALID', UNREADABLE);
+      throw new SiteError('INVALID', UNREADABLE, field);
     }
-    if (out.data.length <= protocol.LIMITS.maxPhotoBytes) return { mime: 'image/jpeg', data: out.data.toString('base64'), width: out.info.width, height: out.info.height };
+    if (out.data.length <= maxBytes) return { jpeg: out.data, width: out.info.width, height: out.info.height };
   }
-  throw new SiteError('INVALID', 'The photo is still too large after shrinking it. Try another picture, for example a webcam photo.');
+  return null;
 }

@@ -1,4 +1,4 @@
-// npm run bench:liveness -- --dataset DIR [--calibrate DIR] [--level medium] [--approach 10] [--threads N]
+// npm run bench:liveness -- --dataset DIR [--calibrate DIR] [--level medium] [--approach 10] [--threads N] [--no-peer]
 // npm run bench:liveness -- --live-only DIR [--demo-photos] [--backlight 2.5,4] [--per-face]
 //
 // --dataset: live/, print/, replay/, other/ folders, directly in DIR or one folder per source

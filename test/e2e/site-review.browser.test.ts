@@ -202,6 +202,15 @@ if (chromiumOrSkip('site review browser tests')) {
       assert.ok(of('community.register-import-preview') === undefined, 'read before the import');
       const after = (await (await page.request.get(`${siteUrl}/api/audit?action=community.register-import`)).json()) as { entries: unknown[] };
       assert.is(after.entries.length, 1);
+      // Replace: the building's new list has only Carol, so Bob is proposed to move out, then is.
+      await page.selectOption('#import-mode', 'replace');
+      await page.setInputFiles('#import-file', { name: 'register.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([{ person_id: 'carol', name: 'Carol Wu', unit: '1-101', role: 'tenant' }])) });
+      await page.waitForSelector(`#import-preview tr.import-missing[data-missing="${bobPerson.id}"]`);
+      assert.match((await page.textContent('#import-msg'))!, /1 no longer listed to move out/);
+      assert.is((await store.db.selectFrom('residencies').select('id').where('person_id', '=', bobPerson.id).where('move_out', 'is', null).execute()).length, 1, 'a preview changes nothing');
+      await page.click('#import-apply');
+      await page.waitForSelector('#import-msg:has-text("1 no longer listed moved out")');
+      assert.is((await store.db.selectFrom('residencies').select('id').where('person_id', '=', bobPerson.id).where('move_out', 'is', null).execute()).length, 0);
       assert.equal(errors, []);
     } finally {
       await chromium.close();

@@ -178,6 +178,8 @@ function RegisterExchange() {
   const [pending, setPending] = useState(null);
   const [report, setReport] = useState(null);
   const [msg, setMsg] = useState({ ok: true, text: '' });
+  // merge: only what the file says; replace: residents of the buildings it covers that it no longer lists move out.
+  const [mode, setMode] = useState('merge');
   const preview = async (e) => {
     const file = e.target.files[0];
     setReport(null);
@@ -195,10 +197,11 @@ function RegisterExchange() {
         }
         body = { format: 'json', rows: Array.isArray(parsed) ? parsed : parsed.rows };
       } else body = { format: 'csv', csv: text };
+      body.mode = mode;
       const r = await api('POST', '/api/community/register/import', { ...body, dryRun: true });
       setPending(body);
       setReport(r);
-      setMsg({ ok: r.summary.invalid === 0, text: t(r.summary.invalid ? 'rev.importHasErrors' : 'rev.importPreview', r.summary) });
+      setMsg({ ok: r.summary.invalid === 0, text: t(r.summary.invalid ? 'rev.importHasErrors' : r.mode === 'replace' ? 'rev.importPreviewReplace' : 'rev.importPreview', r.summary) });
     } catch (err) {
       setMsg({ ok: false, text: err.message, code: err.code });
     }
@@ -208,7 +211,7 @@ function RegisterExchange() {
       const r = await api('POST', '/api/community/register/import', { ...pending, dryRun: false });
       setReport(r);
       setPending(null);
-      setMsg({ ok: true, text: t('rev.importApplied', r.summary) });
+      setMsg({ ok: true, text: t(r.mode === 'replace' ? 'rev.importAppliedReplace' : 'rev.importApplied', r.summary) });
     } catch (err) {
       setMsg({ ok: false, text: err.message, code: err.code });
     }
@@ -218,12 +221,15 @@ function RegisterExchange() {
       <a class="button" id="register-csv" href="/api/community/register?format=csv" download="register.csv">${t('rev.registerCsv')}</a>
       <a class="button" id="register-json" href="/api/community/register?format=json" download="register.json">${t('rev.registerJson')}</a>
       <a class="button" id="changes-csv" href="/api/community/changes?format=csv" download="register-changes.csv">${t('rev.changesCsv')}</a></div>
-    <div class="row"><label>${t('rev.import')}<input type="file" id="import-file" accept=".csv,.json,text/csv,application/json" onChange=${preview} /></label></div>
+    <div class="row"><label>${t('rev.importMode')}<select id="import-mode" value=${mode} onChange=${(e) => (setMode(e.target.value), setReport(null), setPending(null), (document.getElementById('import-file').value = ''))}>
+        <option value="merge">${t('rev.mode.merge')}</option><option value="replace">${t('rev.mode.replace')}</option></select></label>
+      <label>${t('rev.import')}<input type="file" id="import-file" accept=".csv,.json,text/csv,application/json" onChange=${preview} /></label></div>
     <${Msg} id="import-msg" msg=${msg} />
     ${report
       ? html`<table id="import-preview" data-applied=${String(report.applied)}><thead><tr><th>${t('rev.row')}</th><th>${t('rev.change')}</th><th>${t('rev.person')}</th><th>${t('rev.errors')}</th></tr></thead><tbody>
           ${report.rows.map((r) => html`<tr data-row=${r.row} data-action=${r.action ?? 'invalid'} class=${r.errors.length ? 'bad' : ''}><td>${r.row}</td><td>${r.action ? t(`rev.action.${r.action}`) : '—'}</td><td>${r.personId ?? ''}</td>
-            <td>${r.errors.map((x) => html`<div class="import-error" data-code=${x.code}><code>${x.code}</code> ${x.field}: ${x.message}</div>`)}</td></tr>`)}</tbody></table>
+            <td>${r.errors.map((x) => html`<div class="import-error" data-code=${x.code}><code>${x.code}</code> ${x.field}: ${x.message}</div>`)}</td></tr>`)}
+          ${(report.missing ?? []).map((m) => html`<tr class="import-missing" data-missing=${m.personId} data-action="move-out"><td>—</td><td>${t('rev.action.missing')}</td><td>${m.name} (${m.personId}, ${m.unit})</td><td></td></tr>`)}</tbody></table>
         ${pending ? html`<div class="row"><button class="primary" id="import-apply" type="button" disabled=${report.summary.invalid > 0} onClick=${apply}>${t('rev.importApply')}</button></div>` : null}`
       : null}</section>`;
 }

@@ -59,6 +59,8 @@ const statusSchema = {
   },
   required: ['unitId', 'label', 'zoneId', 'inspectorId', 'periodDays', 'lastVisitAt', 'dueAt', 'overdue'],
 } as const;
+/** The console's overdue list and the inspector's own units. */
+const statusListSchema = { type: 'object', properties: { units: { type: 'array', items: statusSchema } } } as const;
 const statusOut = (s: InspectionStatus) => ({ ...s, lastVisitAt: iso(s.lastVisitAt), dueAt: iso(s.dueAt)! });
 
 const settingsSchema = {
@@ -297,7 +299,7 @@ export async function inspectionRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Every unit under inspection with when its next visit is due; overdue ones first',
         tags: ['inspections'],
-        response: { 200: { type: 'object', properties: { units: { type: 'array', items: statusSchema } } }, ...errors },
+        response: { 200: statusListSchema, ...errors },
       },
     },
     async () => ({ units: (await inspectionStatus(db, app.site.now())).map(statusOut) }),
@@ -358,7 +360,7 @@ export async function inspectionRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: "The logged-in inspector's units, overdue ones first",
         tags: ['inspections'],
-        response: { 200: { type: 'object', properties: { units: { type: 'array', items: statusSchema } } }, ...errors },
+        response: { 200: statusListSchema, ...errors },
       },
     },
     async (request) => ({ units: (await inspectionStatus(db, app.site.now(), { inspectorId: request.staff!.id })).map(statusOut) }),

@@ -29,6 +29,36 @@ export function useLoad(fn, deps) {
   return { ...state, reload: () => setTick((n) => n + 1) };
 }
 
+/**
+ * A form's fields and its status line. `set(name)` is a field's input handler;
+ * `submitWith(send)` the form's submit handler: it runs `send()`, shows the message
+ * it resolves to and empties the form (to `blank`), or shows the server's refusal and
+ * keeps what was typed.
+ */
+export function useForm(blank) {
+  const [f, setF] = useState(blank);
+  const [msg, setMsg] = useState({ ok: true, text: '' });
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const submitWith = (send) => async (e) => {
+    e.preventDefault();
+    try {
+      setMsg({ ok: true, text: await send() });
+      setF(blank);
+    } catch (err) {
+      setMsg({ ok: false, text: err.message });
+    }
+  };
+  return { f, set, msg, submitWith };
+}
+
+/** A text field as the API takes an optional one: trimmed, or null when empty. */
+export const optionalText = (v) => (v.trim() ? v.trim() : null);
+
+/** The status line under a form (useForm's `msg`). */
+export function FormMessage({ id, msg }) {
+  return html`<div class=${`msg ${msg.ok ? 'ok' : 'err'}`} id=${id} role="status">${msg.text}</div>`;
+}
+
 export function ErrorLine({ error }) {
   const { t } = useCtx();
   return error ? html`<p class="msg err" role="alert">${t('common.error', { message: error.message })}</p>` : null;

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from './api.js';
 import { useLive } from './dashboard.js';
-import { dateTime, ErrorLine, html, useCtx, useLoad, zonePath } from './ui.js';
+import { dateTime, ErrorLine, FormMessage, html, optionalText as opt, useCtx, useForm, useLoad, zonePath } from './ui.js';
 
 const KEEPERS = ['admin', 'registrar'];
 const UNLOCKERS = ['admin', 'guard'];
@@ -15,27 +15,17 @@ const REFRESH_MS = 10_000;
 
 function Register({ units, zones, onChanged }) {
   const { t } = useCtx();
-  const blank = { plate: '', owner: 'person', personId: '', unitId: '', colour: '', note: '' };
-  const [f, setF] = useState(blank);
-  const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
-  const submit = async (e) => {
-    e.preventDefault();
-    const opt = (v) => (v.trim() ? v.trim() : null);
-    try {
-      const v = await api('POST', '/api/vehicles', {
-        plate: f.plate.trim(),
-        ...(f.owner === 'person' ? { personId: f.personId.trim() } : { unitId: Number(f.unitId) }),
-        colour: opt(f.colour),
-        note: opt(f.note),
-      });
-      setMsg({ ok: true, text: t('veh.registered', { plate: v.plate }) });
-      setF(blank);
-      onChanged();
-    } catch (err) {
-      setMsg({ ok: false, text: err.message });
-    }
-  };
+  const { f, set, msg, submitWith } = useForm({ plate: '', owner: 'person', personId: '', unitId: '', colour: '', note: '' });
+  const submit = submitWith(async () => {
+    const v = await api('POST', '/api/vehicles', {
+      plate: f.plate.trim(),
+      ...(f.owner === 'person' ? { personId: f.personId.trim() } : { unitId: Number(f.unitId) }),
+      colour: opt(f.colour),
+      note: opt(f.note),
+    });
+    onChanged();
+    return t('veh.registered', { plate: v.plate });
+  });
   return html`<form id="vehicle-form" class="card" onSubmit=${submit}><h2>${t('veh.register')}</h2>
     <div class="filters">
       <label>${t('veh.plate')}<input type="text" name="plate" value=${f.plate} onInput=${set('plate')} required maxlength="16" /></label>
@@ -49,7 +39,7 @@ function Register({ units, zones, onChanged }) {
       <label>${t('veh.note')}<input type="text" name="note" value=${f.note} onInput=${set('note')} maxlength="200" /></label>
     </div>
     <div class="row"><button class="primary" type="submit">${t('veh.submit')}</button></div>
-    <div class=${`msg ${msg.ok ? 'ok' : 'err'}`} id="vehicle-msg" role="status">${msg.text}</div></form>`;
+    <${FormMessage} id="vehicle-msg" msg=${msg} /></form>`;
 }
 
 function VehicleList({ units, version, onChanged }) {

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, isoOf, query } from './api.js';
 import { useLive } from './dashboard.js';
-import { dateTime, ErrorLine, html, localInput, time, useCtx, useLoad, zonePath } from './ui.js';
+import { dateTime, ErrorLine, FormMessage, html, localInput, optionalText as opt, time, useCtx, useForm, useLoad, zonePath } from './ui.js';
 
 const HOUR = 3_600_000;
 /** Visits close on the server's clock (exit or expiry): a guard's screen asks again now and then. */
@@ -18,31 +18,22 @@ function today() {
 
 function Register({ units, zones, onRegistered }) {
   const { t } = useCtx();
-  const blank = () => ({ name: '', idNumber: '', phone: '', hostUnitId: '', purpose: '', from: localInput(Date.now()), until: localInput(Date.now() + 4 * HOUR), plate: '' });
-  const [f, setF] = useState(blank);
-  const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
-  const submit = async (e) => {
-    e.preventDefault();
-    const opt = (v) => (v.trim() ? v.trim() : null);
-    try {
-      const v = await api('POST', '/api/visitors', {
-        name: f.name.trim(),
-        idNumber: opt(f.idNumber),
-        phone: opt(f.phone),
-        hostUnitId: Number(f.hostUnitId),
-        purpose: opt(f.purpose),
-        expectedFrom: isoOf(f.from),
-        expectedUntil: isoOf(f.until),
-        plate: opt(f.plate),
-      });
-      setMsg({ ok: true, text: t('vis.registered', { name: v.name }) });
-      setF(blank());
-      onRegistered(v);
-    } catch (err) {
-      setMsg({ ok: false, text: err.message });
-    }
-  };
+  // A function: the expected times are taken afresh each time the form empties.
+  const { f, set, msg, submitWith } = useForm(() => ({ name: '', idNumber: '', phone: '', hostUnitId: '', purpose: '', from: localInput(Date.now()), until: localInput(Date.now() + 4 * HOUR), plate: '' }));
+  const submit = submitWith(async () => {
+    const v = await api('POST', '/api/visitors', {
+      name: f.name.trim(),
+      idNumber: opt(f.idNumber),
+      phone: opt(f.phone),
+      hostUnitId: Number(f.hostUnitId),
+      purpose: opt(f.purpose),
+      expectedFrom: isoOf(f.from),
+      expectedUntil: isoOf(f.until),
+      plate: opt(f.plate),
+    });
+    onRegistered(v);
+    return t('vis.registered', { name: v.name });
+  });
   return html`<form id="visitor-form" class="card" onSubmit=${submit}><h2>${t('vis.register')}</h2>
     <div class="filters">
       <label>${t('vis.name')}<input type="text" name="name" value=${f.name} onInput=${set('name')} required maxlength="80" /></label>
@@ -56,7 +47,7 @@ function Register({ units, zones, onRegistered }) {
       <label>${t('vis.until')}<input type="datetime-local" name="expectedUntil" value=${f.until} onInput=${set('until')} required /></label>
     </div>
     <div class="row"><button class="primary" type="submit">${t('vis.submit')}</button></div>
-    <div class=${`msg ${msg.ok ? 'ok' : 'err'}`} id="visitor-msg" role="status">${msg.text}</div></form>`;
+    <${FormMessage} id="visitor-msg" msg=${msg} /></form>`;
 }
 
 /** Prints the pass alone (index.html's print rules show only #pass while body has .print-pass). */

@@ -96,7 +96,7 @@ if (chromiumOrSkip('site vehicles browser tests')) {
       await search.locator('input[name=plate]').fill('A1234S');
       await search.locator('button[type=submit]').click();
       // The list held both cars before the search: wait until the search's answer replaced it.
-      await page.waitForFunction("document.querySelectorAll('#vehicle-table tbody tr').length === 1");
+      await page.locator('#vehicle-table tbody tr').nth(1).waitFor({ state: 'detached' });
       assert.is(await page.locator('#vehicle-table tbody tr[data-plate="京A12345"]').count(), 1, 'only the matching car');
       assert.match((await page.textContent('#vehicle-table tr[data-plate="京A12345"]'))!, /li.*blue/s);
       await search.locator('input[name=plate]').fill('');

@@ -6,6 +6,7 @@
  * it; once the alert is gone, nothing on the site names it any more.
  */
 import type { FleetLogger } from '@limen/sdk';
+import { startPeriodicJobs } from '../periodic-jobs.js';
 import type { SiteStore } from '../store/index.js';
 import type { AlertClock } from './clock.js';
 
@@ -45,35 +46,13 @@ export async function purgeAlertsBefore(store: SiteStore, before: number): Promi
 export function startAlertRetention(o: AlertRetentionOptions): AlertRetention {
   const days = o.retentionDays ?? DEFAULT_ALERT_RETENTION_DAYS;
   if (!(days > 0)) throw new TypeError('alert retention: retentionDays must be > 0');
-  const every = o.checkMs ?? DEFAULT_RETENTION_CHECK_MS;
-  let stopped = false;
-  let timer: { cancel(): void } | undefined;
-  let chain: Promise<unknown> = Promise.resolve();
-  const purge = () => {
-    const run = chain.then(() => purgeAlertsBefore(o.store, o.clock.now() - days * DAY_MS));
-    chain = run.catch((err: unknown) => o.logger?.error({ err }, 'site: alert retention failed'));
-    return run;
-  };
-  const arm = () => {
-    timer = o.clock.setTimeout(() => {
-      if (stopped) return;
-      void purge().catch(() => undefined);
-      arm();
-    }, every);
-  };
-  arm();
-  return {
-    purge,
-    async idle() {
-      let seen: Promise<unknown> | undefined;
-      while (seen !== chain) {
-        seen = chain;
-        await chain;
-      }
-    },
-    stop() {
-      stopped = true;
-      timer?.cancel();
-    },
-  };
+  const jobs = startPeriodicJobs({
+    clock: o.clock,
+    everyMs: o.checkMs ?? DEFAULT_RETENTION_CHECK_MS,
+    onTick: () => void purge().catch(() => undefined),
+    ...(o.logger && { logger: o.logger }),
+    failed: 'site: alert retention failed',
+  });
+  const purge = () => jobs.serial(() => purgeAlertsBefore(o.store, o.clock.now() - days * DAY_MS));
+  return { purge, idle: jobs.idle, stop: jobs.stop };
 }

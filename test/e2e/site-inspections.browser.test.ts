@@ -20,8 +20,6 @@ import {
   addResidency,
   createPerson,
   createStaff,
-  createUnit,
-  createZone,
   DAY_MS,
   findPersonsByIdNumber,
   openSiteStore,
@@ -30,6 +28,7 @@ import {
   setUnitInspection,
   unitCardInfo,
 } from '../../tools/site/store/index.js';
+import { rentedRooms } from '../tools/site/helpers/rented-rooms.js';
 import { ARTIFACTS, chromiumOrSkip, hasFfmpeg, launchChromium, logInToSite } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
@@ -65,22 +64,19 @@ if (chromiumOrSkip('site inspections browser tests')) {
     await createStaff(db, { username: 'admin', role: 'admin', password: PASSWORD });
     const li = await createStaff(db, { username: 'li', role: 'inspector', password: PASSWORD });
     await setInspectorContact(db, { staffId: li.id, name: '李警官', phone: '13900000001' });
-    const root = await createZone(db, { parentId: null, kind: 'community', name: '枫林苑' });
-    const b3 = await createZone(db, { parentId: root.id, kind: 'building', name: '3号楼' });
-    const a = await createUnit(db, { zoneId: b3.id, kind: 'rented-room', label: '3-101' });
-    const b = await createUnit(db, { zoneId: b3.id, kind: 'rented-room', label: '3-102' });
-    for (const u of [a, b]) await setUnitInspection(db, u.id, { landlordName: '王芳', landlordPhone: '13800000000', inspectorId: li.id, periodDays: 30 }, T0);
+    const [a, b] = await rentedRooms(db, ['3-101', '3-102']);
+    for (const u of [a, b]) await setUnitInspection(db, u, { landlordName: '王芳', landlordPhone: '13800000000', inspectorId: li.id, periodDays: 30 }, T0);
     const tenant = await createPerson(db, SECRET, { name: 'Tina Tenant' });
-    await addResidency(db, { personId: tenant.id, unitId: a.id, role: 'tenant', moveIn: T0 });
+    await addResidency(db, { personId: tenant.id, unitId: a, role: 'tenant', moveIn: T0 });
 
     const key = unitCardKey(SECRET);
     const printed = async (unitId: number, token?: string) => {
       const info = await unitCardInfo(db, unitId, T0);
       return cardPng({ ...info, token: token ?? encodeUnitToken({ unitId, serial: info.serial }, key) });
     };
-    const cardA = await printed(a.id);
+    const cardA = await printed(a);
     // Forged: unit b's card with its unit number changed to a (the MAC no longer matches).
-    const forged = await printed(a.id, encodeUnitToken({ unitId: b.id, serial: 1 }, key).replace(`.${b.id}.1.`, `.${a.id}.1.`));
+    const forged = await printed(a, encodeUnitToken({ unitId: b, serial: 1 }, key).replace(`.${b}.1.`, `.${a}.1.`));
 
     const now = { ms: T0 + 31 * DAY_MS };
     const app = await buildSiteServer({ store, secret: SECRET, now: () => now.ms, console: true });
@@ -94,17 +90,17 @@ if (chromiumOrSkip('site inspections browser tests')) {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await logInToSite(page, `${siteUrl}/inspect`, PASSWORD, 'li');
-      await page.waitForSelector(`#my-units li[data-unit="${a.id}"][data-overdue=true]`);
+      await page.waitForSelector(`#my-units li[data-unit="${a}"][data-overdue=true]`);
       assert.is(await page.textContent('#overdue-count'), '2 overdue');
       assert.is(await page.locator('header nav a').count(), 0, 'the phone page shows no console pages');
       await page.screenshot({ path: join(SHOTS, 'site-inspect-home.png') });
 
       // Tap the unit, show its card to the camera (or, without ffmpeg, a photo of it).
-      await page.tap(`#my-units li[data-unit="${a.id}"] button`);
+      await page.tap(`#my-units li[data-unit="${a}"] button`);
       // With the camera, no photo is given: the form below appears only if the camera read the
       // card (it may do so on its first frame, before the page ever shows the camera as on).
       if (!webcam) await page.setInputFiles('#scan-file', { name: 'card.png', mimeType: 'image/png', buffer: cardA });
-      const form = page.locator(`#visit-form[data-unit="${a.id}"]`);
+      const form = page.locator(`#visit-form[data-unit="${a}"]`);
       await form.waitFor();
       assert.match((await form.textContent())!, /3-101.*枫林苑 \/ 3号楼 \/ 3-101.*王芳/s);
       assert.ok(await form.locator(`li[data-person="${tenant.id}"] input[name=seen]`).isChecked(), 'a resident is ticked as seen to start with');
@@ -123,12 +119,12 @@ if (chromiumOrSkip('site inspections browser tests')) {
       await page.screenshot({ path: join(SHOTS, 'site-inspect-visit.png'), fullPage: true });
       await form.locator('button[type=submit]').tap();
       await page.waitForSelector('#visit-done:has-text("3-101")');
-      await page.waitForSelector(`#my-units li[data-unit="${a.id}"][data-overdue=false]`);
-      assert.is(await page.getAttribute(`#my-units li[data-unit="${b.id}"]`, 'data-overdue'), 'true');
+      await page.waitForSelector(`#my-units li[data-unit="${a}"][data-overdue=false]`);
+      assert.is(await page.getAttribute(`#my-units li[data-unit="${b}"]`, 'data-overdue'), 'true');
       assert.is(await page.textContent('#overdue-count'), '1 overdue');
       const [zw] = await findPersonsByIdNumber(db, SECRET, '11010519491231002X');
       assert.is(zw?.id_doc_masked, '110***********002X');
-      assert.equal((await residentsOfUnit(db, a.id, now.ms)).map((r) => r.name).sort(), ['Tina Tenant', '张伟']);
+      assert.equal((await residentsOfUnit(db, a, now.ms)).map((r) => r.name).sort(), ['Tina Tenant', '张伟']);
       const visit = await db.selectFrom('inspection_visits').selectAll().executeTakeFirstOrThrow();
       assert.equal([visit.at, visit.inspector_username, JSON.parse(visit.confirmed)], [now.ms, 'li', [tenant.id]], 'stamped with the server’s clock');
       const occRow = await db.selectFrom('inspection_occupants').selectAll().executeTakeFirstOrThrow();
@@ -148,13 +144,13 @@ if (chromiumOrSkip('site inspections browser tests')) {
       assert.match((await phone.textContent('#scan-error'))!, /This card is not genuine: its code was altered or forged/);
       await phone.screenshot({ path: join(SHOTS, 'site-inspect-forged.png') });
 
-      await phone.tap(`#my-units li[data-unit="${b.id}"] button`);
+      await phone.tap(`#my-units li[data-unit="${b}"] button`);
       await phone.setInputFiles('#scan-file', { name: 'card.png', mimeType: 'image/png', buffer: cardA });
       await phone.waitForSelector('#scan-error[data-code=CARD_WRONG_UNIT]');
       assert.match((await phone.textContent('#scan-error'))!, /another unit, not the one you are recording/);
       // The same refusal in Chinese.
       await phone.tap('#lang');
-      await phone.tap(`#my-units li[data-unit="${b.id}"] button`);
+      await phone.tap(`#my-units li[data-unit="${b}"] button`);
       await phone.setInputFiles('#scan-file', { name: 'card.png', mimeType: 'image/png', buffer: cardA });
       await phone.waitForSelector('#scan-error[data-code=CARD_WRONG_UNIT]:has-text("这是另一户的卡")');
       assert.is(await db.selectFrom('inspection_visits').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)), 1, 'refused cards recorded nothing');
@@ -168,8 +164,8 @@ if (chromiumOrSkip('site inspections browser tests')) {
       const row = desk.locator('#inspector-activity tr[data-inspector=li]');
       await row.waitFor();
       assert.match((await row.textContent())!, /李警官\s*1\s*1/);
-      await desk.waitForSelector(`#overdue-units tr[data-unit="${b.id}"]:has-text("李警官")`);
-      assert.is(await desk.locator(`#overdue-units tr[data-unit="${a.id}"]`).count(), 0);
+      await desk.waitForSelector(`#overdue-units tr[data-unit="${b}"]:has-text("李警官")`);
+      assert.is(await desk.locator(`#overdue-units tr[data-unit="${a}"]`).count(), 0);
       await desk.waitForSelector('#inspection-visits tr:has-text("1 seen, 1 new, 0 moved out")');
       await desk.screenshot({ path: join(SHOTS, 'site-inspections.png') });
       assert.equal(errors, []);

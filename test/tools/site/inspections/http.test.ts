@@ -22,8 +22,6 @@ import {
   addResidency,
   createPerson,
   createStaff,
-  createUnit,
-  createZone,
   DAY_MS,
   findPersonsByIdNumber,
   listAudit,
@@ -31,6 +29,7 @@ import {
   residentsOfUnit,
   type SiteStore,
 } from '../../../../tools/site/store/index.js';
+import { rentedRooms } from '../helpers/rented-rooms.js';
 
 type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 const jsQR: JsQr = ((jsqrModule as unknown as { default?: JsQr }).default ?? jsqrModule) as unknown as JsQr;
@@ -56,18 +55,14 @@ async function harness(): Promise<Harness> {
   for (const role of ['admin', 'guard', 'registrar', 'viewer'] as const) await createStaff(db, { username: role, role, password: PASSWORD });
   const li = await createStaff(db, { username: 'li', role: 'inspector', password: PASSWORD });
   const zhao = await createStaff(db, { username: 'zhao', role: 'inspector', password: PASSWORD });
-  const root = await createZone(db, { parentId: null, kind: 'community', name: '枫林苑' });
-  const b3 = await createZone(db, { parentId: root.id, kind: 'building', name: '3号楼' });
-  const a = await createUnit(db, { zoneId: b3.id, kind: 'rented-room', label: '3-101' });
-  const b = await createUnit(db, { zoneId: b3.id, kind: 'rented-room', label: '3-102' });
-  const c = await createUnit(db, { zoneId: b3.id, kind: 'rented-room', label: '3-103' });
+  const [a, b, c] = await rentedRooms(db, ['3-101', '3-102', '3-103']);
   const now = { ms: T0 };
   const changed: string[] = [];
   const app = await buildSiteServer({ store, secret: SECRET, now: () => now.ms, onPersonChanged: async (id) => void changed.push(id) });
   return {
     app,
     store,
-    units: { a: a.id, b: b.id, c: c.id },
+    units: { a, b, c },
     staff: { li: li.id, zhao: zhao.id },
     now,
     changed,

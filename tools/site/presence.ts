@@ -16,7 +16,7 @@ import type { Kysely } from 'kysely';
 import { SiteError } from './errors.js';
 import type { IngestedEvent } from './ingest.js';
 import {
-  claimPresence,
+  claimPresenceMany,
   closeVisit,
   countPassUse,
   dropPresence,
@@ -59,6 +59,8 @@ export interface Presence {
 /** Default period of the sweep for marked events another site left behind. */
 export const PRESENCE_SWEEP_MS = 30_000;
 const PAGE = 200;
+/** Newly stored events applied in one transaction, at most. */
+const BATCH = 100;
 
 export interface PresenceOptions {
   store: SiteStore;
@@ -122,31 +124,48 @@ export function startPresence(o: PresenceOptions): Presence {
     }
   };
 
-  /** Claims and applies one event in one transaction; the event when this call applied it. */
-  const applyOne = async (key: EventKey): Promise<PendingEvent | undefined> => {
-    let usedUp: VisitorPass | undefined;
-    let claimed: PendingEvent | undefined;
+  const tell = async (pass: VisitorPass) => {
     try {
-      claimed = await db.transaction().execute(async (tx) => {
-        const row = await claimPresence(tx, key);
-        if (row) usedUp = await apply(tx, row, now());
-        return row;
+      await o.onUsedUp?.(pass);
+    } catch (err) {
+      o.logger?.error({ err, pass: pass.id }, 'site: used-up pass not handled');
+    }
+  };
+
+  /**
+   * Claims and applies events (in the order given) in one transaction; how many it
+   * applied. When that fails, each is tried alone, so one bad event holds up no other.
+   */
+  const applyAll = async (keys: EventKey[]): Promise<number> => {
+    const usedUp: VisitorPass[] = [];
+    let applied = 0;
+    try {
+      await db.transaction().execute(async (tx) => {
+        const rows = await claimPresenceMany(tx, keys);
+        const id = (k: EventKey) => ('id' in k ? `#${k.id}` : `${k.terminal}\n${k.seq}`);
+        const byKey = new Map<string, PendingEvent>(rows.flatMap((r) => [[`#${r.id}`, r] as const, [`${r.terminal_id}\n${Number(r.seq)}`, r] as const]));
+        for (const k of keys) {
+          const row = byKey.get(id(k));
+          if (!row) continue;
+          const pass = await apply(tx, row, now());
+          if (pass) usedUp.push(pass);
+          applied++;
+        }
       });
     } catch (err) {
-      o.logger?.error({ err, event: key }, 'site: presence update failed');
+      if (keys.length > 1) {
+        let n = 0;
+        for (const k of keys) n += await applyAll([k]);
+        return n;
+      }
+      o.logger?.error({ err, event: keys[0] }, 'site: presence update failed');
       // An event the store's data cannot take (its zone or visitor gone) is given up;
       // any other failure keeps the mark, and a later catch-up tries again.
-      if (err instanceof SiteError) await dropPresence(db, key).catch(() => undefined);
-      return undefined;
+      if (err instanceof SiteError) await dropPresence(db, keys[0]!).catch(() => undefined);
+      return 0;
     }
-    if (usedUp) {
-      try {
-        await o.onUsedUp?.(usedUp);
-      } catch (err) {
-        o.logger?.error({ err, pass: usedUp.id }, 'site: used-up pass not handled');
-      }
-    }
-    return claimed;
+    for (const pass of usedUp) await tell(pass);
+    return applied;
   };
 
   const catchUp = async (receivedBy?: number): Promise<number> => {
@@ -155,10 +174,10 @@ export function startPresence(o: PresenceOptions): Presence {
     for (;;) {
       const page = await pendingPresence(db, { limit: PAGE, ...(after && { after }), ...(receivedBy !== undefined && { receivedBy }) });
       for (const p of page) {
-        if (await applyOne({ id: p.id })) {
-          applied++;
-          caughtUp.count++;
-        }
+        // One transaction each: sites sharing the store may be catching up on the same rows.
+        const n = await applyAll([{ id: p.id }]);
+        applied += n;
+        caughtUp.count += n;
       }
       if (page.length < PAGE) return applied;
       const last = page.at(-1)!;
@@ -180,12 +199,27 @@ export function startPresence(o: PresenceOptions): Presence {
   const sweep = sweepMs > 0 ? setInterval(() => void enqueue(() => catchUp(now() - sweepMs)).catch(() => undefined), sweepMs) : undefined;
   sweep?.unref();
 
+  // New events wait in `arrived`; one queued job applies what has arrived by the time it
+  // runs (up to BATCH, one transaction), so a burst pays one commit per batch.
+  const arrived: IngestedEvent[] = [];
+  let drainQueued = false;
+  const drain = async () => {
+    drainQueued = false;
+    const batch = arrived.splice(0, BATCH);
+    if (arrived.length > 0) schedule();
+    // The stored row decides what it does (needsPresence marked it); nothing else moves anyone.
+    const keys = batch.filter((e) => e.result === 'granted').map((e) => ({ terminal: e.terminal, seq: e.seq }));
+    if (keys.length > 0) await applyAll(keys);
+    for (const e of batch) notify(e);
+  };
+  const schedule = () => {
+    if (drainQueued) return;
+    drainQueued = true;
+    void enqueue(drain).catch(() => undefined);
+  };
   const off = o.source.onStored((e) => {
-    void enqueue(async () => {
-      // The stored row decides what it does (needsPresence marked it); nothing else moves anyone.
-      if (e.result === 'granted') await applyOne({ terminal: e.terminal, seq: e.seq });
-      notify(e);
-    }).catch(() => undefined);
+    arrived.push(e);
+    schedule();
   });
   return {
     onApplied(l) {

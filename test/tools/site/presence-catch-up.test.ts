@@ -127,6 +127,28 @@ await onEveryDatabase('site presence catch-up', (test, open, dialect, fresh) => 
     presence.stop();
   });
 
+  test('new events arriving together are applied in one go; one presence cannot apply (its zone gone) is logged and given up, the others still applied', async () => {
+    const store = await open();
+    const { gate } = await community(store);
+    await createPerson(store.db, SECRET, { id: 'ann', name: 'Ann' });
+    await createPerson(store.db, SECRET, { id: 'bob', name: 'Bob' });
+    const listeners = new Set<(e: Parameters<Parameters<Presence['onApplied']>[0]>[0]) => void>();
+    const errors: string[] = [];
+    const logger = { debug() {}, warn() {}, error: (_o: object, msg?: string) => void errors.push(msg ?? '') };
+    const presence = startPresence({ store, source: { onStored: (l) => (listeners.add(l), () => void listeners.delete(l)) }, sweepEveryMs: 0, logger });
+    await presence.idle();
+    const at = (seq: number, personId: string, zoneId: number) => ({ terminal: 'gate-in', seq, ts: seq * H, type: 'access.granted', result: 'granted' as const, personId, zoneId, direction: 'in' as const });
+    const events = [at(1, 'ann', gate.id), at(2, 'bob', gate.id + 1000), at(3, 'bob', gate.id)];
+    await insertEvents(store.db, events.map((e) => ({ event: e, terminal: { zone_id: e.zoneId, direction: 'in' } })));
+    for (const e of events) for (const l of listeners) l({ ...e, reason: null, credentialType: 'face', credentialRef: null });
+    await presence.idle();
+    const inside = await store.db.selectFrom('positions').select(['subject', 'zone_id']).orderBy('subject').execute();
+    assert.equal(inside.map((p) => [p.subject, p.zone_id]), [['ann', gate.id], ['bob', gate.id]]);
+    assert.equal(errors, ['site: presence update failed']);
+    assert.is(await marked(store), 0, 'the one it cannot apply is given up, not retried forever');
+    presence.stop();
+  });
+
   test('the sweep takes only events marked for longer than its period (younger ones are their own site’s to apply)', async () => {
     const store = await open();
     const { flat } = await community(store);

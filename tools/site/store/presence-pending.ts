@@ -59,9 +59,22 @@ export type EventKey = { id: number } | { terminal: string; seq: number };
  * that applies the event: the mark comes back if that transaction does not commit.
  */
 export async function claimPresence(tx: Kysely<Database>, key: EventKey): Promise<PendingEvent | undefined> {
-  let q = tx.updateTable('events').set({ presence_pending: null }).where('presence_pending', 'is not', null);
-  q = 'id' in key ? q.where('id', '=', key.id) : q.where('terminal_id', '=', key.terminal).where('seq', '=', key.seq);
-  return q.returning([...COLUMNS]).executeTakeFirst();
+  return (await claimPresenceMany(tx, [key]))[0];
+}
+
+/**
+ * Claims several events at once (one UPDATE; ids or terminal + seq), for one
+ * transaction that applies them all: the ones still marked, in no particular order.
+ */
+export async function claimPresenceMany(tx: Kysely<Database>, keys: ReadonlyArray<EventKey>): Promise<PendingEvent[]> {
+  if (keys.length === 0) return [];
+  return tx
+    .updateTable('events')
+    .set({ presence_pending: null })
+    .where('presence_pending', 'is not', null)
+    .where((eb) => eb.or(keys.map((k) => ('id' in k ? eb('id', '=', k.id) : eb.and([eb('terminal_id', '=', k.terminal), eb('seq', '=', k.seq)])))))
+    .returning([...COLUMNS])
+    .execute();
 }
 
 /** Gives up on one event (it cannot be applied): its mark is cleared without applying it. */

@@ -8,7 +8,8 @@
  * after the commit) consumes them through Mosquitto (aedes in-process when Mosquitto
  * is not installed): `ingest: X events/s`, into a store of that size. Then the
  * typical searches run (first page of 50, newest first): `search <name>: p50 X ms,
- * p95 Y ms`.
+ * p95 Y ms`. With `--presence`, presence (positions, visits) follows the ingest as in
+ * `limen site`, and `presence: X events/s` says how fast it applied them all.
  *
  * Without --database it uses a fresh SQLite file in a temp folder (deleted after).
  */
@@ -25,6 +26,7 @@ import { Fleet } from '../../sdk/src/index.js';
 import { hasMosquitto, startAedes, startMosquitto, type TestBroker } from './brokers.js';
 import { rng } from './embeddings.js';
 import { startIngest } from '../site/ingest.js';
+import { startPresence } from '../site/presence.js';
 import { createZone, openSiteStore, placeTerminal, searchRecords, createUnit, createPerson, addResidency, type RecordQuery, type SiteStore, type Terminal } from '../site/store/index.js';
 
 const program = new Command()
@@ -34,10 +36,11 @@ const program = new Command()
   .option('--terminals <n>', 'fleet agents sending them', (v) => Number(v), 20)
   .option('--database <url>', 'site store (default: a temporary SQLite file)')
   .option('--runs <n>', 'timed runs per search', (v) => Number(v), 50)
+  .option('--presence', 'presence follows the ingest, as in limen site')
   .option('--role <role>', '(internal) child process role: agents')
   .option('--url <url>', '(internal) broker URL for the agents')
   .parse();
-const opts = program.opts<{ events: number; ingest: number; terminals: number; database?: string; runs: number; role?: string; url?: string }>();
+const opts = program.opts<{ events: number; ingest: number; terminals: number; database?: string; runs: number; presence?: boolean; role?: string; url?: string }>();
 const SITE = 'bench';
 const DAY = 86_400_000;
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -110,6 +113,7 @@ async function measureIngest(store: SiteStore): Promise<void> {
   const ready = new Promise<void>((resolve) => lines.on('line', (l) => l === 'ready' && resolve()));
   const fleet = await Fleet.connect({ url: broker.url, site: SITE, mqtt: { protocolVersion: 5 } });
   const ingest = startIngest({ store, fleet });
+  const presence = opts.presence ? startPresence({ store, source: ingest }) : undefined;
   try {
     await fleet.whenConsuming();
     await ready;
@@ -123,14 +127,22 @@ async function measureIngest(store: SiteStore): Promise<void> {
         }
       });
     });
+    let applied = 0;
+    const allApplied = new Promise<void>((resolve) => presence?.onApplied(() => ++applied === total && resolve()));
     const started = performance.now();
     child.stdin!.write(`emit ${per}\n`);
     await done;
     const s = (performance.now() - started) / 1000;
-    say(`ingest: ${Math.round(total / s)} events/s (${total} events from ${opts.terminals} terminals through ${broker.name}, SDK → ${store.dialect}, ${s.toFixed(1)} s)`);
+    say(`ingest: ${Math.round(total / s)} events/s (${total} events from ${opts.terminals} terminals through ${broker.name}, SDK → ${store.dialect}, ${s.toFixed(1)} s${presence ? ', presence following' : ''})`);
+    if (presence) {
+      await allApplied;
+      const p = (performance.now() - started) / 1000;
+      say(`presence: ${Math.round(total / p)} events/s (all ${total} applied to positions ${p.toFixed(1)} s after the first was sent)`);
+    }
   } finally {
     child.stdin!.write('quit\n');
     await new Promise((r) => child.once('exit', r));
+    presence?.stop();
     ingest.stop();
     await fleet.close();
     await broker.close();

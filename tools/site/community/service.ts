@@ -8,6 +8,7 @@
 import { openStrangerTemplate, sealedStrangerTemplate, strangerKeyPairFromSecret, type StrangerKeyPair } from '@limen/sdk/protocol';
 import type { Fleet, FleetEvent, FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { AlertClock } from '../alerts/clock.js';
+import { startPeriodicJobs } from '../periodic-jobs.js';
 import { getTerminal, placeEvent, type SiteStore } from '../store/index.js';
 import { AnonymousIdentities, purgeAnonymousBefore } from './identities.js';
 import { runTasks, type Finding } from './review.js';
@@ -44,12 +45,18 @@ export async function startCommunity(o: CommunityOptions): Promise<Community> {
   const keys = strangerKeyPairFromSecret(o.secret);
   const identities = await AnonymousIdentities.open({ store: o.store, seal: vectorSeal(o.secret) });
   const offs: Unsubscribe[] = [];
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(run: () => Promise<T>): Promise<T> => {
-    const p = chain.then(run);
-    chain = p.catch((err: unknown) => o.logger?.error({ err }, 'site: community task failed'));
-    return p;
-  };
+  // The daily runs: a timer on the injected clock, one job at a time, failures logged.
+  const jobs = startPeriodicJobs({
+    clock: o.clock,
+    everyMs: o.everyMs ?? DAY_MS,
+    onTick: () => {
+      void purge().catch(() => undefined);
+      void tasks().catch(() => undefined);
+    },
+    logger: o.logger,
+    failed: 'site: community task failed',
+  });
+  const serial = <T>(run: () => Promise<T>): Promise<T> => jobs.serial(run);
 
   const onStranger = async (e: FleetEvent) => {
     if (e.type !== 'face.stranger' || !e.data || e.data.template === undefined) return;
@@ -103,18 +110,6 @@ export async function startCommunity(o: CommunityOptions): Promise<Community> {
     });
   const tasks = () => serial(() => runTasks({ store: o.store }, o.clock.now()));
 
-  let stopped = false;
-  let timer: { cancel(): void } | undefined;
-  const arm = () => {
-    timer = o.clock.setTimeout(() => {
-      if (stopped) return;
-      void purge().catch(() => undefined);
-      void tasks().catch(() => undefined);
-      arm();
-    }, o.everyMs ?? DAY_MS);
-  };
-  arm();
-
   return {
     identities,
     keys,
@@ -123,15 +118,10 @@ export async function startCommunity(o: CommunityOptions): Promise<Community> {
     pushKey,
     async idle() {
       await identities.idle();
-      let seen: Promise<unknown> | undefined;
-      while (seen !== chain) {
-        seen = chain;
-        await chain;
-      }
+      await jobs.idle();
     },
     stop() {
-      stopped = true;
-      timer?.cancel();
+      jobs.stop();
       for (const off of offs) off();
     },
   };

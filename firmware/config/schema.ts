@@ -113,6 +113,13 @@ export const FleetConfigSchema = z
     /** 4 = MQTT 3.1.1 (works with every broker), 5 = MQTT 5. */
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
     healthIntervalMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+    /**
+     * How far the backend's clock may differ from this terminal's when a request's
+     * deadline and issue time are checked (ms). Raise it for a terminal without a
+     * trustworthy clock (no RTC, NTP not yet synced); a wider window lets a captured
+     * request be replayed for longer (docs/security.md).
+     */
+    clockSkewMs: z.number().int().min(1_000).max(600_000).default(5_000),
   })
   .strict();
 

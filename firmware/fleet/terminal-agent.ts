@@ -240,6 +240,7 @@ export function createTerminalAgent(terminal: AgentTerminal, options: TerminalAg
     // Accepted signed command ids are kept in the store: a restart does not reopen replays.
     ...(security && { security: { ...security, replayLedger: new StoreReplayLedger(store) } }),
     healthIntervalMs: fleet.healthIntervalMs,
+    clockSkewMs: fleet.clockSkewMs,
     ...(store.path !== ':memory:' && { diskPath: '/' }),
     clock: store.clock,
     logger: options.logger,

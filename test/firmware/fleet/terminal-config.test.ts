@@ -64,7 +64,7 @@ test('settings that need a restart are refused, unchanged values are fine', () =
 test('the fleet section is optional and validated', () => {
   assert.is(base.fleet, undefined);
   const withFleet = defaultConfig('door-1', { fleet: { url: 'mqtts://broker.example:8883', tls: { ca: 'ca.pem' } } });
-  assert.equal(withFleet.fleet, { url: 'mqtts://broker.example:8883', groups: [], tls: { ca: 'ca.pem' }, protocolVersion: 4, healthIntervalMs: 30_000 });
+  assert.equal(withFleet.fleet, { url: 'mqtts://broker.example:8883', groups: [], tls: { ca: 'ca.pem' }, protocolVersion: 4, healthIntervalMs: 30_000, clockSkewMs: 5000 });
   const issue = (fleet: unknown) => {
     try {
       parseConfig({ version: 1, terminal: { id: 'd' }, fleet });

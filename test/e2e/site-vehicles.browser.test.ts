@@ -4,7 +4,8 @@
 // remove it; a plate passage the terminal reports shows in the plate's passages and in
 // the car park's occupancy; an unknown plate under the ask-guard policy pops the prompt
 // up, Open sends the terminal `unlock` with door "barrier", Ignore lets it be, and the
-// terminal's own decision (nobody answered) takes it away.
+// terminal's own decision (nobody answered) takes it away; Close barrier brings it down, or
+// says in words why the terminal refused.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runSite } from '../../tools/site/cli.js';
 import { addResidency, createPerson, createStaff, createUnit, createZone, placeTerminal } from '../../tools/site/store/index.js';
-import { MemoryGallery } from '../../firmware/fleet/index.js';
+import { CommandError, MemoryGallery } from '../../firmware/fleet/index.js';
 import { startAedes } from '../sdk/helpers/brokers.js';
 import { startTerminal } from '../sdk/helpers/terminal.js';
 import { guard } from '../sdk/helpers/wait.js';
@@ -55,6 +56,7 @@ if (chromiumOrSkip('site vehicles browser tests')) {
     const gallery = new MemoryGallery();
     let barrierOpened: (req: { durationMs: number; door?: string }) => void = () => {};
     const barrier = new Promise<{ durationMs: number; door?: string }>((resolve) => (barrierOpened = resolve));
+    let carUnderBoom = false;
     const terminal = startTerminal(broker, {
       site: 'hq',
       id: 'car-in',
@@ -62,6 +64,10 @@ if (chromiumOrSkip('site vehicles browser tests')) {
         unlock: (req) => {
           barrierOpened(req);
           return { until: Date.now() + req.durationMs };
+        },
+        closeBarrier: () => {
+          if (carUnderBoom) throw new CommandError('REJECTED', 'a vehicle is under the barrier', { reason: 'vehicle-present' });
+          return { at: Date.now(), wasUp: true };
         },
         persons: { upsert: (p) => gallery.upsert(p), remove: (ids) => gallery.remove(ids) },
         gallery,
@@ -128,6 +134,12 @@ if (chromiumOrSkip('site vehicles browser tests')) {
       const req = await guard(barrier, 'unlock at car-in');
       assert.is(req.door, 'barrier');
       await page.waitForSelector('#plate-prompt', { state: 'detached' });
+      // The guard brings it down; with a car under the boom the terminal refuses, and says why.
+      await page.click('[data-close-barrier="car-in"]');
+      await page.waitForSelector('#barrier-msg:has-text("The barrier at car-in is coming down.")');
+      carUnderBoom = true;
+      await page.click('[data-close-barrier="car-in"]');
+      await page.waitForSelector('#barrier-msg.err:has-text("The barrier stays up: car-in: a vehicle is under the barrier; it stays up until the vehicle has passed.")');
 
       // Ignore lets the next one go without opening anything; the page in Chinese.
       await page.click('#lang');

@@ -24,6 +24,9 @@ export interface TestTerminal {
   config: MemoryConfig;
   unlocks: Array<{ durationMs: number; door?: string }>;
   reboots: number[];
+  /** With `barrier`: how many `barrier.close` commands came, and the refusal to answer the next with (null: it closes). */
+  barrierCloses: number;
+  barrierRefusal: CommandError | null;
 }
 
 export interface TerminalOptions {
@@ -38,6 +41,8 @@ export interface TerminalOptions {
   camera?: boolean;
   /** Answers `snapshots.get` from these (a real sealed snapshot store, as a terminal's). */
   faceSnapshots?: FaceSnapshots;
+  /** Answers `barrier.close` as a vehicle gate (see `barrierCloses`, `barrierRefusal`). */
+  barrier?: boolean;
   /** Client certificate, key and CA (a provisioned broker). */
   tls?: { ca: Buffer; cert: Buffer; key: Buffer };
 }
@@ -56,6 +61,7 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
   const unlocks: Array<{ durationMs: number; door?: string }> = [];
   const reboots: number[] = [];
   const clock = o.clock ?? systemClock;
+  const barrier = { closes: 0, refusal: null as CommandError | null };
   const agent = new FleetAgent({
     site: o.site ?? 'hq',
     terminalId: o.id,
@@ -75,6 +81,13 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
       gallery,
       ...(o.camera ? { snapshot: () => ({ ts: clock.now(), mime: 'image/png' as const, width: 1, height: 1, data: PIXEL_PNG }) } : {}),
       ...(o.faceSnapshots && { faceSnapshot: faceSnapshotGetter(o.faceSnapshots) }),
+      ...(o.barrier && {
+        closeBarrier: () => {
+          barrier.closes++;
+          if (barrier.refusal) throw barrier.refusal;
+          return { at: clock.now(), wasUp: true };
+        },
+      }),
     },
     config,
     clock,
@@ -83,5 +96,21 @@ export function startTerminal(broker: TestBroker, o: TerminalOptions): TestTermi
     outbox: { ackTimeoutMs: o.ackTimeoutMs ?? 2000 },
   });
   agent.start();
-  return { agent, events, gallery, config, unlocks, reboots };
+  return {
+    agent,
+    events,
+    gallery,
+    config,
+    unlocks,
+    reboots,
+    get barrierCloses() {
+      return barrier.closes;
+    },
+    get barrierRefusal() {
+      return barrier.refusal;
+    },
+    set barrierRefusal(e) {
+      barrier.refusal = e;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * What the console does at the terminals through the SDK: enrol a person's face from a
  * photo (a phone photo or the webcam; only with the consent the staff member records)
- * and a remote unlock. Both are audited; the photo itself is not kept by the site.
+ * a remote unlock and a vehicle gate's barrier close. All are audited; the photo itself is not kept by the site.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -153,4 +153,37 @@ export async function consoleFleetRoutes(app: FastifyInstance): Promise<void> {
       return { terminal: id, durationMs };
     },
   );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/terminals/:id/barrier/close',
+    {
+      preHandler: app.requireRole(...UNLOCKERS),
+      schema: {
+        summary: "Bring a vehicle gate's barrier down now (refused while a vehicle is under it or a fire holds it up)",
+        tags: ['terminals'],
+        params: { type: 'object', properties: { id: { type: 'string', pattern: TERMINAL_ID } }, required: ['id'] },
+        response: { 200: { type: 'object', properties: { terminal: { type: 'string' }, wasUp: { type: 'boolean' } }, required: ['terminal', 'wasUp'] }, ...errors },
+      },
+    },
+    async (request) => {
+      const fleet = fleetOf();
+      const id = request.params.id;
+      if (!fleet.terminals().some((t) => t.id === id)) throw new SiteError('NOT_FOUND', `no terminal ${id}`);
+      await app.audit(request, 'terminal.barrier.close', `terminal:${id}`);
+      try {
+        const r = await fleet.terminal(id).barrier.close();
+        return { terminal: id, wasUp: r.wasUp };
+      } catch (err) {
+        throw new SiteError('CONFLICT', `${id}: ${barrierProblem(err as Error)}`);
+      }
+    },
+  );
+}
+
+/** Why a barrier stayed up, in words (the terminal's `details.reason`), else the general refusal text. */
+function barrierProblem(err: Error & { code?: string; details?: Record<string, unknown> }): string {
+  if (err.code === 'REJECTED' && err.details?.reason === 'vehicle-present') return 'a vehicle is under the barrier; it stays up until the vehicle has passed.';
+  if (err.code === 'REJECTED' && err.details?.reason === 'fire') return 'the fire alarm holds the barrier up until the alarm is cleared.';
+  if (err.code === 'NOT_SUPPORTED') return 'this terminal has no barrier.';
+  return terminalProblem(err);
 }

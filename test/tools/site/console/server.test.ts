@@ -1,7 +1,8 @@
 // The console's side of the site server, over a real broker and fleet agents (memory
 // galleries): the page and its bundled app with a content security policy; a face
 // enrolled from a photo reaches the terminals of the person's zone path with the
-// consent the staff member recorded (audited, the photo not kept); remote unlock.
+// consent the staff member recorded (audited, the photo not kept); remote unlock; a
+// vehicle gate's barrier closed, its refusals in words.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Fleet } from '@limen/sdk';
+import { CommandError } from '../../../../firmware/fleet/index.js';
 import { buildSiteServer } from '../../../../tools/site/server/index.js';
 import { CONSOLE_CSP } from '../../../../tools/site/server/console.js';
 import { addResidency, createPerson, createStaff, createUnit, createZone, openSiteStore, placeTerminal, type SiteStore } from '../../../../tools/site/store/index.js';
@@ -22,7 +24,7 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'limen-site-console-'));
   const broker = await startAedes();
   const terminals: Record<string, TestTerminal> = {};
-  for (const id of ['gate-1', 'door-1', 'door-2']) terminals[id] = startTerminal(broker, { site: 'maple', id });
+  for (const id of ['gate-1', 'door-1', 'door-2']) terminals[id] = startTerminal(broker, { site: 'maple', id, barrier: id === 'gate-1' });
   const fleet = await Fleet.connect({ url: broker.url, site: 'maple' });
   while (fleet.terminals().filter((t) => t.online).length < 3) await new Promise<void>((r) => fleet.onPresence(() => r()));
   const store: SiteStore = await openSiteStore(join(dir, 'site.db'));
@@ -162,6 +164,37 @@ test('remote unlock: guards and admins, to the named terminal only, audited; unk
     assert.match(String(audited?.detail), /"door":"barrier"/);
     assert.is((await s.app.inject({ method: 'POST', url: '/api/terminals/gate-1/unlock', headers: guard, payload: { door: '../barrier' } })).statusCode, 400);
     assert.is(s.terminals['gate-1']!.unlocks.length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+test("barrier close: guards and admins, to the named vehicle gate, audited; the terminal's refusal is a 409 in words", async () => {
+  const s = await setup();
+  try {
+    const guard = await s.login('guard');
+    const close = (id: string, headers: Record<string, string> = guard) => s.app.inject({ method: 'POST', url: `/api/terminals/${id}/barrier/close`, headers });
+    const ok = await close('gate-1');
+    assert.is(ok.statusCode, 200, ok.body);
+    assert.equal(json(ok), { terminal: 'gate-1', wasUp: true });
+    assert.is(s.terminals['gate-1']!.barrierCloses, 1);
+    const audited = await s.store.db.selectFrom('audit').select(['subject', 'username']).where('action', '=', 'terminal.barrier.close').execute();
+    assert.equal(audited, [{ subject: 'terminal:gate-1', username: 'guard' }]);
+
+    // A car under the boom, then a fire: refused, the reason in plain words.
+    s.terminals['gate-1']!.barrierRefusal = new CommandError('REJECTED', 'a vehicle is under the barrier', { reason: 'vehicle-present' });
+    const car = await close('gate-1');
+    assert.is(car.statusCode, 409);
+    assert.equal(json(car).error, { code: 'CONFLICT', message: 'gate-1: a vehicle is under the barrier; it stays up until the vehicle has passed.' });
+    s.terminals['gate-1']!.barrierRefusal = new CommandError('REJECTED', 'the fire input holds the barrier up', { reason: 'fire' });
+    assert.match(json(await close('gate-1', await s.login('admin'))).error.message, /^gate-1: the fire alarm holds the barrier up/);
+    assert.is(s.terminals['gate-1']!.barrierCloses, 3);
+    // A terminal without a barrier, an unknown one, a bad id, a viewer.
+    assert.equal(json(await close('door-1')).error, { code: 'CONFLICT', message: 'door-1: this terminal has no barrier.' });
+    assert.is(json(await close('nope')).error.code, 'NOT_FOUND');
+    assert.is((await close('a%2Fb')).statusCode, 400);
+    assert.is((await close('gate-1', await s.login('viewer'))).statusCode, 403);
+    assert.is(s.terminals['gate-1']!.barrierCloses, 3);
   } finally {
     await s.close();
   }

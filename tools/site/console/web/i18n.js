@@ -409,6 +409,11 @@ const en = {
   'veh.inside': 'Vehicles inside',
   'veh.unknownPlate': 'Unknown plate {plate} at terminal {terminal}',
   'veh.openBarrier': 'Open barrier',
+  'veh.barriers': 'Barriers',
+  'veh.closeBarrier': 'Close barrier',
+  'veh.barrierClosed': 'The barrier at {terminal} is coming down.',
+  'veh.barrierWasDown': 'The barrier at {terminal} was already down.',
+  'veh.barrierRefused': 'The barrier stays up: {message}',
   'veh.ignore': 'Ignore',
   'veh.noApi': 'This site server has no vehicles yet.',
 };
@@ -818,6 +823,11 @@ const zh = {
   'veh.inside': '场内车辆',
   'veh.unknownPlate': '未登记车牌 {plate}，终端 {terminal}',
   'veh.openBarrier': '抬杆放行',
+  'veh.barriers': '道闸',
+  'veh.closeBarrier': '落杆',
+  'veh.barrierClosed': '{terminal} 的道闸正在落下。',
+  'veh.barrierWasDown': '{terminal} 的道闸已经是落下的。',
+  'veh.barrierRefused': '道闸保持抬起：{message}',
   'veh.ignore': '忽略',
   'veh.noApi': '本站点服务器尚无车辆功能。',
 };

@@ -1,6 +1,7 @@
 // Vehicles: the register (a resident's or a unit's car), search by plate (a part of one)
 // and unit, passages of a plate from the records, parking occupancy per zone, and the
-// guard's prompt for an unknown plate waiting at a barrier (open it, or let it go).
+// guard's prompt for an unknown plate waiting at a barrier (open it, or let it go), and
+// closing a vehicle gate's barrier.
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from './api.js';
 import { useLive } from './dashboard.js';
@@ -116,6 +117,27 @@ function Parking({ zones, version }) {
     </tbody></table>` : null}</section>`;
 }
 
+/** The vehicle gates' barriers: the guard brings one down (the terminal refuses with a vehicle under it or a fire). */
+function Barriers() {
+  const { t } = useCtx();
+  const list = useLoad(() => api('GET', '/api/terminals'), []);
+  const [msg, setMsg] = useState({ ok: true, text: '' });
+  const gates = (list.data?.terminals ?? []).filter((g) => g.role === 'vehicle-gate');
+  const close = async (id) => {
+    try {
+      const r = await api('POST', `/api/terminals/${encodeURIComponent(id)}/barrier/close`);
+      setMsg({ ok: true, text: t(r.wasUp ? 'veh.barrierClosed' : 'veh.barrierWasDown', { terminal: id }) });
+    } catch (err) {
+      setMsg({ ok: false, text: t('veh.barrierRefused', { message: err.message }) });
+    }
+  };
+  if (!gates.length) return null;
+  return html`<section id="barriers"><h2>${t('veh.barriers')}</h2><${ErrorLine} error=${list.error} />
+    <table><tbody>${gates.map((g) => html`<tr data-barrier=${g.id}><td>${g.name ?? g.id}</td>
+      <td><button class="small" data-close-barrier=${g.id} onClick=${() => close(g.id)}>${t('veh.closeBarrier')}</button></td></tr>`)}</tbody></table>
+    <${FormMessage} id="barrier-msg" msg=${msg} /></section>`;
+}
+
 /** An unknown plate at a barrier (the ask-guard policy): the guard opens it or lets it be. */
 function PlatePrompt({ event, onDone }) {
   const { t } = useCtx();
@@ -164,7 +186,7 @@ export function Vehicles() {
   return html`<div class="grid" id="vehicles">
     <div>${KEEPERS.includes(me.role) ? html`<${Register} units=${units} zones=${zones} onChanged=${() => setVersion(version + 1)} />` : null}
       <${VehicleList} units=${units} version=${version} onChanged=${() => setVersion(version + 1)} /></div>
-    <div><${Passages} /><${Parking} zones=${zones} version=${`${passages}:${tick}`} /></div>
+    <div>${UNLOCKERS.includes(me.role) ? html`<${Barriers} />` : null}<${Passages} /><${Parking} zones=${zones} version=${`${passages}:${tick}`} /></div>
     ${waiting ? html`<${PlatePrompt} key=${key(waiting)} event=${waiting} onDone=${done(waiting)} />` : null}
   </div>`;
 }

@@ -173,13 +173,25 @@ export async function openVisitOf(db: Kysely<Database>, visitorId: number): Prom
   return db.selectFrom('visits').selectAll().where('visitor_id', '=', visitorId).where('exited_at', 'is', null).executeTakeFirst();
 }
 
-/** Opens a visit unless one is open already (a second door on the way in is the same visit). */
+/**
+ * Opens a visit unless one is open already (a second door on the way in is the same visit).
+ * Atomic: the unique index on open visits (migration 0013) lets only one of two site
+ * instances entering the same visitor at once insert; the other gets the winner's visit.
+ */
 export async function enterVisit(db: Kysely<Database>, v: { visitorId: number; passId: string | null; at: number; terminal: string; zoneId: number | null }): Promise<Visit> {
   const open = await openVisitOf(db, v.visitorId);
   if (open) return open;
   const row = { visitor_id: v.visitorId, pass_id: v.passId, entered_at: v.at, entered_terminal: v.terminal, zone_id: v.zoneId, exited_at: null, closed: null };
-  const { id } = await db.insertInto('visits').values(row).returning('id').executeTakeFirstOrThrow();
-  return { id, ...row };
+  const inserted = await db
+    .insertInto('visits')
+    .values(row)
+    .onConflict((oc) => oc.column('visitor_id').where('exited_at', 'is', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, ...row };
+  const winner = await openVisitOf(db, v.visitorId);
+  if (!winner) throw new Error(`visitor ${v.visitorId}: the open visit that conflicted is gone`);
+  return winner;
 }
 
 export async function closeVisit(db: Kysely<Database>, visitorId: number, at: number, why: VisitClose): Promise<boolean> {

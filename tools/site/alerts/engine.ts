@@ -1,7 +1,7 @@
 /**
  * The alert engine: evaluates the alert rules against every newly stored event (after
  * its commit, through `Ingest.onStored`), against terminals going offline (the fleet's
- * presence) and, for long absence, on a timer of the injected clock. Each alert is
+ * presence) and, for long absence and overdue inspections, on a timer of the injected clock. Each alert is
  * stored with the rule version that raised it, then handed to the listeners (live
  * pop-up, webhooks). Evidence added later to an alert (the terminal's list match
  * bringing the face snapshot) goes to the update listeners (the live pop-up) only.
@@ -22,13 +22,21 @@
  * absent from the time they were put on the list. Terminal offline is timed from when
  * the site saw the terminal go offline, kept in the store so that a restart does not
  * restart the count.
+ *
+ * Overdue inspections take the inspections' own status (`inspectionStatus`): a unit
+ * whose period has passed since its last visit raises one alert per rule in whose zones
+ * its building lies, carrying the unit and its inspector, once per overdue spell (keyed
+ * by when the spell's count began; a visit starts a new count).
  */
 import type { FleetLogger, Unsubscribe } from '@limen/sdk';
 import type { IngestedEvent } from '../ingest.js';
 import {
+  alertKeyRaised,
+  DAY_MS,
   enrichAlert,
   getAlert,
   insertAlert,
+  inspectionStatus,
   joinRecentAlert,
   lastAlertFor,
   lastPassages,
@@ -87,7 +95,7 @@ export interface AlertEngineOptions {
   /** Terminals going on- and offline (`Fleet.onPresence`). */
   presence?: { onPresence(handler: (p: { terminal: string; online: boolean }) => void): Unsubscribe };
   clock: AlertClock;
-  /** How often long absence is checked (default 5 minutes). */
+  /** How often long absence and overdue inspections are checked (default 5 minutes). */
   absenceCheckMs?: number;
   logger?: FleetLogger;
 }
@@ -250,12 +258,37 @@ export function startAlertEngine(o: AlertEngineOptions): AlertEngine {
       }
     }
   };
+  // Overdue inspections: one alert per unit and overdue spell.
+  const checkOverdue = async () => {
+    const now = o.clock.now();
+    const candidates = await rules('inspection-overdue');
+    if (candidates.length === 0) return;
+    const overdue = (await inspectionStatus(db, now)).filter((u) => u.overdue);
+    if (overdue.length === 0) return;
+    const periods = await periodsNow();
+    const ids = [...new Set(overdue.map((u) => u.inspectorId).filter((i): i is number => i !== null))];
+    const usernames = new Map(ids.length === 0 ? [] : (await db.selectFrom('staff').select(['id', 'username']).where('id', 'in', ids).execute()).map((s) => [s.id, s.username]));
+    const paths = new Map<number, string | null>();
+    for (const u of overdue) if (!paths.has(u.zoneId)) paths.set(u.zoneId, await zonePath(u.zoneId));
+    for (const rule of candidates) {
+      if (!inPeriods(rule, periods, now)) continue;
+      for (const u of overdue) {
+        if (!inScope(rule, { terminal: null, zoneId: u.zoneId, zonePath: paths.get(u.zoneId)! })) continue;
+        // The spell began where the period started counting: the last visit, or the setting.
+        const dedupeKey = `unit:${u.unitId}:${u.dueAt - u.periodDays * DAY_MS}`;
+        if (await alertKeyRaised(db, rule.id, dedupeKey)) continue;
+        const inspector = u.inspectorId === null ? null : { id: u.inspectorId, username: usernames.get(u.inspectorId) ?? String(u.inspectorId) };
+        await raise(rule, { zoneId: u.zoneId, terminalId: null, personId: null, event: null, score: null, liveness: null, snapshot: null, dedupeKey, subject: { unit: { id: u.unitId, label: u.label }, inspector }, at: now });
+      }
+    }
+  };
   const absenceEvery = o.absenceCheckMs ?? DEFAULT_ABSENCE_CHECK_MS;
   let absenceTimer: { cancel(): void } | undefined;
   const armAbsence = () => {
     absenceTimer = o.clock.setTimeout(() => {
       if (stopped) return;
       enqueue('absence check', checkAbsence);
+      enqueue('inspection check', checkOverdue);
       armAbsence();
     }, absenceEvery);
   };

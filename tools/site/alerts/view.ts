@@ -1,5 +1,5 @@
 /** An alert as the API, the live socket and webhooks show it. */
-import type { AlertRow } from '../store/index.js';
+import type { AlertRow, AlertSubject } from '../store/index.js';
 
 export interface AlertView {
   id: number;
@@ -17,6 +17,9 @@ export interface AlertView {
   snapshot: string | null;
   /** A `plate-appears` alert's plate. */
   plate: string | null;
+  /** An `inspection-overdue` alert's unit and its inspector (null: none assigned). */
+  unit: AlertSubject['unit'] | null;
+  inspector: AlertSubject['inspector'];
   sightings: number;
   firstSeenAt: number;
   lastSeenAt: number;
@@ -29,6 +32,7 @@ export interface AlertView {
 }
 
 export function alertView(r: AlertRow): AlertView {
+  const subject = r.subject ? (JSON.parse(r.subject) as AlertSubject) : null;
   return {
     id: r.id,
     ruleId: r.rule_id,
@@ -43,6 +47,8 @@ export function alertView(r: AlertRow): AlertView {
     liveness: r.liveness,
     snapshot: r.snapshot,
     plate: r.plate ?? null,
+    unit: subject?.unit ?? null,
+    inspector: subject?.inspector ?? null,
     sightings: r.sightings,
     firstSeenAt: r.first_seen_at,
     lastSeenAt: r.last_seen_at,
@@ -71,6 +77,8 @@ export const alertViewSchema = {
     liveness: { type: ['number', 'null'] },
     snapshot: { type: ['string', 'null'] },
     plate: { type: ['string', 'null'], description: 'a plate-appears alert: the plate as read' },
+    unit: { type: ['object', 'null'], description: 'an inspection-overdue alert: the overdue unit', properties: { id: { type: 'integer' }, label: { type: 'string' } } },
+    inspector: { type: ['object', 'null'], description: "an inspection-overdue alert: the unit's inspector", properties: { id: { type: 'integer' }, username: { type: 'string' } } },
     sightings: { type: 'integer' },
     firstSeenAt: { type: 'integer' },
     lastSeenAt: { type: 'integer' },

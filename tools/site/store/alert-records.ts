@@ -4,6 +4,13 @@ import { SiteError } from '../errors.js';
 import type { AlertRow, AlertState } from './alerts-schema.js';
 import type { Database } from './schema.js';
 
+/** What an alert is about besides a person, terminal or plate. */
+export interface AlertSubject {
+  unit: { id: number; label: string };
+  /** The unit's inspector; null while none is assigned. */
+  inspector: { id: number; username: string } | null;
+}
+
 export interface NewAlert {
   ruleId: string;
   ruleVersion: number;
@@ -19,6 +26,8 @@ export interface NewAlert {
   dedupeKey: string | null;
   /** A vehicle's plate (`plate-appears`). */
   plate?: string | null;
+  /** An overdue unit and its inspector (`inspection-overdue`). */
+  subject?: AlertSubject | null;
   /** When it happened (the event's time, or the clock's for timed triggers). */
   at: number;
 }
@@ -41,6 +50,7 @@ export async function insertAlert(db: Kysely<Database>, a: NewAlert, now: number
       snapshot: a.snapshot,
       dedupe_key: a.dedupeKey,
       plate: a.plate ?? null,
+      subject: a.subject ? JSON.stringify(a.subject) : null,
       sightings: 1,
       first_seen_at: a.at,
       last_seen_at: a.at,
@@ -148,6 +158,11 @@ export async function addAlertNote(db: Kysely<Database>, alertId: number, text: 
 
 export function alertNotes(db: Kysely<Database>, alertId: number) {
   return db.selectFrom('alert_notes').select(['at', 'username', 'text']).where('alert_id', '=', alertId).orderBy('id').execute();
+}
+
+/** Whether this rule already raised an alert under this key (an overdue unit: once per overdue spell). */
+export async function alertKeyRaised(db: Kysely<Database>, ruleId: string, key: string): Promise<boolean> {
+  return (await db.selectFrom('alerts').select('id').where('rule_id', '=', ruleId).where('dedupe_key', '=', key).executeTakeFirst()) !== undefined;
 }
 
 /** The latest alert of a rule about a person (long absence: raised once per absence). */

@@ -19,6 +19,7 @@ export const ALERT_TRIGGERS = [
   'fire',
   'terminal-offline',
   'plate-appears',
+  'inspection-overdue',
 ] as const;
 export type AlertTrigger = (typeof ALERT_TRIGGERS)[number];
 /** Triggers about a known person: they need lists. */

@@ -80,6 +80,8 @@ export interface AlertTable {
   snapshot: string | null;
   /** A `plate-appears` alert's plate as the camera read it. */
   plate: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What else it is about, as JSON: `inspection-overdue`'s unit and inspector (`AlertSubject`). */
+  subject: ColumnType<string | null, string | null | undefined, string | null>;
   /** Strangers: sightings with the same key within the rule's window join this alert. */
   dedupe_key: string | null;
   sightings: number;

@@ -11,6 +11,7 @@ import { alertListPhotosMigration } from './migrations-alert-photos.js';
 import { sightingSnapshotsMigration } from './migrations-sighting-snapshots.js';
 import { passRevocationsMigration } from './migrations-pass-revocations.js';
 import { presencePendingMigration } from './migrations-presence-pending.js';
+import { alertSubjectMigration } from './migrations-alert-subject.js';
 import { oneOpenVisitMigration } from './migrations-one-open-visit.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -171,6 +172,7 @@ export function siteMigrations(dialect: Dialect): Record<string, Migration> {
     '0010_sighting_snapshots': sightingSnapshotsMigration(),
     '0009_pass_revocations': passRevocationsMigration(),
     '0011_presence_pending': presencePendingMigration(),
+    '0012_alert_subject': alertSubjectMigration(),
     '0013_one_open_visit': oneOpenVisitMigration(),
   };
 }

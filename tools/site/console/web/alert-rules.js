@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { dateTime, ErrorLine, html, useCtx, useLoad, zonePath } from './ui.js';
 
-export const TRIGGERS = ['appears', 'long-absence', 'stranger', 'tailgating', 'spoof', 'door-forced', 'door-held-open', 'tamper', 'fire', 'terminal-offline', 'plate-appears'];
+export const TRIGGERS = ['appears', 'long-absence', 'stranger', 'tailgating', 'spoof', 'door-forced', 'door-held-open', 'tamper', 'fire', 'terminal-offline', 'plate-appears', 'inspection-overdue'];
 const SEVERITIES = ['info', 'warning', 'critical'];
 /** What each trigger needs besides where, when, severity and actions (the server checks the same). */
 const USES = {

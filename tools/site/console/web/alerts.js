@@ -95,6 +95,7 @@ export function AlertPopup({ id, version = 0, names, onClose, onChanged }) {
           <dt>${t('alert.terminal')}</dt><dd id="alert-terminal">${alert.terminal ?? '—'}</dd>
           <dt>${t('alert.time')}</dt><dd>${dateTime(alert.firstSeenAt, lang)}${alert.sightings > 1 ? ` · ${t('alert.sightings', { n: alert.sightings })}` : ''}</dd>
           <dt>${t('alert.person')}</dt><dd id="alert-person">${alert.personId ?? '—'}${lists.length ? html` <span class="meta">(${lists.map((l) => l.name).join(', ')})</span>` : null}</dd>
+          ${alert.unit ? html`<dt>${t('alert.unit')}</dt><dd id="alert-unit">${alert.unit.label}</dd><dt>${t('alert.inspector')}</dt><dd id="alert-inspector">${alert.inspector?.username ?? '—'}</dd>` : null}
           <dt>${t('alert.state')}</dt><dd id="alert-state">${t(`alertState.${alert.state}`)}</dd>
         </dl></div>
         <ul class="who-did" id="alert-history">

@@ -421,7 +421,14 @@ export class Terminal {
     const { type } = event;
     this.record(doorLogEvent(event));
     if (type === 'fire.release') {
-      const [detail, reason] = event.doorReleased ? ['Door released', 'fire-release'] : ['Door stays locked', 'fire-locked'];
+      // A vehicle gate's fire raises its barrier (the barrier's own fire input, same wire): that is what people there need to know.
+      // From the board, not this.barrier: a fire already on at start reaches here before the barrier exists.
+      const vehicleGate = this.board.devices.barrierRelay !== undefined && this.board.devices.vehicleDetector !== undefined;
+      const [detail, reason] = vehicleGate
+        ? ['Barrier up for emergency vehicles', 'fire-barrier-up']
+        : event.doorReleased
+          ? ['Door released', 'fire-release']
+          : ['Door stays locked', 'fire-locked'];
       void this.show({ mode: 'alert', title: 'Fire alarm', detail, reason });
     }
     if (type === 'fire.cleared') void this.show({ mode: 'idle', title: this.idleTitle() });

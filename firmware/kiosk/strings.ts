@@ -90,6 +90,7 @@ const en: KioskStrings = {
   alertScreens: {
     'fire-release': { title: 'Fire alarm', detail: 'Door released' },
     'fire-locked': { title: 'Fire alarm', detail: 'Door stays locked' },
+    'fire-barrier-up': { title: 'Fire alarm', detail: 'Barrier up for emergency vehicles' },
   },
 };
 
@@ -165,6 +166,7 @@ const zhCN: KioskStrings = {
   alertScreens: {
     'fire-release': { title: '火警', detail: '门已释放' },
     'fire-locked': { title: '火警', detail: '门保持锁定' },
+    'fire-barrier-up': { title: '火警', detail: '道闸已抬起，供应急车辆通行' },
   },
 };
 

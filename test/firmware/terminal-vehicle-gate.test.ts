@@ -12,6 +12,7 @@ import { simBoard } from '../../board/sim.js';
 import { defaultConfig } from '../../firmware/config/index.js';
 import { erasePerson } from '../../firmware/privacy/index.js';
 import { Terminal } from '../../firmware/terminal.js';
+import { kioskStrings, kioskView } from '../../firmware/kiosk/index.js';
 import { FakeClock } from '../../hal/sim/fake-clock.js';
 
 const HOUR = 3_600_000;
@@ -230,6 +231,11 @@ test('the fire input raises the barrier for emergency vehicles until it clears, 
   fire.setRaw(true);
   clock.advance(60);
   assert.is(relay.state, true, 'barrier up for the fire');
+  // The screen says the barrier is up (not that a door was released), in English and Chinese.
+  await settle();
+  const shown = terminal.board.sim.display!.current;
+  assert.equal(shown, { mode: 'alert', title: 'Fire alarm', detail: 'Barrier up for emergency vehicles', reason: 'fire-barrier-up' });
+  assert.equal(kioskView(shown, kioskStrings('zh-CN'), ''), { screen: 'alert', title: '火警', detail: '道闸已抬起，供应急车辆通行' });
   clock.advance(10 * 60_000);
   assert.is(relay.state, true, 'held up while the fire lasts');
   fire.setRaw(false);
@@ -240,6 +246,8 @@ test('the fire input raises the barrier for emergency vehicles until it clears, 
   assert.ok(kinds.includes('barrier.opened:fire'), kinds.join());
   assert.ok(kinds.includes('barrier.closed:fire-cleared'), kinds.join());
   assert.not.ok(kinds.includes('alarm.barrier-held'), 'no held alarm during a fire');
+  await settle();
+  assert.is(terminal.board.sim.display!.current.mode, 'idle', 'the alert goes when the fire clears');
   await cleanup();
 });
 

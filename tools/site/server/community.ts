@@ -29,18 +29,24 @@ const identityParams = { type: 'object', properties: { id: { type: 'string', pat
  * started the identity (similarity -1) only when it is the only one with a snapshot.
  */
 async function bestSnapshot(store: SiteStore, identityId: string) {
-  return (
-    (await store.db
-      .selectFrom('anon_sightings')
-      .select(['terminal_id', 'event_seq', 'snapshot_id', 'at'])
-      .where('identity_id', '=', identityId)
-      .where('snapshot_id', 'is not', null)
-      .orderBy('similarity', 'desc')
-      .orderBy('at', 'desc')
-      .limit(1)
-      .executeTakeFirst()) ?? null
-  );
+  return (await snapshotsByPreference(store, identityId, 1))[0] ?? null;
 }
+
+/** The sightings that name a snapshot, best first (as `bestSnapshot`), at most `limit`. */
+function snapshotsByPreference(store: SiteStore, identityId: string, limit: number) {
+  return store.db
+    .selectFrom('anon_sightings')
+    .select(['terminal_id', 'event_seq', 'snapshot_id', 'at'])
+    .where('identity_id', '=', identityId)
+    .where('snapshot_id', 'is not', null)
+    .orderBy('similarity', 'desc')
+    .orderBy('at', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** How many sightings' snapshots the snapshot route asks terminals for before SNAPSHOT_GONE. */
+const SNAPSHOT_TRIES = 5;
 
 export function communityRoutes(o: { community?: Community }) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -153,7 +159,7 @@ export function communityRoutes(o: { community?: Community }) {
       {
         preHandler: keepers,
         schema: {
-          summary: 'The face snapshot of an anonymous identity’s best sighting (JPEG), fetched from its terminal (audited); SNAPSHOT_GONE when the terminal no longer keeps it',
+          summary: 'The face snapshot of an anonymous identity’s best sighting (JPEG), fetched from its terminal (audited), else the next sightings’ in order of preference (up to 5); SNAPSHOT_GONE when their terminals no longer keep them',
           tags: ['community'],
           params: identityParams,
           response: { 200: { type: 'string', format: 'binary', description: 'image/jpeg' }, ...errors },
@@ -162,22 +168,32 @@ export function communityRoutes(o: { community?: Community }) {
       async (request, reply) => {
         const id = request.params.id;
         if (!(await store.db.selectFrom('anon_identities').select('id').where('id', '=', id).executeTakeFirst())) throw new SiteError('NOT_FOUND', `no anonymous identity ${id}`);
-        const best = await bestSnapshot(store, id);
-        if (!best?.snapshot_id) throw new SiteError('NOT_FOUND', `anonymous identity ${id} has no sighting with a snapshot`);
-        if (!app.site.fleet) throw new SiteError('CONFLICT', 'the site is not connected to the fleet (start it with --fleet URL)');
-        const terminal = best.terminal_id;
-        let jpeg: Buffer;
-        try {
-          jpeg = (await app.site.fleet.terminal(terminal).faceSnapshot(best.snapshot_id, { timeoutMs: 10_000 })).data;
-        } catch (err) {
-          const e = err as Error & { code?: string };
-          // Past the terminal's retention, evicted, or erased there: the site has no copy either.
-          if (e.code === 'NOT_FOUND') throw new SiteError('SNAPSHOT_GONE', `${terminal} no longer keeps this face snapshot (its retention)`);
-          throw new SiteError('CONFLICT', `${terminal}: ${terminalProblem(e)}`);
+        const candidates = await snapshotsByPreference(store, id, SNAPSHOT_TRIES);
+        if (candidates.length === 0) throw new SiteError('NOT_FOUND', `anonymous identity ${id} has no sighting with a snapshot`);
+        const fleet = app.site.fleet;
+        if (!fleet) throw new SiteError('CONFLICT', 'the site is not connected to the fleet (start it with --fleet URL)');
+        // The best sighting's picture, else (its terminal deleted it) the next one's, in order
+        // of preference; each request to a terminal is one audited read of a face picture.
+        for (const sighting of candidates) {
+          const terminal = sighting.terminal_id;
+          const read = { terminal, eventSeq: sighting.event_seq, snapshot: sighting.snapshot_id };
+          let jpeg: Buffer;
+          try {
+            jpeg = (await fleet.terminal(terminal).faceSnapshot(sighting.snapshot_id!, { timeoutMs: 10_000 })).data;
+          } catch (err) {
+            const e = err as Error & { code?: string };
+            // Past the terminal's retention, evicted, or erased there: the site has no copy either.
+            if (e.code === 'NOT_FOUND') {
+              await app.audit(request, 'community.identity-snapshot', `identity:${id}`, { ...read, gone: true });
+              continue;
+            }
+            throw new SiteError('CONFLICT', `${terminal}: ${terminalProblem(e)}`);
+          }
+          if (jpeg.byteLength > LIMITS.maxFaceSnapshotBytes) throw new SiteError('CONFLICT', `${terminal}: the snapshot is larger than ${LIMITS.maxFaceSnapshotBytes} bytes`);
+          await app.audit(request, 'community.identity-snapshot', `identity:${id}`, read);
+          return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, no-store').send(jpeg);
         }
-        if (jpeg.byteLength > LIMITS.maxFaceSnapshotBytes) throw new SiteError('CONFLICT', `${terminal}: the snapshot is larger than ${LIMITS.maxFaceSnapshotBytes} bytes`);
-        await app.audit(request, 'community.identity-snapshot', `identity:${id}`, { terminal, eventSeq: best.event_seq, snapshot: best.snapshot_id });
-        return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, no-store').send(jpeg);
+        throw new SiteError('SNAPSHOT_GONE', `the terminals no longer keep this identity's face snapshots (their retention)`);
       },
     );
 

@@ -237,6 +237,49 @@ test("an identity's best sighting's face snapshot comes from its terminal on dem
   }
 });
 
+test("when the best sighting's snapshot is gone from its terminal, the next sighting's in order of preference comes instead (each try audited, at most 5), and only then SNAPSHOT_GONE", async () => {
+  const s = await setUp();
+  try {
+    const photo = async (n: 3 | 5) => cropAround(await demoPhoto(n), (await facesOf(n))[0]!, { scale: 1.6, width: 120, jpegQuality: 70 });
+    const [older, best] = [await photo(3), await photo(5)];
+    // Bob starts his identity with a snapshot at the in-door and joins it with one at the out-door.
+    await s.stranger(s.doorIn, face(7, 0.3, 0), s.T0 + 20 * HOUR, older);
+    await s.stranger(s.doorOut, face(7, 0.3, 1), s.T0 + DAY + 8 * HOUR, best);
+    await s.community.idle();
+    const [bob] = await s.store.db.selectFrom('anon_identities').select('id').execute();
+    const snapshotOf = async (terminal: string) =>
+      (await s.store.db.selectFrom('anon_sightings').select('snapshot_id').where('identity_id', '=', bob!.id).where('terminal_id', '=', terminal).executeTakeFirstOrThrow()).snapshot_id!;
+    const url = `/api/community/identities/${bob!.id}/snapshot`;
+    const reads = async () => (await listAudit(s.store.db, { action: 'community.identity-snapshot' })).map((a) => [a.detail?.terminal, a.detail?.gone ?? false]).reverse();
+
+    // The out-door erased the best one (its own eviction): the in-door's older picture comes.
+    s.snaps['door-out'].delete(await snapshotOf('door-out'));
+    const got = await s.call('reg', 'GET', url);
+    assert.is(got.status, 200, got.text);
+    assert.ok(got.bytes.equals(older), "the next sighting's picture");
+    assert.equal((await reads()).sort(), [['door-in', false], ['door-out', true]]);
+
+    // Both gone: only now SNAPSHOT_GONE.
+    s.snaps['door-in'].delete(await snapshotOf('door-in'));
+    const gone = await s.call('reg', 'GET', url);
+    assert.equal([gone.status, gone.json.error.code], [404, 'SNAPSHOT_GONE'], gone.text);
+
+    // Bounded: with more sightings than that, all gone, the route asks the terminals five times.
+    for (let k = 2; k < 8; k++) await s.stranger(k % 2 ? s.doorOut : s.doorIn, face(7, 0.3, k), s.T0 + DAY + (9 + k) * HOUR, older);
+    await s.community.idle();
+    assert.is((await s.store.db.selectFrom('anon_sightings').select('id').where('identity_id', '=', bob!.id).where('snapshot_id', 'is not', null).execute()).length, 8);
+    for (const t of s.terminalStores) purgeSnapshotsBefore(t, s.T0 + 30 * DAY);
+    const before = (await reads()).length;
+    const bounded = await s.call('reg', 'GET', url);
+    assert.equal([bounded.status, bounded.json.error.code], [404, 'SNAPSHOT_GONE'], bounded.text);
+    const tries = (await reads()).slice(before);
+    assert.is(tries.length, 5);
+    assert.ok(tries.every(([, wasGone]) => wasGone === true));
+  } finally {
+    await s.close();
+  }
+});
+
 test('the tasks open findings; confirm registers the person with their templates and consent, audited; move-out revokes', async () => {
   const s = await setUp();
   try {

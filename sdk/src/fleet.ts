@@ -121,6 +121,7 @@ export class Fleet {
       health: this.healthListeners,
       reported: this.reportedListeners,
       alerts: this.alerts,
+      now,
     });
     const { site, registry, pending } = this;
     this.commands = { client, site, clientId, registry, pending, sign, timeoutMs, closed, now };

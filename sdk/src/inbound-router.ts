@@ -44,6 +44,8 @@ export interface InboundRouterOptions {
   health: Listeners<HealthUpdate>;
   reported: Listeners<ConfigReportedUpdate>;
   alerts: Alerts;
+  /** This client's clock (ms since the epoch): terminals' clock offsets are measured against it. */
+  now: () => number;
 }
 
 /** Retained state topics, with the prefix their drops are counted under. */
@@ -72,7 +74,7 @@ export class InboundRouter {
         case 'health': {
           const m = decode(payload, healthMessage);
           if (!m.ok) return this.drop(`health.${m.reason}`);
-          registry.setHealth(t.terminal, m.value.ts, m.value.body);
+          registry.setHealth(t.terminal, m.value.ts, m.value.body, retained ? undefined : this.o.now());
           this.o.health.emit({ terminal: t.terminal, ts: m.value.ts, health: m.value.body });
           return;
         }

@@ -10,6 +10,13 @@ export interface TerminalInfo {
   presenceTs: number | null;
   health: HealthBody | null;
   healthTs: number | null;
+  /**
+   * This client's clock minus the terminal's, from the last health message received live
+   * (transit time ignored, so accurate to about a second); null until one arrives live: a
+   * retained one may be old. A terminal refuses requests once this exceeds its
+   * `fleet.clockSkewMs` (5 s by default).
+   */
+  clockOffsetMs: number | null;
   config: { desired: ConfigDesiredBody | null; reported: ConfigReportedBody | null };
 }
 
@@ -52,10 +59,12 @@ export class Registry {
     return was !== t.online;
   }
 
-  setHealth(id: string, ts: number, health: HealthBody): void {
+  /** `receivedAt`: this client's clock when a live (not retained) message arrived. */
+  setHealth(id: string, ts: number, health: HealthBody, receivedAt?: number): void {
     const t = this.entry(id);
     t.health = health;
     t.healthTs = ts;
+    if (receivedAt !== undefined) t.clockOffsetMs = receivedAt - ts;
   }
 
   setReported(id: string, reported: ConfigReportedBody | null): void {
@@ -76,7 +85,7 @@ export class Registry {
   private entry(id: string): TerminalInfo {
     let t = this.terminals.get(id);
     if (!t) {
-      t = { id, online: false, presence: null, presenceTs: null, health: null, healthTs: null, config: { desired: null, reported: null } };
+      t = { id, online: false, presence: null, presenceTs: null, health: null, healthTs: null, clockOffsetMs: null, config: { desired: null, reported: null } };
       this.terminals.set(id, t);
     }
     return t;

@@ -170,7 +170,7 @@ test('occupancy per zone with terminals, still inside, a trajectory (audited); a
     const occ = await h.app.inject({ method: 'GET', url: '/api/occupancy', headers: admin });
     assert.is(occ.statusCode, 200, occ.body);
     const gate = occ.json().zones.find((z: { zoneId: number }) => z.zoneId === h.zones.gate);
-    assert.equal(gate.terminals, [{ id: 'gate-1', online: null, healthAt: null, outboxDepth: null, gallerySize: null, cpuTempC: null }]);
+    assert.equal(gate.terminals, [{ id: 'gate-1', online: null, healthAt: null, outboxDepth: null, gallerySize: null, cpuTempC: null, clockOffsetMs: null }]);
     const inside = await h.app.inject({ method: 'GET', url: '/api/visits/inside', headers: admin });
     assert.equal(inside.json(), { visits: [] });
     const traj = await h.app.inject({ method: 'GET', url: '/api/persons/ann/trajectory?from=2026-05-01T00:00:00Z&to=2026-05-02T00:00:00Z', headers: admin });

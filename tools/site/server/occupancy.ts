@@ -19,8 +19,9 @@ const terminalStatus = {
     outboxDepth: { type: ['integer', 'null'], description: 'events the terminal has not delivered yet' },
     gallerySize: { type: ['integer', 'null'] },
     cpuTempC: { type: ['number', 'null'] },
+    clockOffsetMs: { type: ['integer', 'null'], description: "the site's clock minus the terminal's, from its last live health report (transit ignored); null until one arrives" },
   },
-  required: ['id', 'online', 'healthAt', 'outboxDepth', 'gallerySize', 'cpuTempC'],
+  required: ['id', 'online', 'healthAt', 'outboxDepth', 'gallerySize', 'cpuTempC', 'clockOffsetMs'],
 } as const;
 
 export async function occupancyRoutes(app: FastifyInstance): Promise<void> {
@@ -76,6 +77,7 @@ export async function occupancyRoutes(app: FastifyInstance): Promise<void> {
                 outboxDepth: h?.outbox.depth ?? null,
                 gallerySize: h?.gallery?.size ?? null,
                 cpuTempC: h?.cpuTempC ?? null,
+                clockOffsetMs: info?.clockOffsetMs ?? null,
               };
             }),
         })),

@@ -12,6 +12,7 @@ const terminalSchema = {
     direction: { type: ['string', 'null'], enum: [...DIRECTIONS, null] },
     name: { type: ['string', 'null'] },
     online: { type: ['boolean', 'null'], description: 'null without a fleet connection' },
+    clockOffsetMs: { type: ['integer', 'null'], description: "the site's clock minus the terminal's, from its last live health report; null until one arrives or without a fleet" },
   },
   required: ['id', 'zoneId', 'role', 'direction', 'online'],
 } as const;
@@ -33,9 +34,17 @@ export async function terminalRoutes(app: FastifyInstance): Promise<void> {
     },
     async () => {
       const placed = await listTerminals(db);
-      const seen = new Map((app.site.fleet?.terminals() ?? []).map((t) => [t.id, t.online]));
-      const out = placed.map((t) => ({ id: t.id, zoneId: t.zone_id, role: t.role, direction: t.direction, name: t.name, online: app.site.fleet ? (seen.get(t.id) ?? false) : null }));
-      for (const [id, online] of seen) if (!placed.some((t) => t.id === id)) out.push({ id, zoneId: null, role: null as never, direction: null as never, name: null, online });
+      const seen = new Map((app.site.fleet?.terminals() ?? []).map((t) => [t.id, t]));
+      const out = placed.map((t) => ({
+        id: t.id,
+        zoneId: t.zone_id,
+        role: t.role,
+        direction: t.direction,
+        name: t.name,
+        online: app.site.fleet ? (seen.get(t.id)?.online ?? false) : null,
+        clockOffsetMs: seen.get(t.id)?.clockOffsetMs ?? null,
+      }));
+      for (const [id, f] of seen) if (!placed.some((t) => t.id === id)) out.push({ id, zoneId: null, role: null as never, direction: null as never, name: null, online: f.online, clockOffsetMs: f.clockOffsetMs });
       return { terminals: out.sort((a, b) => a.id.localeCompare(b.id)) };
     },
   );

@@ -61,7 +61,16 @@ function TerminalRow({ terminal: x, unlock }) {
     <span class=${`dot ${status}`}></span><b>${x.name ?? x.id}</b>
     <span class="meta">${x.id}${x.role ? ` · ${t(`role.${x.role}`)}` : ''}${x.direction ? ` · ${t(`dir.${x.direction}`)}` : ''} · ${t(`dash.${status}`)}</span>
     ${['admin', 'guard'].includes(me.role) ? html`<button class="small" onClick=${() => unlock(x.id)} disabled=${!x.online}>${t('dash.unlock')}</button>` : null}
+    ${clockWarning(x.clockOffsetMs, t)}
   </div>`;
+}
+
+/** Beyond 2 s (the terminal refuses requests beyond its skew, 5 s by default) the clock needs attention. */
+function clockWarning(offsetMs, t) {
+  if (offsetMs === null || offsetMs === undefined || Math.abs(offsetMs) <= 2000) return null;
+  // offset = site clock - terminal clock: positive means the terminal's clock is behind.
+  const direction = t(offsetMs > 0 ? 'dash.clockBehind' : 'dash.clockAhead');
+  return html`<div class="meta sev warning clock-offset">${t('dash.clockOffset', { direction, seconds: Math.round(Math.abs(offsetMs) / 1000) })}</div>`;
 }
 
 function EntriesPerHour({ zones, entries }) {

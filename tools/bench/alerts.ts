@@ -1,5 +1,5 @@
 /**
- * npm run bench:alerts [-- --runs 20 --faces /work/shared/data/faces-dev]
+ * npm run bench:alerts -- --faces DIR [--runs 20]   (DIR: the faces-dev photo set; or LIMEN_FACES_DEV)
  *
  * Alert latency end to end, from a face frame: a whole sim terminal (sim board, SQLite
  * store, fleet agent, face recognition on the real models in .cache/models) and `limen
@@ -39,9 +39,9 @@ import { hasMosquitto, startAedes, startMosquitto } from './brokers.js';
 
 const opts = new Command()
   .option('--runs <n>', 'approaches (and cards)', (v) => Number(v), 20)
-  .option('--faces <dir>', 'the faces-dev photo set', process.env.LIMEN_FACES_DEV ?? '/work/shared/data/faces-dev')
+  .option('--faces <dir>', 'the faces-dev photo set (default: $LIMEN_FACES_DEV)', process.env.LIMEN_FACES_DEV)
   .parse()
-  .opts<{ runs: number; faces: string }>();
+  .opts<{ runs: number; faces?: string }>();
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const PASSWORD = 'a bench password, long enough';
@@ -75,7 +75,8 @@ function nextOf(queue: Array<(t: number) => void>, what: string): Promise<number
 class MissingData extends Error {}
 
 /** The photos, or a clear message: benchmarks are run by hand, the data set is not in the repository. */
-function facePhotos(dir: string): { enrol: Buffer; seen: Buffer } {
+function facePhotos(dir: string | undefined): { enrol: Buffer; seen: Buffer } {
+  if (dir === undefined) throw new MissingData('bench:alerts needs the faces-dev photo set: give its folder with --faces DIR or LIMEN_FACES_DEV');
   const missing = [ENROL_PHOTO, SEEN_PHOTO].filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
     throw new MissingData(`bench:alerts needs the faces-dev photo set: ${missing.map((f) => join(dir, f)).join(', ')} not found (give its folder with --faces DIR or LIMEN_FACES_DEV)`);

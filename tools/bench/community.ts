@@ -27,8 +27,6 @@
  * other than an unregistered occupant (or a second identity of an occupant already
  * found) is a false positive.
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { faceThresholds } from '../../firmware/face/thresholds.js';
 import { normalQuantile } from '../../firmware/vision/matcher/thresholds.js';
@@ -43,17 +41,16 @@ import {
 import { embedFaceSet, fitTemplateModel, fmtStats, pairScores, stats, TemplateSource } from './community-faces.js';
 import { rng } from './embeddings.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command()
   .name('bench:community')
-  .option('--faces <dir>', 'dev face set, one folder per identity', process.env.LIMEN_FACES_DEV ?? resolve(root, '../shared/data/faces-dev'))
+  .option('--faces <dir>', 'dev face set, one folder per identity (default: $LIMEN_FACES_DEV)', process.env.LIMEN_FACES_DEV)
   .option('--days <n>', 'days simulated', (v) => Number(v), 30)
   .option('--residents <n>', 'registered residents', (v) => Number(v), 300)
   .option('--unregistered <n>', 'unregistered occupants (K)', (v) => Number(v), 10)
   .option('--movers <n>', 'residents who move out (M)', (v) => Number(v), 10)
   .option('--seed <n>', 'random seed', (v) => Number(v), 1)
   .parse();
-const opts = program.opts<{ faces: string; days: number; residents: number; unregistered: number; movers: number; seed: number }>();
+const opts = program.opts<{ faces?: string; days: number; residents: number; unregistered: number; movers: number; seed: number }>();
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -64,9 +61,10 @@ const T0 = Date.UTC(2024, 2, 4); // a Monday, 00:00 UTC; the site runs on UTC (t
 
 // ---- faces ----
 
-const faces = await embedFaceSet(opts.faces);
+const faces = opts.faces === undefined ? null : await embedFaceSet(opts.faces);
 if (!faces) {
-  process.stderr.write(`bench:community: face set ${opts.faces} not found. It needs the dev faces (one folder per identity, e.g. ../shared/data/faces-dev); pass --faces DIR or set LIMEN_FACES_DEV.\n`);
+  const what = opts.faces === undefined ? 'no face set given' : `face set ${opts.faces} not found`;
+  process.stderr.write(`bench:community: ${what}. It needs labelled face photos (one folder per identity, e.g. the dev set faces-dev): pass --faces DIR or set LIMEN_FACES_DEV.\n`);
   process.exit(2);
 }
 const measured = pairScores(faces.map((f) => ({ label: f.label, e: f.e })));

@@ -46,7 +46,7 @@ export class ClusterError extends Error {
 
 /*
  * Calibration (npm run bench:community prints it again on every run): the real
- * detector + MobileFaceNet-512 embedder (faceplugin-0.0.1) on /work/shared/data/faces-dev
+ * detector + MobileFaceNet-512 embedder (faceplugin-0.0.1) on the dev face set (faces-dev)
  * (20 faces of 6 people) gives
  *   same person      44 pairs  mean 0.822 sd 0.111  min 0.549
  *   different people 146 pairs mean 0.010 sd 0.083  max 0.165

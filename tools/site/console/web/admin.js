@@ -26,9 +26,9 @@ export function Staff() {
       ${(list.data?.staff ?? []).map((s) => html`<tr data-staff=${s.username}><td>${s.username}</td><td>${s.role}</td><td>${s.disabled ? t('staff.disabled') : ''}</td></tr>`)}
     </tbody></table>
     <form id="add-staff" class="card" onSubmit=${submit}><h3>${t('staff.add')}</h3>
-      <div class="row"><input type="text" name="username" placeholder=${t('staff.username')} value=${f.username} onInput=${(e) => setF({ ...f, username: e.target.value })} required minlength="2" maxlength="64" />
-        <select name="role" value=${f.role} onChange=${(e) => setF({ ...f, role: e.target.value })}>${ROLES.map((r) => html`<option value=${r}>${r}</option>`)}</select></div>
-      <div class="row"><input type="password" name="password" placeholder=${t('staff.password')} value=${f.password} onInput=${(e) => setF({ ...f, password: e.target.value })} required minlength="10" autocomplete="new-password" />
+      <div class="row"><input type="text" name="username" placeholder=${t('staff.username')} value=${f.username} onInput=${(e) => setF((prev) => ({ ...prev, username: e.target.value }))} required minlength="2" maxlength="64" />
+        <select name="role" value=${f.role} onChange=${(e) => setF((prev) => ({ ...prev, role: e.target.value }))}>${ROLES.map((r) => html`<option value=${r}>${r}</option>`)}</select></div>
+      <div class="row"><input type="password" name="password" placeholder=${t('staff.password')} value=${f.password} onInput=${(e) => setF((prev) => ({ ...prev, password: e.target.value }))} required minlength="10" autocomplete="new-password" />
         <button class="primary" type="submit">${t('common.add')}</button></div>
       <div class=${`msg ${msg.ok ? 'ok' : 'err'}`}>${msg.text}</div></form></section>`;
 }

@@ -85,9 +85,9 @@ function RuleForm({ initial, choices, onSaved, onCancel }) {
   const [f, setF] = useState(initial ? formOf(initial) : BLANK);
   const [error, setError] = useState(null);
   const creating = !initial;
-  const set = (k) => (v) => setF({ ...f, [k]: v });
-  const value = (k) => (e) => setF({ ...f, [k]: e.target.value });
-  const checked = (k) => (e) => setF({ ...f, [k]: e.target.checked });
+  const set = (k) => (v) => setF((prev) => ({ ...prev, [k]: v }));
+  const value = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
+  const checked = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.checked }));
   const submit = async (e) => {
     e.preventDefault();
     try {

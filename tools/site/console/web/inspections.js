@@ -12,7 +12,7 @@ function UnitSettings({ units, zones, inspectors, onSaved }) {
   const blank = { unitId: '', landlordName: '', landlordPhone: '', inspectorId: '', periodDays: '30' };
   const [f, setF] = useState(blank);
   const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const pick = async (e) => {
     const unitId = e.target.value;
     if (!unitId) return setF(blank);

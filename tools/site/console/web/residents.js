@@ -113,7 +113,7 @@ function AddResident({ unit, onAdded }) {
   const { t } = useCtx();
   const [f, setF] = useState({ name: '', phone: '', role: 'owner', card: '' });
   const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const submit = async (e) => {
     e.preventDefault();
     try {

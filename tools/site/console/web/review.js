@@ -45,7 +45,7 @@ function RegisterForm({ finding, units, zones, onDone }) {
   const sorted = [...units.filter(inLikely), ...units.filter((u) => !inLikely(u))];
   const [f, setF] = useState({ unitId: String(sorted[0]?.id ?? ''), role: 'tenant', name: '', phone: '', method: 'signed-form', givenAt: localInput(Date.now()), reference: '' });
   const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const submit = async (e) => {
     e.preventDefault();
     try {
@@ -122,7 +122,8 @@ function FindingCard({ finding: f, units, zones, settings, onDone }) {
   </article>`;
 }
 
-function SettingsForm({ settings, onSaved }) {
+/** The settings as last read; remounted after each save, so its message lives in the page (`msg`, `setMsg`). */
+function SettingsForm({ settings, onSaved, msg, setMsg }) {
   const { t, me } = useCtx();
   const s = settings;
   const [f, setF] = useState({
@@ -137,8 +138,7 @@ function SettingsForm({ settings, onSaved }) {
     rejectSuppressDays: s.rejectSuppressDays,
     retentionDays: s.retentionDays,
   });
-  const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const num = (k) => Number(f[k]);
   const submit = async (e) => {
     e.preventDefault();
@@ -238,6 +238,7 @@ export function Review() {
   const { t } = useCtx();
   const [tick, setTick] = useState(0);
   const [done, setDone] = useState('');
+  const [settingsMsg, setSettingsMsg] = useState({ ok: true, text: '' });
   const base = useLoad(async () => {
     const [u, z] = await Promise.all([api('GET', '/api/units'), api('GET', '/api/zones')]);
     return { units: u.units, zones: z.zones };
@@ -259,5 +260,5 @@ export function Review() {
       <div class="msg ok" id="review-msg" role="status">${done}</div>
       ${findings.length === 0 ? html`<p class="meta" id="findings-none">${t('rev.noFindings')}</p>` : null}
       ${findings.map((f) => html`<${FindingCard} key=${f.id} finding=${f} units=${units} zones=${zones} settings=${settings} onDone=${onDone} />`)}</section></div>
-    <div><${SettingsForm} key=${JSON.stringify(settings)} settings=${settings} onSaved=${reload} /><${RegisterExchange} /></div></div>`;
+    <div><${SettingsForm} key=${JSON.stringify(settings)} settings=${settings} onSaved=${reload} msg=${settingsMsg} setMsg=${setSettingsMsg} /><${RegisterExchange} /></div></div>`;
 }

@@ -38,7 +38,8 @@ export function useLoad(fn, deps) {
 export function useForm(blank) {
   const [f, setF] = useState(blank);
   const [msg, setMsg] = useState({ ok: true, text: '' });
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  // From the latest state: two inputs in one tick must not undo each other.
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const submitWith = (send) => async (e) => {
     e.preventDefault();
     try {

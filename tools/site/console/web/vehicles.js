@@ -67,8 +67,8 @@ function VehicleList({ units, version, onChanged }) {
   const list = found.data?.vehicles;
   return html`<section><h2>${t('veh.registered.title')}</h2>
     <form id="vehicle-search" class="filters" onSubmit=${submit}>
-      <label>${t('veh.plateOrPart')}<input type="text" name="plate" value=${f.plate} onInput=${(e) => setF({ ...f, plate: e.target.value })} maxlength="16" /></label>
-      <label>${t('veh.unit')}<select name="unitId" value=${f.unitId} onChange=${(e) => setF({ ...f, unitId: e.target.value })}>
+      <label>${t('veh.plateOrPart')}<input type="text" name="plate" value=${f.plate} onInput=${(e) => setF((prev) => ({ ...prev, plate: e.target.value }))} maxlength="16" /></label>
+      <label>${t('veh.unit')}<select name="unitId" value=${f.unitId} onChange=${(e) => setF((prev) => ({ ...prev, unitId: e.target.value }))}>
         <option value="">${t('rec.any')}</option>${units.map((u) => html`<option value=${u.id}>${u.label}</option>`)}</select></label>
       <button type="submit">${t('common.search')}</button></form>
     <${ErrorLine} error=${found.error ?? error} />

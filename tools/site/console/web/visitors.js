@@ -65,7 +65,7 @@ function IssuePass({ visitor }) {
   const [f, setF] = useState({ from: localInput(Date.parse(visitor.expectedFrom)), until: localInput(Date.parse(visitor.expectedUntil)), uses: '2' });
   const [pass, setPass] = useState(null);
   const [msg, setMsg] = useState('');
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const set = (k) => (e) => setF((prev) => ({ ...prev, [k]: e.target.value }));
   const submit = async (e) => {
     e.preventDefault();
     try {

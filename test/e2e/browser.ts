@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { FaceService } from '../../firmware/face/index.js';
+import { kioskService } from '../../firmware/kiosk/index.js';
+import { silentLogger } from '../../firmware/log.js';
+import { siteService } from '../../tools/cli/site-service.js';
+import { startSimulation } from '../../tools/cli/simulation.js';
+import { sharedEngine } from '../firmware/vision/fixtures.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -98,4 +103,24 @@ export async function logInToSite(page: Page, siteUrl: string, password: string,
   await page.fill('#login input[name=username]', username);
   await page.fill('#login input[name=password]', password);
   await page.click('#login button[type=submit]');
+}
+
+/**
+ * The demo community as `npm start` runs it (sim terminals, broker, seeded site with this
+ * admin password, the gate-1 kiosk), on the shared face engine.
+ */
+export async function startSiteSimulation(dir: string, adminPassword: string) {
+  const sim = await startSimulation({
+    site: 'maple',
+    dir: ':memory:',
+    faceEngine: await sharedEngine(),
+    feedbackMs: 30_000,
+    services: [siteService({ database: join(dir, 'site.db'), adminPassword }), kioskService('gate-1', { logger: silentLogger() })],
+  });
+  return {
+    sim,
+    siteUrl: sim.services.find((s) => s.name === 'Site')!.url,
+    kioskUrl: sim.services.find((s) => s.name === 'Terminal gate-1')!.url.replace(/sim$/, ''),
+    gate: sim.terminals.find((t) => t.id === 'gate-1')!.terminal,
+  };
 }

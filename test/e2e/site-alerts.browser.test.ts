@@ -12,13 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Fleet } from '../../sdk/src/index.js';
-import { kioskService } from '../../firmware/kiosk/index.js';
-import { silentLogger } from '../../firmware/log.js';
-import { siteService } from '../../tools/cli/site-service.js';
-import { startSimulation } from '../../tools/cli/simulation.js';
 import { faceFrameJpeg, facesOf, portraitPhoto } from '../firmware/face/frames.js';
-import { closeSharedEngine, sharedEngine } from '../firmware/vision/fixtures.js';
-import { ARTIFACTS, chromiumOrSkip, launchChromium, logInToSite, playFrames } from './browser.js';
+import { closeSharedEngine } from '../firmware/vision/fixtures.js';
+import { ARTIFACTS, chromiumOrSkip, launchChromium, logInToSite, playFrames, startSiteSimulation } from './browser.js';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 const README_SHOT = fileURLToPath(new URL('../../docs/images/site-alert.png', import.meta.url));
@@ -29,17 +25,7 @@ if (chromiumOrSkip('site alerts browser tests')) {
   const dir = mkdtempSync(join(tmpdir(), 'limen-site-alerts-e2e-'));
 
   test('a watched resident at the gate pops up with the snapshot; acknowledged with a note, closed, listed closed', async () => {
-    const engine = await sharedEngine();
-    const sim = await startSimulation({
-      site: 'maple',
-      dir: ':memory:',
-      faceEngine: engine,
-      feedbackMs: 30_000,
-      services: [siteService({ database: join(dir, 'site.db'), adminPassword: PASSWORD }), kioskService('gate-1', { logger: silentLogger() })],
-    });
-    const siteUrl = sim.services.find((s) => s.name === 'Site')!.url;
-    const kioskUrl = sim.services.find((s) => s.name === 'Terminal gate-1')!.url.replace(/sim$/, '');
-    const gate = sim.terminals.find((t) => t.id === 'gate-1')!.terminal;
+    const { sim, siteUrl, kioskUrl, gate } = await startSiteSimulation(dir, PASSWORD);
     const fleet = await Fleet.connect({ url: sim.brokerUrl, site: 'maple' });
     const chromium = await launchChromium();
     try {
